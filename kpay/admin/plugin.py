@@ -1,0 +1,21 @@
+"""The admin console, registered like any plugin."""
+
+from flask_babel import lazy_gettext as _l
+
+from kpay.hookspecs import hookimpl
+from kpay.permissions import can
+from kpay.types import NavItem
+
+
+@hookimpl
+def kpay_blueprints():
+    from kpay.admin.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def kpay_nav_items(user):
+    if can("admin.access", user):
+        return [NavItem(_l("Admin"), "admin.index", order=1000, icon="settings")]
+    return []

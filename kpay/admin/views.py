@@ -1,0 +1,66 @@
+"""The admin console: overview, plugins and jobs."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+
+from kpay import plugins
+from kpay.extensions import db
+from kpay.models import Job, User
+from kpay.models.base import utcnow
+from kpay.permissions import require
+from kpay.render import render
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def admins_only():
+    require("admin.access")
+
+
+@bp.route("/")
+def index():
+    members = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    job_counts = dict(
+        db.session.execute(sa.select(Job.status, sa.func.count()).group_by(Job.status)).all()
+    )
+    state = current_app.extensions["kpay"]
+    return render(
+        "admin/index.html", members=members, job_counts=job_counts, enabled=state.enabled
+    )
+
+
+@bp.route("/plugins")
+def plugin_list():
+    require("plugins.view")
+    infos = plugins.describe(current_app.extensions["kpay"].enabled)
+    return render("admin/plugins.html", "admin/_plugins.html", plugins=infos)
+
+
+@bp.route("/jobs")
+def jobs():
+    require("jobs.view")
+    recent = db.session.scalars(sa.select(Job).order_by(Job.id.desc()).limit(50)).all()
+    failed = db.session.scalars(
+        sa.select(Job).where(Job.status == "failed").order_by(Job.id.desc()).limit(50)
+    ).all()
+    return render("admin/jobs.html", "admin/_jobs.html", recent=recent, failed=failed)
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+def retry_job(job_id: int):
+    require("jobs.view")
+    changed = db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status == "failed")
+        .values(status="pending", attempts=0, run_at=utcnow(), finished_at=None)
+    ).rowcount
+    db.session.commit()
+    if changed:
+        flash(_("Job %(id)s will run again within a minute.", id=job_id), "success")
+    else:
+        flash(_("Job %(id)s is not a failed job.", id=job_id), "error")
+    return redirect(url_for("admin.jobs"))

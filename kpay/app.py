@@ -1,0 +1,147 @@
+"""``create_app``: the only place a KPay application is assembled."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from kpay import config as site_config
+from kpay import errors, i18n, models, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from kpay.plugins import make_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@dataclass
+class KPayState:
+    """Per-app KPay state, kept in ``app.extensions["kpay"]``."""
+
+    pm: object
+    config: dict
+    enabled: list[str]
+    migration_dirs: list[str] = field(default_factory=list)
+    permissions: dict = field(default_factory=dict)
+
+
+def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
+    """A configured KPay app.
+
+    ``config`` overrides ``instance/kpay.toml`` and the environment (tests pass a database
+    URL, say); ``plugins`` are extra plugin objects registered after the enabled ones.
+    Raises ``ConfigError`` naming the bad key when the configuration is wrong.
+    """
+    overrides = dict(config or {})
+    instance = Path(overrides.pop("instance_path", None) or site_config.instance_path())
+    settings = site_config.load(instance, overrides)
+    app = Flask(
+        "kpay",
+        instance_path=str(instance),
+        root_path=str(ROOT),
+        template_folder="templates",
+        static_folder="static",
+    )
+    pm = make_manager(
+        settings["plugins"]["enabled"], plugins, trace=os.environ.get("KPAY_TRACE_HOOKS") == "1"
+    )
+    for name, declared in _plugin_settings(pm).items():
+        site_config.validate_plugin_settings(settings, name, declared)
+    _configure_flask(app, settings, instance)
+    state = KPayState(pm=pm, config=settings, enabled=sorted(set(settings["plugins"]["enabled"])))
+    app.extensions["kpay"] = state
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    if settings["trusted_proxies"]:
+        hops = settings["trusted_proxies"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    security.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+
+    from kpay import jobs, render, permissions
+
+    jobs.init_app(app)
+    permissions.init_app(app)
+    app.jinja_env.globals.update(
+        nav_items=render.nav_items, widgets=render.widgets, assets=render.assets,
+        can=permissions.can,
+    )
+    from kpay.text import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+
+    for blueprints in pm.hook.kpay_blueprints():
+        for blueprint in blueprints or ():
+            prefix = None if blueprint.url_prefix is not None else f"/{blueprint.name}"
+            app.register_blueprint(blueprint, url_prefix=prefix)
+    state.migration_dirs = [str(d) for dirs in pm.hook.kpay_migration_dirs() for d in dirs or ()]
+    pm.hook.kpay_init_app(app=app)
+    return app
+
+
+@migrate.configure
+def _version_locations(alembic_config):
+    """Point Alembic at the core's revisions and each enabled plugin's branch."""
+    folders = [str(MIGRATIONS / "versions"), *current_app.extensions["kpay"].migration_dirs]
+    alembic_config.set_main_option("version_locations", " ".join(folders))
+    return alembic_config
+
+
+def _plugin_settings(pm) -> dict[str, dict]:
+    """Each registered plugin's declared settings, by plugin name."""
+    declared = {}
+    for impl in pm.hook.kpay_config_defaults.get_hookimpls():
+        settings = impl.function()
+        if settings:
+            declared[impl.plugin_name] = settings
+    return declared
+
+
+def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
+    database_url = settings["database_url"] or f"sqlite:///{instance / 'kpay.db'}"
+    production = settings["env"] == "production"
+    secure_cookies = production
+    app.config.update(
+        SECRET_KEY=site_config.secret_key(instance, settings["env"]),
+        KPAY=settings,
+        DEBUG=False,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
+        MAX_CONTENT_LENGTH=settings["max_request_mb"] * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=500_000,
+        MAX_FORM_PARTS=1000,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 30,
+        BABEL_DEFAULT_LOCALE=settings["default_locale"],
+        BABEL_DEFAULT_TIMEZONE=settings["timezone"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
+        RATELIMIT_STORAGE_URI=settings["redis_url"] or "memory://",
+        RATELIMIT_KEY_PREFIX=settings["queue_name"],
+        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 * 24 * 365 if production else None,
+    )
+    logging.basicConfig(level=logging.INFO)
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}

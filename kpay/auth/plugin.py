@@ -1,0 +1,10 @@
+"""The core's accounts feature, registered like any plugin."""
+
+from kpay.hookspecs import hookimpl
+
+
+@hookimpl
+def kpay_blueprints():
+    from kpay.auth.views import bp
+
+    return [bp]

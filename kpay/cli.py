@@ -1,0 +1,249 @@
+"""The ``kpay`` command: run, worker, demo, plugins, users and db (Flask-Migrate)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+import tomlkit
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
+from flask_migrate.cli import db as db_group
+from flask_migrate import upgrade as migrate_upgrade
+
+from kpay import config as site_config
+from kpay import plugins
+from kpay.config import ConfigError
+
+
+def _make_app():
+    from kpay.app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(f"kpay: configuration error: {error}", err=True)
+        sys.exit(2)
+
+
+class KPayGroup(FlaskGroup):
+    """Flask's command group, plus ``kpay db upgrade`` to all heads and plugins' commands."""
+
+    _plugin_commands_added = False
+
+    def _load_plugin_commands(self) -> None:
+        if self._loaded_plugin_commands:
+            return
+        super()._load_plugin_commands()
+        self.add_command(db_group, "db")
+
+    def _add_kpay_plugin_commands(self, ctx) -> None:
+        if self._plugin_commands_added:
+            return
+        self._plugin_commands_added = True
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        app.extensions["kpay"].pm.hook.kpay_cli(cli=self)
+
+    def get_command(self, ctx, name):
+        command = click.Group.get_command(self, ctx, name)
+        if command is None:
+            self._load_plugin_commands()
+            command = click.Group.get_command(self, ctx, name)
+        if command is None:
+            self._add_kpay_plugin_commands(ctx)
+            command = click.Group.get_command(self, ctx, name)
+        return command
+
+    def list_commands(self, ctx):
+        self._load_plugin_commands()
+        try:
+            self._add_kpay_plugin_commands(ctx)
+        except SystemExit:
+            pass
+        return sorted(self.commands)
+
+
+cli = KPayGroup(
+    name="kpay", create_app=_make_app, add_default_commands=False, load_dotenv=False,
+    help="Run and manage a KPay community site.",
+)
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="heads")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@with_appcontext
+def upgrade_command(revision: str, sql: bool) -> None:
+    """Apply migrations of the core and every enabled plugin (all heads)."""
+    migrate_upgrade(revision=revision, sql=sql)
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def run_command(host: str, port: int) -> None:
+    """Serve the site with the development server (and the minute clock in embedded mode)."""
+    from kpay import clock
+
+    app = current_app._get_current_object()
+    if not app.config["KPAY"]["redis_url"]:
+        clock.start_thread(app)
+    click.echo(f" * KPay serving http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and cron).")
+@click.option("--no-clock", is_flag=True, help="Do not run the minute clock in this worker.")
+@with_appcontext
+def worker_command(burst: bool, no_clock: bool) -> None:
+    """Run background jobs from Redis, relay the outbox, and tick the minute clock."""
+    from rq import SimpleWorker
+
+    from kpay import clock, jobs
+
+    app = current_app._get_current_object()
+    queue = jobs.queue(app)
+    if queue is None:
+        raise click.ClickException("redis_url is empty: in embedded mode jobs run in the web process")
+    jobs.relay()
+    if burst:
+        clock.tick()
+    elif not no_clock:
+        clock.start_thread(app)
+    click.echo(f" * KPay worker on queue {queue.name!r}")
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
+
+
+@cli.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Fill an empty database with the demo community and print the owner's login."""
+    from kpay import demo
+
+    owner = demo.build()
+    if owner is None:
+        click.echo("The database already has members; no demo data added.")
+        return
+    click.echo("Demo community created. Log in as the owner:")
+    click.echo(f"  e-mail:   {owner.email}")
+    click.echo(f"  password: {demo.DEMO_PASSWORD}")
+
+
+@cli.group("plugins")
+def plugins_group() -> None:
+    """List, enable and disable plugins."""
+
+
+@plugins_group.command("list")
+def plugins_list() -> None:
+    """Show every installed plugin: version, source, state and hooks."""
+    enabled = _enabled_in_file()
+    rows = plugins.describe(enabled)
+    if not rows:
+        click.echo("No plugins installed.")
+    for info in rows:
+        state = "enabled" if info.enabled else "disabled"
+        click.echo(f"{info.name:<20} {info.version:<10} {state:<9} {info.source}")
+        click.echo(f"{'':<20} hooks: {', '.join(info.hooks) or '-'}")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+def plugins_enable(name: str) -> None:
+    """Add NAME to [plugins] enabled in kpay.toml, then reload gunicorn or ask for a restart."""
+    try:
+        plugins.load_module(name)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    _set_enabled(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+def plugins_disable(name: str) -> None:
+    """Remove NAME from [plugins] enabled in kpay.toml; its data stays."""
+    _set_enabled(name, False)
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Manage members."""
+
+
+@users_group.command("create")
+@click.option("--email", prompt=True)
+@click.option("--name", "display_name", prompt="Display name")
+@click.option("--role", type=click.Choice(["owner", "admin", "moderator", "creator", "member"]), default="member", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def users_create(email: str, display_name: str, role: str, password: str) -> None:
+    """Create a member with a role (use --role owner for the first account)."""
+    from kpay.accounts import AccountError, create_user
+    from kpay.extensions import db
+
+    try:
+        user = create_user(email, display_name, password, role=role)
+    except AccountError as error:
+        raise click.ClickException(f"{error.field}: {error}") from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+def _config_file() -> Path:
+    folder = site_config.instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    file = folder / site_config.CONFIG_FILE
+    if not file.exists():
+        site_config.write_default_file(file)
+    return file
+
+
+def _enabled_in_file() -> list[str]:
+    env = os.environ.get("KPAY_PLUGINS_ENABLED")
+    if env is not None:
+        return [name.strip() for name in env.split(",") if name.strip()]
+    doc = tomlkit.parse(_config_file().read_text(encoding="utf-8"))
+    return list(doc.get("plugins", {}).get("enabled", []))
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    file = _config_file()
+    doc = tomlkit.parse(file.read_text(encoding="utf-8"))
+    table = doc.setdefault("plugins", tomlkit.table())
+    names = [str(n) for n in table.get("enabled", [])]
+    if (name in names) == enabled:
+        click.echo(f"{name} is already {'enabled' if enabled else 'disabled'}.")
+        return
+    names = sorted(set(names) | {name}) if enabled else [n for n in names if n != name]
+    table["enabled"] = names
+    file.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    click.echo(f"{name} {'enabled' if enabled else 'disabled'} in {file}.")
+    if os.environ.get("KPAY_PLUGINS_ENABLED") is not None:
+        click.echo("Note: KPAY_PLUGINS_ENABLED is set and overrides the file.")
+    _reload_gunicorn(file.parent)
+
+
+def _reload_gunicorn(instance: Path) -> None:
+    try:
+        pid_file = site_config.load(instance)["gunicorn_pid_file"]
+    except ConfigError as error:
+        click.echo(f"Configuration error, fix it before restarting: {error}")
+        return
+    if pid_file and Path(pid_file).exists():
+        pid = int(Path(pid_file).read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+        click.echo(f"Sent HUP to gunicorn (pid {pid}): workers reload with the new plugin set.")
+    else:
+        click.echo("Restart KPay (and its workers) to apply the change.")
+
+
+def main() -> None:
+    """Entry point of the ``kpay`` console script."""
+    cli.main(prog_name="kpay")

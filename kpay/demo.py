@@ -1,0 +1,36 @@
+"""The demo community: bilingual members and a little history, then each plugin's demo."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from kpay import events, points
+from kpay.accounts import create_user
+from kpay.extensions import db
+from kpay.models import User
+
+DEMO_PASSWORD = "kpay-demo-2026"
+DEMO_MEMBERS = [
+    ("owner@example.com", "Olivia Owner 欧丽", "owner"),
+    ("admin@example.com", "Adam Admin", "admin"),
+    ("moderator@example.com", "莫德 Mod", "moderator"),
+    ("creator@example.com", "陈老师 Teacher Chen", "creator"),
+    ("member@example.com", "Mei 小美", "member"),
+    ("learner@example.com", "Leo Learner 李奥", "member"),
+]
+
+
+def build() -> User | None:
+    """Create the demo community in an empty database; returns the owner, or None if not empty."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        return None
+    users = {}
+    for email, name, role in DEMO_MEMBERS:
+        users[email] = create_user(email, name, DEMO_PASSWORD, role=role)
+        events.emit("user.signed_up", user=users[email], subject=users[email])
+    points.award(users["member@example.com"], 50, "Welcome bonus / 新人奖励", key="demo:welcome:member")
+    points.award(users["learner@example.com"], 20, "First question / 第一次提问", key="demo:question:learner")
+    current_app.extensions["kpay"].pm.hook.kpay_demo_data()
+    db.session.commit()
+    return users["owner@example.com"]

@@ -1,0 +1,68 @@
+"""Error pages (400, 403, 404, 405, 413, 429, 500) in the layout, and as banners for htmx."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, make_response, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from kpay.extensions import db
+from kpay.plugins import hook
+from kpay.render import wants_partial
+
+log = logging.getLogger("kpay.errors")
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Forbidden"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts.")),
+    429: (_l("Slow down"), _l("Too many requests. Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("An error on our side stopped this page. It has been logged.")),
+}
+CSRF_MESSAGE = _l("This page has expired. Reload the page and try again.")
+
+
+def render_error(error: HTTPException) -> Response:
+    """The error page for ``error``; for an htmx swap, a banner retargeted to ``#kpay-alerts``."""
+    custom = hook().kpay_handle_error(error=error)
+    if custom is not None:
+        return custom
+    code = error.code or 500
+    title, message = MESSAGES.get(code, (error.name, error.description))
+    if isinstance(error, CSRFError):
+        message = CSRF_MESSAGE
+    context = {"code": code, "title": title, "message": message, "reload": code == 400}
+    if wants_partial():
+        response = make_response(render_template("errors/_banner.html", **context), code)
+        response.headers["HX-Retarget"] = "#kpay-alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+    else:
+        response = make_response(
+            render_template("errors/error.html", kpay_template="errors/error.html", **context), code
+        )
+    if code == 429 and getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
+    if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    response.vary.add("HX-Request")
+    return response
+
+
+def handle_exception(error: Exception) -> Response:
+    """Log an unexpected exception and answer with the generic 500 page."""
+    if isinstance(error, HTTPException):
+        return render_error(error)
+    log.exception("unhandled error", exc_info=error)
+    db.session.rollback()
+    return render_error(InternalServerError(original_exception=error))
+
+
+def init_app(app: Flask) -> None:
+    """Register the error pages on ``app``."""
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(Exception, handle_exception)

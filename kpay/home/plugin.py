@@ -1,0 +1,18 @@
+"""The core's home page and health checks, registered like any plugin."""
+
+from flask_babel import lazy_gettext as _l
+
+from kpay.hookspecs import hookimpl
+from kpay.types import NavItem
+
+
+@hookimpl
+def kpay_blueprints():
+    from kpay.home.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def kpay_nav_items(user):
+    return [NavItem(_l("Home"), "home.index", order=0, icon="home")]

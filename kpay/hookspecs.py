@@ -1,0 +1,159 @@
+"""Every KPay hook, each with the docstring that is its reference documentation.
+
+Hooks are called with keyword arguments; an implementation takes only the arguments it uses.
+Hooks return data (the frozen types in ``kpay.types``); the core renders it. Shown items carry
+an explicit ``order``: never rely on the order in which pluggy calls implementations.
+``docs/hooks.md`` is generated from this module (``python -m kpay.hookdocs``).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("kpay")
+hookimpl = pluggy.HookimplMarker("kpay")
+
+
+@hookspec(historic=True)
+def kpay_addhooks(pm):
+    """Add hook specifications of a plugin's own.
+
+    Called: once, when the plugin is registered (historic: late registrations are called too).
+    Receives: ``pm``, the app's ``pluggy.PluginManager``; call ``pm.add_hookspecs(module)``.
+    Returns: nothing.
+    """
+
+
+@hookspec
+def kpay_config_defaults():
+    """Declare the plugin's settings, read from ``[plugins.<name>]`` in ``kpay.toml``.
+
+    Called: at start-up, before the configuration is validated.
+    Returns: a dict of setting name to ``kpay.types.Setting`` (or to a plain default value).
+    A key in ``[plugins.<name>]`` that no plugin declares stops start-up. The validated values
+    are in ``current_app.config["KPAY"]["plugins"][name]``.
+    """
+
+
+@hookspec
+def kpay_init_app(app):
+    """Set up the plugin on the Flask app: Jinja filters, request hooks, extensions.
+
+    Called: once at start-up, after the core extensions and blueprints are registered.
+    Receives: ``app``, the Flask application.
+    Returns: nothing.
+    """
+
+
+@hookspec
+def kpay_blueprints():
+    """Give the plugin's blueprints.
+
+    Called: once at start-up. A blueprint without its own ``url_prefix`` is mounted at
+    ``/<blueprint name>``; its name should be the plugin's name.
+    Returns: a list of ``flask.Blueprint``.
+    """
+
+
+@hookspec
+def kpay_migration_dirs():
+    """Give the folders that hold the plugin's Alembic revisions (one branch per plugin).
+
+    Called: when the app is created, to build Alembic's ``version_locations``. The branch's
+    first revision has ``branch_labels=("<name>",)`` and ``depends_on`` a core revision.
+    Returns: a list of absolute paths.
+    """
+
+
+@hookspec
+def kpay_cli(cli):
+    """Add commands to the ``kpay`` command line.
+
+    Called: when the ``kpay`` command starts, for enabled plugins.
+    Receives: ``cli``, the ``click.Group`` of ``kpay``; add a group named after the plugin.
+    Returns: nothing.
+    """
+
+
+@hookspec
+def kpay_schedules():
+    """Give the sweeps the worker's minute clock runs.
+
+    Called: by the clock every minute (``kpay worker``, or ``kpay run`` in embedded mode).
+    Each sweep runs at most once per period across all clocks (claimed by a database row) and
+    must be idempotent; slow work inside it goes through ``kpay.jobs.enqueue``.
+    Returns: a list of ``kpay.types.Schedule``.
+    """
+
+
+@hookspec
+def kpay_permissions():
+    """Declare capabilities and the roles that hold them.
+
+    Called: at start-up, to build the permission table used by ``kpay.permissions.can``.
+    Returns: a list of ``kpay.types.Permission``.
+    """
+
+
+@hookspec
+def kpay_nav_items(user):
+    """Give links for the site navigation.
+
+    Called: when a full page is rendered.
+    Receives: ``user``, the current user (``AnonymousUser`` when logged out).
+    Returns: a list of ``kpay.types.NavItem``; sorted by ``order``, then label.
+    """
+
+
+@hookspec
+def kpay_widgets(slot, context, user):
+    """Fill a widget slot such as ``home.main`` or ``home.sidebar``.
+
+    Called: when a template calls ``widgets("<slot>")``.
+    Receives: ``slot`` (its name), ``context`` (a dict the page passes, possibly empty) and
+    ``user``. Return nothing for slots the plugin does not fill.
+    Returns: a list of ``kpay.types.Widget``; sorted by ``order``, then title.
+    """
+
+
+@hookspec
+def kpay_assets(template):
+    """Give stylesheets and scripts a page needs.
+
+    Called: when a full page is rendered.
+    Receives: ``template``, the name of the page template being rendered.
+    Returns: a list of ``kpay.types.Asset``; duplicates are dropped.
+    """
+
+
+@hookspec
+def kpay_event(event):
+    """React to an activity event (``course.completed``, ``user.signed_up`` ...).
+
+    Called: after the transaction that emitted the event has committed, in the process that
+    committed it; keep it fast and send heavy work to ``kpay.jobs.enqueue``.
+    Receives: ``event``, a ``kpay.types.Event``.
+    Returns: nothing.
+    """
+
+
+@hookspec
+def kpay_demo_data():
+    """Create the plugin's demo content.
+
+    Called: by ``kpay demo``, after the core has created the demo members (look them up by
+    e-mail: ``owner@example.com``, ``creator@example.com``, ``member@example.com``).
+    Create content in English and Simplified Chinese. The caller commits.
+    Returns: nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def kpay_handle_error(error):
+    """Render an error page differently (a plugin's own 404 for its URLs, say).
+
+    Called: when an error page (403, 404, 413, 429, 500) is about to be rendered; the first
+    implementation that returns a response wins.
+    Receives: ``error``, the ``werkzeug.exceptions.HTTPException``.
+    Returns: a Flask response, or ``None`` to let the core render it.
+    """

@@ -1,0 +1,56 @@
+"""Members and their roles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kpay.extensions import db
+from kpay.models.base import UTCDateTime, utcnow
+
+# Highest first; a role holds what every role after it holds.
+ROLES = ("owner", "admin", "moderator", "creator", "member")
+STATUSES = ("active", "disabled", "banned")
+
+
+class User(UserMixin, db.Model):
+    """A member of the community; ``role`` is one of ``ROLES``."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(80))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20), default="member")
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of ``password`` (Werkzeug's default, scrypt)."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` is this member's password."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The login token: id and session version, so bumping the version ends sessions."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def has_role(self, role: str) -> bool:
+        """True when this member's role is ``role`` or above it."""
+        return ROLES.index(self.role) <= ROLES.index(role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("admin")

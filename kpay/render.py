@@ -1,0 +1,48 @@
+"""Page-or-partial rendering, navigation and widget slots."""
+
+from __future__ import annotations
+
+from flask import Response, make_response, render_template, request
+from flask_login import current_user
+
+from kpay.plugins import hook
+from kpay.types import Asset, NavItem, Widget
+
+
+def wants_partial() -> bool:
+    """True for an htmx request that swaps part of a page (not boosted, not a history restore)."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(page: str, partial: str | None = None, status: int = 200, **context) -> Response:
+    """The full ``page``, or only ``partial`` for an htmx request that swaps a part of it.
+
+    The page template includes the partial, so both come from the same blocks; the response
+    says ``Vary: HX-Request`` because its body depends on that header.
+    """
+    template = partial if partial and wants_partial() else page
+    response = make_response(render_template(template, kpay_template=page, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def nav_items() -> list[NavItem]:
+    """The navigation links for the current user, by order then label."""
+    items = [item for group in hook().kpay_nav_items(user=current_user) for item in group or ()]
+    return sorted(items, key=lambda item: (item.order, item.label))
+
+
+def widgets(slot: str, **context) -> list[Widget]:
+    """The widgets that fill ``slot`` for the current user, by order then title."""
+    found = hook().kpay_widgets(slot=slot, context=context, user=current_user)
+    return sorted((w for group in found for w in group or ()), key=lambda w: (w.order, w.title))
+
+
+def assets(template: str | None) -> list[Asset]:
+    """Stylesheets and scripts the plugins ask for on ``template``, each once."""
+    seen: dict[str, Asset] = {}
+    for group in hook().kpay_assets(template=template):
+        for asset in group or ():
+            seen.setdefault(asset.url, asset)
+    return list(seen.values())

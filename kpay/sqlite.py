@@ -1,0 +1,39 @@
+"""SQLite made fit for a small site: WAL, a busy timeout, and BEGIN IMMEDIATE for writers.
+
+pysqlite's deferred BEGIN lets two transactions read and then both try to write, and one of
+them fails with "database is locked" at once. Transactions that may write (any request that
+is not GET/HEAD/OPTIONS, CLI commands and jobs) therefore begin IMMEDIATE and queue on the
+busy timeout instead; GET requests, which never write, begin deferred and never block.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_MS = 15_000
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@event.listens_for(Engine, "connect")
+def _configure(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    reading = has_request_context() and request.method in READ_ONLY_METHODS
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

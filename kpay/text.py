@@ -1,0 +1,37 @@
+"""Member-written markdown turned into sanitized HTML: the one way user text becomes markup."""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+
+TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s",
+    "blockquote", "ul", "ol", "li", "code", "pre", "a", "img", "table", "thead", "tbody",
+    "tr", "th", "td",
+}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Sanitized HTML for a member's markdown, inside a container htmx will not process.
+
+    Raw HTML in the text is shown as text; what markdown produces is filtered by an
+    allow-list: no ``style``, ``on*``, ``hx-*`` or ``data-*`` attributes, no iframes, forms
+    or scripts, links only to http(s) and mailto with ``rel="nofollow ugc noopener"``.
+    """
+    html = nh3.clean(
+        _md.render(text or ""),
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+        strip_comments=True,
+    )
+    return Markup('<div class="user-content" hx-disable>') + Markup(html) + Markup("</div>")
