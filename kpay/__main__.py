@@ -1,0 +1,5 @@
+"""``python -m kpay`` runs the ``kpay`` command."""
+
+from kpay.cli import main
+
+main()
