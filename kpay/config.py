@@ -25,7 +25,7 @@ LOCALES = ("en", "zh_CN")
 CORE_SETTINGS: dict[str, Any] = {
     "site_name": Setting("KPay Community", "The name shown in the header, titles and e-mails."),
     "env": Setting(
-        "development", "production refuses a weak secret key and test-only plugins.",
+        "development", "production refuses a weak secret key and sends cookies only over https.",
         choices=("development", "production"),
     ),
     "database_url": Setting("", "SQLAlchemy URL; empty means SQLite at instance/kpay.db."),
