@@ -29,8 +29,26 @@ def index():
     )
     state = current_app.extensions["kpay"]
     return render(
-        "admin/index.html", members=members, job_counts=job_counts, enabled=state.enabled
+        "admin/index.html",
+        members=members,
+        job_counts=job_counts,
+        enabled=state.enabled,
+        pending_migrations=pending_migrations(),
     )
+
+
+def pending_migrations() -> list[str]:
+    """Alembic heads (core and enabled plugins) the database has not been upgraded to."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    with db.engine.connect() as connection:
+        applied = set(MigrationContext.configure(connection).get_current_heads())
+    applied_and_below = {
+        rev.revision for head in applied for rev in script.iterate_revisions(head, "base")
+    }
+    return sorted(set(script.get_heads()) - applied_and_below)
 
 
 @bp.route("/plugins")
