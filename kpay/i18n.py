@@ -1,43 +1,123 @@
-"""Choosing the language and time zone of a request."""
+"""Choosing the language and time zone of a request, and where translations are found.
+
+Language: the member's own setting, else the visitor's choice in this session (the footer
+form), else the first language in the browser's ``Accept-Language`` list that the site speaks,
+else the site's ``default_locale``. Time zone: the member's, else the site's.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytz
+from babel import Locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_babel, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kpay.config import LOCALES
+from kpay.extensions import babel
 
-# Browsers say zh, zh-CN, zh-Hans or zh-SG for Simplified Chinese.
-_BROWSER_TAGS = {"en": "en", "zh": "zh_CN", "zh-CN": "zh_CN", "zh-Hans": "zh_CN", "zh-SG": "zh_CN"}
+# Flask-Login flashes this when a visitor opens a members-only page; its own text is English only.
+LOGIN_MESSAGE = _l("Please log in to access this page.")
 
 
 def select_locale() -> str:
     """The member's language, else the visitor's choice, the browser's, the site default."""
-    user = current_user if request else None
-    if user is not None and user.is_authenticated and user.locale in LOCALES:
-        return user.locale
+    default = current_app.config["KPAY"]["default_locale"]
+    if not has_request_context():
+        # Jobs and commands render e-mails with an app context only; they pass the member's
+        # locale through ``flask_babel.force_locale``.
+        return default
+    if current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
     if session.get("locale") in LOCALES:
         return session["locale"]
-    best = request.accept_languages.best_match(list(_BROWSER_TAGS))
-    if best:
-        return _BROWSER_TAGS[best]
-    return current_app.config["KPAY"]["default_locale"]
+    return browser_locale(request.accept_languages) or default
+
+
+def browser_locale(accepted: Iterable[tuple[str, float]]) -> str | None:
+    """The site's locale for the browser's most preferred language that the site speaks.
+
+    The browser's list is walked in order of preference, so ``en-US, zh-CN;q=0.9`` gives
+    English: Werkzeug's ``best_match`` would prefer the exact ``zh-CN`` over ``en-US``'s
+    primary-tag match.
+    """
+    for tag, quality in accepted:
+        if quality > 0:
+            locale = locale_for_tag(tag)
+            if locale is not None:
+                return locale
+    return None
+
+
+def locale_for_tag(tag: str) -> str | None:
+    """The site's locale for one browser language tag, or None when the site lacks it.
+
+    An exact match wins (``zh-CN`` is ``zh_CN``); otherwise the primary language decides:
+    ``en-GB`` is ``en``, and every Chinese tag (``zh``, ``zh-Hans``, ``zh-SG``, and also the
+    Traditional ``zh-TW``, ``zh-HK``, ``zh-Hant``) is ``zh_CN``. A reader of Traditional
+    Chinese reads Simplified far more easily than English, and the footer switches in one
+    click. Add a ``zh_TW`` catalog to ``LOCALES`` and ``zh-TW`` finds it by exact match.
+    """
+    wanted = tag.replace("_", "-").lower()
+    by_tag = {locale.replace("_", "-").lower(): locale for locale in LOCALES}
+    if wanted in by_tag:
+        return by_tag[wanted]
+    language = wanted.split("-", 1)[0]
+    for locale in LOCALES:
+        if locale.split("_", 1)[0].lower() == language:
+            return locale
+    return None
 
 
 def select_timezone() -> str:
-    """The member's IANA time zone, else the site's."""
-    user = current_user if request else None
-    if user is not None and user.is_authenticated and user.timezone:
-        return user.timezone
+    """The member's IANA time zone when it is a known one, else the site's."""
+    if has_request_context() and current_user.is_authenticated:
+        if current_user.timezone in pytz.all_timezones_set:
+            return current_user.timezone
     return current_app.config["KPAY"]["timezone"]
 
 
+def add_translations(app: Flask, folder: str | Path) -> None:
+    """Merge the ``messages`` catalogs in ``folder`` into ``app``'s translations.
+
+    For a plugin that ships its own ``translations/<locale>/LC_MESSAGES/messages.mo``; call it
+    from ``kpay_init_app``. The plugin's strings then translate through the core's ``_()`` in
+    Python and in templates. Catalogs added later win for a msgid that both translate.
+    """
+    folder = str(Path(folder).resolve())
+    directories = get_babel(app).translation_directories
+    if folder not in directories:
+        directories.append(folder)
+        forget_loaded_catalogs()
+
+
+def forget_loaded_catalogs() -> None:
+    """Make the next request read the catalogs from disk again.
+
+    Flask-Babel keeps the catalogs it has loaded for the life of the process, in its default
+    domain (created on first use), whatever the app.
+    """
+    domain = vars(babel).get("domain_instance")
+    if domain is not None:
+        domain.cache.clear()
+
+
 def init_app(app: Flask) -> None:
-    """Expose the locale to templates as ``html_lang`` (``zh-CN`` style)."""
+    """Expose the page language to templates as ``html_lang`` and translate Flask-Login."""
+    app.login_manager.login_message = LOGIN_MESSAGE
+    app.login_manager.localize_callback = str
 
     @app.context_processor
     def language():
-        from flask_babel import get_locale
+        return {"html_lang": html_lang(get_locale())}
 
-        locale = get_locale()
-        return {"html_lang": str(locale).replace("_", "-") if locale else "en"}
+
+def html_lang(locale: Locale | None) -> str:
+    """The page's ``lang`` tag: language and territory, ``zh-CN`` (Babel says ``zh_Hans_CN``)."""
+    if locale is None:
+        return "en"
+    return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
