@@ -140,7 +140,7 @@ def plugins_group() -> None:
     """List, enable and disable plugins."""
 
 
-@plugins_group.command("list")
+@plugins_group.command("list", with_appcontext=False)
 def plugins_list() -> None:
     """Show every installed plugin: version, source, state and hooks."""
     rows = plugins.describe(_site_settings()["plugins"]["enabled"])
@@ -152,7 +152,7 @@ def plugins_list() -> None:
         click.echo(f"{'':<20} hooks: {', '.join(info.hooks) or '-'}")
 
 
-@plugins_group.command("enable")
+@plugins_group.command("enable", with_appcontext=False)
 @click.argument("name")
 def plugins_enable(name: str) -> None:
     """Add NAME to [plugins] enabled in kpay.toml, then reload gunicorn or ask for a restart."""
@@ -163,7 +163,7 @@ def plugins_enable(name: str) -> None:
     _set_enabled(name, True)
 
 
-@plugins_group.command("disable")
+@plugins_group.command("disable", with_appcontext=False)
 @click.argument("name")
 def plugins_disable(name: str) -> None:
     """Remove NAME from [plugins] enabled in kpay.toml; its data stays."""

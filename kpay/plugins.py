@@ -108,7 +108,8 @@ def _explain(pm, error: pluggy.PluginValidationError) -> str:
         hooks = [name for name, caller in vars(pm.hook).items() if caller.spec is not None]
         close = difflib.get_close_matches(unknown[1], hooks, n=1)
         text = f"{unknown[1]} is not a KPay hook" + (f" (did you mean {close[0]}?)" if close else "")
-    return f"plugin {pm.get_name(error.plugin) or error.plugin!r}: {text}"
+    name = pm.get_name(error.plugin) or pm.get_canonical_name(error.plugin)
+    return f"plugin {name!r}: {text}"
 
 
 def implemented_hooks(plugin) -> tuple[str, ...]:
