@@ -102,7 +102,7 @@ def _version_locations(alembic_config):
     state = current_app.extensions["kpay"]
     installed = migration_dirs(make_manager(sorted(available())))
     folders = dict.fromkeys([str(MIGRATIONS / "versions"), *state.migration_dirs, *installed])
-    alembic_config.set_main_option("version_locations", " ".join(folders))
+    alembic_config.set_main_option("version_locations", os.pathsep.join(folders))
     return alembic_config
 
 

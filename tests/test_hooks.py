@@ -6,6 +6,7 @@ Each ``test_hook_<name>`` registers a small plugin object with ``make_app(plugin
 
 from __future__ import annotations
 
+import os
 import types
 
 import click
@@ -79,7 +80,7 @@ def test_hook_kpay_migration_dirs(make_app, tmp_path):
     folder.mkdir()
     app = make_app(plugins=[plugin("wave", kpay_migration_dirs=lambda: [folder])])
     with app.app_context():
-        locations = migrate.get_config().get_main_option("version_locations").split()
+        locations = migrate.get_config().get_main_option("version_locations").split(os.pathsep)
     assert str(folder) in locations
     assert locations[0].endswith("kpay/migrations/versions")
 
