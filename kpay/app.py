@@ -7,13 +7,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pluggy
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, models, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from kpay.plugins import make_manager
+from kpay.plugins import available, make_manager, migration_dirs
+from kpay.text import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -23,7 +25,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 class KPayState:
     """Per-app KPay state, kept in ``app.extensions["kpay"]``."""
 
-    pm: object
+    pm: pluggy.PluginManager
     config: dict
     enabled: list[str]
     migration_dirs: list[str] = field(default_factory=list)
@@ -40,6 +42,14 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     overrides = dict(config or {})
     instance = Path(overrides.pop("instance_path", None) or site_config.instance_path())
     settings = site_config.load(instance, overrides)
+    enabled = sorted(set(settings["plugins"]["enabled"]))
+    pm = make_manager(enabled, plugins, trace=os.environ.get("KPAY_TRACE_HOOKS") == "1")
+    declared = _declared_settings(pm)
+    for name in sorted(set(enabled) | set(declared)):
+        site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
+    instance.mkdir(parents=True, exist_ok=True)
+    if not (instance / site_config.CONFIG_FILE).exists():
+        site_config.write_default_file(instance / site_config.CONFIG_FILE, declared)
     app = Flask(
         "kpay",
         instance_path=str(instance),
@@ -47,13 +57,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         template_folder="templates",
         static_folder="static",
     )
-    pm = make_manager(
-        settings["plugins"]["enabled"], plugins, trace=os.environ.get("KPAY_TRACE_HOOKS") == "1"
-    )
-    for name, declared in _plugin_settings(pm).items():
-        site_config.validate_plugin_settings(settings, name, declared)
     _configure_flask(app, settings, instance)
-    state = KPayState(pm=pm, config=settings, enabled=sorted(set(settings["plugins"]["enabled"])))
+    state = KPayState(pm=pm, config=settings, enabled=enabled)
     app.extensions["kpay"] = state
 
     db.init_app(app)
@@ -70,49 +75,49 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     errors.init_app(app)
     i18n.init_app(app)
 
-    from kpay import jobs, render, permissions
-
     jobs.init_app(app)
     permissions.init_app(app)
     app.jinja_env.globals.update(
         nav_items=render.nav_items, widgets=render.widgets, assets=render.assets,
         can=permissions.can,
     )
-    from kpay.text import render_markdown
-
     app.jinja_env.filters["markdown"] = render_markdown
 
     for blueprints in pm.hook.kpay_blueprints():
         for blueprint in blueprints or ():
             prefix = None if blueprint.url_prefix is not None else f"/{blueprint.name}"
             app.register_blueprint(blueprint, url_prefix=prefix)
-    state.migration_dirs = [str(d) for dirs in pm.hook.kpay_migration_dirs() for d in dirs or ()]
+    state.migration_dirs = migration_dirs(pm)
     pm.hook.kpay_init_app(app=app)
     return app
 
 
 @migrate.configure
 def _version_locations(alembic_config):
-    """Point Alembic at the core's revisions and each enabled plugin's branch."""
-    folders = [str(MIGRATIONS / "versions"), *current_app.extensions["kpay"].migration_dirs]
-    alembic_config.set_main_option("version_locations", " ".join(folders))
+    """Point Alembic at the core's revisions and every installed plugin's branch.
+
+    Disabled plugins' branches are included: the database still records their revisions,
+    which Alembic must find, and their tables (kept while disabled) stay current.
+    """
+    state = current_app.extensions["kpay"]
+    installed = migration_dirs(make_manager(sorted(available())))
+    folders = dict.fromkeys([str(MIGRATIONS / "versions"), *state.migration_dirs, *installed])
+    alembic_config.set_main_option("version_locations", os.pathsep.join(folders))
     return alembic_config
 
 
-def _plugin_settings(pm) -> dict[str, dict]:
-    """Each registered plugin's declared settings, by plugin name."""
-    declared = {}
-    for impl in pm.hook.kpay_config_defaults.get_hookimpls():
-        settings = impl.function()
-        if settings:
-            declared[impl.plugin_name] = settings
-    return declared
+def _declared_settings(pm) -> dict[str, dict]:
+    """The settings each registered plugin declares (``kpay_config_defaults``), by name."""
+    return {
+        impl.plugin_name: impl.function() or {}
+        for impl in pm.hook.kpay_config_defaults.get_hookimpls()
+    }
 
 
 def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
+    """Flask's and the extensions' settings, derived from the site configuration."""
     database_url = settings["database_url"] or f"sqlite:///{instance / 'kpay.db'}"
     production = settings["env"] == "production"
-    secure_cookies = production
     app.config.update(
         SECRET_KEY=site_config.secret_key(instance, settings["env"]),
         KPAY=settings,
@@ -126,10 +131,10 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         WTF_CSRF_SSL_STRICT=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_SECURE=production,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_SECURE=production,
         REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 30,
         BABEL_DEFAULT_LOCALE=settings["default_locale"],
         BABEL_DEFAULT_TIMEZONE=settings["timezone"],
@@ -142,6 +147,7 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
 
 
 def _engine_options(url: str) -> dict:
+    """SQLite waits for a lock; PostgreSQL checks pooled connections before use."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
     return {"pool_pre_ping": True}

@@ -17,22 +17,25 @@ from flask_migrate import upgrade as migrate_upgrade
 from kpay import config as site_config
 from kpay import plugins
 from kpay.config import ConfigError
+from kpay.models.users import ROLES
 
 
 def _make_app():
+    """The site's app for a command; a configuration error exits 2 with one line."""
     from kpay.app import create_app
 
     try:
         return create_app()
     except ConfigError as error:
-        click.echo(f"kpay: configuration error: {error}", err=True)
-        sys.exit(2)
+        _config_error(error)
 
 
 class KPayGroup(FlaskGroup):
-    """Flask's command group, plus ``kpay db upgrade`` to all heads and plugins' commands."""
+    """Flask's command group, plus ``kpay db`` (upgrade to all heads) and plugins' commands.
 
-    _plugin_commands_added = False
+    Plugins' commands are gathered per app from ``kpay_cli`` into a group of their own, so
+    the commands of the plugins one app enables never leak into another app.
+    """
 
     def _load_plugin_commands(self) -> None:
         if self._loaded_plugin_commands:
@@ -40,30 +43,26 @@ class KPayGroup(FlaskGroup):
         super()._load_plugin_commands()
         self.add_command(db_group, "db")
 
-    def _add_kpay_plugin_commands(self, ctx) -> None:
-        if self._plugin_commands_added:
-            return
-        self._plugin_commands_added = True
+    def _kpay_plugin_commands(self, ctx) -> click.Group:
+        group = click.Group()
         app = ctx.ensure_object(ScriptInfo).load_app()
-        app.extensions["kpay"].pm.hook.kpay_cli(cli=self)
+        app.extensions["kpay"].pm.hook.kpay_cli(cli=group)
+        return group
 
     def get_command(self, ctx, name):
+        self._load_plugin_commands()
         command = click.Group.get_command(self, ctx, name)
         if command is None:
-            self._load_plugin_commands()
-            command = click.Group.get_command(self, ctx, name)
-        if command is None:
-            self._add_kpay_plugin_commands(ctx)
-            command = click.Group.get_command(self, ctx, name)
+            command = self._kpay_plugin_commands(ctx).get_command(ctx, name)
         return command
 
     def list_commands(self, ctx):
         self._load_plugin_commands()
         try:
-            self._add_kpay_plugin_commands(ctx)
-        except SystemExit:
-            pass
-        return sorted(self.commands)
+            names = self._kpay_plugin_commands(ctx).list_commands(ctx)
+        except SystemExit:  # the configuration error was printed; still list the core's
+            names = []
+        return sorted({*self.commands, *names})
 
 
 cli = KPayGroup(
@@ -141,11 +140,10 @@ def plugins_group() -> None:
     """List, enable and disable plugins."""
 
 
-@plugins_group.command("list")
+@plugins_group.command("list", with_appcontext=False)
 def plugins_list() -> None:
     """Show every installed plugin: version, source, state and hooks."""
-    enabled = _enabled_in_file()
-    rows = plugins.describe(enabled)
+    rows = plugins.describe(_site_settings()["plugins"]["enabled"])
     if not rows:
         click.echo("No plugins installed.")
     for info in rows:
@@ -154,7 +152,7 @@ def plugins_list() -> None:
         click.echo(f"{'':<20} hooks: {', '.join(info.hooks) or '-'}")
 
 
-@plugins_group.command("enable")
+@plugins_group.command("enable", with_appcontext=False)
 @click.argument("name")
 def plugins_enable(name: str) -> None:
     """Add NAME to [plugins] enabled in kpay.toml, then reload gunicorn or ask for a restart."""
@@ -165,7 +163,7 @@ def plugins_enable(name: str) -> None:
     _set_enabled(name, True)
 
 
-@plugins_group.command("disable")
+@plugins_group.command("disable", with_appcontext=False)
 @click.argument("name")
 def plugins_disable(name: str) -> None:
     """Remove NAME from [plugins] enabled in kpay.toml; its data stays."""
@@ -180,7 +178,7 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--email", prompt=True)
 @click.option("--name", "display_name", prompt="Display name")
-@click.option("--role", type=click.Choice(["owner", "admin", "moderator", "creator", "member"]), default="member", show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
 def users_create(email: str, display_name: str, role: str, password: str) -> None:
@@ -196,52 +194,51 @@ def users_create(email: str, display_name: str, role: str, password: str) -> Non
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
-def _config_file() -> Path:
-    folder = site_config.instance_path()
-    folder.mkdir(parents=True, exist_ok=True)
-    file = folder / site_config.CONFIG_FILE
-    if not file.exists():
-        site_config.write_default_file(file)
-    return file
+def _site_settings() -> dict:
+    """The core configuration, or exit 2 with the one-line error."""
+    try:
+        return site_config.load(site_config.instance_path())
+    except ConfigError as error:
+        _config_error(error)
 
 
-def _enabled_in_file() -> list[str]:
-    env = os.environ.get("KPAY_PLUGINS_ENABLED")
-    if env is not None:
-        return [name.strip() for name in env.split(",") if name.strip()]
-    doc = tomlkit.parse(_config_file().read_text(encoding="utf-8"))
-    return list(doc.get("plugins", {}).get("enabled", []))
+def _config_error(error: ConfigError):
+    click.echo(f"kpay: configuration error: {error}", err=True)
+    sys.exit(2)
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
-    file = _config_file()
+    """Edit ``[plugins] enabled`` in kpay.toml, keeping its comments, and apply the change."""
+    file = site_config.instance_path() / site_config.CONFIG_FILE
+    if not file.exists():
+        site_config.write_default_file(file)
     doc = tomlkit.parse(file.read_text(encoding="utf-8"))
     table = doc.setdefault("plugins", tomlkit.table())
-    names = [str(n) for n in table.get("enabled", [])]
+    names = [str(n) for n in table.get("enabled", site_config.default_plugins())]
+    word = "enabled" if enabled else "disabled"
     if (name in names) == enabled:
-        click.echo(f"{name} is already {'enabled' if enabled else 'disabled'}.")
+        click.echo(f"{name} is already {word}.")
         return
-    names = sorted(set(names) | {name}) if enabled else [n for n in names if n != name]
-    table["enabled"] = names
+    table["enabled"] = sorted({*names, name}) if enabled else [n for n in names if n != name]
     file.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    click.echo(f"{name} {'enabled' if enabled else 'disabled'} in {file}.")
-    if os.environ.get("KPAY_PLUGINS_ENABLED") is not None:
+    click.echo(f"{name} {word} in {file}.")
+    if "KPAY_PLUGINS_ENABLED" in os.environ:
         click.echo("Note: KPAY_PLUGINS_ENABLED is set and overrides the file.")
-    _reload_gunicorn(file.parent)
+    _reload_gunicorn(_site_settings()["gunicorn_pid_file"])
 
 
-def _reload_gunicorn(instance: Path) -> None:
-    try:
-        pid_file = site_config.load(instance)["gunicorn_pid_file"]
-    except ConfigError as error:
-        click.echo(f"Configuration error, fix it before restarting: {error}")
-        return
-    if pid_file and Path(pid_file).exists():
-        pid = int(Path(pid_file).read_text().strip())
-        os.kill(pid, signal.SIGHUP)
-        click.echo(f"Sent HUP to gunicorn (pid {pid}): workers reload with the new plugin set.")
-    else:
-        click.echo("Restart KPay (and its workers) to apply the change.")
+def _reload_gunicorn(pid_file: str) -> None:
+    """Send gunicorn HUP so its workers restart with the new plugin set, or ask for a restart."""
+    if pid_file:
+        try:
+            pid = int(Path(pid_file).read_text(encoding="utf-8").strip())
+            os.kill(pid, signal.SIGHUP)
+        except (OSError, ValueError) as error:
+            click.echo(f"Could not signal gunicorn ({pid_file}: {error}).")
+        else:
+            click.echo(f"Sent HUP to gunicorn (pid {pid}): workers reload with the new plugin set.")
+            return
+    click.echo("Restart KPay (and its workers) to apply the change.")
 
 
 def main() -> None:

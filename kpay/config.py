@@ -21,6 +21,13 @@ from kpay.types import Setting
 CONFIG_FILE = "kpay.toml"
 SECRET_FILE = "secret_key"
 LOCALES = ("en", "zh_CN")
+BUILTIN_FOLDER = Path(__file__).resolve().parent.parent / "plugins"
+
+
+def default_plugins() -> list[str]:
+    """Names of the built-in plugins in ``plugins/``: all enabled in a new site."""
+    return sorted(p.name for p in BUILTIN_FOLDER.iterdir() if (p / "__init__.py").exists())
+
 
 CORE_SETTINGS: dict[str, Any] = {
     "site_name": Setting("KPay Community", "The name shown in the header, titles and e-mails."),
@@ -45,7 +52,9 @@ CORE_SETTINGS: dict[str, Any] = {
         "sender": Setting("KPay <noreply@localhost>", "From address of every e-mail."),
     },
     "plugins": {
-        "enabled": Setting([], "Plugins to run: built-in names from plugins/ or entry points."),
+        "enabled": Setting(
+            default_plugins(), "Plugins to run: built-in names from plugins/ or entry points."
+        ),
     },
 }
 
@@ -64,28 +73,26 @@ def instance_path() -> Path:
 
 
 def load(path: Path, overrides: dict | None = None) -> dict:
-    """The validated site configuration: file, then environment, then ``overrides``.
+    """The validated core configuration: file, then environment, then ``overrides``.
 
-    Writes ``kpay.toml`` with commented defaults when the folder has none. The ``plugins``
-    table keeps each plugin's raw table; ``validate_plugin_settings`` checks them later.
+    A missing ``kpay.toml`` means every default (``create_app`` writes it on first run). The
+    ``plugins`` table keeps each ``[plugins.<name>]`` table as found;
+    ``validate_plugin_settings`` checks those of enabled plugins once the plugins are known.
     """
-    path.mkdir(parents=True, exist_ok=True)
     file = path / CONFIG_FILE
-    if not file.exists():
-        write_default_file(file)
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{file}: not valid TOML: {error}") from None
     _merge(raw, _from_environment(CORE_SETTINGS))
     _merge(raw, copy.deepcopy(overrides or {}))
-    plugin_tables = {
-        key: value for key, value in raw.get("plugins", {}).items() if isinstance(value, dict)
-    }
-    core_raw = dict(raw)
-    core_raw["plugins"] = {k: v for k, v in raw.get("plugins", {}).items() if k not in plugin_tables}
-    config = validate(core_raw, CORE_SETTINGS)
-    config["plugins"].update(plugin_tables)
+    plugins = raw.get("plugins", {})
+    if not isinstance(plugins, dict):
+        raise ConfigError(f"plugins: expected a table, got {plugins!r}")
+    tables = {key: value for key, value in plugins.items() if isinstance(value, dict)}
+    core = {**raw, "plugins": {k: v for k, v in plugins.items() if k not in tables}}
+    config = validate(core, CORE_SETTINGS)
+    config["plugins"].update(tables)
     return config
 
 
@@ -93,8 +100,8 @@ def validate(raw: dict, schema: dict, prefix: str = "") -> dict:
     """Values of ``raw`` checked against ``schema``, with defaults for missing keys."""
     unknown = sorted(set(raw) - set(schema))
     if unknown:
-        key = prefix + unknown[0]
-        raise ConfigError(f"{key}: unknown setting (known here: {', '.join(sorted(schema))})")
+        known = ", ".join(sorted(schema)) or "none"
+        raise ConfigError(f"{prefix}{unknown[0]}: unknown setting (known here: {known})")
     result = {}
     for key, spec in schema.items():
         name = prefix + key
@@ -120,9 +127,12 @@ def check_value(name: str, value: Any, setting: Setting) -> Any:
     elif expected is bool:
         ok = isinstance(value, bool)
         what = "true or false"
+    elif expected is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        what = "a number"
     else:
         ok = isinstance(value, expected)
-        what = {str: "a string", float: "a number"}.get(expected, expected.__name__)
+        what = "a string" if expected is str else expected.__name__
     if not ok:
         raise ConfigError(f"{name}: expected {what}, got {value!r}")
     if setting.choices is not None and value not in setting.choices:
@@ -132,9 +142,13 @@ def check_value(name: str, value: Any, setting: Setting) -> Any:
 
 
 def validate_plugin_settings(config: dict, name: str, declared: dict) -> None:
-    """Check ``[plugins.<name>]`` against the plugin's declared settings, in place."""
+    """Check ``[plugins.<name>]`` and its ``KPAY_PLUGINS_<NAME>_*`` variables, in place.
+
+    ``declared`` maps setting names to ``Setting`` or to plain defaults; a key it does not
+    name is refused.
+    """
     schema = {key: s if isinstance(s, Setting) else Setting(s) for key, s in declared.items()}
-    raw = config["plugins"].get(name, {})
+    raw = dict(config["plugins"].get(name, {}))
     raw.update(_from_environment(schema, f"plugins.{name}."))
     config["plugins"][name] = validate(raw, schema, f"plugins.{name}.")
 
@@ -142,51 +156,58 @@ def validate_plugin_settings(config: dict, name: str, declared: dict) -> None:
 def secret_key(path: Path, env: str) -> str:
     """The session signing key: ``KPAY_SECRET_KEY``, else ``instance/secret_key`` (made once)."""
     key = os.environ.get("KPAY_SECRET_KEY", "")
-    file = path / SECRET_FILE
     if not key:
-        if not file.exists():
-            file.write_text(secrets.token_hex(32), encoding="utf-8")
-            file.chmod(0o600)
+        file = path / SECRET_FILE
+        try:
+            # O_EXCL: of several workers starting at once, one writes the key, all read it.
+            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32))
         key = file.read_text(encoding="utf-8").strip()
     if env == "production" and len(key) < 32:
         raise ConfigError("secret_key: production needs at least 32 random characters")
     return key
 
 
-def write_default_file(file: Path, enabled: list[str] | None = None) -> None:
-    """Write ``kpay.toml`` with every core setting commented out at its default."""
+def write_default_file(file: Path, plugin_settings: dict[str, dict] | None = None) -> None:
+    """Write ``kpay.toml`` with every setting commented out at its default.
+
+    ``plugin_settings`` (plugin name to declared settings) adds a commented
+    ``[plugins.<name>]`` table for each plugin.
+    """
     doc = tomlkit.document()
     doc.add(tomlkit.comment("KPay site configuration. Uncomment a line to change it."))
     doc.add(tomlkit.comment("Environment variables override it: KPAY_SITE_NAME, KPAY_MAIL_PORT, ..."))
     doc.add(tomlkit.nl())
-    _comment_table(doc, CORE_SETTINGS, "")
+    _comment_table(doc, {k: v for k, v in CORE_SETTINGS.items() if k != "plugins"}, "")
+    enabled = CORE_SETTINGS["plugins"]["enabled"]
     plugins = tomlkit.table()
-    plugins.add(tomlkit.comment(CORE_SETTINGS["plugins"]["enabled"].help))
-    plugins.add("enabled", enabled if enabled is not None else default_plugins())
+    plugins.add(tomlkit.comment(enabled.help))
+    plugins.add("enabled", enabled.default)
     plugins.add(tomlkit.comment("Settings of a plugin go in a table of its own: [plugins.<name>]"))
     doc.add("plugins", plugins)
+    for name, declared in sorted((plugin_settings or {}).items()):
+        doc.add(tomlkit.nl())
+        doc.add(tomlkit.comment(f"[plugins.{name}]"))
+        _comment_table(doc, declared, f"plugins.{name}.")
+    file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(tomlkit.dumps(doc), encoding="utf-8")
-
-
-def default_plugins() -> list[str]:
-    """Names of the built-in plugins, all enabled in a new site."""
-    folder = Path(__file__).resolve().parent.parent / "plugins"
-    return sorted(p.name for p in folder.iterdir() if (p / "__init__.py").exists())
 
 
 def _comment_table(doc, schema: dict, prefix: str) -> None:
     for key, spec in schema.items():
-        if key == "plugins":
-            continue
         if isinstance(spec, dict):
             doc.add(tomlkit.nl())
             doc.add(tomlkit.comment(f"[{prefix}{key}]"))
             _comment_table(doc, spec, prefix + key + ".")
             continue
-        value = tomlkit.item(spec.default).as_string()
-        doc.add(tomlkit.comment(f"{spec.help}"))
-        doc.add(tomlkit.comment(f"{key} = {value}"))
-    doc.add(tomlkit.nl())
+        spec = spec if isinstance(spec, Setting) else Setting(spec)
+        if spec.help:
+            doc.add(tomlkit.comment(spec.help))
+        doc.add(tomlkit.comment(f"{key} = {tomlkit.item(spec.default).as_string()}"))
 
 
 def _from_environment(schema: dict, prefix: str = "") -> dict:
@@ -214,11 +235,12 @@ def _parse_env(name: str, text: str, setting: Setting) -> Any:
         if text.lower() in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"{name}: expected true or false, got {text!r}")
-    if kind is int:
+    if kind in (int, float):
         try:
-            return int(text)
+            return kind(text)
         except ValueError:
-            raise ConfigError(f"{name}: expected an integer, got {text!r}") from None
+            what = "an integer" if kind is int else "a number"
+            raise ConfigError(f"{name}: expected {what}, got {text!r}") from None
     return text
 
 

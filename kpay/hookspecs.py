@@ -28,10 +28,11 @@ def kpay_addhooks(pm):
 def kpay_config_defaults():
     """Declare the plugin's settings, read from ``[plugins.<name>]`` in ``kpay.toml``.
 
-    Called: at start-up, before the configuration is validated.
+    Called: at start-up, before the plugins' settings are validated.
     Returns: a dict of setting name to ``kpay.types.Setting`` (or to a plain default value).
-    A key in ``[plugins.<name>]`` that no plugin declares stops start-up. The validated values
-    are in ``current_app.config["KPAY"]["plugins"][name]``.
+    ``KPAY_PLUGINS_<NAME>_<KEY>`` environment variables override the file. A key the plugin
+    does not declare stops start-up (a disabled plugin's table is kept, unchecked). The
+    validated values are in ``current_app.config["KPAY"]["plugins"][name]``.
     """
 
 
@@ -59,8 +60,10 @@ def kpay_blueprints():
 def kpay_migration_dirs():
     """Give the folders that hold the plugin's Alembic revisions (one branch per plugin).
 
-    Called: when the app is created, to build Alembic's ``version_locations``. The branch's
-    first revision has ``branch_labels=("<name>",)`` and ``depends_on`` a core revision.
+    Called: when the app is created, to build Alembic's ``version_locations``; ``kpay db``
+    also asks installed plugins that are disabled, so their recorded revisions resolve. The
+    branch's first revision has ``branch_labels=("<name>",)`` and ``depends_on`` a core
+    revision; ``kpay db upgrade`` applies every branch.
     Returns: a list of absolute paths.
     """
 

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
-import pkgutil
+import re
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from types import ModuleType
 
 import pluggy
 from flask import current_app
 
 from kpay import __version__, hookspecs
-from kpay.config import ConfigError
+from kpay.config import BUILTIN_FOLDER, ConfigError
 
 ENTRY_POINT_GROUP = "kpay.plugins"
 BUILTIN_PACKAGE = "plugins"
-BUILTIN_FOLDER = Path(__file__).resolve().parent.parent / BUILTIN_PACKAGE
 CORE_PLUGINS = ("kpay.admin.plugin", "kpay.auth.plugin", "kpay.clock", "kpay.home.plugin")
 
 log = logging.getLogger("kpay.hooks")
@@ -35,55 +34,82 @@ class PluginInfo:
     hooks: tuple[str, ...]
 
 
-def available() -> dict[str, tuple[str, str, str]]:
-    """Installed plugins by name: (import target, where it was found, version)."""
+@dataclass(frozen=True)
+class Installed:
+    """Where an installed plugin comes from: its import target, source and version."""
+
+    target: str
+    source: str
+    version: str
+
+
+def available() -> dict[str, Installed]:
+    """Installed plugins by name: built-ins from ``plugins/``, then the entry points.
+
+    A built-in wins over an entry point of the same name.
+    """
     found = {
-        info.name: (f"{BUILTIN_PACKAGE}.{info.name}", "built-in", __version__)
-        for info in pkgutil.iter_modules([str(BUILTIN_FOLDER)])
-        if info.ispkg
+        folder.name: Installed(f"{BUILTIN_PACKAGE}.{folder.name}", "built-in", __version__)
+        for folder in sorted(BUILTIN_FOLDER.iterdir())
+        if (folder / "__init__.py").exists()
     }
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in found:
             dist = ep.dist
             source = f"entry point ({dist.name})" if dist else "entry point"
-            found[ep.name] = (ep.value, source, dist.version if dist else "?")
+            found[ep.name] = Installed(ep.value, source, dist.version if dist else "?")
     return found
 
 
-def load_module(name: str) -> tuple[ModuleType, str]:
-    """The plugin called ``name`` and its source; a ``ConfigError`` when none is installed."""
-    found = available()
+def load_module(name: str, found: dict[str, Installed] | None = None) -> ModuleType:
+    """The plugin called ``name``; a ``ConfigError`` saying where it was looked for if none."""
+    found = available() if found is None else found
     if name not in found:
         raise ConfigError(
             f"plugins.enabled: plugin {name!r} not found "
             f"(looked in {BUILTIN_FOLDER}/ and the {ENTRY_POINT_GROUP!r} entry-point group)"
         )
-    target, source, _ = found[name]
-    module_name, _, attr = target.partition(":")
+    module_name, _, attr = found[name].target.partition(":")
     module = importlib.import_module(module_name)
-    return (getattr(module, attr) if attr else module), source
+    return getattr(module, attr) if attr else module
 
 
 def make_manager(enabled: list[str], extra: list | None = None, trace: bool = False):
     """A plugin manager with the core's own plugins and the ``enabled`` ones registered.
 
     Names are registered in sorted order; ``extra`` plugin objects (tests, embedding) after
-    them. Misspelled hook implementations fail here (``check_pending``).
+    them. ``kpay_addhooks`` runs for each as it registers. A hook implementation that
+    matches no hook (a misspelled name) or a hookspec's arguments stops here with a
+    ``ConfigError`` naming the plugin. ``trace`` logs every hook call to ``kpay.hooks``.
     """
     pm = pluggy.PluginManager("kpay")
     pm.add_hookspecs(hookspecs)
-    for module_name in CORE_PLUGINS:
-        pm.register(importlib.import_module(module_name), name=module_name)
-    for name in sorted(set(enabled)):
-        module, _ = load_module(name)
-        pm.register(module, name=name)
-    for plugin in extra or []:
-        pm.register(plugin)
-    pm.check_pending()
+    pm.hook.kpay_addhooks.call_historic(kwargs={"pm": pm})
+    found = available()
+    named = [(name, importlib.import_module(name)) for name in CORE_PLUGINS]
+    named += [(name, load_module(name, found)) for name in sorted(set(enabled))]
+    try:
+        for name, plugin in named + [(None, plugin) for plugin in extra or ()]:
+            pm.register(plugin, name=name)
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise ConfigError(_explain(pm, error)) from None
     if trace:
-        pm.trace.root.setwriter(log.info)
+        pm.trace.root.setwriter(lambda text: log.info(text.rstrip()))
         pm.enable_tracing()
     return pm
+
+
+def _explain(pm, error: pluggy.PluginValidationError) -> str:
+    """One line for a plugin pluggy refused; suggests the hook a misspelled name meant."""
+    text = " ".join(str(error).split())
+    unknown = re.match(r"unknown hook '(\w+)'", text)
+    if unknown:
+        hooks = [name for name, caller in vars(pm.hook).items() if caller.spec is not None]
+        close = difflib.get_close_matches(unknown[1], hooks, n=1)
+        text = f"{unknown[1]} is not a KPay hook" + (f" (did you mean {close[0]}?)" if close else "")
+    name = pm.get_name(error.plugin) or pm.get_canonical_name(error.plugin)
+    return f"plugin {name!r}: {text}"
 
 
 def implemented_hooks(plugin) -> tuple[str, ...]:
@@ -92,13 +118,28 @@ def implemented_hooks(plugin) -> tuple[str, ...]:
 
 
 def describe(enabled: list[str]) -> list[PluginInfo]:
-    """Every installed plugin with its version, source, state and hooks, by name."""
+    """Every installed plugin with its version, source, state and hooks, by name.
+
+    A plugin that fails to import is listed with the error in its source.
+    """
     infos = []
-    for name, (_, source, version) in sorted(available().items()):
-        module, _ = load_module(name)
-        version = getattr(module, "__version__", version)
-        infos.append(PluginInfo(name, version, source, name in enabled, implemented_hooks(module)))
+    found = available()
+    for name, installed in sorted(found.items()):
+        try:
+            module = load_module(name, found)
+        except Exception as error:  # a broken third-party plugin must not hide the others
+            source = f"{installed.source}; import failed: {error}"
+            infos.append(PluginInfo(name, installed.version, source, name in enabled, ()))
+            continue
+        version = getattr(module, "__version__", installed.version)
+        hooks = implemented_hooks(module)
+        infos.append(PluginInfo(name, version, installed.source, name in enabled, hooks))
     return infos
+
+
+def migration_dirs(pm) -> list[str]:
+    """The Alembic version folders the plugins registered in ``pm`` give."""
+    return [str(folder) for group in pm.hook.kpay_migration_dirs() for folder in group or ()]
 
 
 def hook():

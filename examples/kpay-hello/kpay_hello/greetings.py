@@ -1,0 +1,67 @@
+"""Saying hello: the greetings a member posts, a welcome per new member and one per hour."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from kpay import jobs, points
+from kpay.extensions import db
+from kpay.models import User
+from kpay.models.base import utcnow
+from kpay_hello.models import Greeting
+
+
+def greeting() -> str:
+    """The site's greeting word (setting ``[plugins.hello] greeting``)."""
+    return current_app.config["KPAY"]["plugins"]["hello"]["greeting"]
+
+
+def latest(limit: int = 20) -> list[Greeting]:
+    """The newest greetings first."""
+    return db.session.scalars(sa.select(Greeting).order_by(Greeting.id.desc()).limit(limit)).all()
+
+
+def post(user: User, text: str) -> Greeting:
+    """Add ``user``'s greeting and a point for it; the caller commits."""
+    row = Greeting(user_id=user.id, text=text)
+    db.session.add(row)
+    db.session.flush()
+    points.award(user, 1, "Said hello", key=f"hello:greeting:{row.id}")
+    return row
+
+
+def add_once(key: str, text: str, user_id: int | None = None) -> bool:
+    """Add a greeting unless one with ``key`` exists; returns whether it was added."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(Greeting(key=key, text=text, user_id=user_id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def welcome(user_id: int) -> None:
+    """Greet a new member, in the background (the ``user.signed_up`` event)."""
+    jobs.enqueue(welcome_job, user_id, key=f"hello:welcome:{user_id}")
+    db.session.commit()
+
+
+def welcome_job(user_id: int) -> None:
+    """Add the welcome greeting for member ``user_id`` (once)."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        add_once(f"welcome:{user_id}", f"{greeting()}, {user.display_name}!", user_id)
+
+
+def greet_the_day() -> None:
+    """The hourly sweep: one greeting per hour, however many clocks run it."""
+    now = utcnow()
+    add_once(f"hour:{now:%Y-%m-%dT%H}", f"{greeting()} at {now:%H}:00 UTC")
+
+
+def add_demo_greetings() -> None:
+    """Demo greetings in English and Simplified Chinese."""
+    add_once("demo:en", "Hello, everyone! Glad to be here.")
+    add_once("demo:zh", "大家好！很高兴认识大家。")

@@ -1,0 +1,98 @@
+"""kpay-hello used as a site uses it: enabled in config, visited, posted to, run from the CLI."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from kpay import events, points
+from kpay.accounts import create_user
+from kpay.cli import cli
+from kpay.extensions import db
+from kpay_hello.models import Greeting
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app({"plugins": {"enabled": ["hello"], "hello": {"greeting": "Ni hao"}}})
+
+
+def greetings(app) -> list[str]:
+    with app.app_context():
+        return db.session.scalars(sa.select(Greeting.text).order_by(Greeting.id)).all()
+
+
+def test_hello_page_uses_the_configured_greeting_and_its_stylesheet(client):
+    page = client.get("/hello/").get_data(as_text=True)
+    assert '<h1 class="hello-title">Ni hao!</h1>' in page
+    assert '<link rel="stylesheet" href="/hello/static/hello/hello.css">' in page
+    assert client.get("/hello/static/hello/hello.css").status_code == 200
+    assert "hello.css" not in client.get("/").get_data(as_text=True)
+
+
+def test_member_posts_a_greeting_and_earns_a_point(app, client, auth, make_user):
+    member = make_user()
+    auth.login(member.email)
+    token = csrf_token(client.get("/hello/"))
+    response = client.post("/hello/", data={"text": "Hi all", "csrf_token": token})
+    assert response.status_code == 302
+    assert "<li>Hi all</li>" in client.get("/hello/").get_data(as_text=True)
+    with app.app_context():
+        assert points.balance(member) == 1
+
+
+def test_htmx_post_answers_with_the_list_partial(client, auth, make_user):
+    auth.login(make_user().email)
+    token = csrf_token(client.get("/hello/"))
+    response = client.post(
+        "/hello/", data={"text": "Hey"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+    body = response.get_data(as_text=True)
+    assert body.startswith('<ul id="hello-greetings"') and "<li>Hey</li>" in body
+
+
+def test_visitor_cannot_post_a_greeting(app, client):
+    token = csrf_token(client.get("/hello/"))
+    response = client.post("/hello/", data={"text": "spam", "csrf_token": token})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert greetings(app) == []
+
+
+def test_htmx_request_gets_only_the_list(client):
+    response = client.get("/hello/", headers={"HX-Request": "true"})
+    assert response.get_data(as_text=True).startswith('<ul id="hello-greetings"')
+    assert "HX-Request" in response.headers["Vary"]
+    boosted = client.get("/hello/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.get_data(as_text=True)
+
+
+def test_lazy_widget_is_a_page_of_its_own_without_htmx(client):
+    assert "<html" in client.get("/hello/latest").get_data(as_text=True)
+    partial = client.get("/hello/latest", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert partial.startswith('<section id="hello-latest"')
+
+
+def test_new_member_is_welcomed_once(app):
+    with app.app_context():
+        mei = create_user("mei@example.com", "Mei", "correct horse battery")
+        events.emit("user.signed_up", user=mei, subject=mei)
+        db.session.commit()
+        events.emit("user.signed_up", user=mei, subject=mei)
+        db.session.commit()
+    assert greetings(app) == ["Ni hao, Mei!"]
+
+
+def test_kpay_hello_greet_command(app):
+    result = app.test_cli_runner().invoke(cli, ["hello", "greet", "Leo"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Ni hao, Leo!\n"
+    assert greetings(app) == ["Ni hao, Leo!"]
+
+
+def test_kpay_demo_adds_bilingual_greetings(app):
+    result = app.test_cli_runner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    texts = greetings(app)
+    assert "Hello, everyone! Glad to be here." in texts
+    assert "大家好！很高兴认识大家。" in texts
