@@ -80,7 +80,7 @@ def make_app(tmp_path, postgres_url):
     for app in made:
         with app.app_context():
             db.session.remove()
-            if postgres_url:
+            if postgres_url and app.config["SQLALCHEMY_DATABASE_URI"] == postgres_url:
                 _empty_tables()
             db.engine.dispose()
 
