@@ -169,14 +169,18 @@ def init_app(app: Flask) -> None:
 def _add(func, args, kwargs, key, run_at) -> None:
     now = utcnow()
     later = run_at is not None and run_at > now
-    push = _redis_mode() and not later and not _redis_down()
+    redis_mode = _redis_mode()
+    push = redis_mode and not later and not _redis_down()
     job_id = insert_once(
         Job, ("key",), func=_dotted(func), args=list(args), kwargs=kwargs, key=key,
         status="queued" if push else "pending", run_at=run_at if later else now,
     )
     if job_id is None or later:
         return
-    after_commit(lambda: _push([job_id]) if push else _run_inline([job_id]))
+    if push:
+        after_commit(lambda: _push([job_id]))
+    elif not redis_mode:
+        after_commit(lambda: _run_inline([job_id]))
 
 
 def _redis_mode() -> bool:
