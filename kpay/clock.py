@@ -8,31 +8,29 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy.exc import IntegrityError
 
 from kpay import jobs
 from kpay.extensions import db
 from kpay.hookspecs import hookimpl
 from kpay.models import ScheduleRun
 from kpay.models.base import utcnow
+from kpay.transactions import insert_once
 from kpay.types import Schedule
 
 log = logging.getLogger("kpay.clock")
 
 
 def tick(now=None) -> list[str]:
-    """Run every sweep whose period has come and that no other clock has claimed.
+    """Run every sweep whose current period no clock has claimed yet; returns their names.
 
-    Returns the names of the sweeps this call ran. A sweep that raises is logged and does
-    not stop the others; its claim stays, so it runs again next period.
+    A sweep every ``minutes`` minutes runs in the first tick of each period, so a tick that
+    comes late or a clock that was down for the top of the hour still runs it. A sweep that
+    raises is logged and does not stop the others; its claim stays, so it runs next period.
     """
-    now = now or utcnow()
-    minute = int(now.timestamp() // 60)
+    minute = int((now or utcnow()).timestamp() // 60)
     ran = []
     for group in current_app.extensions["kpay"].pm.hook.kpay_schedules():
         for schedule in group or ():
-            if minute % schedule.minutes:
-                continue
             if not _claim(schedule.name, minute // schedule.minutes):
                 continue
             try:
@@ -66,14 +64,9 @@ def start_thread(app: Flask) -> threading.Event:
 
 
 def _claim(name: str, slot: int) -> bool:
-    try:
-        with db.session.begin_nested():
-            db.session.add(ScheduleRun(name=name, slot=slot))
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+    claimed = insert_once(ScheduleRun, ("name", "slot"), name=name, slot=slot) is not None
+    db.session.commit()
+    return claimed
 
 
 @hookimpl

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import current_app
@@ -10,6 +11,8 @@ from kpay.extensions import db
 from kpay.models import ActivityEvent
 from kpay.transactions import after_commit
 from kpay.types import Event
+
+log = logging.getLogger("kpay.events")
 
 
 def emit(name: str, user=None, subject=None, **data: Any) -> ActivityEvent:
@@ -28,7 +31,22 @@ def emit(name: str, user=None, subject=None, **data: Any) -> ActivityEvent:
     )
     db.session.add(row)
     db.session.flush()
-    pm = current_app.extensions["kpay"].pm
     event = Event(row.id, name, row.user_id, row.subject_type, row.subject_id, data, row.created_at)
-    after_commit(lambda: pm.hook.kpay_event(event=event))
+    pm = current_app.extensions["kpay"].pm
+    after_commit(lambda: _announce(pm, event))
     return row
+
+
+def _announce(pm, event: Event) -> None:
+    """Call each plugin's ``kpay_event``, committing what it did (jobs it enqueued, say).
+
+    Each plugin runs on its own: one that raises is logged and its work rolled back, and the
+    others still hear of the event.
+    """
+    for impl in reversed(pm.hook.kpay_event.get_hookimpls()):
+        try:
+            impl.function(**{arg: event for arg in impl.argnames})
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("plugin %s failed on event %s #%s", impl.plugin_name, event.name, event.id)

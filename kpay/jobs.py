@@ -21,12 +21,11 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy.exc import IntegrityError
 
 from kpay.extensions import db
 from kpay.models import Job
 from kpay.models.base import utcnow
-from kpay.transactions import after_commit
+from kpay.transactions import after_commit, insert_once
 
 log = logging.getLogger("kpay.jobs")
 
@@ -34,6 +33,8 @@ RETRY_DELAYS = (timedelta(seconds=10), timedelta(seconds=60), timedelta(minutes=
 LEASE = timedelta(minutes=15)
 REDIS_BACKOFF_SECONDS = 10.0
 RELAY_BATCH = 500
+RQ_TIMEOUT = int(LEASE.total_seconds()) - 60
+FAILURE_TTL = 7 * 24 * 3600
 
 
 def enqueue(func: Callable, *args, key: str | None = None, **kwargs) -> None:
@@ -42,24 +43,30 @@ def enqueue(func: Callable, *args, key: str | None = None, **kwargs) -> None:
     ``func`` must be a module-level function and its arguments JSON values (pass ids, not
     objects). A job whose ``key`` was already used (pending, done or failed) is not added.
     """
-    _add(func, args, kwargs, key, utcnow())
+    _add(func, args, kwargs, key, None)
 
 
 def enqueue_at(when: datetime, func: Callable, *args, key: str | None = None, **kwargs) -> None:
-    """Like ``enqueue``, but not before ``when`` (an aware datetime; minute precision)."""
+    """Like ``enqueue``, but not before ``when`` (an aware datetime; the relay picks it up
+    within a minute of it)."""
     _add(func, args, kwargs, key, when)
 
 
 def run_job(job_id: int) -> None:
-    """Run outbox job ``job_id`` if nobody else holds it; record success, retry or failure."""
+    """Run outbox job ``job_id`` unless it is done, or running under a live lease elsewhere.
+
+    The job's own database work and the mark ``done`` commit together, so a crash leaves
+    the job to be run again, never half-recorded. A failure is retried after a delay, and
+    after the last retry the job is kept as ``failed``.
+    """
     now = utcnow()
     claimed = db.session.execute(
         sa.update(Job)
         .where(
             Job.id == job_id,
             sa.or_(
-                Job.status.in_(("pending", "queued")),
-                sa.and_(Job.status == "running", Job.run_at <= now),
+                Job.status == "queued",
+                sa.and_(Job.status.in_(("pending", "running")), Job.run_at <= now),
             ),
         )
         .values(status="running", run_at=now + LEASE, attempts=Job.attempts + 1)
@@ -70,21 +77,19 @@ def run_job(job_id: int) -> None:
     job = db.session.get(Job, job_id)
     try:
         _resolve(job.func)(*job.args, **job.kwargs)
+        db.session.execute(
+            sa.update(Job).where(Job.id == job_id).values(status="done", finished_at=utcnow())
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
         _record_failure(job_id, traceback.format_exc())
-        return
-    db.session.execute(
-        sa.update(Job).where(Job.id == job_id).values(status="done", finished_at=utcnow())
-    )
-    db.session.commit()
 
 
 def relay(limit: int = RELAY_BATCH) -> int:
-    """Dispatch due outbox jobs: waiting ones, retries, lost ones and expired leases.
+    """Dispatch due outbox jobs: delayed ones, retries, ones Redis lost, expired leases.
 
-    Returns how many were dispatched. Called by the minute clock and when a worker starts.
+    Returns how many were due. Called by the minute clock and when a worker starts.
     """
     now = utcnow()
     db.session.execute(
@@ -104,8 +109,10 @@ def relay(limit: int = RELAY_BATCH) -> int:
         .limit(limit)
     ).all()
     db.session.commit()
-    for job_id in due:
-        _dispatch(job_id)
+    if not _redis_mode():
+        _run_inline(due)
+    elif due and not _redis_down():
+        _push(_mark_queued(due))
     return len(due)
 
 
@@ -160,49 +167,76 @@ def init_app(app: Flask) -> None:
 
 
 def _add(func, args, kwargs, key, run_at) -> None:
-    job = Job(func=_dotted(func), args=list(args), kwargs=kwargs, key=key, run_at=run_at)
-    if key is not None:
-        if db.session.scalar(sa.select(Job.id).where(Job.key == key)) is not None:
-            return
-        try:
-            with db.session.begin_nested():
-                db.session.add(job)
-        except IntegrityError:
-            return
-    else:
-        db.session.add(job)
-        db.session.flush()
-    job_id = job.id
-    after_commit(lambda: _dispatch(job_id) if run_at <= utcnow() else None)
+    now = utcnow()
+    later = run_at is not None and run_at > now
+    redis_mode = _redis_mode()
+    push = redis_mode and not later and not _redis_down()
+    job_id = insert_once(
+        Job, ("key",), func=_dotted(func), args=list(args), kwargs=kwargs, key=key,
+        status="queued" if push else "pending", run_at=run_at if later else now,
+    )
+    if job_id is None or later:
+        return
+    if push:
+        after_commit(lambda: _push([job_id]))
+    elif not redis_mode:
+        after_commit(lambda: _run_inline([job_id]))
 
 
-def _dispatch(job_id: int) -> None:
-    """Hand a committed job to rq, or run it in this process in embedded mode."""
+def _redis_mode() -> bool:
+    return bool(current_app.config["KPAY"]["redis_url"])
+
+
+def _redis_down() -> bool:
+    return current_app.extensions.get("kpay_redis", {}).get("down_until", 0) > time.monotonic()
+
+
+def _run_inline(job_ids: list[int]) -> None:
+    """Embedded mode: run the jobs after the response is sent, or now outside a request."""
+    if has_request_context():
+        g.setdefault("kpay_inline_jobs", []).extend(job_ids)
+        return
+    for job_id in job_ids:
+        run_job(job_id)
+
+
+def _mark_queued(job_ids: list[int]) -> list[int]:
+    """Claim pending jobs for pushing; returns the ones no other relay took first."""
+    claimed = db.session.scalars(
+        sa.update(Job)
+        .where(Job.id.in_(job_ids), Job.status == "pending")
+        .values(status="queued", run_at=utcnow())
+        .returning(Job.id)
+    ).all()
+    db.session.commit()
+    return claimed
+
+
+def _push(job_ids: list[int]) -> None:
+    """Put ``queued`` jobs on the rq queue; if Redis is unreachable, back to ``pending``."""
+    if not job_ids:
+        return
     app = current_app
-    if not app.config["KPAY"]["redis_url"]:
-        if has_request_context():
-            g.setdefault("kpay_inline_jobs", []).append(job_id)
-        else:
-            run_job(job_id)
-        return
-    state = app.extensions.setdefault("kpay_redis", {})
-    if state.get("down_until", 0) > time.monotonic():
-        return
     try:
-        queue(app).enqueue_call(
-            "kpay.jobs.run_job", args=(job_id,), timeout=int(LEASE.total_seconds()) - 60,
-            result_ttl=0, failure_ttl=7 * 24 * 3600,
-        )
+        rq_queue = queue(app)
+        rq_queue.enqueue_many([
+            rq_queue.prepare_data(
+                "kpay.jobs.run_job", args=(job_id,), timeout=RQ_TIMEOUT, result_ttl=0,
+                failure_ttl=FAILURE_TTL,
+            )
+            for job_id in job_ids
+        ])
     except RedisError as error:
-        state["down_until"] = time.monotonic() + REDIS_BACKOFF_SECONDS
-        log.warning("Redis unreachable (%s); job %s waits in the outbox", error, job_id)
-        return
-    with db.engine.begin() as connection:
-        connection.execute(
-            sa.update(Job)
-            .where(Job.id == job_id, Job.status == "pending")
-            .values(status="queued", run_at=utcnow())
+        app.extensions.setdefault("kpay_redis", {})["down_until"] = (
+            time.monotonic() + REDIS_BACKOFF_SECONDS
         )
+        log.warning("Redis unreachable (%s); jobs %s wait in the outbox", error, job_ids)
+        db.session.execute(
+            sa.update(Job)
+            .where(Job.id.in_(job_ids), Job.status == "queued")
+            .values(status="pending")
+        )
+        db.session.commit()
 
 
 def _record_failure(job_id: int, error: str) -> None:

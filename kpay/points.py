@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from kpay.extensions import db
 from kpay.models import PointsEntry, User
+from kpay.transactions import insert_once
 
 
 def award(user: User, amount: int, reason: str, key: str) -> bool:
@@ -17,12 +17,10 @@ def award(user: User, amount: int, reason: str, key: str) -> bool:
     """
     if not isinstance(amount, int) or amount == 0:
         raise ValueError("amount must be a non-zero integer")
-    try:
-        with db.session.begin_nested():
-            db.session.add(PointsEntry(user_id=user.id, amount=amount, reason=reason, key=key))
-    except IntegrityError:
-        return False
-    return True
+    entry_id = insert_once(
+        PointsEntry, ("key",), user_id=user.id, amount=amount, reason=reason, key=key
+    )
+    return entry_id is not None
 
 
 def balance(user: User) -> int:
@@ -41,6 +39,6 @@ def leaderboard(limit: int = 10, since=None) -> list[tuple[User, int]]:
     query = sa.select(PointsEntry.user_id, total).group_by(PointsEntry.user_id)
     if since is not None:
         query = query.where(PointsEntry.created_at >= since)
-    rows = db.session.execute(query.order_by(total.desc()).limit(limit)).all()
+    rows = db.session.execute(query.order_by(total.desc(), PointsEntry.user_id).limit(limit)).all()
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_([r[0] for r in rows])))}
     return [(users[user_id], int(points)) for user_id, points in rows]

@@ -12,9 +12,11 @@ JOB_STATUSES = ("pending", "queued", "running", "done", "failed")
 class Job(db.Model):
     """A job written in the transaction that asked for it, relayed to rq after commit.
 
-    ``pending`` rows wait for ``run_at`` (a delay, a retry, or Redis being down), ``queued``
-    ones are on the rq queue, a ``running`` one holds a lease until ``run_at``; ``done`` and
-    ``failed`` rows are kept a week for the admin and so that a ``key`` is used once.
+    ``pending`` rows wait for ``run_at`` (a delay, a retry, Redis being down, or embedded
+    mode running them inline); ``queued`` ones were handed to rq at ``run_at`` (the relay
+    hands them again if nobody took them within a lease); a ``running`` one holds a lease
+    until ``run_at``; ``done`` and ``failed`` rows are kept a week for the admin and so
+    that a ``key`` is used once.
     """
 
     __tablename__ = "jobs"
