@@ -20,26 +20,4 @@ class PointsEntry(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-append_only(PointsEntry)
-
-# The ORM guard above does not see bulk statements or raw SQL: the database refuses those.
-# (The Alembic migration must create the same triggers.)
-REFUSE_CHANGES = {
-    "sqlite": [
-        f"""CREATE TRIGGER points_entries_no_{verb.lower()} BEFORE {verb} ON points_entries
-        BEGIN SELECT RAISE(ABORT, 'points_entries is append-only; add a correcting entry'); END"""
-        for verb in ("UPDATE", "DELETE")
-    ],
-    "postgresql": [
-        """CREATE OR REPLACE FUNCTION points_entries_refuse_change() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'points_entries is append-only; add a correcting entry'; END $$""",
-        """CREATE TRIGGER points_entries_append_only BEFORE UPDATE OR DELETE ON points_entries
-        FOR EACH ROW EXECUTE FUNCTION points_entries_refuse_change()""",
-    ],
-}
-for dialect, statements in REFUSE_CHANGES.items():
-    for statement in statements:
-        sa.event.listen(
-            PointsEntry.__table__, "after_create", sa.DDL(statement).execute_if(dialect=dialect)
-        )
+append_only(PointsEntry, in_database=True)
