@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from kpay.extensions import db
+from kpay.hookspecs import hookimpl
 
 SQL_WORDS = ("SELECT", "no_such_table", "sqlalche.me", "psycopg", "sqlite3")
 
@@ -64,3 +65,18 @@ def test_production_config_never_debugs(make_app, monkeypatch):
     assert app.debug is False
     assert app.config["PROPAGATE_EXCEPTIONS"] is None
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+class BrokenNavigation:
+    """A plugin whose navigation hook fails, so even the error page's layout fails."""
+
+    @hookimpl
+    def kpay_nav_items(self, user):
+        raise RuntimeError("plugin bug")
+
+
+def test_error_in_the_layout_still_gets_a_plain_500_with_headers(make_app):
+    response = make_app(plugins=[BrokenNavigation()]).test_client().get("/")
+    assert response.status_code == 500
+    assert response.get_data(as_text=True) == "500 Internal Server Error"
+    assert "Content-Security-Policy" in response.headers
