@@ -38,7 +38,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
     for text in candidates:
         if "\\" in text or any(ord(c) < 32 or ord(c) == 127 for c in text):
             return default
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # "//[" and other unparsable authorities
+            return default
         if parts.scheme or parts.netloc or not text.startswith("/") or text.startswith("//"):
             return default
     return target

@@ -2,13 +2,19 @@
 
 import pytest
 
+from kpay.app import create_app
+
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
-def app_without_database(make_app):
-    return make_app({"database_url": UNREACHABLE_DB}, create_tables=False)
+def app_without_database(tmp_path):
+    """An app whose database cannot be reached (built directly: ``make_app`` cleans its database)."""
+    return create_app({
+        "instance_path": str(tmp_path / "instance"), "database_url": UNREACHABLE_DB,
+        "plugins": {"enabled": []},
+    })
 
 
 def test_liveness_answers_without_a_database(app_without_database):
@@ -52,13 +58,12 @@ def test_pages_show_the_error_page_when_the_database_is_unreachable(app_without_
     assert "Content-Security-Policy" in response.headers
 
 
-def test_signed_in_member_sees_the_error_page_when_the_database_goes_away(make_app, make_user, tmp_path):
-    from tests.conftest import Auth
-
-    client = make_app().test_client()
-    Auth(client).login(make_user().email)
+def test_signed_in_member_sees_the_error_page_when_the_database_goes_away(
+    client, auth, make_user, app_without_database
+):
+    auth.login(make_user().email)
     cookie = client.get_cookie("session").value
-    offline = make_app({"database_url": UNREACHABLE_DB}, create_tables=False).test_client()
+    offline = app_without_database.test_client()
     offline.set_cookie("session", cookie)
     response = offline.get("/")
     assert response.status_code == 500

@@ -15,7 +15,7 @@ OFF_SITE = [
     "//evil.example", "/%09/evil.example", "https:evil.example", "/\\evil", "%2F%2Fevil",
     "http://evil", "javascript:alert(1)", "\\\\evil.example", "/\t/evil.example", "/%5Cevil",
     "%252F%252Fevil", " //evil.example", "https://kpay.example@evil.example", "/\r\n/evil",
-    "///evil.example", "data:text/html,x",
+    "///evil.example", "data:text/html,x", "//[", "/%2F[::1",
 ]
 
 

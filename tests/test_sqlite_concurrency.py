@@ -15,8 +15,14 @@ counter = sa.Table("test_counter", metadata, sa.Column("id", sa.Integer, primary
 
 
 @pytest.fixture
+def postgres_url():
+    """These tests are about SQLite, whatever database the rest of the suite runs on."""
+    return None
+
+
+@pytest.fixture
 def sqlite_app(make_app, tmp_path):
-    """An app on a file SQLite database (whatever the suite's database), with a counter row."""
+    """An app on a file SQLite database, with a counter row."""
     app = make_app({"database_url": f"sqlite:///{tmp_path / 'concurrency.db'}"})
     with app.app_context():
         metadata.create_all(db.engine)
