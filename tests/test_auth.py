@@ -1,13 +1,13 @@
 """Sign-up, log-in and log-out as a member sees them, and sessions that end when they should."""
 
 import re
+from http.cookies import SimpleCookie
 
 import sqlalchemy as sa
-from http.cookies import SimpleCookie
 
 from kpay.extensions import db
 from kpay.models import User
-from tests.conftest import PASSWORD, Auth, csrf_token
+from tests.conftest import PASSWORD, csrf_token
 
 HTTPS = "https://localhost"
 
@@ -20,7 +20,8 @@ def sign_up(client, **fields):
 
 def field_errors(response, field: str) -> str:
     """The error list shown beside ``field`` ("" when none)."""
-    match = re.search(rf'<ul class="errors" id="{field}-errors">(.*?)</ul>', response.get_data(as_text=True), re.S)
+    pattern = rf'<ul class="errors" id="{field}-errors">(.*?)</ul>'
+    match = re.search(pattern, response.get_data(as_text=True), re.S)
     return match.group(1) if match else ""
 
 

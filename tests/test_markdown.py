@@ -35,7 +35,9 @@ XSS_CORPUS = [
     '<object data="x.swf"></object><embed src="x.swf">',
 ]
 ALLOWED_SCHEMES = ("http:", "https:", "mailto:")
-FORBIDDEN_TAGS = {"script", "iframe", "form", "input", "button", "style", "svg", "object", "embed", "base", "meta"}
+FORBIDDEN_TAGS = {
+    "script", "iframe", "form", "input", "button", "style", "svg", "object", "embed", "base", "meta",
+}
 
 
 class TagCollector(HTMLParser):

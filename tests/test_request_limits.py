@@ -8,7 +8,8 @@ TWENTY_MB = b"x" * (20 * 1024 * 1024)
 def many_parts_body(count: int) -> tuple[bytes, str]:
     """A multipart/form-data body with ``count`` small fields, and its content type."""
     boundary = "kpayboundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\nx\r\n' for i in range(count)]
+    part = '--{b}\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\nx\r\n'
+    parts = [part.format(b=boundary, i=i) for i in range(count)]
     return ("".join(parts) + f"--{boundary}--\r\n").encode(), f"multipart/form-data; boundary={boundary}"
 
 

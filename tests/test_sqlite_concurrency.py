@@ -11,7 +11,10 @@ from kpay.extensions import db
 THREADS = 8
 ROUNDS = 200
 metadata = sa.MetaData()
-counter = sa.Table("test_counter", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("value", sa.Integer))
+counter = sa.Table(
+    "test_counter", metadata,
+    sa.Column("id", sa.Integer, primary_key=True), sa.Column("value", sa.Integer),
+)
 
 
 @pytest.fixture
