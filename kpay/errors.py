@@ -37,20 +37,28 @@ def render_error(error: HTTPException) -> Response:
     if isinstance(error, CSRFError):
         message = CSRF_MESSAGE
     context = {"code": code, "title": title, "message": message, "reload": code == 400}
-    if wants_partial():
-        response = make_response(render_template("errors/_banner.html", **context), code)
-        response.headers["HX-Retarget"] = "#kpay-alerts"
-        response.headers["HX-Reswap"] = "innerHTML"
-    else:
-        response = make_response(
-            render_template("errors/error.html", kpay_template="errors/error.html", **context), code
-        )
+    try:
+        response = _page_or_banner(context)
+    except Exception:  # the layout itself failed (a plugin's nav hook, say): answer plainly
+        log.exception("the error page for %s failed to render", code)
+        db.session.rollback()
+        response = make_response(f"{code} {error.name}", code, {"Content-Type": "text/plain; charset=utf-8"})
     if code == 429 and getattr(error, "retry_after", None):
         response.headers["Retry-After"] = str(error.retry_after)
     if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     response.vary.add("HX-Request")
     return response
+
+
+def _page_or_banner(context: dict) -> Response:
+    if wants_partial():
+        response = make_response(render_template("errors/_banner.html", **context), context["code"])
+        response.headers["HX-Retarget"] = "#kpay-alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    page = render_template("errors/error.html", kpay_template="errors/error.html", **context)
+    return make_response(page, context["code"])
 
 
 def handle_exception(error: Exception) -> Response:

@@ -1,10 +1,13 @@
-"""Security headers on every response, and the check that keeps redirects on this site."""
+"""Security headers on every response, the check that keeps redirects on this site, and
+rate-limit counters of one app's own."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, g, request
+
+from kpay.extensions import limiter
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -35,7 +38,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
     for text in candidates:
         if "\\" in text or any(ord(c) < 32 or ord(c) == 127 for c in text):
             return default
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # "//[" and other unparsable authorities
+            return default
         if parts.scheme or parts.netloc or not text.startswith("/") or text.startswith("//"):
             return default
     return target
@@ -59,6 +65,19 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def own_rate_limit_counters(app: Flask) -> None:
+    """Make the shared ``limiter`` (just bound to ``app``) count under ``app``'s key prefix.
+
+    Flask-Limiter keeps the first app's key prefix and its "storage is down" flag across
+    ``init_app`` calls on its one module-level object. A process that builds several apps (the
+    tests, ``kpay`` commands) would then share log-in counters through Redis, or count in memory
+    because an earlier app's Redis was down. A server builds one app: nothing changes for it.
+    """
+    limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    limiter._storage_dead = False
+
+
 def init_app(app: Flask) -> None:
-    """Install the response headers on ``app``."""
+    """Install the response headers on ``app`` and give it its own rate-limit counters."""
     app.after_request(add_security_headers)
+    own_rate_limit_counters(app)

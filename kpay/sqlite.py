@@ -14,8 +14,13 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-BUSY_TIMEOUT_MS = 15_000
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=15000",  # milliseconds a writer waits for the lock
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
 
 
 @event.listens_for(Engine, "connect")
@@ -24,10 +29,8 @@ def _configure(dbapi_connection, connection_record) -> None:
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -17,6 +19,7 @@ from kpay.render import render
 from kpay.security import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="")
+log = logging.getLogger("kpay.auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "info"
@@ -28,7 +31,13 @@ def load_user(token: str) -> User | None:
     user_id, _, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    try:
+        user = db.session.get(User, int(user_id))
+    except sa.exc.OperationalError:
+        # Database unreachable: treat the visitor as anonymous so the error page can render.
+        log.warning("could not load member %s: database unreachable", user_id)
+        db.session.rollback()
+        return None
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
