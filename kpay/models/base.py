@@ -43,7 +43,8 @@ def refuse_changes_ddl(table: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [
             "CREATE OR REPLACE FUNCTION kpay_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only; add a correcting entry', TG_TABLE_NAME; END $$",
+            "BEGIN RAISE EXCEPTION USING MESSAGE = "
+            "TG_TABLE_NAME || ' is append-only; add a correcting entry'; END $$",
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION kpay_refuse_change()",
         ]
