@@ -109,11 +109,23 @@ def relay(limit: int = RELAY_BATCH) -> int:
         .limit(limit)
     ).all()
     db.session.commit()
-    if not _redis_mode():
-        _run_inline(due)
-    elif due and not _redis_down():
-        _push(_mark_queued(due))
+    _dispatch(due)
     return len(due)
+
+
+def retry(job_id: int) -> bool:
+    """Give a failed job three more attempts, the first as soon as the caller commits.
+
+    Returns False, changing nothing, when the job has not failed.
+    """
+    changed = db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status == "failed")
+        .values(status="pending", attempts=0, run_at=utcnow(), finished_at=None)
+    ).rowcount
+    if changed:
+        after_commit(lambda: _dispatch([job_id]))
+    return bool(changed)
 
 
 def prune(older_than: timedelta = timedelta(days=7)) -> int:
@@ -181,6 +193,14 @@ def _add(func, args, kwargs, key, run_at) -> None:
         after_commit(lambda: _push([job_id]))
     elif not redis_mode:
         after_commit(lambda: _run_inline([job_id]))
+
+
+def _dispatch(job_ids: list[int]) -> None:
+    """Hand committed ``pending`` jobs to rq, or run them here in embedded mode."""
+    if not _redis_mode():
+        _run_inline(job_ids)
+    elif job_ids and not _redis_down():
+        _push(_mark_queued(job_ids))
 
 
 def _redis_mode() -> bool:

@@ -47,3 +47,13 @@ def test_admin_nav_link_only_for_admins(client, auth, make_user):
     auth.logout()
     auth.login(make_user(role="admin").email)
     assert b'href="/admin/"' in client.get("/").data
+
+
+def test_visitor_htmx_request_to_admin_partial_redirects_the_whole_page(client):
+    response = client.get(
+        "/admin/plugins",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/admin/plugins"},
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/login?next=/admin/plugins"
+    assert b"<form" not in response.data

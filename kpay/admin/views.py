@@ -7,9 +7,9 @@ from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from kpay import plugins
+from kpay.jobs import retry
 from kpay.extensions import db
 from kpay.models import Job, User
-from kpay.models.base import utcnow
 from kpay.permissions import require
 from kpay.render import render
 
@@ -71,14 +71,9 @@ def jobs():
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
 def retry_job(job_id: int):
     require("jobs.view")
-    changed = db.session.execute(
-        sa.update(Job)
-        .where(Job.id == job_id, Job.status == "failed")
-        .values(status="pending", attempts=0, run_at=utcnow(), finished_at=None)
-    ).rowcount
-    db.session.commit()
-    if changed:
-        flash(_("Job %(id)s will run again within a minute.", id=job_id), "success")
+    if retry(job_id):
+        db.session.commit()
+        flash(_("Job %(id)s will run again.", id=job_id), "success")
     else:
         flash(_("Job %(id)s is not a failed job.", id=job_id), "error")
     return redirect(url_for("admin.jobs"))

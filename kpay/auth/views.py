@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -23,6 +24,24 @@ log = logging.getLogger("kpay.auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "info"
+
+
+@login_manager.unauthorized_handler
+def ask_to_log_in():
+    """Send a visitor to the log-in page, and back here afterwards.
+
+    An htmx request gets ``HX-Redirect`` so the whole page changes (a plain redirect would
+    put the log-in form inside the partial), coming back to the page it was made from.
+    """
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    if request.htmx:
+        current = urlsplit(request.htmx.current_url or "")
+        back = safe_next(current.path + (f"?{current.query}" if current.query else ""), "")
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url_for("auth.login", next=back or None)
+        return response
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=back))
 
 
 @login_manager.user_loader
