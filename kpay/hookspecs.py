@@ -134,7 +134,9 @@ def kpay_event(event):
     """React to an activity event (``course.completed``, ``user.signed_up`` ...).
 
     Called: after the transaction that emitted the event has committed, in the process that
-    committed it; keep it fast and send heavy work to ``kpay.jobs.enqueue``.
+    committed it; keep it fast and send heavy work to ``kpay.jobs.enqueue``. What an
+    implementation adds to ``db.session`` is committed when it returns; one that raises is
+    logged and rolled back, and the other plugins still hear of the event.
     Receives: ``event``, a ``kpay.types.Event``.
     Returns: nothing.
     """
