@@ -13,10 +13,16 @@ from kpay.models.base import UTCDateTime, utcnow
 # Highest first; a role holds what every role after it holds.
 ROLES = ("owner", "admin", "moderator", "creator", "member")
 STATUSES = ("active", "disabled", "banned")
+DIGESTS = ("off", "daily", "weekly")
 
 
 class User(UserMixin, db.Model):
-    """A member of the community; ``role`` is one of ``ROLES``."""
+    """A member of the community; ``role`` is one of ``ROLES``, ``status`` of ``STATUSES``.
+
+    ``avatar`` is the generated file name of the re-encoded picture in instance/avatars/;
+    ``interests`` a list of tags; ``digest`` how often notifications are e-mailed in bulk;
+    ``status_reason`` why an admin disabled or banned the member.
+    """
 
     __tablename__ = "users"
 
@@ -29,6 +35,13 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     session_version: Mapped[int] = mapped_column(default=1)
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    avatar: Mapped[str | None] = mapped_column(sa.String(100))
+    interests: Mapped[list] = mapped_column(sa.JSON, default=list)
+    digest: Mapped[str] = mapped_column(sa.String(10), default="weekly")
+    status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    email_confirmed_at = mapped_column(UTCDateTime)
+    last_login_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     def set_password(self, password: str) -> None:
