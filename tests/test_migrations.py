@@ -88,7 +88,9 @@ def test_upgrade_to_heads_matches_the_models_and_the_plugin_branch_downgrades(he
 def test_each_branch_has_one_head_and_hello_depends_on_the_core(hello_app):
     with hello_app.app_context():
         script = ScriptDirectory.from_config(migrate.get_config())
-        assert sorted(script.get_heads()) == ["0001_core", "hello_0001"]
+        core_heads = [h for h in script.get_heads() if not script.get_revision(h).branch_labels]
+        assert len(core_heads) == 1, "the core is one line of revisions"
+        assert "hello_0001" in script.get_heads()
         hello = script.get_revision("hello_0001")
         assert (hello.branch_labels, hello.dependencies) == ({"hello"}, "0001_core")
 

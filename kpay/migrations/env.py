@@ -32,6 +32,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave alone tables the models do not know: a disabled plugin's branch keeps them."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def run_offline():
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
@@ -47,6 +52,7 @@ def run_online():
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     options.setdefault("render_item", render_item)
+    options.setdefault("include_object", include_object)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata, **options)
         with context.begin_transaction():
