@@ -64,3 +64,8 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password) or not user.is_active:
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of ``user`` on its next request."""
+    user.session_version += 1

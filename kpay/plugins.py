@@ -18,7 +18,10 @@ from kpay.config import BUILTIN_FOLDER, ConfigError
 
 ENTRY_POINT_GROUP = "kpay.plugins"
 BUILTIN_PACKAGE = "plugins"
-CORE_PLUGINS = ("kpay.admin.plugin", "kpay.auth.plugin", "kpay.clock", "kpay.home.plugin")
+CORE_PLUGINS = (
+    "kpay.admin.plugin", "kpay.auth.plugin", "kpay.clock", "kpay.home.plugin",
+    "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin",
+)
 
 log = logging.getLogger("kpay.hooks")
 

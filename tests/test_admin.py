@@ -14,7 +14,7 @@ def owner_client(client, auth, make_user):
 
 def test_owner_is_told_when_database_is_behind_the_code(app, owner_client):
     page = owner_client.get("/admin/")
-    assert "run `kpay db upgrade` to apply 0001_core" in page.get_data(as_text=True)
+    assert "run `kpay db upgrade` to apply 0002_accounts" in page.get_data(as_text=True)
 
 
 def test_no_migration_warning_once_database_is_at_head(app, owner_client):

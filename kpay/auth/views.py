@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from kpay import events
-from kpay.accounts import AccountError, authenticate, create_user, normalize_email
+from kpay.accounts import AccountError, authenticate, create_user, end_sessions, normalize_email
 from kpay.config import LOCALES
 from kpay.auth.forms import LoginForm, SignupForm
 from kpay.extensions import db, limiter, login_manager
@@ -104,8 +104,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        user = db.session.get(User, current_user.id)
-        user.session_version += 1
+        end_sessions(db.session.get(User, current_user.id))
         db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")

@@ -1,9 +1,12 @@
 """The core's tables: members, activity events, the points ledger, jobs, schedules, e-mails."""
 
+from kpay.models.audit import AuditEntry
 from kpay.models.events import ActivityEvent
 from kpay.models.jobs import Job, ScheduleRun
 from kpay.models.mail import EmailMessage
 from kpay.models.points import PointsEntry
 from kpay.models.users import ROLES, User
 
-__all__ = ["ROLES", "ActivityEvent", "EmailMessage", "Job", "PointsEntry", "ScheduleRun", "User"]
+__all__ = [
+    "ROLES", "ActivityEvent", "AuditEntry", "EmailMessage", "Job", "PointsEntry", "ScheduleRun", "User",
+]

@@ -1,12 +1,14 @@
-"""accounts: profiles, moderation, e-mail
+"""accounts: profiles, moderation, e-mail, audit log
 
 Revision ID: 0002_accounts
 Revises: 0001_core
-Create Date: 2026-11-22 04:01:29.393363
+Create Date: 2026-11-22 04:03:33.713012
 
 """
 from alembic import op
 import sqlalchemy as sa
+
+from kpay.models.base import refuse_changes_ddl
 
 
 # revision identifiers, used by Alembic.
@@ -32,6 +34,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_email_messages')),
     sa.UniqueConstraint('key', name=op.f('uq_email_messages_key'))
     )
+    op.create_table('audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=80), nullable=False),
+    sa.Column('target_type', sa.String(length=40), nullable=True),
+    sa.Column('target_id', sa.String(length=64), nullable=True),
+    sa.Column('before', sa.JSON(), nullable=False),
+    sa.Column('after', sa.JSON(), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_entries_actor_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entries_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_audit_entries_target', ['target_type', 'target_id'], unique=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bio', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('avatar', sa.String(length=100), nullable=True))
@@ -41,6 +62,8 @@ def upgrade():
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('last_login_at', sa.DateTime(), nullable=True))
 
+    for statement in refuse_changes_ddl("audit_entries", op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade():
@@ -53,4 +76,11 @@ def downgrade():
         batch_op.drop_column('avatar')
         batch_op.drop_column('bio')
 
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_entries_target')
+        batch_op.drop_index(batch_op.f('ix_audit_entries_created_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_actor_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
+
+    op.drop_table('audit_entries')
     op.drop_table('email_messages')

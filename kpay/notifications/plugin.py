@@ -1,0 +1,1 @@
+"""Notifications and e-mail digests, registered like any plugin."""

@@ -1,0 +1,1 @@
+"""Download my data and delete my account, registered like any plugin."""
