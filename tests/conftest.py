@@ -8,6 +8,7 @@ app gets a queue name of its own so parallel runs do not meet.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -27,21 +28,30 @@ def _psycopg_url(url: str) -> str:
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
 
 
+@contextlib.contextmanager
+def fresh_postgres_database(prefix: str):
+    """Create an empty PostgreSQL database next to ``KPAY_TEST_DATABASE_URL``; yield its URL."""
+    admin_url = sa.engine.make_url(_psycopg_url(TEST_DATABASE_URL))
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_url(worker_id):
     """A fresh PostgreSQL database for this test process, or None when not configured."""
     if not TEST_DATABASE_URL:
         yield None
         return
-    admin_url = sa.engine.make_url(_psycopg_url(TEST_DATABASE_URL))
-    name = f"kpay_test_{worker_id}_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    with fresh_postgres_database(f"kpay_test_{worker_id}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

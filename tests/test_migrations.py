@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -14,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from kpay.app import create_app
 from kpay.cli import cli
 from kpay.extensions import db, migrate
-from tests.conftest import TEST_DATABASE_URL, _psycopg_url
+from tests.conftest import fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -23,15 +21,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    admin_url = sa.engine.make_url(_psycopg_url(TEST_DATABASE_URL))
-    name = f"kpay_migrations_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    with fresh_postgres_database("kpay_migrations") as url:
+        yield url
 
 
 @pytest.fixture
