@@ -1,10 +1,12 @@
 """E-mail digests: the sweep that sends each member's due digest once per period.
 
-A daily digest is due from 07:00 in the member's time zone, a weekly one from Monday 07:00;
-a clock that was down catches up later that day (week). The digest lists the member's unread
-``digest``-channel notifications not yet digested. A ``DigestRun`` row claims (member,
-period) in the same transaction that queues the e-mail and marks the notifications, so two
-clocks or workers send it once, and a crash before the commit leaves it to the next sweep.
+A daily digest is due between 07:00 and 08:00 in the member's time zone, a weekly one on
+Mondays at that hour; the sweep runs every 15 minutes, so a clock that is late catches up
+within the hour, and notifications a missed hour left wait for the next digest. The digest
+lists the member's unread ``digest``-channel notifications not yet digested. A ``DigestRun``
+row claims (member, period) in the transaction that queues the e-mail and marks the
+notifications, so two clocks or workers send it once, and a crash before the commit leaves
+it to the next sweep.
 """
 
 from __future__ import annotations
@@ -52,13 +54,15 @@ def send_due_digests() -> int:
 
 def digest_period(frequency: str, local_now: datetime) -> str | None:
     """The period (``2025-03-04`` daily, ``2025-W10`` weekly) whose digest is due at the
-    member's ``local_now``, or None before 07:00 on the day (on Monday) it is due."""
-    if local_now.hour < DIGEST_HOUR and (frequency == "daily" or local_now.weekday() == 0):
+    member's ``local_now``: between 07:00 and 08:00, on Mondays for a weekly one; else None."""
+    if local_now.hour != DIGEST_HOUR:
         return None
     if frequency == "daily":
         return local_now.date().isoformat()
-    year, week, _ = local_now.isocalendar()
-    return f"{year}-W{week:02d}"
+    if local_now.weekday() == 0:
+        year, week, _ = local_now.isocalendar()
+        return f"{year}-W{week:02d}"
+    return None
 
 
 def send_digest(user: User, period: str) -> bool:
