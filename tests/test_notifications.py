@@ -13,8 +13,8 @@ from kpay import hookimpl, notify
 from kpay.extensions import db
 from kpay.models import EmailMessage, Notification, NotificationPreference, User
 from kpay.types import NotificationKind
-from tests.conftest import csrf_token
-from tests.notification_helpers import app, send, set_member  # noqa: F401 (fixture)
+from tests.conftest import Auth, csrf_token
+from tests.notification_helpers import app, send  # noqa: F401 (fixture)
 from tests.test_mail import outbox
 
 
@@ -37,8 +37,7 @@ def test_hook_kpay_notification_kinds(make_app, make_user):
     [stored] = notifications(app, member.id)
     assert (stored.kind, stored.channel, stored.url) == ("lecture.reminder", "digest", "/lectures/3")
     client = app.test_client()
-    client.post("/login", data={"email": member.email, "password": "correct horse battery",
-                                "csrf_token": csrf_token(client.get("/login"))})
+    Auth(client).login(member.email)
     page = client.get("/account/notifications").get_data(as_text=True)
     assert page.index("Lecture reminders") < page.index("Account and security"), "by order"
 
@@ -144,13 +143,13 @@ def test_page_lists_newest_first_escaped_paginated_with_unread_marked(app, clien
 
 
 def test_marking_one_read_by_plain_form_redirects_back(app, client, member):
-    first, second = send(app, member.id), send(app, member.id)
+    first = send(app, member.id)
+    send(app, member.id)
     token = csrf_token(client.get("/notifications"))
     response = client.post(f"/notifications/{first}/read", data={"csrf_token": token, "page": "1"})
     assert response.status_code == 302 and response.location == "/notifications"
     assert [bool(n.read_at) for n in notifications(app, member.id)] == [True, False]
     assert '<span class="badge">1</span>' in client.get("/").get_data(as_text=True)
-    assert second
 
 
 def test_marking_all_read_with_htmx_returns_the_list_and_the_bell(app, client, member):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from kpay.extensions import db
 from kpay.models import NotificationPreference, User
 from kpay.notifications.service import unsubscribe_token
-from tests.notification_helpers import SITE, app, send, set_member  # noqa: F401 (fixture)
+from tests.notification_helpers import SITE, app, send  # noqa: F401 (fixture)
 from tests.test_mail import outbox
 
 
