@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pluggy
 from flask import Flask, current_app
@@ -143,6 +144,14 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         RATELIMIT_KEY_PREFIX=settings["queue_name"],
         SEND_FILE_MAX_AGE_DEFAULT=60 * 60 * 24 * 365 if production else None,
     )
+    site_url = urlsplit(settings["site_url"])
+    if site_url.netloc:
+        # Lets url_for(_external=True) work outside a request (digests sent by the clock).
+        app.config.update(
+            SERVER_NAME=site_url.netloc,
+            PREFERRED_URL_SCHEME=site_url.scheme or "https",
+            APPLICATION_ROOT=site_url.path or "/",
+        )
     logging.basicConfig(level=logging.INFO)
 
 

@@ -31,6 +31,9 @@ def default_plugins() -> list[str]:
 
 CORE_SETTINGS: dict[str, Any] = {
     "site_name": Setting("KPay Community", "The name shown in the header, titles and e-mails."),
+    "site_url": Setting(
+        "", "Public address (https://community.example): links in e-mails sent by the worker."
+    ),
     "env": Setting(
         "development", "production refuses a weak secret key and sends cookies only over https.",
         choices=("development", "production"),

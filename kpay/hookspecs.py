@@ -143,6 +143,17 @@ def kpay_event(event):
 
 
 @hookspec
+def kpay_notification_kinds():
+    """Declare the kinds of notification the plugin sends with ``kpay.notify``.
+
+    Called: when a notification is sent, and when a member's notification settings are shown
+    or saved. ``kpay.notify`` refuses a kind nobody declared.
+    Returns: a list of ``kpay.types.NotificationKind``; shown by ``order``, then name. A member
+    who never chose a channel for a kind gets its ``default_channel``.
+    """
+
+
+@hookspec
 def kpay_demo_data():
     """Create the plugin's demo content.
 

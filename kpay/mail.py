@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+from email import policy
 from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -23,6 +24,9 @@ from kpay.models.base import utcnow
 from kpay.transactions import insert_once
 
 OUTBOX = "outbox"
+# RFC 5322's line limit: at the default 78, a long header word (the URL in List-Unsubscribe)
+# is folded into RFC 2047 encoded words, which mail clients do not read as a URL.
+MIME_POLICY = policy.default.clone(max_line_length=998)
 
 
 def send_email(
@@ -89,7 +93,7 @@ def build_mime(message: EmailMessage) -> MimeMessage:
     """The MIME message for an ``EmailMessage`` row: text, optional HTML, its headers."""
     sender = current_app.config["KPAY"]["mail"]["sender"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    mime = MimeMessage()
+    mime = MimeMessage(policy=MIME_POLICY)
     mime["From"] = sender
     mime["To"] = message.to_address
     mime["Subject"] = message.subject

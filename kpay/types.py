@@ -97,3 +97,14 @@ class Event:
     subject_id: str | None
     data: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification members can route: ``default_channel`` is one of ``in_app``
+    (the bell only), ``email`` (an e-mail at once), ``digest`` (the e-mail digest) or ``off``."""
+
+    name: str
+    label: str
+    default_channel: str = "in_app"
+    order: int = 100

@@ -1,0 +1,57 @@
+"""Notifications, each member's channel per kind, and the digests already claimed."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kpay.extensions import db
+from kpay.models.base import UTCDateTime, utcnow
+
+CHANNELS = ("in_app", "email", "digest", "off")
+
+
+class Notification(db.Model):
+    """One notice for one member. ``channel`` is the one in force when it was sent (never
+    ``off``: those are not stored); ``emailed_at``/``digested_at`` say it left by e-mail."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key"),
+        sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    text: Mapped[str] = mapped_column(sa.Text)
+    url: Mapped[str] = mapped_column(sa.Text)
+    key: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    read_at = mapped_column(UTCDateTime)
+    emailed_at = mapped_column(UTCDateTime)
+    digested_at = mapped_column(UTCDateTime)
+
+
+class NotificationPreference(db.Model):
+    """A member's chosen channel (one of ``CHANNELS``) for one kind of notification."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    channel: Mapped[str] = mapped_column(sa.String(10))
+
+
+class DigestRun(db.Model):
+    """The claim on one member's digest for one period (``2025-03-04`` or ``2025-W10``):
+    whoever inserts it sends that digest, so it goes once however many clocks run."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (sa.UniqueConstraint("user_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(sa.String(20))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

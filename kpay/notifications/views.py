@@ -1,0 +1,141 @@
+"""The bell, the notifications page, notification settings, unsubscribe links and the
+admins' view of sent e-mail."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from kpay.extensions import csrf, db
+from kpay.models import EmailMessage, Notification, User
+from kpay.notifications import service
+from kpay.notifications.forms import preferences_form
+from kpay.permissions import require
+from kpay.render import render, wants_partial
+from kpay.security import safe_next
+
+bp = Blueprint("notifications", __name__, url_prefix="")
+
+PER_PAGE = 20
+OUTBOX_PER_PAGE = 50
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    page = request.args.get("page", 1, type=int)
+    return render("notifications/index.html", "notifications/_list.html", **_list(page))
+
+
+@bp.route("/notifications/count")
+def count():
+    """The bell alone, for the layout's poll; a visitor gets an empty placeholder (no poll)."""
+    return render_template("notifications/_bell.html")
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def mark_read(notification_id: int):
+    service.mark_read(current_user.id, notification_id)
+    db.session.commit()
+    return _back_to_list()
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def mark_all_read():
+    service.mark_read(current_user.id)
+    db.session.commit()
+    return _back_to_list()
+
+
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+@login_required
+def open_notification(notification_id: int):
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    service.mark_read(current_user.id, notification_id)
+    db.session.commit()
+    return redirect(safe_next(notification.url, url_for(".index")))
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def preferences():
+    kinds = list(service.kinds().values())
+    current = service.channels(current_user.id)
+    form = preferences_form(
+        kinds, digest=current_user.digest, **{f"channel-{name}": c for name, c in current.items()}
+    )
+    if form.validate_on_submit():
+        current_user.digest = form.digest.data
+        for kind in kinds:
+            chosen = form[f"channel-{kind.name}"].data
+            if chosen != current[kind.name]:
+                service.set_channel(current_user.id, kind.name, chosen)
+        db.session.commit()
+        flash(_("Your notification settings are saved."), "success")
+        return redirect(url_for(".preferences"))
+    status = 422 if form.errors else 200
+    return render("notifications/preferences.html", form=form), status
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """GET asks to confirm; POST (the button, or a mail provider's RFC 8058 one-click POST,
+    which carries no CSRF token: the signed token is the proof) stops those e-mails."""
+    found = service.read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None:
+        return render("notifications/unsubscribe.html", valid=False), 400
+    topic = found[1]
+    label = service.kinds().get(topic)
+    context = {"valid": True, "topic": topic, "label": label.label if label else topic}
+    if request.method == "POST":
+        service.unsubscribe(user, topic)
+        db.session.commit()
+        return render("notifications/unsubscribe.html", done=True, **context)
+    return render("notifications/unsubscribe.html", done=False, **context)
+
+
+# A mail provider's one-click POST cannot carry a CSRF token (reviewed in tests/csrf_exempt.txt).
+csrf.exempt(unsubscribe)
+
+
+@bp.route("/admin/outbox")
+def outbox():
+    require("admin.access")
+    page = request.args.get("page", 1, type=int)
+    messages = db.paginate(
+        sa.select(EmailMessage).order_by(EmailMessage.id.desc()),
+        page=page, per_page=OUTBOX_PER_PAGE, error_out=False,
+    )
+    return render("notifications/outbox.html", messages=messages)
+
+
+@bp.route("/admin/outbox/<int:message_id>")
+def outbox_message(message_id: int):
+    require("admin.access")
+    return render("notifications/outbox_message.html", message=db.get_or_404(EmailMessage, message_id))
+
+
+def _list(page: int) -> dict:
+    """The template context of one page of the member's notifications, newest first."""
+    notifications = db.paginate(
+        sa.select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=max(page, 1), per_page=PER_PAGE, error_out=False,
+    )
+    return {"notifications": notifications}
+
+
+def _back_to_list():
+    """After a change: htmx gets the list (and the bell, out of band); a form post redirects."""
+    page = request.form.get("page", 1, type=int)
+    if wants_partial():
+        return render_template("notifications/_list.html", bell_out_of_band=True, **_list(page))
+    return redirect(url_for(".index", page=page if page > 1 else None))
