@@ -28,8 +28,8 @@ def read_filters(
         form[name].choices = [*form[name].choices, *extra]
     form.validate()
     values = {
-        name: field.data
-        for name, field in form._fields.items()
+        field.name: field.data
+        for field in form
         if not field.errors and field.data not in (None, "")
     }
     return form, values
