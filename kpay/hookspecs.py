@@ -154,6 +154,23 @@ def kpay_notification_kinds():
 
 
 @hookspec
+def kpay_user_data(user, action):
+    """Export or erase the plugin's data about one member (the privacy page).
+
+    Called: with ``action="export"`` by the job that builds a member's "Download my data"
+    ZIP; with ``action="erase"`` when a member deletes their account, before the core
+    anonymises the member's row, in the same transaction (the caller commits; raising
+    undoes the whole deletion). Every plugin with a table that points at ``users.id``
+    must implement it.
+    Receives: ``user``, the ``kpay.models.User``; ``action``, ``"export"`` or ``"erase"``.
+    Returns: for ``export``, a JSON-serialisable dict (datetimes are written as ISO 8601),
+    stored as ``plugins/<plugin name>.json`` in the ZIP, or ``None`` when the plugin holds
+    nothing about the member. For ``erase``, nothing: delete the member's rows, or anonymise
+    those others still need (a ledger's rows stay, pointing at the anonymised member).
+    """
+
+
+@hookspec
 def kpay_demo_data():
     """Create the plugin's demo content.
 

@@ -11,6 +11,8 @@ CORE_PERMISSIONS = (
     Permission("admin.access", "Open the admin console", ("owner", "admin")),
     Permission("plugins.view", "See installed plugins and their hooks", ("owner", "admin")),
     Permission("jobs.view", "See the job outbox and failed jobs", ("owner", "admin")),
+    Permission("members.manage", "Find members; change their role, disable or ban them", ("owner", "admin")),
+    Permission("audit.view", "Read the audit log", ("owner", "admin")),
 )
 
 

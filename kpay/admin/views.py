@@ -1,4 +1,4 @@
-"""The admin console: overview, plugins and jobs."""
+"""The admin console: overview, plugins and jobs (members and the audit log: their own modules)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The core's tables: members, activity events, the points ledger, jobs, schedules, e-mails,
-notifications."""
+"""The core's tables: members, events, points, jobs, schedules, e-mails, audit,
+notifications and data exports."""
 
 from kpay.models.audit import AuditEntry
 from kpay.models.events import ActivityEvent
@@ -7,9 +7,10 @@ from kpay.models.jobs import Job, ScheduleRun
 from kpay.models.mail import EmailMessage
 from kpay.models.notifications import DigestRun, Notification, NotificationPreference
 from kpay.models.points import PointsEntry
+from kpay.models.privacy import ExportRequest
 from kpay.models.users import ROLES, User
 
 __all__ = [
-    "ROLES", "ActivityEvent", "AuditEntry", "DigestRun", "EmailMessage", "Job", "Notification",
-    "NotificationPreference", "PointsEntry", "ScheduleRun", "User",
+    "ROLES", "ActivityEvent", "AuditEntry", "DigestRun", "EmailMessage", "ExportRequest", "Job",
+    "Notification", "NotificationPreference", "PointsEntry", "ScheduleRun", "User",
 ]

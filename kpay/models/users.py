@@ -12,7 +12,7 @@ from kpay.models.base import UTCDateTime, utcnow
 
 # Highest first; a role holds what every role after it holds.
 ROLES = ("owner", "admin", "moderator", "creator", "member")
-STATUSES = ("active", "disabled", "banned")
+STATUSES = ("active", "disabled", "banned", "deleted")
 DIGESTS = ("off", "daily", "weekly")
 
 
@@ -21,7 +21,8 @@ class User(UserMixin, db.Model):
 
     ``avatar`` is the generated file name of the re-encoded picture in instance/avatars/;
     ``interests`` a list of tags; ``digest`` how often notifications are e-mailed in bulk;
-    ``status_reason`` why an admin disabled or banned the member.
+    ``status_reason`` why an admin disabled or banned the member. A ``deleted`` member asked
+    to be erased: the row stays, anonymised, so the ledgers that point at it still balance.
     """
 
     __tablename__ = "users"

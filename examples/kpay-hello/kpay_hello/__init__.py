@@ -72,6 +72,16 @@ def kpay_event(event):
 
 
 @hookimpl
+def kpay_user_data(user, action):
+    from kpay_hello.greetings import erase_greetings, export_greetings
+
+    if action == "export":
+        return export_greetings(user)
+    erase_greetings(user)
+    return None
+
+
+@hookimpl
 def kpay_demo_data():
     from kpay_hello.greetings import add_demo_greetings
 

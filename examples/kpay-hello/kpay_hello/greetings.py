@@ -42,6 +42,21 @@ def add_once(key: str, text: str, user_id: int | None = None) -> bool:
     return True
 
 
+def export_greetings(user: User) -> dict | None:
+    """The member's greetings for their data export, or None when they have posted none."""
+    rows = db.session.scalars(
+        sa.select(Greeting).where(Greeting.user_id == user.id).order_by(Greeting.id)
+    ).all()
+    if not rows:
+        return None
+    return {"greetings": [{"text": row.text, "created_at": row.created_at} for row in rows]}
+
+
+def erase_greetings(user: User) -> None:
+    """Delete the member's greetings (their points stay in the ledger); the caller commits."""
+    db.session.execute(sa.delete(Greeting).where(Greeting.user_id == user.id))
+
+
 def welcome(user_id: int) -> None:
     """Greet a new member, in the background (the ``user.signed_up`` event)."""
     jobs.enqueue(welcome_job, user_id, key=f"hello:welcome:{user_id}")

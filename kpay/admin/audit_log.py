@@ -1,0 +1,45 @@
+"""Admin console: the audit log, newest first; read-only (there is no route that changes it)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from kpay.admin.forms import AuditFilters
+from kpay.admin.listing import paginate, read_filters
+from kpay.admin.views import bp
+from kpay.extensions import db
+from kpay.members import matching
+from kpay.models import AuditEntry, User
+from kpay.permissions import require
+from kpay.render import render
+
+
+@bp.route("/audit")
+def audit_log():
+    """Audit entries filtered by action and actor; htmx gets the table."""
+    require("audit.view")
+    actions = db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    form, values = read_filters(AuditFilters, choices={"action": actions})
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if "action" in values:
+        query = query.where(AuditEntry.action == values["action"])
+    if "actor" in values:
+        query = query.where(AuditEntry.actor_id.in_(sa.select(User.id).where(matching(values["actor"]))))
+    listing = paginate(query, "admin.audit_log", values)
+    return render(
+        "admin/audit.html", "admin/_audit.html", form=form, listing=listing, actors=actors_of(listing.rows)
+    )
+
+
+def actors_of(entries: list[AuditEntry]) -> dict[int, User]:
+    """The members who made ``entries``, by id, in one query."""
+    ids = {entry.actor_id for entry in entries if entry.actor_id is not None}
+    return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
+@bp.app_template_filter("audit_values")
+def audit_values(values: dict) -> str:
+    """Before/after values as one line of JSON: a newline in a value shows as ``\\n``."""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,65 @@
+"""The console's lists: filters read from the query string, one page of rows at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import request, url_for
+from wtforms import Form
+
+from kpay.extensions import db
+
+PER_PAGE = 50
+
+
+def read_filters(
+    form_class: type[Form], choices: dict[str, list[str]] | None = None
+) -> tuple[Form, dict[str, Any]]:
+    """The filter form bound to the query string, and its valid, non-empty values.
+
+    ``choices`` adds options known only now (values in the database) to select fields.
+    A value that fails its field's validation (a role not offered, a malformed date) is
+    left out, as if it had not been given; the form shows the error beside the field.
+    """
+    form = form_class(request.args)
+    for name, extra in (choices or {}).items():
+        form[name].choices = [*form[name].choices, *extra]
+    form.validate()
+    values = {
+        field.name: field.data
+        for field in form
+        if not field.errors and field.data not in (None, "")
+    }
+    return form, values
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows of one page, and the links to the pages before and after it."""
+
+    rows: list
+    number: int
+    previous_url: str | None
+    next_url: str | None
+
+
+def paginate(query: sa.Select, endpoint: str, values: dict[str, Any]) -> Page:
+    """Page ``values["page"]`` (default 1) of ``query``, ``PER_PAGE`` rows.
+
+    The links keep the other filters; ``query`` must be fully ordered (end with the id).
+    """
+    number = values.get("page", 1)
+    rows = db.session.scalars(query.limit(PER_PAGE + 1).offset((number - 1) * PER_PAGE)).all()
+    others = {name: str(value) for name, value in values.items() if name != "page"}
+
+    def link(n: int) -> str:
+        return url_for(endpoint, **others, page=n if n > 1 else None)
+
+    return Page(
+        rows=rows[:PER_PAGE],
+        number=number,
+        previous_url=link(number - 1) if number > 1 else None,
+        next_url=link(number + 1) if len(rows) > PER_PAGE else None,
+    )
