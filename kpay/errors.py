@@ -61,7 +61,8 @@ def _retry_message() -> str:
     limit = limiter.current_limit
     if limit is None:
         return str(MESSAGES[429][1])
-    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60))
+    # Rounded as Flask-Limiter rounds its Retry-After header, so the two agree.
+    minutes = max(1, math.ceil(int(limit.reset_at - time.time()) / 60))
     return ngettext(
         "Too many attempts. Please try again in %(num)s minute.",
         "Too many attempts. Please try again in %(num)s minutes.",
