@@ -119,6 +119,7 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
     """Flask's and the extensions' settings, derived from the site configuration."""
     database_url = settings["database_url"] or f"sqlite:///{instance / 'kpay.db'}"
     production = settings["env"] == "production"
+    secure_cookies = production or settings["https"]
     app.config.update(
         SECRET_KEY=site_config.secret_key(instance, settings["env"]),
         KPAY=settings,
@@ -132,10 +133,10 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         WTF_CSRF_SSL_STRICT=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_SECURE=secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_SECURE=secure_cookies,
         REMEMBER_COOKIE_DURATION=60 * 60 * 24 * 30,
         BABEL_DEFAULT_LOCALE=settings["default_locale"],
         BABEL_DEFAULT_TIMEZONE=settings["timezone"],

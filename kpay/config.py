@@ -38,6 +38,13 @@ CORE_SETTINGS: dict[str, Any] = {
         "development", "production refuses a weak secret key and sends cookies only over https.",
         choices=("development", "production"),
     ),
+    "https": Setting(
+        False, "The site is served over https (directly or behind a proxy): cookies only travel "
+        "over https. Production always sends them so.",
+    ),
+    "require_email_confirmation": Setting(
+        False, "New members must confirm their e-mail address before confirmed-only actions.",
+    ),
     "database_url": Setting("", "SQLAlchemy URL; empty means SQLite at instance/kpay.db."),
     "redis_url": Setting("", "redis://host:port/db; empty means embedded mode (jobs run in-process)."),
     "queue_name": Setting("kpay", "Name of the rq queue (and prefix of its Redis keys)."),

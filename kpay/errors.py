@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, Response, make_response, render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from kpay.extensions import db
+from kpay.extensions import db, limiter
 from kpay.plugins import hook
 from kpay.render import wants_partial
 
@@ -36,6 +39,8 @@ def render_error(error: HTTPException) -> Response:
     title, message = MESSAGES.get(code, (error.name, error.description))
     if isinstance(error, CSRFError):
         message = CSRF_MESSAGE
+    if code == 429:
+        message = _retry_message()
     context = {"code": code, "title": title, "message": message, "reload": code == 400}
     try:
         response = _page_or_banner(context)
@@ -49,6 +54,20 @@ def render_error(error: HTTPException) -> Response:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     response.vary.add("HX-Request")
     return response
+
+
+def _retry_message() -> str:
+    """"Try again in N minutes", from the limit this request broke."""
+    limit = limiter.current_limit
+    if limit is None:
+        return str(MESSAGES[429][1])
+    # Rounded as Flask-Limiter rounds its Retry-After header, so the two agree.
+    minutes = max(1, math.ceil(int(limit.reset_at - time.time()) / 60))
+    return ngettext(
+        "Too many attempts. Please try again in %(num)s minute.",
+        "Too many attempts. Please try again in %(num)s minutes.",
+        minutes,
+    )
 
 
 def _page_or_banner(context: dict) -> Response:

@@ -1,21 +1,34 @@
-"""Sign-up, log-in and log-out."""
+"""Sign-up with address confirmation, log-in and log-out, and the pages they share.
+
+Sign-up never says whether an address is registered: a new address and a taken one get the
+same "check your e-mail" page; the owner of a taken address is told by e-mail instead (S13).
+So sign-up never logs the newcomer in: they log in next (and, when the site requires it,
+confirm their address through the e-mailed link first or later).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, make_response, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
 
-from kpay import events
-from kpay.accounts import AccountError, authenticate, create_user, end_sessions, normalize_email
+from kpay import audit, events, tokens
+from kpay.accounts import (
+    AccountError, authenticate, create_user, end_sessions, find_by_email, normalize_email, record_login,
+)
+from kpay.auth.forms import ConfirmForm, LoginForm, SignupForm
 from kpay.config import LOCALES
-from kpay.auth.forms import LoginForm, SignupForm
 from kpay.extensions import db, limiter, login_manager
+from kpay.mail import send_email
 from kpay.models import User
+from kpay.models.base import utcnow
 from kpay.render import render
 from kpay.security import safe_next
 
@@ -24,30 +37,51 @@ log = logging.getLogger("kpay.auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "info"
+login_manager.refresh_view = "auth.reauth"
+login_manager.needs_refresh_message_category = "info"
+
+LINK_PROBLEMS = {
+    "expired": _l("This link has expired."),
+    "used": _l("This link has already been used, or a newer one replaced it."),
+    "invalid": _l("This link is not valid. Check that you copied all of it."),
+    "taken": _l("Another account uses this e-mail address now."),
+}
 
 
-@login_manager.unauthorized_handler
-def ask_to_log_in():
-    """Send a visitor to the log-in page, and back here afterwards.
+def _redirect_with_next(endpoint: str):
+    """Send the visitor to ``endpoint``, coming back to this page afterwards.
 
     An htmx request gets ``HX-Redirect`` so the whole page changes (a plain redirect would
-    put the log-in form inside the partial), coming back to the page it was made from.
+    put the form inside the partial), coming back to the page it was made from.
     """
-    flash(str(login_manager.login_message), login_manager.login_message_category)
     if request.htmx:
         current = urlsplit(request.htmx.current_url or "")
         back = safe_next(current.path + (f"?{current.query}" if current.query else ""), "")
         response = make_response("", 200)
-        response.headers["HX-Redirect"] = url_for("auth.login", next=back or None)
+        response.headers["HX-Redirect"] = url_for(endpoint, next=back or None)
         return response
     back = request.full_path.rstrip("?") if request.method == "GET" else None
-    return redirect(url_for("auth.login", next=back))
+    return redirect(url_for(endpoint, next=back))
+
+
+@login_manager.unauthorized_handler
+def ask_to_log_in():
+    """Send a visitor to the log-in page, and back here afterwards."""
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return _redirect_with_next("auth.login")
+
+
+@login_manager.needs_refresh_handler
+def ask_to_reauthenticate():
+    """Send a member whose session came from a remember-me cookie to re-enter the password."""
+    flash(_("Please confirm your password to continue."), login_manager.needs_refresh_message_category)
+    return _redirect_with_next("auth.reauth")
 
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     """The member named by a session token ``id:version``, if the version is current."""
-    user_id, _, version = token.partition(":")
+    user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
     try:
@@ -62,40 +96,124 @@ def load_user(token: str) -> User | None:
     return user
 
 
-def _email_key() -> str:
-    return "login:" + normalize_email(request.form.get("email", ""))
+def keyed_by_form_email(scope: str):
+    """A rate-limit key: the address typed in the form, so one account is limited from any IP."""
+    return lambda: f"{scope}:{normalize_email(request.form.get('email', ''))}"
+
+
+def keyed_by_member(scope: str):
+    """A rate-limit key: the logged-in member (the address for a visitor)."""
+    return lambda: f"{scope}:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
+def mail_member(user: User, to: str, subject, template: str, **context) -> None:
+    """E-mail ``user`` (at ``to``) in their language, ``subject`` a lazy string."""
+    with force_locale(user.locale) if user.locale else contextlib.nullcontext():
+        subject = str(subject)
+    send_email(to, subject, template, locale=user.locale, user=user, **context)
+
+
+def link_problem(reason: str, retry_url: str, retry_label):
+    """The page for a link that cannot be used, with the way forward."""
+    return render(
+        "auth/link-problem.html", message=LINK_PROBLEMS[reason], retry_url=retry_url,
+        retry_label=retry_label, status=400,
+    )
+
+
+def check_email_page(address: str, message):
+    """The "check your e-mail" page: the same whether or not ``address`` is registered."""
+    return render("auth/check-email.html", address=address, message=message)
+
+
+def confirmation_required() -> bool:
+    """True when the site asks new members to confirm their address (a core setting)."""
+    return current_app.config["KPAY"]["require_email_confirmation"]
+
+
+def send_confirmation(user: User) -> None:
+    """E-mail ``user`` a link that confirms their address."""
+    token = tokens.issue("confirm", user, email=user.email)
+    mail_member(
+        user, user.email, _l("Confirm your e-mail address"), "confirm_email",
+        link=url_for("auth.confirm", token=token, _external=True),
+    )
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10/hour", methods=["POST"])
+@limiter.limit("3/hour", methods=["POST"], key_func=keyed_by_form_email("signup"))
 def signup():
     form = SignupForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        try:
-            user = create_user(form.email.data, form.display_name.data, form.password.data)
-        except AccountError as error:
-            getattr(form, error.field).errors.append(str(error))
-        else:
-            events.emit("user.signed_up", user=user, subject=user)
-            db.session.commit()
-            _start_session(user, remember=False)
-            flash(_("Welcome, %(name)s!", name=user.display_name), "success")
-            return redirect(safe_next(form.next.data, url_for("home.index")))
-    return render("auth/signup.html", form=form), 200 if request.method == "GET" else 422
+    if not form.validate_on_submit():
+        return render("auth/signup.html", form=form), 200 if request.method == "GET" else 422
+    try:
+        user = create_user(form.email.data, form.display_name.data, form.password.data)
+    except AccountError as error:
+        if error.field != "email":
+            raise
+        owner = find_by_email(form.email.data)
+        mail_member(
+            owner, owner.email, _l("Someone tried to sign up with your address"), "address_taken",
+            login_url=url_for("auth.login", _external=True),
+            reset_url=url_for("auth.reset_request", _external=True),
+        )
+    else:
+        events.emit("user.signed_up", user=user, subject=user)
+        if confirmation_required():
+            send_confirmation(user)
+    db.session.commit()
+    if confirmation_required():
+        message = _l("We sent a message to this address. Follow the link in it to confirm your address.")
+    else:
+        message = _l("If this address is new here, your account is ready: log in to start. "
+                     "If it already has an account, we sent it a message.")
+    return check_email_page(normalize_email(form.email.data), message)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """A GET shows a button; only the POST confirms (S38: link scanners only GET)."""
+    form = ConfirmForm()
+    try:
+        user, claims = tokens.redeem("confirm", token, lambda u: {"email": u.email})
+    except tokens.TokenError as error:
+        return link_problem(error.reason, url_for("auth.login"), _l("Log in to get a new link"))
+    if not form.validate_on_submit():
+        return render("auth/confirm.html", form=form, email=claims["email"])
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.commit()
+    flash(_("Your e-mail address is confirmed."), "success")
+    return redirect(url_for("home.index") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.route("/confirm", methods=["POST"])
+@login_required
+@limiter.limit("3/hour", key_func=keyed_by_member("confirm"))
+def resend_confirmation():
+    if current_user.email_confirmed_at is None:
+        send_confirmation(current_user)
+        db.session.commit()
+    flash(_("We sent a new link to %(email)s.", email=current_user.email), "info")
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10/minute;50/hour", methods=["POST"])
-@limiter.limit("10/hour", methods=["POST"], key_func=_email_key)
+@limiter.limit("10/hour", methods=["POST"], key_func=keyed_by_form_email("login"))
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            _start_session(user, remember=form.remember.data)
+            record_login(user)
             events.emit("user.logged_in", user=user)
             db.session.commit()
+            start_session(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("home.index")))
+        audit.record("auth.login_failed", after={"email": normalize_email(form.email.data)})
+        db.session.commit()
         form.password.errors.append(_("That e-mail and password do not match an active account."))
     status = 200 if request.method == "GET" else 422
     return render("auth/login.html", form=form), status
@@ -122,8 +240,8 @@ def language():
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
-def _start_session(user: User, remember: bool) -> None:
-    """Log ``user`` in on a fresh session, keeping only the chosen language."""
+def start_session(user: User, remember: bool) -> None:
+    """Log ``user`` in on a fresh session (S14), keeping only the chosen language."""
     locale = session.get("locale")
     session.clear()
     if locale:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -60,6 +61,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def is_confirmed(self) -> bool:
+        """True when the member confirmed their address, or the site does not ask them to.
+
+        Features open to confirmed members only check this.
+        """
+        if self.email_confirmed_at is not None:
+            return True
+        return not (has_app_context() and current_app.config["KPAY"]["require_email_confirmation"])
 
     def has_role(self, role: str) -> bool:
         """True when this member's role is ``role`` or above it."""
