@@ -40,16 +40,19 @@ def test_audit_log_lists_newest_first_and_filters_by_action_and_actor(app, owner
     record(app, "member.banned", owner.id)
     record(app, "forum.post_hidden", mod.id)
     record(app, "member.role_changed", owner.id)
+    # The owner's own log-in (by the fixture, first of all) is in the log too.
     assert shown_actions(owner_client.get("/admin/audit")) == [
         "member.role_changed", "forum.post_hidden", "member.banned", "auth.login_failed",
+        "auth.login",
     ]
     assert shown_actions(owner_client.get("/admin/audit?action=member.banned")) == ["member.banned"]
     assert shown_actions(owner_client.get("/admin/audit?actor=OLGA")) == [
-        "member.role_changed", "member.banned",
+        "member.role_changed", "member.banned", "auth.login",
     ]
     assert shown_actions(owner_client.get("/admin/audit?actor=mo@example.com&action=member.banned")) == []
     assert shown_actions(owner_client.get("/admin/audit?action=no.such' OR 1=1")) == [
         "member.role_changed", "forum.post_hidden", "member.banned", "auth.login_failed",
+        "auth.login",
     ], "an action not in the log is ignored, not used"
 
 
@@ -62,7 +65,7 @@ def test_audit_log_pages_fifty_entries_at_a_time(app, owner_client, owner):
     first = owner_client.get("/admin/audit?action=")
     assert len(shown_actions(first)) == 50 and shown_actions(first)[0] == "test.step_50"
     assert 'href="/admin/audit?page=2"' in first.get_data(as_text=True)
-    assert shown_actions(owner_client.get("/admin/audit?page=2")) == ["test.step_00"]
+    assert shown_actions(owner_client.get("/admin/audit?page=2")) == ["test.step_00", "auth.login"]
 
 
 def test_htmx_filter_request_gets_only_the_entries(owner_client):
