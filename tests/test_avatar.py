@@ -73,6 +73,13 @@ def avatars_folder(app) -> Path:
     return Path(app.instance_path) / "avatars"
 
 
+def test_visitor_cannot_upload_or_remove_a_picture(client):
+    token = csrf_token(client.get("/"))
+    for path in ("/account/avatar", "/account/avatar/remove"):
+        response = client.post(path, data={"csrf_token": token, "avatar": (io.BytesIO(picture()), "me.png")})
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "GIF"])
 def test_member_uploads_a_picture_and_gets_a_centred_256_square_webp(app, client, lin, fmt):
     response = upload(client, picture(fmt), f"holiday.{fmt.lower()}")
@@ -228,3 +235,11 @@ def test_member_without_picture_gets_initials_in_a_coloured_circle_and_no_inline
     circle = page.split('<span class="avatar avatar-large avatar-hue-', 1)[1].split("</span>", 1)[0]
     assert circle.endswith(">LW") and circle[0] in "01234567"
     assert " style=" not in page
+
+
+def test_member_may_upload_twenty_pictures_an_hour(app, client, lin):
+    """Each upload is decoded and re-encoded: a member cannot keep the CPU busy with them."""
+    small = picture(size=(40, 40))
+    codes = [upload(client, small).status_code for _ in range(21)]
+    assert codes == [302] * 20 + [429]
+    assert len(list(avatars_folder(app).iterdir())) == 1

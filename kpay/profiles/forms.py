@@ -113,7 +113,7 @@ PROFILE_FIELDS = ("display_name", "bio", "interests", "locale", "timezone")
 
 class AvatarForm(FlaskForm):
     avatar = FileField(
-        _l("Picture"),
+        _l("New picture"),
         validators=[FileRequired(_l("Choose a picture to upload."))],
         description=_l("PNG, JPEG, WebP or GIF. It is cropped to a square."),
         render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"},

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kpay import events
-from kpay.extensions import db
+from kpay.extensions import db, limiter
 from kpay.i18n import select_locale, select_timezone
 from kpay.models import User
 from kpay.profiles import avatars
@@ -50,7 +50,12 @@ def preview():
 
 @bp.route("/account/avatar", methods=["POST"])
 @login_required
+@limiter.limit("20/hour", key_func=lambda: f"avatar:{getattr(current_user, 'id', None)}")
 def upload_avatar():
+    """Make the uploaded picture the member's avatar; a refused one is explained beside the field.
+
+    Limited per member: each upload is decoded and re-encoded, which costs CPU.
+    """
     user = _me()
     form = AvatarForm()
     if form.validate_on_submit():
@@ -68,6 +73,7 @@ def upload_avatar():
 @bp.route("/account/avatar/remove", methods=["POST"])
 @login_required
 def delete_avatar():
+    """Go back to initials; the picture's file is deleted."""
     user = _me()
     if user.avatar:
         avatars.remove_avatar(user)
