@@ -1,1 +1,28 @@
 """Member profiles and settings, registered like any plugin."""
+
+from flask_babel import lazy_gettext as _l
+
+from kpay.hookspecs import hookimpl
+from kpay.types import NavItem
+
+
+@hookimpl
+def kpay_blueprints():
+    from kpay.profiles.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def kpay_init_app(app):
+    from kpay.profiles.avatars import hue, initials
+
+    # Used by the ``avatar`` macro in templates/_macros.html, which plugins import too.
+    app.jinja_env.filters.update(initials=initials, avatar_hue=hue)
+
+
+@hookimpl
+def kpay_nav_items(user):
+    if not user.is_authenticated:
+        return []
+    return [NavItem(_l("Profile"), "profiles.edit", order=90, icon="user")]

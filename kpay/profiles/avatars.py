@@ -1,0 +1,111 @@
+"""Members' pictures: checked and re-encoded with Pillow, kept in instance/avatars/.
+
+An upload is decoded only when Pillow recognises it as PNG, JPEG, WebP or GIF from its bytes
+(the file name is ignored) and its header declares at most ``MAX_PIXELS``; it is then cropped
+to a centred square and written as a fresh ``SIZE``×``SIZE`` WebP under a random name, so
+nothing the member sent is ever served back as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps
+
+from kpay.models import User
+from kpay.transactions import after_commit
+
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+SIZE = 256
+# 40 megapixels: any phone photo, and still a bounded amount of memory to decode.
+MAX_PIXELS = 40_000_000
+NAME = re.compile(r"[0-9a-f]{32}\.webp")
+HUES = 8
+
+
+class AvatarError(Exception):
+    """An upload that cannot become an avatar; the message is for the member."""
+
+
+def folder() -> Path:
+    """The folder avatars are stored in: ``avatars/`` in the instance folder."""
+    return Path(current_app.instance_path) / "avatars"
+
+
+def square_webp(data: bytes) -> bytes:
+    """``data``, a picture, as a ``SIZE``×``SIZE`` WebP cropped around its centre.
+
+    Raises ``AvatarError`` when ``data`` is not a PNG, JPEG, WebP or GIF Pillow can read, or
+    declares more than ``MAX_PIXELS``.
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise AvatarError(_("This picture has too many pixels."))
+            image.draft("RGB", (SIZE, SIZE))  # JPEG decodes at a reduced scale: less memory
+            picture = ImageOps.exif_transpose(image)
+            mode = "RGBA" if picture.has_transparency_data else "RGB"
+            square = ImageOps.fit(picture.convert(mode), (SIZE, SIZE), Image.Resampling.LANCZOS)
+    except Image.DecompressionBombError:
+        raise AvatarError(_("This picture has too many pixels.")) from None
+    except (OSError, ValueError, SyntaxError):  # what Pillow raises for unreadable files
+        raise AvatarError(_("Upload a PNG, JPEG, WebP or GIF picture.")) from None
+    out = io.BytesIO()
+    square.save(out, "WEBP", quality=85)
+    return out.getvalue()
+
+
+def read_upload(stream, max_mb: int) -> bytes:
+    """The bytes of an uploaded file; ``AvatarError`` when it is empty or over ``max_mb`` MiB."""
+    max_bytes = max_mb * 2**20
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise AvatarError(_("This picture is larger than %(mb)s MB.", mb=max_mb))
+    if not data:
+        raise AvatarError(_("Choose a picture to upload."))
+    return data
+
+
+def set_avatar(user: User, stream, max_mb: int) -> None:
+    """Make the picture in ``stream`` ``user``'s avatar; the old file goes once committed.
+
+    Raises ``AvatarError`` (and changes nothing) when the picture is refused.
+    """
+    encoded = square_webp(read_upload(stream, max_mb))
+    name = f"{secrets.token_hex(16)}.webp"
+    folder().mkdir(parents=True, exist_ok=True)
+    (folder() / name).write_bytes(encoded)
+    _replace(user, name)
+
+
+def remove_avatar(user: User) -> None:
+    """Take ``user``'s avatar away; its file is deleted once the change is committed."""
+    _replace(user, None)
+
+
+def _replace(user: User, name: str | None) -> None:
+    old, user.avatar = user.avatar, name
+    if old and NAME.fullmatch(old):
+        path = folder() / old
+        after_commit(lambda: path.unlink(missing_ok=True))
+
+
+def initials(name: str) -> str:
+    """What an avatar without a picture shows: "AL" for Ada Lovelace, "李" for 李小龙."""
+    words = (name or "").split()
+    if not words:
+        return "?"
+    if unicodedata.east_asian_width(words[0][0]) in ("W", "F"):
+        return words[0][0]
+    return "".join(word[0] for word in words[:2]).upper()
+
+
+def hue(user: User) -> int:
+    """Which of the ``HUES`` colours a member's initials circle gets: fixed by their id."""
+    return user.id % HUES
