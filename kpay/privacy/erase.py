@@ -6,10 +6,7 @@ activity log and audit log that point at it are never edited and still balance.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from kpay import audit
@@ -18,11 +15,10 @@ from kpay.extensions import db
 from kpay.models import EmailMessage, ExportRequest, User
 from kpay.plugins import hook
 from kpay.privacy.exports import forget_exports
-from kpay.transactions import after_commit
+from kpay.profiles.avatars import remove_avatar
 
 # Not a hash Werkzeug can match: no password logs in to an erased account.
 UNUSABLE_PASSWORD = "!erased"
-AVATARS = "avatars"
 
 
 def is_last_owner(user: User) -> bool:
@@ -42,15 +38,13 @@ def erase_member(user: User) -> None:
     hook().kpay_user_data(user=user, action="erase")
     forget_exports(ExportRequest.user_id == user.id)
     db.session.execute(sa.delete(EmailMessage).where(EmailMessage.to_address == user.email))
-    if user.avatar:
-        avatar = Path(current_app.instance_path) / AVATARS / user.avatar
-        after_commit(lambda: avatar.unlink(missing_ok=True))
+    remove_avatar(user)
     before = {"status": user.status}
     user.email = f"deleted-{user.id}@invalid"
     user.display_name = _("Deleted member")
     user.password_hash = UNUSABLE_PASSWORD
     user.status, user.status_reason = "deleted", ""
-    user.bio, user.avatar, user.interests, user.digest = "", None, [], "off"
+    user.bio, user.interests, user.digest = "", [], "off"
     user.locale = user.timezone = user.email_confirmed_at = user.last_login_at = None
     end_sessions(user)
     audit.record("member.deleted", actor=user, target=user, before=before, after={"status": "deleted"})

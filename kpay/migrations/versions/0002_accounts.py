@@ -1,8 +1,8 @@
-"""accounts: profiles, moderation, e-mail, audit log
+"""accounts: profiles, moderation, e-mail, audit, notifications, exports
 
 Revision ID: 0002_accounts
 Revises: 0001_core
-Create Date: 2026-11-22 04:03:33.713012
+Create Date: 2026-11-22 04:27:50.927049
 
 """
 from alembic import op
@@ -53,6 +53,59 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_audit_entries_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('digest_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_digest_runs_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_runs')),
+    sa.UniqueConstraint('user_id', 'period', name=op.f('uq_digest_runs_user_id_period'))
+    )
+    op.create_table('export_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_export_requests_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export_requests')),
+    sa.UniqueConstraint('token', name=op.f('uq_export_requests_token'))
+    )
+    with op.batch_alter_table('export_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_export_requests_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_export_requests_user_id'), ['user_id'], unique=False)
+
+    op.create_table('notification_preferences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=50), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_preferences')),
+    sa.UniqueConstraint('user_id', 'kind', name=op.f('uq_notification_preferences_user_id_kind'))
+    )
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=50), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.Column('emailed_at', sa.DateTime(), nullable=True),
+    sa.Column('digested_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('user_id', 'key', name=op.f('uq_notifications_user_id_key'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_user_id_read_at', ['user_id', 'read_at'], unique=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bio', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('avatar', sa.String(length=100), nullable=True))
@@ -76,6 +129,17 @@ def downgrade():
         batch_op.drop_column('avatar')
         batch_op.drop_column('bio')
 
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_id_read_at')
+
+    op.drop_table('notifications')
+    op.drop_table('notification_preferences')
+    with op.batch_alter_table('export_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_export_requests_user_id'))
+        batch_op.drop_index(batch_op.f('ix_export_requests_expires_at'))
+
+    op.drop_table('export_requests')
+    op.drop_table('digest_runs')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_target')
         batch_op.drop_index(batch_op.f('ix_audit_entries_created_at'))
