@@ -37,13 +37,15 @@ def send_email(
     key: str | None = None,
     locale: str | None = None,
     headers: dict[str, str] | None = None,
+    private: bool = False,
     **context,
 ) -> bool:
     """Queue an e-mail to ``to``, delivered after the current transaction commits.
 
     The body is ``templates/mail/<template>.txt`` (and ``.html`` when it exists), rendered
     with ``context`` in ``locale`` (the recipient's; default the current one). Line breaks
-    are removed from ``subject``. Returns False, queueing nothing, when ``key`` was used.
+    are removed from ``subject``. A ``private`` message (one holding a personal link) is never
+    shown to admins. Returns False, queueing nothing, when ``key`` was used.
     """
     with force_locale(locale) if locale else contextlib.nullcontext():
         text = render_template(f"mail/{template}.txt", **context)
@@ -54,7 +56,7 @@ def send_email(
     message_id = insert_once(
         EmailMessage, ("key",),
         to_address=to, subject=" ".join(subject.split()), text_body=text, html_body=html,
-        headers=headers or {}, key=key, attempts=0, created_at=utcnow(),
+        headers=headers or {}, key=key, private=private, attempts=0, created_at=utcnow(),
     )
     if message_id is None:
         return False

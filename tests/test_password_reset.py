@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import time_machine
 
 from kpay.extensions import db
-from kpay.models import AuditEntry
+from kpay.models import AuditEntry, EmailMessage
 from tests.conftest import PASSWORD, csrf_token
 from tests.mailbox import last_link, messages
 from tests.test_auth import field_errors, is_signed_in
@@ -113,3 +113,19 @@ def test_setting_passwords_through_one_link_is_limited(app, client, auth, make_u
     codes = [choose_password(client, link, "qwertyuiop").status_code for _ in range(6)]
     assert codes == [422] * 5 + [429]
     assert auth.login(member.email, password=PASSWORD).status_code == 302, "password unchanged"
+
+
+def test_admin_reading_the_outbox_never_sees_a_reset_link(app, client, auth, make_user):
+    """An admin could otherwise take over the owner's account from /admin/outbox."""
+    owner = make_user(role="owner")
+    ask_for_link(app.test_client(), owner.email)
+    link = last_link(app, owner.email)
+    auth.login(make_user(role="admin").email)
+    with app.app_context():
+        message_id = db.session.scalar(
+            sa.select(EmailMessage.id).where(EmailMessage.to_address == owner.email)
+        )
+    page = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert owner.email in page
+    assert link not in page
+    assert "personal link" in page

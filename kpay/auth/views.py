@@ -107,10 +107,14 @@ def keyed_by_member(scope: str):
 
 
 def mail_member(user: User, to: str, subject, template: str, **context) -> None:
-    """E-mail ``user`` (at ``to``) in their language, ``subject`` a lazy string."""
+    """E-mail ``user`` (at ``to``) in their language, ``subject`` a lazy string.
+
+    Account e-mails carry confirmation and reset links, so they are private: an admin
+    reading the outbox must not be able to take over the account.
+    """
     with force_locale(user.locale) if user.locale else contextlib.nullcontext():
         subject = str(subject)
-    send_email(to, subject, template, locale=user.locale, user=user, **context)
+    send_email(to, subject, template, locale=user.locale, private=True, user=user, **context)
 
 
 def link_problem(reason: str, retry_url: str, retry_label):

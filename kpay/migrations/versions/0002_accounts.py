@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('html_body', sa.Text(), nullable=True),
     sa.Column('headers', sa.JSON(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=True),
+    sa.Column('private', sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
