@@ -11,6 +11,7 @@ import copy
 import os
 import secrets
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,10 @@ def load(path: Path, overrides: dict | None = None) -> dict:
     tables = {key: value for key, value in plugins.items() if isinstance(value, dict)}
     core = {**raw, "plugins": {k: v for k, v in plugins.items() if k not in tables}}
     config = validate(core, CORE_SETTINGS)
+    if config["timezone"] not in zoneinfo.available_timezones():
+        raise ConfigError(
+            f"timezone: expected an IANA time zone such as 'Asia/Shanghai', got {config['timezone']!r}"
+        )
     config["plugins"].update(tables)
     return config
 

@@ -63,6 +63,7 @@ def test_environment_overrides_the_file(instance, monkeypatch):
         ("[mail]\nport = 'abc'", "mail.port: expected an integer, got 'abc'"),
         ("[mail]\nuse_tls = 'yes'", "mail.use_tls: expected true or false, got 'yes'"),
         ("default_locale = 'fr'", "default_locale: expected one of 'en', 'zh_CN', got 'fr'"),
+        ("timezone = 'Mars/Olympus'", "timezone: expected an IANA time zone such as 'Asia/Shanghai', got 'Mars/Olympus'"),
         ("mail = 3", "mail: expected a table, got 3"),
         ("[plugins]\nenabled = 'hello'", "plugins.enabled: expected a list of strings, got 'hello'"),
         ("site_name = ", "kpay.toml: not valid TOML: "),
