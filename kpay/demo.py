@@ -9,6 +9,7 @@ from kpay import events, points
 from kpay.accounts import create_user
 from kpay.extensions import db
 from kpay.models import User
+from kpay.models.base import utcnow
 
 DEMO_PASSWORD = "kpay-demo-2026"
 DEMO_MEMBERS = [
@@ -28,6 +29,7 @@ def build() -> User | None:
     users = {}
     for email, name, role in DEMO_MEMBERS:
         users[email] = create_user(email, name, DEMO_PASSWORD, role=role)
+        users[email].email_confirmed_at = utcnow()
         events.emit("user.signed_up", user=users[email], subject=users[email])
     points.award(users["member@example.com"], 50, "Welcome bonus / 新人奖励", key="demo:welcome:member")
     points.award(users["learner@example.com"], 20, "First question / 第一次提问", key="demo:question:learner")

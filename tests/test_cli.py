@@ -115,7 +115,7 @@ def test_plugins_enable_with_a_stale_pid_file_asks_for_a_restart(instance, tmp_p
     assert "Restart KPay" in result.output
 
 
-def test_users_create_adds_an_owner(app):
+def test_users_create_adds_an_owner_with_a_confirmed_address(app):
     result = app.test_cli_runner().invoke(cli, [
         "users", "create", "--email", "olivia@example.com", "--name", "Olivia",
         "--role", "owner", "--password", "a long passphrase here",
@@ -123,7 +123,9 @@ def test_users_create_adds_an_owner(app):
     assert result.exit_code == 0, result.output
     assert "Created owner olivia@example.com" in result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(User.role).filter_by(email="olivia@example.com")) == "owner"
+        olivia = db.session.scalar(sa.select(User).filter_by(email="olivia@example.com"))
+        assert olivia.role == "owner"
+        assert olivia.email_confirmed_at is not None, "the operator vouches for the address"
 
 
 def test_plugin_commands_appear_in_help_only_when_enabled(make_app):
