@@ -14,11 +14,12 @@ import importlib
 import logging
 import time
 import traceback
+from functools import partial
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, request
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -168,11 +169,21 @@ def init_app(app: Flask) -> None:
         job_ids = g.pop("kpay_inline_jobs", None)
         if job_ids:
             flask_app = current_app._get_current_object()
+            # Without site_url, the jobs build their links (in e-mails, say) from this
+            # request's address, as the page that queued them did.
+            context = (
+                flask_app.app_context
+                if flask_app.config.get("SERVER_NAME")
+                else partial(flask_app.test_request_context, "/", base_url=request.url_root)
+            )
 
             def run_them():
-                with flask_app.app_context():
-                    for job_id in job_ids:
-                        run_job(job_id)
+                with context():
+                    pending = job_ids
+                    while pending:  # with jobs those jobs queued in turn
+                        for job_id in pending:
+                            run_job(job_id)
+                        pending = g.pop("kpay_inline_jobs", None)
 
             response.call_on_close(run_them)
         return response

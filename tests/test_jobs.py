@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask import url_for
 
 from kpay import hookimpl, jobs, points
 from kpay.extensions import db
-from kpay.models import Job, User
+from kpay.models import Job, PointsEntry, User
 from kpay.models.base import utcnow
 from tests.conftest import csrf_token
 
@@ -39,6 +40,19 @@ class WelcomePlugin:
             jobs.enqueue(grant_welcome_points, event.user_id, key=f"welcome:{event.user_id}")
 
 
+def award_with_a_link(user_id: int) -> None:
+    """Builds an absolute link, as an e-mail does, then queues a job of its own."""
+    points.award(db.session.get(User, user_id), 1, url_for("auth.login", _external=True), key=f"link:{user_id}")
+    jobs.enqueue(grant_welcome_points, user_id, key=f"welcome:{user_id}")
+
+
+class LinkPlugin:
+    @hookimpl
+    def kpay_event(self, event):
+        if event.name == "user.signed_up":
+            jobs.enqueue(award_with_a_link, event.user_id, key=f"link:{event.user_id}")
+
+
 def balance_of(app, user_id: int) -> int:
     with app.app_context():
         return points.balance(db.session.get(User, user_id))
@@ -50,7 +64,7 @@ def job_rows(app) -> list[Job]:
 
 
 def sign_up(client, email="new@example.com", **request):
-    token = csrf_token(client.get("/signup"))
+    token = csrf_token(client.get("/signup", **request))
     data = {"email": email, "display_name": "Newcomer", "password": "correct horse battery",
             "csrf_token": token}
     return client.post("/signup", data=data, **request)
@@ -140,6 +154,15 @@ def test_signup_job_runs_only_after_the_response_is_closed(make_app):
 
     assert [job.status for job in job_rows(app)] == ["done"]
     assert balance_of(app, user_id) == 10
+
+
+def test_jobs_after_a_response_link_to_its_address_and_run_the_jobs_they_queue(make_app):
+    app = make_app(plugins=[LinkPlugin()])  # no site_url
+    sign_up(app.test_client(), base_url="http://club.example:8080").close()
+    assert [job.status for job in job_rows(app)] == ["done", "done"]
+    with app.app_context():
+        reasons = db.session.scalars(sa.select(PointsEntry.reason).order_by(PointsEntry.id)).all()
+    assert reasons == ["http://club.example:8080/login", "Welcome"]
 
 
 def test_failing_job_is_retried_three_times_with_backoff_then_kept_as_failed(app, member):
