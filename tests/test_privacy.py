@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import types
 import zipfile
 from datetime import timedelta
@@ -98,14 +99,20 @@ def test_member_downloads_their_data_as_a_zip_of_json_files(app, client, auth, m
     assert [g["text"] for g in files["plugins/hello.json"]["greetings"]] == ["Hi all"]
 
 
-def test_member_is_emailed_when_their_data_is_ready(app, client, auth, mei):
+def test_member_is_notified_and_emailed_when_their_data_is_ready(app, client, auth, mei):
     auth.login(mei.email)
     ask_for_export(client).close()
     with app.app_context():
         [message] = db.session.scalars(sa.select(EmailMessage)).all()
     assert message.to_address == "mei@example.com"
-    assert message.subject == "Your data is ready to download"
+    assert message.subject == "[KPay Community] Your data is ready to download for 7 days."
     assert "http://localhost/account/privacy/" in message.text_body
+    listed = client.get("/notifications")
+    page = listed.get_data(as_text=True)
+    assert "Your data is ready to download for 7 days." in page
+    [open_url] = re.findall(r'action="(/notifications/\d+/open)"', page)
+    opened = client.post(open_url, data={"csrf_token": csrf_token(listed)})
+    assert opened.status_code == 302 and opened.headers["Location"] == "/account/privacy/"
     [eml] = (Path(app.instance_path) / "outbox").glob("*.eml")
     assert message_from_bytes(eml.read_bytes())["To"] == "mei@example.com"
 

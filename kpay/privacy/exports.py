@@ -9,18 +9,19 @@ import secrets
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from kpay.extensions import db
 from kpay.jobs import enqueue
-from kpay.mail import send_email
 from kpay.models import ActivityEvent, AuditEntry, EmailMessage, ExportRequest, PointsEntry, User
 from kpay.models.base import utcnow
 from kpay.models.privacy import EXPORT_LIFETIME
+from kpay.notifications.service import notify
 from kpay.plugins import hook
 from kpay.transactions import after_commit
 
@@ -64,7 +65,7 @@ def request_export(user: User, page_url: str) -> ExportRequest:
 
 
 def build_export(export_id: int, page_url: str) -> None:
-    """The job: write the ZIP of export ``export_id`` and e-mail its member; once.
+    """The job: write the ZIP of export ``export_id`` and notify its member; once.
 
     A failure marks the export ``failed`` (the page says so) and raises, so the job is
     retried; a later attempt that succeeds makes it ``ready``.
@@ -81,11 +82,12 @@ def build_export(export_id: int, page_url: str) -> None:
         raise
     export.status, export.finished_at = "ready", utcnow()
     with force_locale(user.locale) if user.locale else contextlib.nullcontext():
-        send_email(
-            user.email, _("Your data is ready to download"), "privacy_export_ready",
-            key=f"privacy:export-ready:{export.id}", name=user.display_name, url=page_url,
-            expires_at=export.expires_at,
+        text = ngettext(
+            "Your data is ready to download for %(num)s day.",
+            "Your data is ready to download for %(num)s days.",
+            EXPORT_LIFETIME.days,
         )
+    notify(user, "account", text, urlsplit(page_url).path, key=f"privacy:export-ready:{export.id}")
 
 
 def core_files(user: User) -> dict[str, object]:

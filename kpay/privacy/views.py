@@ -37,7 +37,7 @@ def index():
 def export():
     request_export(current_user, url_for("privacy.index", _external=True))
     db.session.commit()
-    flash(_("Your data is being prepared. We will e-mail you when it is ready."), "info")
+    flash(_("Your data is being prepared. We will let you know when it is ready."), "info")
     return redirect(url_for("privacy.index"))
 
 
