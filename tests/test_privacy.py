@@ -123,9 +123,14 @@ def test_page_polls_only_while_the_export_is_being_prepared(client, auth, mei):
     response = ask_for_export(client)
     polled = client.get("/account/privacy/", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert polled.startswith('<div id="privacy-export"') and 'hx-trigger="every 5s"' in polled
+    assert "notification-bell" not in polled
     response.close()
     ready = client.get("/account/privacy/", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Your data is ready." in ready and "hx-trigger" not in ready
+    assert "Your data is ready." in ready and 'hx-trigger="every 5s"' not in ready
+    # The bell comes along out of band, counting the notification that the export is ready.
+    assert 'id="notification-bell"' in ready and 'hx-swap-oob="true"' in ready
+    assert "Notifications: 1 unread" in ready
+    assert client.get("/account/privacy/").get_data(as_text=True).count('id="notification-bell"') == 1
 
 
 def test_asking_twice_while_preparing_makes_one_export(app, client, auth, mei):

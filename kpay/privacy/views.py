@@ -14,7 +14,7 @@ from kpay.accounts import PASSWORD_MAX
 from kpay.extensions import db, limiter
 from kpay.privacy.erase import erase_member, is_last_owner
 from kpay.privacy.exports import downloadable, export_path, latest_export, request_export
-from kpay.render import render
+from kpay.render import render, wants_partial
 
 bp = Blueprint("privacy", __name__, url_prefix="/account/privacy")
 
@@ -29,7 +29,10 @@ class DeleteAccountForm(FlaskForm):
 @login_required
 def index():
     """The page; while an export is being prepared, htmx polls for its part of the page."""
-    return render("privacy/index.html", "privacy/_export.html", export=latest_export(current_user))
+    return render(
+        "privacy/index.html", "privacy/_export.html",
+        export=latest_export(current_user), bell_out_of_band=wants_partial(),
+    )
 
 
 @bp.route("/export", methods=["POST"])
