@@ -134,6 +134,7 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_NAME="remember_token",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure_cookies,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request, session
 
 from kpay.extensions import limiter
 
@@ -65,6 +65,24 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def clear_remember_cookie(response: Response) -> Response:
+    """Delete the remember-me cookie with the attributes it was set with.
+
+    Flask-Login deletes it on log-out without ``Secure`` and ``SameSite`` (flask-login#683),
+    and a browser may keep a cookie whose deletion does not match it. Runs before Flask-Login's
+    own ``after_request`` (registered later), and takes the deletion over from it.
+    """
+    if session.get("_remember") == "clear":
+        session.pop("_remember")
+        config = current_app.config
+        response.delete_cookie(
+            config["REMEMBER_COOKIE_NAME"], path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            domain=config.get("REMEMBER_COOKIE_DOMAIN"), secure=config["REMEMBER_COOKIE_SECURE"],
+            httponly=config["REMEMBER_COOKIE_HTTPONLY"], samesite=config["REMEMBER_COOKIE_SAMESITE"],
+        )
+    return response
+
+
 def own_rate_limit_counters(app: Flask) -> None:
     """Make the shared ``limiter`` (just bound to ``app``) count under ``app``'s key prefix.
 
@@ -78,6 +96,10 @@ def own_rate_limit_counters(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the response headers on ``app`` and give it its own rate-limit counters."""
+    """Install the response headers on ``app`` and give it its own rate-limit counters.
+
+    Call after ``login_manager.init_app``: ``clear_remember_cookie`` must run first.
+    """
     app.after_request(add_security_headers)
+    app.after_request(clear_remember_cookie)
     own_rate_limit_counters(app)

@@ -156,3 +156,23 @@ def test_production_cookies_are_secure(make_app, make_user, monkeypatch):
     for name in ("session", "remember_token"):
         morsel = cookies[name][name]
         assert morsel["secure"] and morsel["httponly"] and morsel["samesite"] == "Lax", name
+
+
+def test_log_out_deletes_the_remember_cookie_with_its_secure_attributes(make_app, make_user, monkeypatch):
+    """S16 (flask-login#683): the deletion carries Secure and SameSite, or a browser keeps it."""
+    monkeypatch.setenv("KPAY_SECRET_KEY", "s" * 40)
+    client = make_app({"env": "production"}).test_client()
+    headers = {"Referer": f"{HTTPS}/login"}
+    token = csrf_token(client.get("/login", base_url=HTTPS))
+    client.post(
+        "/login", base_url=HTTPS, headers=headers,
+        data={"email": make_user().email, "password": PASSWORD, "remember": "y", "csrf_token": token},
+    )
+    token = csrf_token(client.get("/", base_url=HTTPS))
+    response = client.post("/logout", base_url=HTTPS, headers=headers, data={"csrf_token": token})
+    deletions = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token=")]
+    assert len(deletions) == 1
+    morsel = SimpleCookie(deletions[0])["remember_token"]
+    assert morsel.value == "" and "1970" in morsel["expires"]
+    assert morsel["secure"] and morsel["httponly"] and morsel["samesite"] == "Lax"
+    assert client.get_cookie("remember_token", domain="localhost") is None
