@@ -72,14 +72,18 @@ def create_user(email: str, display_name: str, password: str, role: str = "membe
     if problem:
         raise AccountError("password", problem)
     password_hash = generate_password_hash(password)
+    taken = AccountError("email", _("An account with this e-mail address already exists."))
     if find_by_email(email) is not None:
-        raise AccountError("email", _("An account with this e-mail address already exists."))
+        raise taken
     user = User(
         email=normalize_email(email), display_name=display_name.strip(), role=role,
         password_hash=password_hash,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # another sign-up may take the address meanwhile
+            db.session.add(user)
+    except sa.exc.IntegrityError:
+        raise taken from None
     return user
 
 

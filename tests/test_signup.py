@@ -114,6 +114,30 @@ def test_sign_up_with_a_taken_address_looks_the_same_and_tells_the_owner(make_ap
     assert member(app, "known@example.com").display_name == "Known"
 
 
+@pytest.mark.postgres
+def test_two_sign_ups_racing_for_one_address_make_one_account(app, client, monkeypatch):
+    """The other sign-up commits between this one's look-up and its insert (PostgreSQL; on
+    SQLite sign-ups take the write lock in turn). This one answers as for any taken address."""
+    from kpay import accounts
+
+    look_up = accounts.find_by_email
+
+    def other_sign_up_commits_meanwhile(email):
+        found = look_up(email)
+        monkeypatch.setattr(accounts, "find_by_email", look_up)
+        with app.app_context():  # a session of its own, as another request has
+            accounts.create_user(email, "Quicker", PASSWORD)
+            db.session.commit()
+        return found
+
+    monkeypatch.setattr(accounts, "find_by_email", other_sign_up_commits_meanwhile)
+    response = sign_up(client, email="race@example.com", display_name="Slower")
+    assert response.status_code == 200 and "Check your e-mail" in response.get_data(as_text=True)
+    assert member(app, "race@example.com").display_name == "Quicker"
+    [warning] = messages(app, "race@example.com")
+    assert "Someone tried to sign up" in warning["Subject"]
+
+
 def test_sign_up_is_limited_per_address(client):
     codes = [sign_up(client, email="target@example.com").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
