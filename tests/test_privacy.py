@@ -173,6 +173,19 @@ def delete_account(client, password: str):
     return client.post("/account/privacy/delete", data={"csrf_token": token, "password": password})
 
 
+@pytest.mark.parametrize(("site_locale", "name"), [("en", "Deleted member"), ("zh_CN", "已注销成员")])
+def test_deleted_member_is_named_in_the_sites_language_not_their_own(make_app, make_user, site_locale, name):
+    app = make_app({"default_locale": site_locale})
+    member = make_user(email="li@example.com")
+    client = app.test_client()
+    Auth(client).login(member.email)
+    token = csrf_token(client.get("/"))
+    client.post("/language", data={"csrf_token": token, "locale": "zh_CN" if site_locale == "en" else "en"})
+    assert delete_account(client, PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, member.id).display_name == name
+
+
 def test_deleting_an_account_needs_the_current_password(app, client, auth, mei):
     auth.login(mei.email)
     refused = delete_account(client, "not my password")

@@ -7,6 +7,8 @@ activity log and audit log that point at it are never edited and still balance.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from kpay import audit
@@ -41,7 +43,8 @@ def erase_member(user: User) -> None:
     remove_avatar(user)
     before = {"status": user.status}
     user.email = f"deleted-{user.id}@invalid"
-    user.display_name = _("Deleted member")
+    with force_locale(current_app.config["KPAY"]["default_locale"]):  # the site's, not the eraser's
+        user.display_name = _("Deleted member")
     user.password_hash = UNUSABLE_PASSWORD
     user.status, user.status_reason = "deleted", ""
     user.bio, user.interests, user.digest = "", [], "off"
