@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,7 +153,6 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
             PREFERRED_URL_SCHEME=site_url.scheme or "https",
             APPLICATION_ROOT=site_url.path or "/",
         )
-    logging.basicConfig(level=logging.INFO)
 
 
 def _engine_options(url: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -245,4 +246,5 @@ def _reload_gunicorn(pid_file: str) -> None:
 
 def main() -> None:
     """Entry point of the ``kpay`` console script."""
+    logging.basicConfig(level=logging.INFO)
     cli.main(prog_name="kpay")
