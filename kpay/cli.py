@@ -125,9 +125,14 @@ def worker_command(burst: bool, no_clock: bool) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Fill an empty database with the demo community and print the owner's login."""
-    from kpay import demo
+    from kpay import demo, jobs
 
-    owner = demo.build()
+    app = current_app._get_current_object()
+    # Demo content may e-mail its members: links point at site_url, else at `kpay run`'s address.
+    base_url = app.config["KPAY"]["site_url"] or "http://127.0.0.1:5000/"
+    with app.test_request_context("/", base_url=base_url):
+        owner = demo.build()
+        jobs.run_queued_inline()
     if owner is None:
         click.echo("The database already has members; no demo data added.")
         return

@@ -63,6 +63,16 @@ CORE_SETTINGS: dict[str, Any] = {
         "use_tls": Setting(True, "STARTTLS before logging in."),
         "sender": Setting("KPay <noreply@localhost>", "From address of every e-mail."),
     },
+    "commerce": {
+        "currency": Setting("CNY", "ISO 4217 code of the currency products are priced in."),
+        "platform_fee_percent": Setting(10, "The organization's share of every sale, in percent."),
+        "creator_fees": Setting(
+            [], "Per-creator fee percent instead of platform_fee_percent: [\"creator@example.com=5\"]."
+        ),
+        "order_minutes": Setting(30, "Minutes an unpaid order keeps its coupon before it expires."),
+        "renewal_reminder_days": Setting(7, "Days before a membership ends that the member is reminded; 0: never."),
+        "renewal_coupon_percent": Setting(0, "Percent off in a renewal reminder's own coupon; 0: no coupon."),
+    },
     "plugins": {
         "enabled": Setting(
             default_plugins(), "Plugins to run: built-in names from plugins/ or entry points."
@@ -108,8 +118,27 @@ def load(path: Path, overrides: dict | None = None) -> dict:
         raise ConfigError(
             f"timezone: expected an IANA time zone such as 'Asia/Shanghai', got {config['timezone']!r}"
         )
+    _check_commerce(config["commerce"])
     config["plugins"].update(tables)
     return config
+
+
+def _check_commerce(commerce: dict) -> None:
+    """Ranges and formats the types alone do not catch."""
+    if not (len(commerce["currency"]) == 3 and commerce["currency"].isalpha() and commerce["currency"].isupper()):
+        raise ConfigError(f"commerce.currency: expected a three-letter ISO 4217 code such as 'CNY', got {commerce['currency']!r}")
+    for key in ("platform_fee_percent", "renewal_coupon_percent"):
+        if not 0 <= commerce[key] <= 100:
+            raise ConfigError(f"commerce.{key}: expected a percent from 0 to 100, got {commerce[key]!r}")
+    for key in ("order_minutes", "renewal_reminder_days"):
+        if commerce[key] < 0 or (key == "order_minutes" and commerce[key] == 0):
+            raise ConfigError(f"commerce.{key}: expected a positive number, got {commerce[key]!r}")
+    for item in commerce["creator_fees"]:
+        email, sep, percent = item.rpartition("=")
+        if not sep or "@" not in email or not percent.isdigit() or int(percent) > 100:
+            raise ConfigError(
+                f"commerce.creator_fees: expected entries like 'creator@example.com=5', got {item!r}"
+            )
 
 
 def validate(raw: dict, schema: dict, prefix: str = "") -> dict:

@@ -154,6 +154,29 @@ def kpay_notification_kinds():
 
 
 @hookspec
+def kpay_resource_products(resource):
+    """Say which products unlock one of the plugin's resources.
+
+    Called: by ``kpay.commerce.can_access`` when a member who is neither an admin nor the
+    resource's creator asks for a resource that is not free.
+    Receives: ``resource``, a ``kpay.types.Resource``.
+    Returns: the ids of the products that unlock it (a bundle's id appears for each of its
+    resources), or ``None`` when the resource is not the plugin's. A member with an active
+    entitlement to any of them has access.
+    """
+
+
+@hookspec
+def kpay_payment_providers():
+    """Offer ways to pay at checkout.
+
+    Called: at start-up (a ``test_mode`` provider stops a production site) and whenever
+    checkout lists or uses providers.
+    Returns: a list of ``kpay.types.PaymentProvider``; names are unique across plugins.
+    """
+
+
+@hookspec
 def kpay_user_data(user, action):
     """Export or erase the plugin's data about one member (the privacy page).
 

@@ -179,11 +179,8 @@ def init_app(app: Flask) -> None:
 
             def run_them():
                 with context():
-                    pending = job_ids
-                    while pending:  # with jobs those jobs queued in turn
-                        for job_id in pending:
-                            run_job(job_id)
-                        pending = g.pop("kpay_inline_jobs", None)
+                    g.kpay_inline_jobs = job_ids
+                    run_queued_inline()
 
             response.call_on_close(run_them)
         return response
@@ -229,6 +226,14 @@ def _run_inline(job_ids: list[int]) -> None:
         return
     for job_id in job_ids:
         run_job(job_id)
+
+
+def run_queued_inline() -> None:
+    """Run the jobs queued in this request context to run after its response, and the jobs
+    they queue in turn. For a request context that sends no response (``kpay demo``)."""
+    while job_ids := g.pop("kpay_inline_jobs", None):
+        for job_id in job_ids:
+            run_job(job_id)
 
 
 def _mark_queued(job_ids: list[int]) -> list[int]:

@@ -108,3 +108,44 @@ class NotificationKind:
     label: str
     default_channel: str = "in_app"
     order: int = 100
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something a plugin may sell access to, named ``kind`` and ``id`` (``"course"``, 7).
+
+    ``creator_id`` is the member who made it (they always have access); ``free`` opens it to
+    everyone the plugin already lets see it. Otherwise ``kpay.commerce.can_access`` asks the
+    plugins which products unlock it (``kpay_resource_products``).
+    """
+
+    kind: str
+    id: int | str
+    creator_id: int | None = None
+    free: bool = False
+
+    @property
+    def key(self) -> str:
+        """``kind:id``, as search documents and caches name the resource."""
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class PaymentProvider:
+    """A way to pay, offered at checkout in ``order`` order.
+
+    ``start(order)`` returns the response that takes the member to pay: a redirect to the
+    provider, or a page of the plugin's. The plugin later calls
+    ``kpay.commerce.orders.mark_paid`` once the money is there. ``refund(order, amount_minor,
+    key)``, when given, returns the money through the provider (idempotently for ``key``) and
+    returns the provider's refund reference; without it an admin's refund is recorded only.
+    ``test_mode`` providers take no real money and are refused when ``env`` is production.
+    """
+
+    name: str
+    label: str
+    start: Callable[[Any], Any]
+    order: int = 100
+    description: str = ""
+    refund: Callable[[Any, int, str], str | None] | None = None
+    test_mode: bool = False

@@ -1,6 +1,7 @@
 """The core's tables: members, events, points, jobs, schedules, e-mails, audit,
-notifications and data exports."""
+notifications, data exports and commerce."""
 
+from kpay.models import commerce  # noqa: F401 (its tables join the metadata)
 from kpay.models.audit import AuditEntry
 from kpay.models.events import ActivityEvent
 from kpay.models.jobs import Job, ScheduleRun

@@ -1,0 +1,96 @@
+"""Coupons: which code applies to which product, and reserving a use of one atomically.
+
+A use is reserved inside the order's transaction by a conditional UPDATE (``used < cap``),
+never by checking first and writing later, so the cap holds when many members redeem at once
+on SQLite and PostgreSQL alike. The per-member cap is a unique key on (coupon, member, n).
+An order that expires unpaid gives its use back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from kpay.extensions import db
+from kpay.models import User
+from kpay.models.commerce import Coupon, CouponRedemption, Order, Product
+
+
+class CouponError(Exception):
+    """Why a code cannot be used here; shown beside the coupon field."""
+
+
+def normalize_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def find(code: str, product: Product, now: datetime) -> Coupon:
+    """The coupon ``code`` if it can take money off ``product`` now; else ``CouponError``."""
+    coupon = db.session.scalar(sa.select(Coupon).where(Coupon.code == normalize_code(code)))
+    if coupon is None or not coupon.active:
+        raise CouponError(_l("There is no coupon with this code."))
+    if coupon.valid_from and now < coupon.valid_from:
+        raise CouponError(_l("This coupon cannot be used yet."))
+    if coupon.valid_until and now >= coupon.valid_until:
+        raise CouponError(_l("This coupon has expired."))
+    if not applies_to(coupon, product):
+        raise CouponError(_l("This coupon is not for this product."))
+    if coupon.max_redemptions is not None and coupon.used >= coupon.max_redemptions:
+        raise CouponError(_l("This coupon has been used up."))
+    return coupon
+
+
+def applies_to(coupon: Coupon, product: Product) -> bool:
+    """A coupon names one product, or any product of its creator's (any product at all when
+    an admin made it): creators discount only their own products."""
+    if coupon.product_id is not None:
+        return coupon.product_id == product.id
+    creator = db.session.get(User, coupon.creator_id)
+    return creator.is_admin or coupon.creator_id == product.creator_id
+
+
+def discount(coupon: Coupon | None, price_minor: int) -> int:
+    """The money ``coupon`` takes off ``price_minor``: between 0 and the price."""
+    if coupon is None:
+        return 0
+    off = price_minor * coupon.value // 100 if coupon.kind == "percent" else coupon.value
+    return max(0, min(off, price_minor))
+
+
+def reserve(coupon: Coupon, user: User, order: Order) -> None:
+    """Take one use of ``coupon`` for ``order``, or raise ``CouponError``; the caller rolls
+    back on error (the use counted so far goes with it)."""
+    taken = db.session.execute(
+        sa.update(Coupon)
+        .where(
+            Coupon.id == coupon.id,
+            sa.or_(Coupon.max_redemptions.is_(None), Coupon.used < Coupon.max_redemptions),
+        )
+        .values(used=Coupon.used + 1)
+    ).rowcount
+    if not taken:
+        raise CouponError(_l("This coupon has been used up."))
+    mine = db.session.scalar(
+        sa.select(sa.func.count()).select_from(CouponRedemption)
+        .where(CouponRedemption.coupon_id == coupon.id, CouponRedemption.user_id == user.id)
+    )
+    if mine >= coupon.per_member:
+        raise CouponError(_l("You have already used this coupon."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(CouponRedemption(coupon_id=coupon.id, user_id=user.id, n=mine + 1, order_id=order.id))
+    except sa.exc.IntegrityError:  # the same member's other checkout took this use meanwhile
+        raise CouponError(_l("You have already used this coupon.")) from None
+
+
+def release(order: Order) -> None:
+    """Give back the coupon use an unpaid order reserved."""
+    if order.coupon_id is None:
+        return
+    gone = db.session.execute(sa.delete(CouponRedemption).where(CouponRedemption.order_id == order.id)).rowcount
+    if gone:
+        db.session.execute(
+            sa.update(Coupon).where(Coupon.id == order.coupon_id, Coupon.used > 0).values(used=Coupon.used - 1)
+        )

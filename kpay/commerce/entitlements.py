@@ -1,0 +1,89 @@
+"""Entitlements: who may use which product, from when until when, and why.
+
+A purchase grants one entitlement (its source is the order). A membership bought while one
+is still running starts where the running one ends, so renewing early loses no days; an
+ended one gives no access from the moment it ends. A full refund revokes the order's
+entitlement at once. Every change is written to ``entitlement_events``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from kpay.extensions import db
+from kpay.models.base import utcnow
+from kpay.models.commerce import Entitlement, EntitlementEvent, Product
+from kpay.transactions import insert_once
+
+
+def _current(user_id: int, product_ids: Iterable[int], now: datetime):
+    return (
+        sa.select(Entitlement)
+        .where(
+            Entitlement.user_id == user_id,
+            Entitlement.product_id.in_(list(product_ids)),
+            Entitlement.status == "active",
+            Entitlement.starts_at <= now,
+            sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now),
+        )
+    )
+
+
+def has_active(user_id: int, product_ids: Iterable[int], now: datetime | None = None) -> bool:
+    """True when the member holds a running entitlement to any of ``product_ids``."""
+    ids = list(product_ids)
+    if not ids:
+        return False
+    query = _current(user_id, ids, now or utcnow()).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def paid_until(user_id: int, product_id: int, now: datetime | None = None) -> datetime | None:
+    """The end of the member's membership of ``product_id`` counting renewals already bought,
+    or None when they hold none (or one that never ends)."""
+    now = now or utcnow()
+    return db.session.scalar(
+        sa.select(sa.func.max(Entitlement.ends_at)).where(
+            Entitlement.user_id == user_id, Entitlement.product_id == product_id,
+            Entitlement.status == "active", Entitlement.ends_at > now,
+        )
+    )
+
+
+def grant(user_id: int, product: Product, source: str, now: datetime | None = None) -> Entitlement:
+    """The entitlement from ``source`` (made once; a replay returns the same row)."""
+    now = now or utcnow()
+    starts, ends = now, None
+    if product.kind == "membership":
+        starts = max(now, paid_until(user_id, product.id, now) or now)
+        ends = starts + timedelta(days=product.period_days)
+    entitlement_id = insert_once(
+        Entitlement, ("user_id", "product_id", "source"),
+        user_id=user_id, product_id=product.id, source=source, status="active",
+        starts_at=starts, ends_at=ends, created_at=now,
+    )
+    if entitlement_id is not None:
+        db.session.add(EntitlementEvent(
+            entitlement_id=entitlement_id, name="granted",
+            data={"starts_at": starts.isoformat(), "ends_at": ends.isoformat() if ends else None},
+        ))
+        db.session.flush()
+    return db.session.scalar(
+        sa.select(Entitlement).filter_by(user_id=user_id, product_id=product.id, source=source)
+    )
+
+
+def revoke(source: str, reason: str) -> int:
+    """End every active entitlement from ``source`` now; returns how many."""
+    ended = db.session.scalars(
+        sa.update(Entitlement)
+        .where(Entitlement.source == source, Entitlement.status == "active")
+        .values(status="revoked")
+        .returning(Entitlement.id)
+    ).all()
+    db.session.add_all(EntitlementEvent(entitlement_id=i, name="revoked", data={"reason": reason}) for i in ended)
+    db.session.flush()
+    return len(ended)

@@ -1,0 +1,238 @@
+"""Orders: checkout, payment, expiry and refunds, each safe to repeat.
+
+``checkout`` computes the amount on the server and is keyed by the form's one-time nonce (a
+double click finds the first order). ``mark_paid`` is keyed by the provider's reference and
+moves the order to ``paid`` with a conditional UPDATE, so a replayed or concurrent callback
+grants once. Every effect (payment, entitlement, ledger, history) is written in the caller's
+transaction; e-mails and events follow its commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kpay import events
+from kpay.commerce import coupons, entitlements, ledger
+from kpay.extensions import db
+from kpay.mail import send_email
+from kpay.models import User
+from kpay.models.base import utcnow
+from kpay.models.commerce import Order, OrderEvent, Payment, Product, Refund
+from kpay.transactions import insert_once
+
+log = logging.getLogger("kpay.commerce")
+OPEN = ("pending", "awaiting_confirmation")
+
+
+class CheckoutError(Exception):
+    """Why checkout cannot go on; ``field`` names the form field it belongs beside."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+class PaymentMismatch(Exception):
+    """A provider reported a payment whose amount or currency is not the order's."""
+
+
+def record(order: Order, name: str, actor: User | None = None, **data) -> None:
+    """Add ``name`` to the order's history."""
+    db.session.add(OrderEvent(order_id=order.id, name=name, actor_id=getattr(actor, "id", None), data=data))
+
+
+def checkout(user: User, product: Product, provider_name: str, nonce: str, coupon_code: str = "") -> Order:
+    """The order for this checkout form (``nonce``): the one already made with it, or a new
+    one priced here, to be paid through ``provider_name`` (the form offers only enabled
+    providers). Raises ``CheckoutError``; the caller rolls back then, and commits otherwise.
+    A free order (a full discount) is paid at once."""
+    existing = db.session.scalar(sa.select(Order).where(Order.nonce == nonce))
+    if existing is not None:
+        if existing.user_id != user.id:
+            raise CheckoutError("nonce", _l("This form has expired. Please try again."))
+        return existing
+    if not product.active:
+        raise CheckoutError("product", _l("This product is not for sale."))
+    now = utcnow()
+    coupon = None
+    if coupon_code.strip():
+        try:
+            coupon = coupons.find(coupon_code, product, now)
+        except coupons.CouponError as error:
+            raise CheckoutError("coupon", error.args[0]) from None
+    off = coupons.discount(coupon, product.price_minor)
+    order = Order(
+        user_id=user.id, product_id=product.id, coupon_id=getattr(coupon, "id", None),
+        provider=provider_name, status="pending", list_price_minor=product.price_minor,
+        discount_minor=off, amount_minor=product.price_minor - off, currency=product.currency,
+        nonce=nonce, created_at=now,
+        expires_at=now + timedelta(minutes=current_app.config["KPAY"]["commerce"]["order_minutes"]),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+    except sa.exc.IntegrityError:  # the same form posted twice at once: the first one won
+        db.session.expire_all()
+        return checkout(user, product, provider_name, nonce, coupon_code)
+    if coupon is not None:
+        try:
+            coupons.reserve(coupon, user, order)
+        except coupons.CouponError as error:
+            raise CheckoutError("coupon", error.args[0]) from None
+    record(order, "created", user, amount_minor=order.amount_minor, coupon=getattr(coupon, "code", None))
+    if order.amount_minor == 0:
+        mark_paid(order.id, "free", f"free:{order.id}", 0, order.currency)
+    return order
+
+
+def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor: int, currency: str) -> bool:
+    """Record that ``provider_ref`` paid order ``order_id``: payment, entitlement, ledger,
+    history, receipt. Returns False when it was already recorded (a replay, or a second
+    callback racing this one). Raises ``PaymentMismatch`` when the money is not the order's.
+    The caller commits.
+    """
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise PaymentMismatch(f"no order {order_id}")
+    if (amount_minor, currency) != (order.amount_minor, order.currency):
+        raise PaymentMismatch(
+            f"order {order.id} costs {order.amount_minor} {order.currency}; "
+            f"{provider_name} reported {amount_minor} {currency}"
+        )
+    now = utcnow()
+    moved = db.session.execute(
+        sa.update(Order)
+        .where(Order.id == order.id, Order.status.in_((*OPEN, "expired", "cancelled")))
+        .values(status="paid", paid_at=now, provider=provider_name, provider_ref=provider_ref)
+    ).rowcount
+    if not moved:
+        return False
+    db.session.refresh(order)
+    insert_once(
+        Payment, ("provider", "provider_ref"), order_id=order.id, provider=provider_name,
+        provider_ref=provider_ref, amount_minor=amount_minor, currency=currency, created_at=now,
+    )
+    product = db.session.get(Product, order.product_id)
+    creator = db.session.get(User, product.creator_id)
+    fee = ledger.fee_of(amount_minor, ledger.fee_percent(creator))
+    ledger.post(
+        f"payment:{order.id}", "payment", currency,
+        {
+            ledger.provider_account(provider_name): amount_minor,
+            ledger.creator_account(creator.id): -(amount_minor - fee),
+            ledger.FEES: -fee,
+        },
+        order_id=order.id, memo=product.name,
+    )
+    entitlement = entitlements.grant(order.user_id, product, f"order:{order.id}", now)
+    record(order, "paid", provider=provider_name, provider_ref=provider_ref, fee_minor=fee)
+    buyer = db.session.get(User, order.user_id)
+    events.emit("order.paid", user=buyer, subject=order, product_id=product.id, amount_minor=amount_minor)
+    _send_receipt(buyer, order, product, entitlement.ends_at)
+    return True
+
+
+def _send_receipt(buyer: User, order: Order, product: Product, ends_at) -> None:
+    with force_locale(buyer.locale or current_app.config["KPAY"]["default_locale"]):
+        subject = _("Receipt for %(product)s", product=product.name)
+    send_email(
+        buyer.email, subject, "commerce_receipt", key=f"commerce:receipt:{order.id}", locale=buyer.locale,
+        name=buyer.display_name, order=order, product=product, ends_at=ends_at,
+        url=url_for("commerce.order", order_id=order.id, _external=True),
+    )
+
+
+def expire_unpaid() -> int:
+    """The sweep: orders unpaid after ``order_minutes`` expire and give back their coupon."""
+    due = db.session.scalars(
+        sa.select(Order).where(Order.status == "pending", Order.expires_at <= utcnow()).limit(500)
+    ).all()
+    expired = 0
+    for order in due:
+        moved = db.session.execute(
+            sa.update(Order).where(Order.id == order.id, Order.status == "pending").values(status="expired")
+        ).rowcount
+        if moved:
+            coupons.release(order)
+            record(order, "expired")
+            expired += 1
+    db.session.commit()
+    return expired
+
+
+def cancel(order: Order, actor: User, reason: str = "") -> bool:
+    """Cancel an unpaid order (the member gave up, or an admin rejected a manual payment)
+    and give back its coupon; False when it is no longer open."""
+    moved = db.session.execute(
+        sa.update(Order).where(Order.id == order.id, Order.status.in_(OPEN)).values(status="cancelled")
+    ).rowcount
+    if moved:
+        coupons.release(order)
+        record(order, "cancelled", actor, reason=reason)
+    return bool(moved)
+
+
+def refundable(order: Order) -> int:
+    """How much of ``order`` can still be refunded."""
+    return order.amount_minor - order.refunded_minor if order.status in ("paid", "refunded") else 0
+
+
+def refund(order: Order, amount_minor: int, key: str, actor: User | None, reason: str = "",
+           provider_ref: str | None = None) -> Refund | None:
+    """Refund ``amount_minor`` of a paid order, once per ``key``: the creator's share and the
+    fee are reversed in proportion; refunding all of it revokes the entitlement. Returns the
+    refund, or None for a replayed ``key``. Raises ``ValueError`` for an amount out of range.
+    The caller commits (and has asked the provider to pay it back first)."""
+    if amount_minor <= 0:
+        raise ValueError("a refund must be more than zero")
+    refund_id = insert_once(
+        Refund, ("key",), order_id=order.id, amount_minor=amount_minor, reason=reason[:500], key=key,
+        provider_ref=provider_ref, actor_id=getattr(actor, "id", None), created_at=utcnow(),
+    )
+    if refund_id is None:
+        return None
+    before = db.session.scalar(sa.select(Order.refunded_minor).where(Order.id == order.id))
+    moved = db.session.execute(
+        sa.update(Order)
+        .where(
+            Order.id == order.id, Order.status.in_(("paid", "refunded")),
+            Order.refunded_minor + amount_minor <= Order.amount_minor,
+        )
+        .values(refunded_minor=Order.refunded_minor + amount_minor)
+    ).rowcount
+    if not moved:
+        raise ValueError(f"order {order.id} has only {refundable(order)} left to refund")
+    db.session.refresh(order)
+    product = db.session.get(Product, order.product_id)
+    fee = ledger.fee_of(order.amount_minor, ledger.fee_percent(db.session.get(User, product.creator_id)))
+    # The fee given back so far follows the share refunded so far; a full refund returns all.
+    fee_back = _share(fee, order.refunded_minor, order.amount_minor) - _share(fee, before, order.amount_minor)
+    ledger.post(
+        f"refund:{refund_id}", "refund", order.currency,
+        {
+            ledger.provider_account(order.provider): -amount_minor,
+            ledger.creator_account(product.creator_id): amount_minor - fee_back,
+            ledger.FEES: fee_back,
+        },
+        order_id=order.id, memo=reason,
+    )
+    full = order.refunded_minor == order.amount_minor
+    if full:
+        order.status = "refunded"
+        entitlements.revoke(f"order:{order.id}", "refunded")
+    record(order, "refunded", actor, amount_minor=amount_minor, full=full, reason=reason)
+    events.emit("order.refunded", user=db.session.get(User, order.user_id), subject=order,
+                amount_minor=amount_minor, full=full)
+    return db.session.get(Refund, refund_id)
+
+
+def _share(total: int, part: int, whole: int) -> int:
+    return (total * part + whole // 2) // whole if whole else 0

@@ -1,0 +1,65 @@
+"""Commerce, registered like any plugin: checkout and purchases pages, the order sweep,
+the purchases notification kind, members' commerce data and the demo shop."""
+
+from flask_babel import lazy_gettext as _l
+
+from kpay.hookspecs import hookimpl
+from kpay.types import NavItem, NotificationKind, Permission, Schedule
+
+
+@hookimpl
+def kpay_blueprints():
+    from kpay.commerce.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def kpay_init_app(app):
+    from kpay.commerce import money, providers
+
+    with app.app_context():
+        providers.check(providers.providers(), app.config["KPAY"]["env"])
+    app.jinja_env.filters["money"] = money.format_money
+
+
+@hookimpl
+def kpay_permissions():
+    return [
+        Permission("commerce.sell", _l("Create products and coupons for one's own work"), ("owner", "admin", "creator")),
+        Permission("commerce.manage", _l("See every order, refund, confirm payments, record payouts")),
+    ]
+
+
+@hookimpl
+def kpay_nav_items(user):
+    return [NavItem(_l("Shop"), "commerce.shop", order=400, icon="bag")]
+
+
+@hookimpl
+def kpay_notification_kinds():
+    return [NotificationKind("purchases", _l("Purchases and memberships"), "email", order=20)]
+
+
+@hookimpl
+def kpay_schedules():
+    from kpay.commerce.orders import expire_unpaid
+
+    return [Schedule("commerce.expire_unpaid", expire_unpaid, minutes=1)]
+
+
+@hookimpl
+def kpay_user_data(user, action):
+    from kpay.commerce.records import erase_member_references, member_records
+
+    if action == "export":
+        return member_records(user)
+    erase_member_references(user)
+    return None
+
+
+@hookimpl
+def kpay_demo_data():
+    from kpay.commerce.demo import build
+
+    build()

@@ -1,0 +1,153 @@
+"""The shop, a product's page with its checkout, an order's page, and "My purchases"."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from kpay.commerce import entitlements, orders
+from kpay.commerce.forms import CheckoutForm
+from kpay.commerce.providers import provider, providers
+from kpay.extensions import db, limiter
+from kpay.models import User
+from kpay.models.commerce import Entitlement, Order, OrderEvent, Product
+from kpay.permissions import can
+from kpay.render import render
+
+bp = Blueprint("commerce", __name__, url_prefix="")
+
+
+@bp.route("/shop/")
+def shop():
+    """Every product on sale, newest first."""
+    products = db.session.execute(
+        sa.select(Product, User).join(User, User.id == Product.creator_id)
+        .where(Product.active.is_(True)).order_by(Product.id.desc())
+    ).all()
+    return render("commerce/shop.html", products=products)
+
+
+def _checkout_form(product: Product) -> CheckoutForm:
+    form = CheckoutForm()
+    form.provider.choices = [(p.name, p.label) for p in providers()]
+    if not form.is_submitted():
+        form.nonce.data = secrets.token_urlsafe(24)
+        if len(form.provider.choices) == 1:
+            form.provider.data = form.provider.choices[0][0]
+    return form
+
+
+def _product_page(product: Product, form: CheckoutForm, status: int = 200):
+    held_until = None
+    if current_user.is_authenticated and product.kind == "membership":
+        held_until = entitlements.paid_until(current_user.id, product.id)
+    owned = current_user.is_authenticated and entitlements.has_active(current_user.id, [product.id])
+    return render(
+        "commerce/product.html", product=product, creator=db.session.get(User, product.creator_id),
+        form=form, owned=owned, held_until=held_until, providers={p.name: p for p in providers()},
+    ), status
+
+
+@bp.route("/shop/<int:product_id>")
+def product(product_id: int):
+    item = db.get_or_404(Product, product_id)
+    if not item.active and not _manages(item):
+        abort(404)
+    return _product_page(item, _checkout_form(item))
+
+
+@bp.route("/shop/<int:product_id>/checkout", methods=["POST"])
+@login_required
+@limiter.limit("30/hour", key_func=lambda: f"checkout:{current_user.id}")
+def checkout(product_id: int):
+    """Price the order here, then hand the member to the chosen provider."""
+    item = db.get_or_404(Product, product_id)
+    form = _checkout_form(item)
+    if not form.validate():
+        return _product_page(item, form, 422)
+    try:
+        order = orders.checkout(current_user, item, form.provider.data, form.nonce.data, form.coupon.data or "")
+    except orders.CheckoutError as error:
+        db.session.rollback()
+        getattr(form, error.field, form.nonce).errors = [str(error.message)]
+        if error.field not in ("coupon", "provider"):
+            flash(str(error.message), "error")
+        return _product_page(item, form, 422)
+    db.session.commit()
+    return _continue(order)
+
+
+def _continue(order: Order):
+    """Where an order goes next: its page once paid or closed, else its provider."""
+    chosen = provider(order.provider)
+    if order.status not in orders.OPEN or chosen is None:
+        return redirect(url_for("commerce.order", order_id=order.id))
+    return chosen.start(order)
+
+
+def _manages(item: Product) -> bool:
+    return current_user.is_authenticated and (
+        can("commerce.manage") or (can("commerce.sell") and item.creator_id == current_user.id)
+    )
+
+
+def _own_order(order_id: int) -> Order:
+    order = db.get_or_404(Order, order_id)
+    if order.user_id != current_user.id and not can("commerce.manage"):
+        abort(404)
+    return order
+
+
+@bp.route("/orders/<int:order_id>")
+@login_required
+def order(order_id: int):
+    """The order's receipt once paid, else its state and a way to go on paying or cancel."""
+    found = _own_order(order_id)
+    history = db.session.scalars(
+        sa.select(OrderEvent).where(OrderEvent.order_id == found.id).order_by(OrderEvent.id)
+    ).all()
+    granted = db.session.scalar(
+        sa.select(Entitlement).where(Entitlement.source == f"order:{found.id}")
+    )
+    return render(
+        "commerce/order.html", order=found, product=db.session.get(Product, found.product_id),
+        history=history, entitlement=granted, provider=provider(found.provider),
+    )
+
+
+@bp.route("/orders/<int:order_id>/pay", methods=["POST"])
+@login_required
+def pay(order_id: int):
+    """Go back to paying an open order (the provider's page was closed)."""
+    return _continue(_own_order(order_id))
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@login_required
+def cancel(order_id: int):
+    found = _own_order(order_id)
+    if orders.cancel(found, current_user, "cancelled by the member"):
+        flash(_("Your order is cancelled."), "info")
+    db.session.commit()
+    return redirect(url_for("commerce.order", order_id=found.id))
+
+
+@bp.route("/account/purchases")
+@login_required
+def purchases():
+    """The member's orders with receipts, and the memberships they hold with their end dates."""
+    mine = db.session.execute(
+        sa.select(Order, Product).join(Product, Product.id == Order.product_id)
+        .where(Order.user_id == current_user.id).order_by(Order.id.desc())
+    ).all()
+    held = db.session.execute(
+        sa.select(Product, sa.func.max(Entitlement.ends_at))
+        .join(Entitlement, Entitlement.product_id == Product.id)
+        .where(Entitlement.user_id == current_user.id, Entitlement.status == "active")
+        .group_by(Product.id).order_by(Product.name)
+    ).all()
+    return render("commerce/purchases.html", orders=mine, held=held)
