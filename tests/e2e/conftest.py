@@ -1,35 +1,20 @@
 """Browser tests: a real KPay under gunicorn, driven through Playwright by Debian's Chromium.
 
-Each test process serves its own site (embedded mode: jobs run in the web process, e-mails land
-in ``instance/outbox/``) on a fresh database: SQLite, or PostgreSQL when
-``KPAY_TEST_DATABASE_URL`` is set. The demo community is loaded, and the example plugin
-``hello`` is enabled for its htmx form. Every test gets a new browser context (its own cookies)
+Each test process serves its own site (``tests.live.serve``) with the demo community and the
+example plugin ``hello`` for its htmx form. Every test gets a new browser context (its own cookies)
 and fails if a page broke the Content-Security-Policy or raised a script error.
 """
 
 from __future__ import annotations
 
-import contextlib
-import email
-import email.policy
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_DATABASE_URL, fresh_postgres_database
+from tests.live import DEMO_PASSWORD, link_in, serve  # noqa: F401 (the tests import them from here)
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-BIN = Path(sys.executable).parent
-DEMO_PASSWORD = "kpay-demo-2026"
 PHONE = {"width": 360, "height": 740}
 
 
@@ -41,110 +26,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt install chromium)"))
 
 
-@dataclass
-class Site:
-    """The running site: its address, instance folder and environment (for ``kpay`` commands)."""
-
-    url: str
-    instance: Path
-    env: dict
-
-    def kpay(self, *args: str) -> str:
-        """Run a ``kpay`` command against this site; its output."""
-        done = subprocess.run(
-            [str(BIN / "kpay"), *args], env=self.env, cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        return done.stdout
-
-    def add_member(self, email: str, name: str, password: str = DEMO_PASSWORD, role: str = "member") -> None:
-        """A confirmed member made with ``kpay users create``."""
-        self.kpay("users", "create", "--email", email, "--name", name, "--role", role, "--password", password)
-
-    def emails(self) -> list[email.message.EmailMessage]:
-        """Every e-mail sent so far, oldest first."""
-        folder = self.instance / "outbox"
-        files = sorted(folder.glob("*.eml")) if folder.exists() else []
-        return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
-
-    def wait_for_email(self, to: str, subject_part: str, timeout: float = 10.0) -> email.message.EmailMessage:
-        """The newest e-mail to ``to`` whose subject contains ``subject_part``, waiting for the job."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [m for m in self.emails() if m["To"] == to and subject_part in m["Subject"]]
-            if found:
-                return found[-1]
-            if time.monotonic() > deadline:
-                sent = [(m["To"], m["Subject"]) for m in self.emails()]
-                raise AssertionError(f"no e-mail to {to} about {subject_part!r}; sent: {sent}")
-            time.sleep(0.1)
-
-
-def link_in(message: email.message.EmailMessage, path_part: str) -> str:
-    """The first link in the e-mail's text whose address contains ``path_part``."""
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", text)
-    assert match, f"no link with {path_part!r} in:\n{text}"
-    return match.group(0)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the site stopped at start-up with code {process.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"the site did not answer at {url} within {timeout} s")
-
-
-@contextlib.contextmanager
-def _database(folder: Path, worker_id: str):
-    if TEST_DATABASE_URL:
-        with fresh_postgres_database(f"kpay_e2e_{worker_id}") as url:
-            yield url
-    else:
-        yield f"sqlite:///{folder / 'kpay.db'}"
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, worker_id):
-    """A KPay site with the demo community, served by gunicorn on a free port."""
-    instance = tmp_path_factory.mktemp("e2e-instance")
-    with _database(instance, worker_id) as database_url:
-        env = {
-            **os.environ,
-            "KPAY_INSTANCE_PATH": str(instance),
-            "KPAY_DATABASE_URL": database_url,
-            "KPAY_REDIS_URL": "",
-            "KPAY_PLUGINS_ENABLED": "hello",
-            "KPAY_REQUIRE_EMAIL_CONFIRMATION": "true",
-        }
-        port = _free_port()
-        env["KPAY_SITE_URL"] = f"http://127.0.0.1:{port}"
-        site = Site(f"http://127.0.0.1:{port}", instance, env)
-        site.kpay("db", "upgrade")
-        site.kpay("demo")
-        log = open(instance / "gunicorn.log", "wb")  # noqa: SIM115 (open while the server runs)
-        # One worker: the in-memory rate limits then count every request, as on a real site.
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_up(site.url, server)
-            yield site
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-            log.close()
+    """A KPay site with the demo community and the ``hello`` plugin, asking new members to
+    confirm their address."""
+    with serve(
+        tmp_path_factory.mktemp("e2e-instance"), f"kpay_e2e_{worker_id}",
+        plugins_enabled="hello", require_email_confirmation="true",
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

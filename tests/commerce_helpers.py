@@ -1,0 +1,71 @@
+"""Shared set-up for commerce tests: products, coupons and buying through the real forms."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from kpay.extensions import db
+from kpay.models.commerce import Coupon, LedgerEntry, Order, Product
+from tests.conftest import csrf_token
+
+SANDBOX = {"plugins": {"enabled": ["pay_sandbox"]}}
+
+
+def add_product(app, creator_id: int, **values) -> int:
+    """A product of ``creator_id`` (¥99.00, one-time, unless ``values`` say otherwise); its id."""
+    values = {"name": "Python 101", "kind": "one_time", "price_minor": 9900, "currency": "CNY", **values}
+    with app.app_context():
+        product = Product(creator_id=creator_id, **values)
+        db.session.add(product)
+        db.session.commit()
+        return product.id
+
+
+def add_coupon(app, creator_id: int, code: str = "SAVE20", **values) -> int:
+    values = {"kind": "percent", "value": 20, **values}
+    with app.app_context():
+        coupon = Coupon(code=code, creator_id=creator_id, **values)
+        db.session.add(coupon)
+        db.session.commit()
+        return coupon.id
+
+
+def checkout_form(client, product_id: int) -> dict:
+    """The checkout form's fields as the product page renders them."""
+    page = client.get(f"/shop/{product_id}")
+    text = page.get_data(as_text=True)
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', text) or re.search(
+        r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', text
+    )
+    assert nonce, "the product page has no checkout form"
+    return {"csrf_token": csrf_token(page), "nonce": nonce.group(1), "provider": "sandbox", "coupon": ""}
+
+
+def buy(client, product_id: int, pay: bool = True, **fields):
+    """Check out ``product_id`` with the sandbox (and pay, unless ``pay`` is False); the
+    checkout response."""
+    data = {**checkout_form(client, product_id), **fields}
+    response = client.post(f"/shop/{product_id}/checkout", data=data)
+    if pay and response.status_code == 302 and "/pay_sandbox/" in response.headers["Location"]:
+        page = client.get(response.headers["Location"])
+        client.post(response.headers["Location"] + "/pay", data={"csrf_token": csrf_token(page)})
+    return response
+
+
+def orders_of(app, user_id: int) -> list[Order]:
+    with app.app_context():
+        return db.session.scalars(sa.select(Order).where(Order.user_id == user_id).order_by(Order.id)).all()
+
+
+def ledger_sum(app) -> int:
+    with app.app_context():
+        return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_minor), 0))))
+
+
+def account_balance(app, account: str) -> int:
+    from kpay.commerce import ledger
+
+    with app.app_context():
+        return ledger.balance(account, "CNY")
