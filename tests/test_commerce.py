@@ -321,3 +321,40 @@ def test_hook_kpay_payment_providers(make_app, make_user, client, monkeypatch):
     monkeypatch.setenv("KPAY_SECRET_KEY", "s" * 40)
     with pytest.raises(ConfigError, match="'sandbox' takes no real money"):
         make_app({"env": "production", **SANDBOX})
+
+
+def test_members_are_reminded_once_before_a_membership_ends_with_a_coupon_of_their_own(make_app, make_user):
+    app = make_app({
+        "site_url": "http://club.example", **SANDBOX,
+        "commerce": {"renewal_reminder_days": 7, "renewal_coupon_percent": 15},
+    })
+    creator, member, renewed = make_user(role="creator"), make_user(), make_user()
+    add_product(app, creator.id, name="Circle", kind="membership", period_days=30, price_minor=3000)
+    start = utcnow()
+    with app.app_context():
+        def buy_membership(user, nonce):
+            order = orders.checkout(db.session.get(User, user.id), db.session.get(Product, 1), "sandbox", nonce)
+            orders.mark_paid(order.id, "sandbox", nonce, order.amount_minor, order.currency)
+            db.session.commit()
+
+        with time_machine.travel(start, tick=False):
+            buy_membership(member, "m" * 24)
+            buy_membership(renewed, "r" * 24)
+            buy_membership(renewed, "s" * 24)  # already renewed: nothing to remind
+        from kpay.commerce.renewals import send_renewal_reminders
+        from kpay.models import Notification
+
+        with time_machine.travel(start + timedelta(days=22), tick=False):
+            send_renewal_reminders()
+            assert db.session.scalars(sa.select(Notification)).all() == []
+        with time_machine.travel(start + timedelta(days=24), tick=False):
+            send_renewal_reminders()
+            send_renewal_reminders()
+        [reminder] = db.session.scalars(sa.select(Notification)).all()
+        assert reminder.user_id == member.id and reminder.url == "/shop/1"
+        code = reminder.text.split("Use the code ")[1].split(" ")[0]
+        assert reminder.text.startswith("Your membership of Circle ends on")
+        coupon = db.session.scalar(sa.select(Coupon).where(Coupon.code == code))
+        assert (coupon.value, coupon.product_id, coupon.max_redemptions) == (15, 1, 1)
+        [mail] = db.session.scalars(sa.select(EmailMessage).where(EmailMessage.subject.like("%membership%"))).all()
+        assert "http://club.example/shop/1" in mail.text_body
