@@ -28,11 +28,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, worker_id):
-    """A KPay site with the demo community and the ``hello`` plugin, asking new members to
-    confirm their address."""
+    """A KPay site with the demo community, the ``hello`` plugin and the sandbox payment
+    provider, asking new members to confirm their address."""
     with serve(
         tmp_path_factory.mktemp("e2e-instance"), f"kpay_e2e_{worker_id}",
-        plugins_enabled="hello", require_email_confirmation="true",
+        plugins_enabled="hello,pay_sandbox", require_email_confirmation="true",
     ) as running:
         yield running
 
