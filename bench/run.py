@@ -163,6 +163,8 @@ def main() -> None:
                 ("log-in page", site + "/login", ""),
                 ("notifications, member", site + "/notifications", cookie),
                 ("bell count partial", site + "/notifications/count", cookie),
+                ("shop, visitor", site + "/shop/", ""),
+                ("checkout page, member", site + "/shop/1", cookie),
             ]
             results = {name: [] for name, _, _ in pages}
             for _ in range(args.runs):
