@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from kpay import config
 from kpay.extensions import db
-from kpay.models import Job
+from kpay.commerce import orders
+from kpay.models import Job, User
+from kpay.models.commerce import Product
 from tests.conftest import Auth
 
 # Server-side session storage may be written by a GET; none exists yet.
@@ -59,7 +61,15 @@ def url_values(app, make_user) -> dict:
         db.session.commit()
         job_id = job.id
     member = make_user(name="Somebody")
-    return {"filename": "css/kpay.css", "job_id": job_id, "user_id": member.id}
+    creator = make_user(role="creator")
+    with app.test_request_context():
+        product = Product(creator_id=creator.id, name="Course", price_minor=9900, currency="CNY")
+        db.session.add(product)
+        db.session.flush()
+        order = orders.checkout(db.session.get(User, member.id), product, "sandbox", "safe-methods-nonce-0001")
+        db.session.commit()
+        ids = {"product_id": product.id, "order_id": order.id}
+    return {"filename": "css/kpay.css", "job_id": job_id, "user_id": member.id, **ids}
 
 
 def get_urls(app, values) -> list[str]:
