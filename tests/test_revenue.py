@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -14,7 +16,7 @@ import time_machine
 
 from kpay.commerce import ledger
 from kpay.extensions import db
-from kpay.models import AuditEntry, Notification
+from kpay.models import AuditEntry, Notification, User
 from kpay.models.commerce import Payout
 from tests.commerce_helpers import buy, errors_beside, make_product, post_form, refund
 from tests.conftest import Auth
@@ -217,3 +219,41 @@ def test_month_bounds_are_the_site_zones_midnights(make_app):
         start, end = month_bounds(date(2026, 12, 1))
     assert (start.astimezone(UTC), end.astimezone(UTC)) == (
         datetime(2026, 11, 30, 16, tzinfo=UTC), datetime(2026, 12, 31, 16, tzinfo=UTC))
+
+
+def test_payouts_at_once_never_pay_more_than_is_owed(app, make_user, creator, admin):
+    """Six admins' forms for 40.00 each arrive together while 90.00 is owed: two are recorded."""
+    from kpay.commerce.payouts import PayoutRefused, record_payout
+
+    buy(app, make_user(), make_product(app, creator, price_minor=10000))
+    barrier = threading.Barrier(6)
+    results = []
+
+    def pay(n):
+        with app.test_request_context("/", method="POST"):
+            barrier.wait(timeout=10)
+            try:
+                record_payout(db.session.get(User, creator.id), 4000, "CNY", f"BANK-{n}", f"form-{n}",
+                              db.session.get(User, admin.id))
+                time.sleep(0.1)  # hold the transaction open while the others try
+                db.session.commit()
+                results.append("paid")
+            except PayoutRefused:
+                db.session.rollback()
+                results.append("refused")
+
+    threads = [threading.Thread(target=pay, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["paid"] * 2 + ["refused"] * 4
+    with app.app_context():
+        assert ledger.balance(ledger.creator_account(creator.id), "CNY") == -1000
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(app, client, auth, make_user, creator):
+    buy(app, make_user(), make_product(app, creator, name='=HYPERLINK("http://evil.example")'))
+    auth.login(creator.email)
+    [row] = csv_rows(client.get("/studio/revenue.csv"))
+    assert row["product"] == "'=HYPERLINK(\"http://evil.example\")"
