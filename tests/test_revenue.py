@@ -46,7 +46,8 @@ def csv_rows(response) -> list[dict]:
 
 
 def pay_out(client, creator_id: int, amount: str, reference="BANK-1"):
-    return post_form(client, f"/admin/payouts/{creator_id}", {"currency": "CNY", "amount": amount, "reference": reference})
+    form = {"currency": "CNY", "amount": amount, "reference": reference}
+    return post_form(client, f"/admin/payouts/{creator_id}", form)
 
 
 def sell_refund_and_pay_out(app, client, make_user, creator, admin):

@@ -108,14 +108,18 @@ def test_admin_sees_and_edits_every_product(app, client, auth, make_user, creato
     assert (edited.creator_id, edited.price_minor) == (other.id, 12000)
     [entry] = [e for e in audit_actions(app, "products") if e.action == "product.updated"]
     assert (entry.actor_id, entry.before, entry.after) == (
-        admin.id, {"price_minor": 10000, "description": ""}, {"price_minor": 12000, "description": "Twenty **lessons**."})
+        admin.id,
+        {"price_minor": 10000, "description": ""},
+        {"price_minor": 12000, "description": "Twenty **lessons**."},
+    )
 
 
 def test_members_cannot_open_the_studio(client, auth, make_user):
     member = make_user()
     assert client.get("/studio/products").status_code == 302  # to the log-in page
     auth.login(member.email)
-    for url in ("/studio/products", "/studio/products/new", "/studio/coupons", "/studio/coupons/new", "/studio/revenue"):
+    for url in ("/studio/products", "/studio/products/new", "/studio/coupons", "/studio/coupons/new",
+                "/studio/revenue", "/studio/revenue.csv"):
         assert client.get(url).status_code == 403, url
     assert "/studio/products" not in client.get("/").get_data(as_text=True)
 

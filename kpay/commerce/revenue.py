@@ -130,7 +130,8 @@ def _chosen() -> tuple[RevenueFilters, User, date]:
             sa.select(User.id, User.display_name)
             .where(User.id.in_(sa.select(Product.creator_id))).order_by(User.display_name, User.id)
         ).all()
-    form, values = read_filters(RevenueFilters, choices={"creator": [SelectChoice(str(i), name) for i, name in creators]})
+    choices = [SelectChoice(str(creator_id), name) for creator_id, name in creators]
+    form, values = read_filters(RevenueFilters, choices={"creator": choices})
     creator = db.session.get(User, int(values["creator"])) if values.get("creator") else current_user
     if "month" in values:
         year, number = values["month"].split("-")

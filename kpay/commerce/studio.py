@@ -196,47 +196,51 @@ def _scope_choices(owner: User) -> list[SelectChoice]:
 def _coupon_form(coupon: Coupon | None):
     owner = current_user if coupon is None else db.session.get(User, coupon.creator_id)
     zone = site_zone()
-    shown = None
-    if coupon is not None:
-        shown = {
-            "code": coupon.code, "kind": coupon.kind, "max_redemptions": coupon.max_redemptions,
-            "per_member": coupon.per_member, "active": coupon.active,
-            "product_id": "" if coupon.product_id is None else str(coupon.product_id),
-            "value": str(coupon.value) if coupon.kind == "percent" else amount_text(coupon.value, site_currency()),
-            "valid_from": coupon.valid_from and coupon.valid_from.astimezone(zone).date(),
-            "valid_until": coupon.valid_until and (coupon.valid_until.astimezone(zone) - timedelta(microseconds=1)).date(),
-        }
-    form = CouponForm(data=shown)
+    form = CouponForm(data=None if coupon is None else _coupon_values(coupon, zone))
     form.currency, form.coupon_id = site_currency(), getattr(coupon, "id", None)
     form.product_id.choices = _scope_choices(owner)
     valid = form.validate_on_submit()
-    if valid and coupon is not None and form.max_redemptions.data is not None and form.max_redemptions.data < coupon.used:
+    cap = form.max_redemptions.data
+    if valid and coupon is not None and cap is not None and cap < coupon.used:
         form.max_redemptions.errors.append(_("%(n)s uses are already taken; the limit cannot be lower.", n=coupon.used))
         valid = False
-    if not valid:
-        return render(
-            "commerce/studio/coupon_form.html", status=422 if form.is_submitted() else 200,
-            form=form, coupon=coupon, currency=site_currency(),
-        )
-    values = {
-        "code": form.code.data, "kind": form.kind.data, "value": form.value_minor,
-        "valid_from": _day_start(form.valid_from.data, zone),
-        "valid_until": _day_start(form.valid_until.data + timedelta(days=1), zone) if form.valid_until.data else None,
-        "max_redemptions": form.max_redemptions.data, "per_member": form.per_member.data,
-        "product_id": int(form.product_id.data) if form.product_id.data else None, "active": form.active.data,
+    if valid:
+        values = {
+            "code": form.code.data, "kind": form.kind.data, "value": form.value_minor,
+            "valid_from": _day_start(form.valid_from.data, zone),
+            "valid_until": _day_start(form.valid_until.data and form.valid_until.data + timedelta(days=1), zone),
+            "max_redemptions": cap, "per_member": form.per_member.data,
+            "product_id": int(form.product_id.data) if form.product_id.data else None, "active": form.active.data,
+        }
+        try:
+            with db.session.begin_nested():
+                if coupon is None:
+                    _apply(Coupon(creator_id=current_user.id, used=0), values, "coupon.created")
+                else:
+                    _apply(coupon, values, "coupon.updated")
+        except sa.exc.IntegrityError:  # another coupon took the code since the form was checked
+            form.code.errors = [_("Another coupon has this code.")]
+        else:
+            db.session.commit()
+            flash(_("Coupon %(code)s is saved.", code=values["code"]), "success")
+            return redirect(url_for("commerce.studio_coupons"))
+    return render(
+        "commerce/studio/coupon_form.html", status=422 if form.is_submitted() else 200,
+        form=form, coupon=coupon, currency=site_currency(),
+    )
+
+
+def _coupon_values(coupon: Coupon, zone: ZoneInfo) -> dict:
+    """The coupon as its form shows it: amounts as typed, dates as days in the site's zone."""
+    last_instant = coupon.valid_until and coupon.valid_until.astimezone(zone) - timedelta(microseconds=1)
+    return {
+        "code": coupon.code, "kind": coupon.kind, "max_redemptions": coupon.max_redemptions,
+        "per_member": coupon.per_member, "active": coupon.active,
+        "product_id": "" if coupon.product_id is None else str(coupon.product_id),
+        "value": str(coupon.value) if coupon.kind == "percent" else amount_text(coupon.value, site_currency()),
+        "valid_from": coupon.valid_from and coupon.valid_from.astimezone(zone).date(),
+        "valid_until": last_instant and last_instant.date(),
     }
-    try:
-        with db.session.begin_nested():
-            if coupon is None:
-                _apply(Coupon(creator_id=current_user.id, used=0), values, "coupon.created")
-            else:
-                _apply(coupon, values, "coupon.updated")
-    except sa.exc.IntegrityError:  # another coupon took the code since the form was checked
-        form.code.errors = [_("Another coupon has this code.")]
-        return render("commerce/studio/coupon_form.html", status=422, form=form, coupon=coupon, currency=site_currency())
-    db.session.commit()
-    flash(_("Coupon %(code)s is saved.", code=values["code"]), "success")
-    return redirect(url_for("commerce.studio_coupons"))
 
 
 def _day_start(day: date | None, zone: ZoneInfo) -> datetime | None:

@@ -53,8 +53,8 @@ class ProductForm(FlaskForm):
         _l("Description"), validators=[Length(max=20_000)], description=_l("Markdown: **bold**, lists, links."),
     )
     kind = SelectField(
-        _l("Sold as"), choices=[SelectChoice("one_time", _l("One-time purchase")), SelectChoice("membership", _l("Membership"))],
-        default="one_time",
+        _l("Sold as"), default="one_time",
+        choices=[SelectChoice("one_time", _l("One-time purchase")), SelectChoice("membership", _l("Membership"))],
     )
     period_days = IntegerField(
         _l("Membership period (days)"), validators=[Optional(), NumberRange(min=1, max=3650)],
