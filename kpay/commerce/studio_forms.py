@@ -160,6 +160,7 @@ class RevenueFilters(Form):
     """The statement's query string: a month (``YYYY-MM``) and, for admins, a creator."""
 
     month = StringField(
-        _l("Month"), validators=[Optional(), Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$", message=_l("Pick a month."))],
+        _l("Month"), render_kw={"type": "month"},
+        validators=[Optional(), Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$", message=_l("Pick a month."))],
     )
     creator = SelectField(_l("Creator"), choices=[SelectChoice("", _l("Me"))], default="")
