@@ -258,3 +258,14 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(app, clie
     auth.login(creator.email)
     [row] = csv_rows(client.get("/studio/revenue.csv"))
     assert row["product"] == "'=HYPERLINK(\"http://evil.example\")"
+
+
+def test_a_refund_gives_back_the_fee_charged_even_after_the_fee_changed(app, client, auth, make_user, creator):
+    order_id = buy(app, make_user(), make_product(app, creator, price_minor=10000))  # 10% then
+    app.config["KPAY"]["commerce"]["creator_fees"] = ["chen@example.com=5"]
+    refund(app, order_id, 10000)
+    auth.login(creator.email)
+    assert figures(client.get("/studio/revenue")) == {
+        "Gross": "CN¥100.00", "Refunds": "CN¥100.00", "Platform fee": "CN¥0.00", "Net": "CN¥0.00",
+        "Paid out": "CN¥0.00", "Owed at the end of the month": "CN¥0.00",
+    }
