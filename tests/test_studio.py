@@ -114,13 +114,14 @@ def test_admin_sees_and_edits_every_product(app, client, auth, make_user, creato
     )
 
 
-def test_members_cannot_open_the_studio(client, auth, make_user):
+def test_members_cannot_open_the_studio_nor_its_partials(client, auth, make_user):
     member = make_user()
     assert client.get("/studio/products").status_code == 302  # to the log-in page
     auth.login(member.email)
     for url in ("/studio/products", "/studio/products/new", "/studio/coupons", "/studio/coupons/new",
-                "/studio/revenue", "/studio/revenue.csv"):
+                "/studio/revenue", "/studio/revenue.csv", "/admin/payouts"):
         assert client.get(url).status_code == 403, url
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 403, url
     assert "/studio/products" not in client.get("/").get_data(as_text=True)
 
 
