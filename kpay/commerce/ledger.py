@@ -62,6 +62,16 @@ def balance(account: str, currency: str) -> int:
     return int(total)
 
 
+def moved(key: str, account: str) -> int:
+    """What transaction ``key`` put into ``account`` (0 when it did not touch it)."""
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_minor), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.key == key, LedgerEntry.account == account)
+    )
+    return int(total)
+
+
 def fee_percent(creator: User) -> int:
     """The platform's share of ``creator``'s sales: their ``creator_fees`` entry, else the
     ``platform_fee_percent`` setting."""

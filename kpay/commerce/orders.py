@@ -212,7 +212,8 @@ def refund(order: Order, amount_minor: int, key: str, actor: User | None, reason
         raise ValueError(f"order {order.id} has only {refundable(order)} left to refund")
     db.session.refresh(order)
     product = db.session.get(Product, order.product_id)
-    fee = ledger.fee_of(order.amount_minor, ledger.fee_percent(db.session.get(User, product.creator_id)))
+    # The fee charged when it was paid, whatever the fee settings say now.
+    fee = -ledger.moved(f"payment:{order.id}", ledger.FEES)
     # The fee given back so far follows the share refunded so far; a full refund returns all.
     fee_back = _share(fee, order.refunded_minor, order.amount_minor) - _share(fee, before, order.amount_minor)
     ledger.post(

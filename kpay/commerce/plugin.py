@@ -1,17 +1,27 @@
-"""Commerce, registered like any plugin: checkout and purchases pages, the order sweep,
+"""Commerce, registered like any plugin: checkout and purchases pages, the creator studio,
+revenue statements and payouts, ``kpay commerce reconcile``, the order sweep,
 the purchases notification kind, members' commerce data and the demo shop."""
 
 from flask_babel import lazy_gettext as _l
 
 from kpay.hookspecs import hookimpl
+from kpay.permissions import can
 from kpay.types import NavItem, NotificationKind, Permission, Schedule
 
 
 @hookimpl
 def kpay_blueprints():
+    from kpay.commerce import payouts, revenue, studio  # noqa: F401 (their routes join the blueprint)
     from kpay.commerce.views import bp
 
     return [bp]
+
+
+@hookimpl
+def kpay_cli(cli):
+    from kpay.commerce.reconcile import commerce_cli
+
+    cli.add_command(commerce_cli)
 
 
 @hookimpl
@@ -33,7 +43,10 @@ def kpay_permissions():
 
 @hookimpl
 def kpay_nav_items(user):
-    return [NavItem(_l("Shop"), "commerce.shop", order=400, icon="bag")]
+    items = [NavItem(_l("Shop"), "commerce.shop", order=400, icon="bag")]
+    if can("commerce.sell", user):
+        items.append(NavItem(_l("Studio"), "commerce.studio_products", order=410, icon="edit"))
+    return items
 
 
 @hookimpl

@@ -1,0 +1,146 @@
+"""``kpay commerce reconcile``: orders, payments, refunds, entitlements and the ledger checked
+against each other; every disagreement (drift) is one line, and drift exits 1.
+
+Each check is one query that finds the rows breaking one rule, so the command's cost does
+not grow with the number of rows that agree beyond a scan of the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from kpay.extensions import db
+from kpay.models.commerce import Entitlement, LedgerEntry, LedgerTransaction, Order, Payment, Payout, Refund
+
+PAID = ("paid", "refunded")
+
+
+def _keyed(prefix: str, column) -> sa.ColumnElement:
+    """The ledger key ``<prefix>:<column>`` (the spine's convention: ``payment:<order id>``)."""
+    return sa.literal(f"{prefix}:") + sa.cast(column, sa.String)
+
+
+def _without_ledger(model, prefix: str, column) -> sa.Select:
+    return (
+        sa.select(model.id, column)
+        .outerjoin(LedgerTransaction, LedgerTransaction.key == _keyed(prefix, column))
+        .where(LedgerTransaction.id.is_(None))
+        .order_by(model.id)
+    )
+
+
+def paid_without_payment() -> Iterator[str]:
+    query = (
+        sa.select(Order.id).outerjoin(Payment, Payment.order_id == Order.id)
+        .where(Order.status.in_(PAID), Payment.id.is_(None)).order_by(Order.id)
+    )
+    for order_id in db.session.scalars(query):
+        yield f"order {order_id}: paid, but no payment is recorded"
+
+
+def payment_without_ledger() -> Iterator[str]:
+    for payment_id, order_id in db.session.execute(_without_ledger(Payment, "payment", Payment.order_id)):
+        yield f"payment {payment_id} (order {order_id}): no ledger transaction"
+
+
+def refund_without_ledger() -> Iterator[str]:
+    for refund_id, _same in db.session.execute(_without_ledger(Refund, "refund", Refund.id)):
+        yield f"refund {refund_id}: no ledger transaction"
+
+
+def payout_without_ledger() -> Iterator[str]:
+    for payout_id, _same in db.session.execute(_without_ledger(Payout, "payout", Payout.id)):
+        yield f"payout {payout_id}: no ledger transaction"
+
+
+def _order_entitlement(*conditions) -> sa.Select:
+    return (
+        sa.select(Order.id)
+        .outerjoin(Entitlement, sa.and_(Entitlement.source == _keyed("order", Order.id), *conditions))
+    )
+
+
+def _fully_refunded() -> sa.ColumnElement:
+    whole = sa.and_(Order.status == "paid", Order.amount_minor > 0, Order.refunded_minor == Order.amount_minor)
+    return sa.or_(Order.status == "refunded", whole)
+
+
+def paid_without_entitlement() -> Iterator[str]:
+    query = (
+        _order_entitlement()
+        .where(Order.status == "paid", sa.not_(_fully_refunded()), Entitlement.id.is_(None))
+        .order_by(Order.id)
+    )
+    for order_id in db.session.scalars(query):
+        yield f"order {order_id}: paid, but no entitlement was granted"
+
+
+def refunded_with_active_entitlement() -> Iterator[str]:
+    query = (
+        _order_entitlement(Entitlement.status == "active")
+        .where(_fully_refunded(), Entitlement.id.is_not(None)).distinct().order_by(Order.id)
+    )
+    for order_id in db.session.scalars(query):
+        yield f"order {order_id}: fully refunded, but its entitlement is still active"
+
+
+def unbalanced_transactions() -> Iterator[str]:
+    total = sa.func.sum(LedgerEntry.amount_minor)
+    query = (
+        sa.select(LedgerEntry.transaction_id, LedgerEntry.currency, total)
+        .group_by(LedgerEntry.transaction_id, LedgerEntry.currency)
+        .having(total != 0).order_by(LedgerEntry.transaction_id)
+    )
+    for transaction_id, currency, amount in db.session.execute(query):
+        yield f"ledger transaction {transaction_id}: entries sum to {amount} {currency}, not 0"
+
+
+def refunded_amount_mismatch() -> Iterator[str]:
+    refunded = (
+        sa.select(Refund.order_id, sa.func.sum(Refund.amount_minor).label("total"))
+        .group_by(Refund.order_id).subquery()
+    )
+    total = sa.func.coalesce(refunded.c.total, 0)
+    query = (
+        sa.select(Order.id, Order.refunded_minor, total)
+        .outerjoin(refunded, refunded.c.order_id == Order.id)
+        .where(Order.refunded_minor != total).order_by(Order.id)
+    )
+    for order_id, on_order, in_refunds in db.session.execute(query):
+        yield f"order {order_id}: refunded_minor is {on_order}, but its refunds add up to {in_refunds}"
+
+
+CHECKS: tuple[Callable[[], Iterator[str]], ...] = (
+    paid_without_payment, payment_without_ledger, refund_without_ledger, payout_without_ledger,
+    paid_without_entitlement, refunded_with_active_entitlement, unbalanced_transactions,
+    refunded_amount_mismatch,
+)
+
+
+def drift() -> list[str]:
+    """Every disagreement found, one line each; empty when the records agree."""
+    return [line for check in CHECKS for line in check()]
+
+
+@click.group("commerce")
+def commerce_cli() -> None:
+    """Commerce: check the money records."""
+
+
+@commerce_cli.command("reconcile")
+@with_appcontext
+def reconcile_command() -> None:
+    """Check orders, payments, refunds, entitlements and the ledger against each other.
+
+    Prints one line per problem and exits 1 when there is any; exits 0 when all agree.
+    """
+    problems = drift()
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise SystemExit(1)
+    click.echo("No drift: orders, payments, refunds, entitlements and the ledger agree.")
