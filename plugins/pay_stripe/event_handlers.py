@@ -36,7 +36,7 @@ def charge_refunded(charge: dict) -> None:
     if order is None:
         return
     for item in payments.refunds_of(charge):
-        if item["status"] in NOT_MONEY_BACK or _recorded(item["id"]):
+        if item.get("status") in NOT_MONEY_BACK or _recorded(item["id"]):
             continue
         orders.refund(order, item["amount"], item["id"], None, reason="Refunded in Stripe", provider_ref=item["id"])
 
@@ -55,7 +55,7 @@ def _order_of(session: dict) -> Order | None:
     order = db.session.get(Order, int(order_id)) if order_id.isdigit() else None
     # Another site (or a copy of this one) on the same Stripe account has orders with the same
     # ids: the order must be the one this session was made for.
-    if order is None or order.provider_ref not in (session["id"], session.get("payment_intent")):
+    if order is None or order.provider_ref not in {session["id"], session.get("payment_intent")} - {None}:
         log.warning("Stripe session %s is not for an order of this site; ignored", session["id"])
         return None
     return order
@@ -81,7 +81,5 @@ def _order_paid_by(payment_intent: str | None) -> Order | None:
 
 def _recorded(refund_id: str) -> bool:
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Refund).where(
-            sa.or_(Refund.key == refund_id, Refund.provider_ref == refund_id)
-        )
-    ) > 0
+        sa.select(sa.exists().where(sa.or_(Refund.key == refund_id, Refund.provider_ref == refund_id)))
+    )

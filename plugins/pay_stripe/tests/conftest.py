@@ -96,7 +96,8 @@ class FakeStripe(stripe.HTTPClient):
             self.made += 1
             session_id = f"cs_test_{next(self._ids)}"
             return {
-                "id": session_id, "object": "checkout.session", "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+                "id": session_id, "object": "checkout.session",
+                "url": f"https://checkout.stripe.com/c/pay/{session_id}",
                 "mode": params["mode"], "status": "open", "payment_status": "unpaid",
                 "amount_total": int(params["line_items[0][price_data][unit_amount]"]),
                 "currency": params["line_items[0][price_data][currency]"],
@@ -166,7 +167,9 @@ def paid_session(order: Order, payment_intent: str = "pi_test_1") -> dict:
     }
 
 
-def refunded_charge(payment_intent: str, refunds: list[tuple[str, int]], listed: bool = True, amount: int = PRICE) -> dict:
+def refunded_charge(
+    payment_intent: str, refunds: list[tuple[str, int]], listed: bool = True, amount: int = PRICE,
+) -> dict:
     """The charge of ``payment_intent`` after ``refunds`` (id, amount), as ``charge.refunded``
     carries it; API versions since 2022-11-15 leave the refund list out (``listed=False``)."""
     charge = {

@@ -56,7 +56,9 @@ def test_going_back_to_pay_reuses_the_session_and_its_idempotency_key(app, clien
     assert count(app, OrderEvent, OrderEvent.order_id == started_order.id, OrderEvent.name == "payment_started") == 1
 
 
-def test_checkout_timing_out_is_retried_with_the_same_key_and_makes_one_session(app, client, member, product, fake_stripe):
+def test_checkout_timing_out_is_retried_with_the_same_key_and_makes_one_session(
+    app, client, member, product, fake_stripe,
+):
     fake_stripe.lost = 1  # Stripe made the session, but its answer never arrived
 
     response = checkout(client, product.id)

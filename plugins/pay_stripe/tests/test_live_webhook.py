@@ -23,7 +23,7 @@ from kpay.models import User
 from kpay.models.commerce import Entitlement, LedgerTransaction, Order, Payment, Product, ProviderEvent
 from kpay.models.mail import EmailMessage
 from plugins.pay_stripe.tests.conftest import (
-    PRICE, SECRET_KEY, WEBHOOK_SECRET, count, event, paid_session, signature,
+    PRICE, SECRET_KEY, WEBHOOK_SECRET, count, event, paid_session, signature, stripe_settings,
 )
 # The browser tests' way of serving a site; no browser is needed here.
 from tests.e2e.conftest import BIN, DEMO_PASSWORD, ROOT, Site, _database, _free_port, _wait_until_up
@@ -71,7 +71,7 @@ def same_database(live_site):
     """An app in this process on the live site's database, to set up and count."""
     app = create_app({
         "instance_path": str(live_site.instance), "database_url": live_site.env["KPAY_DATABASE_URL"],
-        "plugins": {"enabled": ["pay_stripe"], "pay_stripe": {"secret_key": SECRET_KEY, "webhook_secret": WEBHOOK_SECRET}},
+        **stripe_settings(webhook_secret=WEBHOOK_SECRET),
     })
     yield app
     with app.app_context():

@@ -3,10 +3,10 @@ that grants (M4), and refunds made in Stripe or through the admin counted once."
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import pytest
 
-from kpay.extensions import db
 from kpay.commerce import orders
+from kpay.extensions import db
 from kpay.models.commerce import Entitlement, LedgerTransaction, Order, Payment, ProviderEvent, Refund
 from kpay.models.mail import EmailMessage
 from plugins.pay_stripe import payments
@@ -93,6 +93,16 @@ def test_partial_refunds_in_stripe_are_each_counted_once(app, client, started_or
     assert count(app, Entitlement, Entitlement.status == "active") == 1
 
 
+def test_failed_refund_in_stripe_gives_nothing_back(app, client, started_order):
+    pay(client, started_order)
+    charge = refunded_charge("pi_test_1", [("re_1", PRICE)])
+    charge["refunds"]["data"][0]["status"] = "failed"
+
+    assert deliver(client, event("charge.refunded", charge)).status_code == 200
+
+    assert newest_order(app).status == "paid" and count(app, Refund) == 0
+
+
 def test_refund_event_without_its_refund_list_asks_stripe_for_it(app, client, started_order, fake_stripe):
     pay(client, started_order)
     fake_stripe.refunds["ch_pi_test_1"] = refund_objects("pi_test_1", [("re_1", 2500)])
@@ -117,7 +127,9 @@ def test_refund_before_its_payment_settles_the_payment_first_and_converges(app, 
     assert ledger_total(app) == 0
 
 
-def test_refund_before_its_payment_while_stripe_is_out_of_reach_is_retried_later(app, client, started_order, fake_stripe):
+def test_refund_before_its_payment_while_stripe_is_out_of_reach_is_retried_later(
+    app, client, started_order, fake_stripe,
+):
     fake_stripe.sessions["pi_test_1"] = paid_session(started_order)
     fake_stripe.timeouts = 3
 
@@ -134,12 +146,16 @@ def test_refund_of_a_payment_that_is_not_this_sites_is_ignored(app, client, star
     assert count(app, Refund) == 0
 
 
-def test_admin_refund_through_stripe_is_not_counted_again_by_its_webhook(app, client, started_order, fake_stripe):
+@pytest.mark.parametrize("stored_under", ["stripe refund id", "admin form key"])
+def test_admin_refund_through_stripe_is_not_counted_again_by_its_webhook(
+    app, client, started_order, fake_stripe, stored_under,
+):
     pay(client, started_order)
     with app.app_context():
         order = db.session.get(Order, started_order.id)
         refund_id = payments.refund(order, 2000, "admin-refund-form-1")
-        orders.refund(order, 2000, refund_id, None, reason="asked by the member", provider_ref=refund_id)
+        key = refund_id if stored_under == "stripe refund id" else "admin-refund-form-1"
+        orders.refund(order, 2000, key, None, reason="asked by the member", provider_ref=refund_id)
         db.session.commit()
 
     assert refund_in_stripe(client, "pi_test_1", [(refund_id, 2000)]).status_code == 200
