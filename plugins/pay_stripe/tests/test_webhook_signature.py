@@ -25,8 +25,9 @@ def assert_unpaid(app, order) -> None:
     assert count(app, Payment) == 0 and count(app, ProviderEvent) == 0
 
 
-def test_event_without_signature_is_refused(app, client, started_order):
-    assert deliver(client, completed(started_order), header=None).status_code == 400
+@pytest.mark.parametrize("header", [None, "", "nonsense", "t=yesterday,v1=00", "t=1,v0=00"])
+def test_event_without_a_readable_signature_is_refused(app, client, started_order, header):
+    assert deliver(client, completed(started_order), header=header).status_code == 400
     assert_unpaid(app, started_order)
 
 
