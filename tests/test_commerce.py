@@ -187,6 +187,25 @@ def test_an_unpaid_order_expires_after_30_minutes_and_gives_its_coupon_back(app,
     assert [o.status for o in orders_of(app, mei.id)] == ["expired", "paid"]
 
 
+def test_an_order_paid_after_it_expired_counts_its_coupon_again(app, client, auth, creator, mei, course):
+    """A provider's page can outlive the order (a Stripe session lasts a day): the money wins."""
+    coupon_id = add_coupon(app, creator.id, code="LATE", max_redemptions=5)
+    auth.login(mei.email)
+    buy(client, course, coupon="LATE", pay=False)
+    with app.test_request_context():
+        with time_machine.travel(utcnow() + timedelta(minutes=31)):
+            orders.expire_unpaid()
+        assert db.session.get(Coupon, coupon_id).used == 0
+        assert orders.mark_paid(1, "sandbox", "late-1", 7920, "CNY")
+        db.session.commit()
+        assert db.session.get(Coupon, coupon_id).used == 1
+        assert db.session.get(Order, 1).status == "paid"
+        from kpay.models.commerce import OrderEvent
+
+        names = db.session.scalars(sa.select(OrderEvent.name).order_by(OrderEvent.id)).all()
+        assert names == ["created", "expired", "paid_late", "paid"]
+
+
 def test_cancelling_an_order_gives_its_coupon_back(app, client, auth, creator, mei, course):
     coupon_id = add_coupon(app, creator.id, code="BACK", max_redemptions=1)
     auth.login(mei.email)

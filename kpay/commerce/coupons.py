@@ -94,3 +94,18 @@ def release(order: Order) -> None:
         db.session.execute(
             sa.update(Coupon).where(Coupon.id == order.coupon_id, Coupon.used > 0).values(used=Coupon.used - 1)
         )
+
+
+def retake(order: Order) -> None:
+    """Count the coupon use of an order paid after it had expired (or was cancelled) and given
+    the use back. The money is in, so this never refuses: a cap may be passed by such a late
+    payment, and the order's history says it was late."""
+    if order.coupon_id is None:
+        return
+    db.session.execute(sa.update(Coupon).where(Coupon.id == order.coupon_id).values(used=Coupon.used + 1))
+    mine = db.session.scalar(
+        sa.select(sa.func.max(CouponRedemption.n))
+        .where(CouponRedemption.coupon_id == order.coupon_id, CouponRedemption.user_id == order.user_id)
+    )
+    db.session.add(CouponRedemption(coupon_id=order.coupon_id, user_id=order.user_id, n=(mine or 0) + 1,
+                                    order_id=order.id))

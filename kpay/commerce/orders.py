@@ -108,6 +108,7 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
             f"{provider_name} reported {amount_minor} {currency}"
         )
     now = utcnow()
+    was = order.status
     moved = db.session.execute(
         sa.update(Order)
         .where(Order.id == order.id, Order.status.in_((*OPEN, "expired", "cancelled")))
@@ -116,6 +117,10 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
     if not moved:
         return False
     db.session.refresh(order)
+    if was in ("expired", "cancelled"):
+        # Paid after all (a provider's page outlived the order): its coupon use counts again.
+        coupons.retake(order)
+        record(order, "paid_late", was=was)
     insert_once(
         Payment, ("provider", "provider_ref"), order_id=order.id, provider=provider_name,
         provider_ref=provider_ref, amount_minor=amount_minor, currency=currency, created_at=now,
