@@ -4,11 +4,13 @@ real product form, and reading orders, notifications and the ledger back."""
 from __future__ import annotations
 
 import re
+import secrets
 
 import sqlalchemy as sa
 
+from kpay.commerce import orders
 from kpay.extensions import db
-from kpay.models import Notification
+from kpay.models import Notification, User
 from kpay.models.commerce import Coupon, Entitlement, LedgerEntry, Order, Product
 from tests.conftest import csrf_token
 
@@ -73,3 +75,13 @@ def notifications(app, user) -> list[str]:
     with app.app_context():
         query = sa.select(Notification.text).where(Notification.user_id == user.id).order_by(Notification.id)
         return db.session.scalars(query).all()
+
+
+def paid_order(app, member, product_id: int, provider: str = "bank") -> int:
+    """An order of ``member``'s paid through ``provider`` (as its callback would record it)."""
+    with app.test_request_context():
+        order = orders.checkout(db.session.get(User, member.id), db.session.get(Product, product_id), provider,
+                                secrets.token_urlsafe(24))
+        orders.mark_paid(order.id, provider, f"{provider}:{order.id}", order.amount_minor, order.currency)
+        db.session.commit()
+        return order.id
