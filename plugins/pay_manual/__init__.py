@@ -6,7 +6,7 @@ admin, who confirms or rejects it in the console (Admin → Orders). The provide
 only once ``instructions`` are set.
 """
 
-from flask import current_app, redirect, url_for
+from flask import redirect, url_for
 from flask_babel import lazy_gettext as _l
 
 from kpay import hookimpl
@@ -43,7 +43,9 @@ def kpay_init_app(app):
 
 @hookimpl
 def kpay_payment_providers():
-    if not current_app.config["KPAY"]["plugins"]["pay_manual"]["instructions"].strip():
+    from plugins.pay_manual.transfers import settings
+
+    if not settings()["instructions"].strip():
         return []
     return [PaymentProvider(
         "manual", _l("Bank or QR transfer"), start, order=200,

@@ -69,7 +69,8 @@ def test_the_transfer_page_shows_instructions_amount_account_and_qr_code(app, cl
     assert qr.status_code == 200 and qr.mimetype == "image/png" and qr.data == PNG
 
 
-def test_the_provider_is_offered_only_once_instructions_are_set(make_app, make_user):
+def test_hook_kpay_payment_providers(make_app, make_user):
+    """The manual provider is offered only once the site has written its instructions."""
     app = make_app(manual_settings(instructions="  "))
     creator = make_user(role="creator")
     product_id = add_product(app, creator)
