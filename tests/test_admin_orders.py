@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from kpay import hookimpl
+from kpay.commerce import orders
 from kpay.extensions import db
-from kpay.models import AuditEntry
-from kpay.models.commerce import LedgerTransaction, Order, Refund
+from kpay.models import AuditEntry, User
+from kpay.models.commerce import LedgerTransaction, Order, Payment, Product, Refund
 from kpay.types import PaymentProvider
 from tests.conftest import Auth, csrf_token
 from tests.shop import add_product, balance, entitlement_status, ledger_total, notifications, order, paid_order
@@ -248,3 +251,50 @@ def test_only_an_order_that_awaits_confirmation_can_be_confirmed_or_rejected(app
     admin_client.post(f"/admin/orders/{order_id}/reject", data={"csrf_token": token, "reason": "no"})
     assert order(app, order_id).status == "paid"
     assert count(app, AuditEntry, AuditEntry.action.like("order.payment_%")) == 0
+
+
+def logged_in_clients(app, person, n: int) -> list[tuple]:
+    """``n`` browsers of ``person``, each with the CSRF token of its own session."""
+    browsers = []
+    for _ in range(n):
+        browser = app.test_client()
+        Auth(browser).login(person.email)
+        browsers.append((browser, csrf_token(browser.get("/"))))
+    return browsers
+
+
+def at_once(browsers, url: str, data: dict) -> list[int]:
+    """POST ``data`` to ``url`` from every browser at the same moment; the status codes."""
+    start = threading.Barrier(len(browsers))
+
+    def send(browser, token):
+        start.wait()
+        return browser.post(url, data={**data, "csrf_token": token}).status_code
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        return list(pool.map(lambda pair: send(*pair), browsers))
+
+
+def test_one_refund_form_sent_from_many_tabs_at_once_refunds_once(app, admin, member, course):
+    order_id = paid_order(app, member, course)
+    codes = at_once(logged_in_clients(app, admin, 8), f"/admin/orders/{order_id}/refund",
+                    {"amount": "199.00", "nonce": "one-form-many-tabs-0001"})
+    assert codes == [302] * 8
+    assert count(app, Refund) == 1 and order(app, order_id).status == "refunded"
+    assert count(app, AuditEntry, AuditEntry.action == "order.refunded") == 1
+    assert ledger_total(app) == 0 and len(notifications(app, member)) == 1
+
+
+def test_two_admins_confirming_one_transfer_at_once_record_one_payment(app, admin, make_user, member, course):
+    with app.test_request_context():
+        placed = orders.checkout(db.session.get(User, member.id), db.session.get(Product, course), "manual", "n" * 24)
+        placed.status, placed.member_reference = "awaiting_confirmation", "CMB 0001"
+        db.session.commit()
+        order_id = placed.id
+    other = make_user(role="owner", email="olu@example.com")
+    browsers = logged_in_clients(app, admin, 3) + logged_in_clients(app, other, 3)
+    assert at_once(browsers, f"/admin/orders/{order_id}/confirm", {}) == [302] * 6
+    assert order(app, order_id).status == "paid" and entitlement_status(app, order_id) == "active"
+    assert count(app, Payment) == 1 and count(app, LedgerTransaction) == 1 and ledger_total(app) == 0
+    assert count(app, AuditEntry, AuditEntry.action == "order.payment_confirmed") == 1
+    assert notifications(app, member) == ["Your transfer for Python for Beginners is confirmed. Thank you!"]

@@ -154,10 +154,12 @@ def refund_order(order_id: int):
         return _order_page(found, refund_form=form, status=422)
     try:
         made = refund_by_admin(found, amount, f"admin:{form.nonce.data}", current_user._get_current_object(),
-                               form.reason.data)
+                               form.reason.data or "")
     except RefundRefused as refused:
         db.session.rollback()
         form.amount.errors.append(str(refused))
+        if not orders.refundable(found):  # the form is not shown any more: say it at the top
+            flash(str(refused), "error")
         return _order_page(found, refund_form=form, status=422)
     db.session.commit()
     if made is None:

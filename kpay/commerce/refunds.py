@@ -34,13 +34,15 @@ class RefundRefused(Exception):
 def refund_by_admin(order: Order, amount_minor: int, key: str, admin: User, reason: str = "") -> Refund | None:
     """Refund ``amount_minor`` of ``order`` once per ``key``; None when ``key`` was used
     already. Raises ``RefundRefused``. The caller commits (and rolls back on the exception)."""
+    if db.session.scalar(sa.select(Refund.id).where(Refund.key == key)) is not None:
+        return None
     if amount_minor <= 0:
         raise RefundRefused(_l("Enter an amount more than zero."))
     left = orders.refundable(order)
+    if not left:
+        raise RefundRefused(_l("Nothing is left to refund on this order."))
     if amount_minor > left:
         raise RefundRefused(_l("At most %(amount)s can be refunded.", amount=format_money(left, order.currency)))
-    if db.session.scalar(sa.select(Refund.id).where(Refund.key == key)) is not None:
-        return None
     before = {"status": order.status, "refunded_minor": order.refunded_minor}
     provider_ref = _provider_refund(order, amount_minor, key)
     try:
