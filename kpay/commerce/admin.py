@@ -17,7 +17,7 @@ from kpay.admin.listing import day_start, paginate, read_filters
 from kpay.admin.views import bp
 from kpay.commerce import confirmations, orders
 from kpay.commerce.admin_forms import OrderFilters, RefundForm, RejectForm
-from kpay.commerce.money import digits, parse_money
+from kpay.commerce.money import digits, format_money, parse_money
 from kpay.commerce.refunds import RefundRefused, refund_by_admin, refunds_through
 from kpay.extensions import db
 from kpay.members import matching
@@ -92,14 +92,16 @@ def _order_page(order: Order, refund_form: RefundForm | None = None, reject_form
         User, {order.user_id, product.creator_id} | {e.actor_id for e in history if e.actor_id}
         | {r.actor_id for r in refunds if r.actor_id},
     )
+    refundable = orders.refundable(order)
     if refund_form is None:
         refund_form = RefundForm(formdata=None)
-        refund_form.amount.data = _units(orders.refundable(order), order.currency)
+        refund_form.amount.data = _units(refundable, order.currency)
         refund_form.nonce.data = secrets.token_urlsafe(24)
+    refund_form.amount.description = _("Up to %(amount)s.", amount=format_money(refundable, order.currency))
     return render(
         "admin/order.html", status=status, order=order, product=product, people=people, history=history,
         payments=payments, refunds=refunds, entitlement=entitlement, entitlement_events=entitlement_events,
-        ledger=ledger, refundable=orders.refundable(order), refunds_through=refunds_through(order),
+        ledger=ledger, refundable=refundable, refunds_through=refunds_through(order),
         refund_form=refund_form, reject_form=reject_form or RejectForm(formdata=None),
     )
 

@@ -42,6 +42,7 @@ def confirm(order: Order, admin: User) -> bool:
     awaits confirmation. The caller commits."""
     if not _claim(order):
         return False
+    orders.record(order, "payment_confirmed", admin)
     orders.mark_paid(order.id, order.provider, f"{order.provider}:{order.id}", order.amount_minor, order.currency)
     db.session.refresh(order)
     audit.record("order.payment_confirmed", admin, order, before={"status": AWAITING}, after={"status": order.status})
