@@ -66,8 +66,8 @@ def ledger_total(app) -> int:
 
 def balance(app, account: str) -> int:
     with app.app_context():
-        query = sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_minor), 0)).where(LedgerEntry.account == account)
-        return int(db.session.scalar(query))
+        total = sa.func.coalesce(sa.func.sum(LedgerEntry.amount_minor), 0)
+        return int(db.session.scalar(sa.select(total).where(LedgerEntry.account == account)))
 
 
 def notifications(app, user) -> list[str]:

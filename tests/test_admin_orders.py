@@ -77,14 +77,16 @@ def course(app, creator):
 def listed(response) -> list[int]:
     """The order numbers in the list, top to bottom."""
     text = response.get_data(as_text=True)
-    return [int(n) for n in re.findall(r'<td><a href="/admin/orders/(\d+)">', text[text.index('<section id="orders">'):])]
+    rows = text[text.index('<section id="orders">'):]
+    return [int(n) for n in re.findall(r'<td><a href="/admin/orders/(\d+)">', rows)]
 
 
 def refund(client, order_id: int, amount: str, reason: str = "", nonce: str | None = None):
     """Fill in the refund form on the order's page and send it."""
     page = client.get(f"/admin/orders/{order_id}")
     if nonce is None:
-        nonce = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+        field = re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+        nonce = field.group(1)
     return client.post(f"/admin/orders/{order_id}/refund", data={
         "csrf_token": csrf_token(page), "amount": amount, "reason": reason, "nonce": nonce,
     })
@@ -126,9 +128,11 @@ def test_admin_filters_orders_by_status_provider_product_creator_member_and_date
     second = paid_order(app, leo, circle, provider="refundpay")
     third = paid_order(app, leo, course)
     with app.app_context():
-        db.session.execute(sa.update(Order).where(Order.id == first).values(created_at=datetime(2026, 1, 10, 12, tzinfo=UTC)))
-        db.session.execute(sa.update(Order).where(Order.id == second).values(created_at=datetime(2026, 2, 10, 12, tzinfo=UTC)))
-        db.session.execute(sa.update(Order).where(Order.id == third).values(status="cancelled", created_at=datetime(2026, 3, 1, 12, tzinfo=UTC)))
+        for order_id, placed in ((first, (2026, 1, 10)), (second, (2026, 2, 10)), (third, (2026, 3, 1))):
+            db.session.execute(
+                sa.update(Order).where(Order.id == order_id).values(created_at=datetime(*placed, 12, tzinfo=UTC))
+            )
+        db.session.execute(sa.update(Order).where(Order.id == third).values(status="cancelled"))
         db.session.commit()
 
     assert listed(admin_client.get("/admin/orders")) == [third, second, first]
@@ -164,7 +168,9 @@ def test_the_list_comes_in_pages_and_htmx_gets_only_the_list(app, admin_client, 
     assert "HX-Request" in second.headers["Vary"]
 
 
-def test_admin_refunds_part_then_the_rest_and_access_ends_with_the_last(app, admin_client, client, member, creator, course):
+def test_admin_refunds_part_then_the_rest_and_access_ends_with_the_last(
+    app, admin_client, client, member, creator, course
+):
     order_id = paid_order(app, member, course)
     creator_account = f"creator:{creator.id}"
     assert balance(app, creator_account) == -17910  # 199.00 less the 10% fee, owed to the creator
@@ -228,11 +234,13 @@ def test_a_refund_that_cannot_be_made_is_explained_beside_the_amount_and_writes_
 
 def test_a_refund_goes_back_through_the_provider_that_took_the_money(app, admin_client, member, course, refundpay):
     order_id = paid_order(app, member, course, provider="refundpay")
-    assert "RefundPay pays the money back to the member." in admin_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
+    page = admin_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
+    assert "RefundPay pays the money back to the member." in page
     refundpay.down = True
     failed = refund(admin_client, order_id, "10")
     assert failed.status_code == 422
-    assert "RefundPay did not make the refund, so nothing was recorded. Try again later." in failed.get_data(as_text=True)
+    explained = "RefundPay did not make the refund, so nothing was recorded. Try again later."
+    assert explained in failed.get_data(as_text=True)
     assert count(app, Refund) == 0
     refundpay.down = False
     refund(admin_client, order_id, "10")
@@ -247,7 +255,8 @@ def test_only_an_order_that_awaits_confirmation_can_be_confirmed_or_rejected(app
     order_id = paid_order(app, member, course)
     token = csrf_token(admin_client.get(f"/admin/orders/{order_id}"))
     answer = admin_client.post(f"/admin/orders/{order_id}/confirm", data={"csrf_token": token})
-    assert "This order no longer waits for confirmation." in admin_client.get(answer.headers["Location"]).get_data(as_text=True)
+    told = admin_client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "This order no longer waits for confirmation." in told
     admin_client.post(f"/admin/orders/{order_id}/reject", data={"csrf_token": token, "reason": "no"})
     assert order(app, order_id).status == "paid"
     assert count(app, AuditEntry, AuditEntry.action.like("order.payment_%")) == 0

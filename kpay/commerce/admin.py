@@ -44,7 +44,8 @@ def orders_list():
         named = sa.select(Product.id).where(Product.name.icontains(values["product"], autoescape=True))
         query = query.where(Order.product_id.in_(named))
     if "creator" in values:
-        theirs = sa.select(Product.id).where(Product.creator_id.in_(sa.select(User.id).where(matching(values["creator"]))))
+        creators = sa.select(User.id).where(matching(values["creator"]))
+        theirs = sa.select(Product.id).where(Product.creator_id.in_(creators))
         query = query.where(Order.product_id.in_(theirs))
     if "member" in values:
         query = query.where(Order.user_id.in_(sa.select(User.id).where(matching(values["member"]))))
@@ -74,7 +75,9 @@ def order(order_id: int):
 def _order_page(order: Order, refund_form: RefundForm | None = None, reject_form: RejectForm | None = None,
                 status: int = 200):
     """The order with everything that happened to it, and the forms that act on it."""
-    history = db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)).all()
+    history = db.session.scalars(
+        sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+    ).all()
     payments = db.session.scalars(sa.select(Payment).where(Payment.order_id == order.id)).all()
     refunds = db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
     entitlement = db.session.scalar(sa.select(Entitlement).where(Entitlement.source == f"order:{order.id}"))

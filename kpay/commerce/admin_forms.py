@@ -26,7 +26,8 @@ class OrderFilters(Form):
     """The orders list's query string; a value outside its choices is an error, not SQL."""
 
     status = SelectField(
-        _l("Status"), choices=[SelectChoice("", _l("Any status")), *(SelectChoice(*item) for item in STATUS_LABELS.items())], default=""
+        _l("Status"), default="",
+        choices=[SelectChoice("", _l("Any status")), *(SelectChoice(*item) for item in STATUS_LABELS.items())],
     )
     provider = SelectField(_l("Paid with"), choices=[SelectChoice("", _l("Any way"))], default="")
     product = StringField(_l("Product"), validators=[Optional(), Length(max=100)])

@@ -63,7 +63,8 @@ def reject(order: Order, admin: User, reason: str) -> bool:
     )
     product = db.session.get(Product, order.product_id)
     _tell_member(
-        order, _l("Your transfer for %(product)s could not be confirmed: %(reason)s", product=product.name, reason=reason),
+        order,
+        _l("Your transfer for %(product)s could not be confirmed: %(reason)s", product=product.name, reason=reason),
         "rejected",
     )
     return True
