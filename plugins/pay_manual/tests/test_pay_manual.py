@@ -200,3 +200,20 @@ def test_a_rejected_transfer_cancels_the_order_and_gives_the_coupon_back(
     # Once rejected it cannot be confirmed.
     admin_post(app, admin, order_id, "confirm")
     assert order(app, order_id).status == "cancelled"
+
+
+def test_disabling_the_plugin_hides_its_pages_and_the_console_can_still_confirm(
+    app, make_app, client, auth, member, admin, course
+):
+    auth.login(member.email)
+    buy(client, course, "manual")
+    order_id = last_order_id(app)
+    give_reference(client, order_id, "WeChat 4242")
+    without = make_app({"plugins": {"enabled": []}}, create_tables=False)
+    browser = without.test_client()
+    Auth(browser).login(member.email)
+    assert browser.get(f"/pay_manual/{order_id}").status_code == 404
+    assert browser.get("/pay_manual/qr").status_code == 404
+    assert "Bank or QR transfer" not in browser.get(f"/shop/{course}").get_data(as_text=True)
+    assert admin_post(without, admin, order_id, "confirm").status_code == 302
+    assert order(without, order_id).status == "paid" and entitlement_status(without, order_id) == "active"
