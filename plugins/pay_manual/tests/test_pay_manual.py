@@ -150,6 +150,12 @@ def test_member_pays_by_transfer_and_has_access_once_an_admin_confirms(
     assert order(app, order_id).member_reference == "CMB 2026-11-30 20:15 Mei"
     assert entitlement_status(app, order_id) is None
 
+    console = app.test_client()
+    Auth(console).login(admin.email)
+    waiting = console.get("/admin/orders?status=awaiting_confirmation").get_data(as_text=True)
+    assert f'<a href="/admin/orders/{order_id}">#{order_id}</a>' in waiting
+    detail = console.get(f"/admin/orders/{order_id}").get_data(as_text=True)
+    assert "CMB 2026-11-30 20:15 Mei" in detail and "Confirm payment" in detail
     confirmed = admin_post(app, admin, order_id, "confirm")
     assert confirmed.status_code == 302
     assert "Paid" in client.get(f"/orders/{order_id}").get_data(as_text=True)
