@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import request, url_for
+from flask_babel import get_timezone
 from wtforms import Form
 
 from kpay.extensions import db
@@ -63,3 +65,8 @@ def paginate(query: sa.Select, endpoint: str, values: dict[str, Any]) -> Page:
         previous_url=link(number - 1) if number > 1 else None,
         next_url=link(number + 1) if len(rows) > PER_PAGE else None,
     )
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` in the viewer's time zone (the one dates are shown in)."""
+    return get_timezone().localize(datetime(day.year, day.month, day.day))
