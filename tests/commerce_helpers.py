@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from kpay.commerce import orders
 from kpay.extensions import db
-from kpay.models import User
-from kpay.models.commerce import Coupon, LedgerEntry, Order, Product
+from kpay.models import Notification, User
+from kpay.models.commerce import Coupon, Entitlement, LedgerEntry, Order, Product
 from tests.conftest import csrf_token
 from tests.test_auth import field_errors as errors_beside  # noqa: F401 (the commerce tests import it from here)
 
@@ -88,7 +88,7 @@ def buy_paid(app, member, product_id: int, provider="sandbox") -> int:
         order = orders.checkout(
             db.session.get(User, member.id), db.session.get(Product, product_id), provider, secrets.token_urlsafe(24),
         )
-        orders.mark_paid(order.id, provider, f"ref-{order.id}", order.amount_minor, order.currency)
+        orders.mark_paid(order.id, provider, f"{provider}:{order.id}", order.amount_minor, order.currency)
         db.session.commit()
         return order.id
 
@@ -110,3 +110,27 @@ def post_form(client, url: str, data: dict, form_url: str | None = None):
     if nonce:
         fields["nonce"] = nonce.group(1)
     return client.post(url, data={**fields, **data})
+
+
+def order(app, order_id: int) -> Order:
+    with app.app_context():
+        found = db.session.get(Order, order_id)
+        db.session.expunge(found)
+        return found
+
+
+def last_order_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(Order.id)))
+
+
+def entitlement_status(app, order_id: int) -> str | None:
+    with app.app_context():
+        return db.session.scalar(sa.select(Entitlement.status).where(Entitlement.source == f"order:{order_id}"))
+
+
+def notifications(app, user) -> list[str]:
+    """The texts of ``user``'s notifications, oldest first."""
+    with app.app_context():
+        query = sa.select(Notification.text).where(Notification.user_id == user.id).order_by(Notification.id)
+        return db.session.scalars(query).all()

@@ -17,7 +17,9 @@ from kpay.models import AuditEntry, User
 from kpay.models.commerce import LedgerTransaction, Order, Payment, Product, Refund
 from kpay.types import PaymentProvider
 from tests.conftest import Auth, csrf_token
-from tests.shop import add_product, balance, entitlement_status, ledger_total, notifications, order, paid_order
+from tests.commerce_helpers import (
+    account_balance, add_product, buy_paid, entitlement_status, ledger_sum, notifications, order,
+)
 
 
 class RefundingPay:
@@ -71,7 +73,7 @@ def admin_client(client, auth, admin):
 
 @pytest.fixture
 def course(app, creator):
-    return add_product(app, creator, "Python for Beginners", price_minor=19900)
+    return add_product(app, creator.id, name="Python for Beginners", price_minor=19900)
 
 
 def listed(response) -> list[int]:
@@ -98,7 +100,7 @@ def count(app, model, *where) -> int:
 
 
 def test_members_and_creators_are_refused_and_visitors_are_sent_to_log_in(app, client, auth, member, creator, course):
-    order_id = paid_order(app, member, course)
+    order_id = buy_paid(app, member, course, provider="bank")
     pages = ["/admin/orders", "/admin/orders?status=paid", f"/admin/orders/{order_id}"]
     actions = [f"/admin/orders/{order_id}/{action}" for action in ("confirm", "reject", "refund")]
     for url in pages:
@@ -122,11 +124,11 @@ def test_admin_filters_orders_by_status_provider_product_creator_member_and_date
     app, admin_client, make_user, member, creator, course
 ):
     other_creator = make_user(role="creator", email="li@example.com", name="Li Ming")
-    circle = add_product(app, other_creator, "Reading Circle", price_minor=29900, kind="membership", period_days=365)
+    circle = add_product(app, other_creator.id, name="Reading Circle", price_minor=29900, kind="membership", period_days=365)
     leo = make_user(email="leo@example.com", name="Leo")
-    first = paid_order(app, member, course)
-    second = paid_order(app, leo, circle, provider="refundpay")
-    third = paid_order(app, leo, course)
+    first = buy_paid(app, member, course, provider="bank")
+    second = buy_paid(app, leo, circle, provider="refundpay")
+    third = buy_paid(app, leo, course, provider="bank")
     with app.app_context():
         for order_id, placed in ((first, (2026, 1, 10)), (second, (2026, 2, 10)), (third, (2026, 3, 1))):
             db.session.execute(
@@ -151,7 +153,7 @@ def test_admin_filters_orders_by_status_provider_product_creator_member_and_date
 
 def test_the_list_comes_in_pages_and_htmx_gets_only_the_list(app, admin_client, member, course):
     with app.app_context():
-        template = db.session.get(Order, paid_order(app, member, course))
+        template = db.session.get(Order, buy_paid(app, member, course, provider="bank"))
         db.session.add_all(
             Order(user_id=member.id, product_id=course, provider="bank", status="expired", list_price_minor=19900,
                   amount_minor=19900, currency="CNY", nonce=f"bulk-order-{n:04d}-nonce", expires_at=template.expires_at)
@@ -171,9 +173,9 @@ def test_the_list_comes_in_pages_and_htmx_gets_only_the_list(app, admin_client, 
 def test_admin_refunds_part_then_the_rest_and_access_ends_with_the_last(
     app, admin_client, client, member, creator, course
 ):
-    order_id = paid_order(app, member, course)
+    order_id = buy_paid(app, member, course, provider="bank")
     creator_account = f"creator:{creator.id}"
-    assert balance(app, creator_account) == -17910  # 199.00 less the 10% fee, owed to the creator
+    assert account_balance(app, creator_account) == -17910  # 199.00 less the 10% fee, owed to the creator
     page = admin_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
     assert 'value="199.00"' in page and "KPay only records this refund" in page
 
@@ -181,16 +183,16 @@ def test_admin_refunds_part_then_the_rest_and_access_ends_with_the_last(
     assert answer.status_code == 302
     assert order(app, order_id).refunded_minor == 5000 and order(app, order_id).status == "paid"
     assert entitlement_status(app, order_id) == "active"
-    assert balance(app, creator_account) == -17910 * 14900 // 19900  # the creator keeps 149/199 of the share
-    assert ledger_total(app) == 0
+    assert account_balance(app, creator_account) == -17910 * 14900 // 19900  # the creator keeps 149/199 of the share
+    assert ledger_sum(app) == 0
     page = admin_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
     assert 'value="149.00"' in page and "Left after the first lesson" in page
 
     refund(admin_client, order_id, "149.00", "Changed their mind")
     assert order(app, order_id).status == "refunded"
     assert entitlement_status(app, order_id) == "revoked"
-    assert balance(app, creator_account) == 0 and balance(app, "platform:fees") == 0
-    assert ledger_total(app) == 0
+    assert account_balance(app, creator_account) == 0 and account_balance(app, "platform:fees") == 0
+    assert ledger_sum(app) == 0
     assert 'id="refund"' not in admin_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
     assert notifications(app, member) == [
         "CN¥50.00 of your payment for Python for Beginners was refunded.",
@@ -203,7 +205,7 @@ def test_admin_refunds_part_then_the_rest_and_access_ends_with_the_last(
 
 
 def test_the_same_refund_form_sent_twice_refunds_once(app, admin_client, member, course):
-    order_id = paid_order(app, member, course)
+    order_id = buy_paid(app, member, course, provider="bank")
     nonce = "double-click-nonce-0001"
     assert refund(admin_client, order_id, "20", nonce=nonce).status_code == 302
     again = refund(admin_client, order_id, "20", nonce=nonce)
@@ -223,7 +225,7 @@ def test_the_same_refund_form_sent_twice_refunds_once(app, admin_client, member,
 def test_a_refund_that_cannot_be_made_is_explained_beside_the_amount_and_writes_nothing(
     app, admin_client, member, course, refundpay, typed, message
 ):
-    order_id = paid_order(app, member, course, provider="refundpay")
+    order_id = buy_paid(app, member, course, provider="refundpay")
     answer = refund(admin_client, order_id, typed)
     assert answer.status_code == 422
     assert f'<ul class="errors" id="amount-errors"><li>{message}</li></ul>' in answer.get_data(as_text=True)
@@ -233,7 +235,7 @@ def test_a_refund_that_cannot_be_made_is_explained_beside_the_amount_and_writes_
 
 
 def test_a_refund_goes_back_through_the_provider_that_took_the_money(app, admin_client, member, course, refundpay):
-    order_id = paid_order(app, member, course, provider="refundpay")
+    order_id = buy_paid(app, member, course, provider="refundpay")
     page = admin_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
     assert "RefundPay pays the money back to the member." in page
     refundpay.down = True
@@ -248,11 +250,11 @@ def test_a_refund_goes_back_through_the_provider_that_took_the_money(app, admin_
         made = db.session.scalars(sa.select(Refund)).one()
         assert refundpay.refunds == [(order_id, 1000, made.key)]
         assert made.provider_ref == "re_1" and made.amount_minor == 1000
-    assert balance(app, "provider:refundpay") == 19900 - 1000
+    assert account_balance(app, "provider:refundpay") == 19900 - 1000
 
 
 def test_only_an_order_that_awaits_confirmation_can_be_confirmed_or_rejected(app, admin_client, member, course):
-    order_id = paid_order(app, member, course)
+    order_id = buy_paid(app, member, course, provider="bank")
     token = csrf_token(admin_client.get(f"/admin/orders/{order_id}"))
     answer = admin_client.post(f"/admin/orders/{order_id}/confirm", data={"csrf_token": token})
     told = admin_client.get(answer.headers["Location"]).get_data(as_text=True)
@@ -285,13 +287,13 @@ def at_once(browsers, url: str, data: dict) -> list[int]:
 
 
 def test_one_refund_form_sent_from_many_tabs_at_once_refunds_once(app, admin, member, course):
-    order_id = paid_order(app, member, course)
+    order_id = buy_paid(app, member, course, provider="bank")
     codes = at_once(logged_in_clients(app, admin, 8), f"/admin/orders/{order_id}/refund",
                     {"amount": "199.00", "nonce": "one-form-many-tabs-0001"})
     assert codes == [302] * 8
     assert count(app, Refund) == 1 and order(app, order_id).status == "refunded"
     assert count(app, AuditEntry, AuditEntry.action == "order.refunded") == 1
-    assert ledger_total(app) == 0 and len(notifications(app, member)) == 1
+    assert ledger_sum(app) == 0 and len(notifications(app, member)) == 1
 
 
 def test_two_admins_confirming_one_transfer_at_once_record_one_payment(app, admin, make_user, member, course):
@@ -304,6 +306,6 @@ def test_two_admins_confirming_one_transfer_at_once_record_one_payment(app, admi
     browsers = logged_in_clients(app, admin, 3) + logged_in_clients(app, other, 3)
     assert at_once(browsers, f"/admin/orders/{order_id}/confirm", {}) == [302] * 6
     assert order(app, order_id).status == "paid" and entitlement_status(app, order_id) == "active"
-    assert count(app, Payment) == 1 and count(app, LedgerTransaction) == 1 and ledger_total(app) == 0
+    assert count(app, Payment) == 1 and count(app, LedgerTransaction) == 1 and ledger_sum(app) == 0
     assert count(app, AuditEntry, AuditEntry.action == "order.payment_confirmed") == 1
     assert notifications(app, member) == ["Your transfer for Python for Beginners is confirmed. Thank you!"]

@@ -17,8 +17,8 @@ from kpay.models.commerce import Coupon, CouponRedemption, Order, OrderEvent
 from plugins.pay_manual.tests.conftest import ACCOUNT, PNG, manual_settings
 from tests.conftest import Auth, csrf_token
 from tests.mailbox import messages
-from tests.shop import (
-    add_coupon, add_product, balance, buy, entitlement_status, last_order_id, ledger_total, notifications, order,
+from tests.commerce_helpers import (
+    account_balance, add_coupon, add_product, buy, entitlement_status, last_order_id, ledger_sum, notifications, order,
 )
 
 
@@ -39,7 +39,7 @@ def member(make_user):
 
 @pytest.fixture
 def course(app, creator):
-    return add_product(app, creator, price_minor=19900)
+    return add_product(app, creator.id, name="Python for Beginners", price_minor=19900)
 
 
 def give_reference(client, order_id: int, reference: str):
@@ -57,7 +57,7 @@ def admin_post(app, admin, order_id: int, action: str, **data):
 
 def test_the_transfer_page_shows_instructions_amount_account_and_qr_code(app, client, auth, member, course):
     auth.login(member.email)
-    started = buy(client, course, "manual")
+    started = buy(client, course, pay=False, provider="manual")
     order_id = last_order_id(app)
     assert started.status_code == 302 and started.headers["Location"] == f"/pay_manual/{order_id}"
     page = client.get(f"/pay_manual/{order_id}").get_data(as_text=True)
@@ -73,7 +73,7 @@ def test_hook_kpay_payment_providers(make_app, make_user):
     """The manual provider is offered only once the site has written its instructions."""
     app = make_app(manual_settings(instructions="  "))
     creator = make_user(role="creator")
-    product_id = add_product(app, creator)
+    product_id = add_product(app, creator.id, price_minor=19900)
     member = make_user()
     client = app.test_client()
     Auth(client).login(member.email)
@@ -92,18 +92,18 @@ def test_a_qr_image_outside_the_instance_folder_stops_start_up(make_app):
 
 def test_without_a_qr_image_the_page_shows_none_and_its_address_answers_404(make_app, make_user):
     app = make_app(manual_settings(qr_image=""))
-    product_id = add_product(app, make_user(role="creator"))
+    product_id = add_product(app, make_user(role="creator").id, price_minor=19900)
     member = make_user()
     client = app.test_client()
     Auth(client).login(member.email)
-    buy(client, product_id, "manual")
+    buy(client, product_id, pay=False, provider="manual")
     assert "/pay_manual/qr" not in client.get(f"/pay_manual/{last_order_id(app)}").get_data(as_text=True)
     assert client.get("/pay_manual/qr").status_code == 404
 
 
 def test_the_reference_is_required_and_at_most_200_characters(app, client, auth, member, course):
     auth.login(member.email)
-    buy(client, course, "manual")
+    buy(client, course, pay=False, provider="manual")
     order_id = last_order_id(app)
     for typed, message in (("   ", "Enter the reference of your transfer."), ("x" * 201, "At most 200 characters.")):
         answer = give_reference(client, order_id, typed)
@@ -114,7 +114,7 @@ def test_the_reference_is_required_and_at_most_200_characters(app, client, auth,
 
 def test_another_member_cannot_open_or_answer_someone_elses_transfer(app, client, auth, member, course, make_user):
     auth.login(member.email)
-    buy(client, course, "manual")
+    buy(client, course, pay=False, provider="manual")
     order_id = last_order_id(app)
     auth.logout()
     other = make_user()
@@ -129,7 +129,7 @@ def test_member_pays_by_transfer_and_has_access_once_an_admin_confirms(
     app, client, auth, member, admin, creator, course
 ):
     auth.login(member.email)
-    buy(client, course, "manual")
+    buy(client, course, pay=False, provider="manual")
     order_id = last_order_id(app)
     answer = give_reference(client, order_id, "  CMB 2026-11-30 20:15 Mei  ")
     assert answer.status_code == 302 and answer.headers["Location"] == f"/orders/{order_id}"
@@ -160,8 +160,8 @@ def test_member_pays_by_transfer_and_has_access_once_an_admin_confirms(
     assert confirmed.status_code == 302
     assert "Paid" in client.get(f"/orders/{order_id}").get_data(as_text=True)
     assert entitlement_status(app, order_id) == "active"
-    assert ledger_total(app) == 0
-    assert balance(app, "provider:manual") == 19900
+    assert ledger_sum(app) == 0
+    assert account_balance(app, "provider:manual") == 19900
     assert notifications(app, member) == ["Your transfer for Python for Beginners is confirmed. Thank you!"]
     assert {m["Subject"] for m in messages(app, member.email)} == {
         "Receipt for Python for Beginners",
@@ -177,9 +177,9 @@ def test_member_pays_by_transfer_and_has_access_once_an_admin_confirms(
 def test_a_rejected_transfer_cancels_the_order_and_gives_the_coupon_back(
     app, client, auth, member, admin, creator, course
 ):
-    coupon_id = add_coupon(app, creator, "HALF", max_redemptions=1)
+    coupon_id = add_coupon(app, creator.id, "HALF", value=50, max_redemptions=1)
     auth.login(member.email)
-    buy(client, course, "manual", coupon="half")
+    buy(client, course, pay=False, provider="manual", coupon="half")
     order_id = last_order_id(app)
     give_reference(client, order_id, "Alipay 8812")
     assert client.get(f"/pay_manual/{order_id}").headers["Location"] == f"/orders/{order_id}"
@@ -202,7 +202,7 @@ def test_a_rejected_transfer_cancels_the_order_and_gives_the_coupon_back(
         "Your transfer for Python for Beginners could not be confirmed: "
         "No transfer of ¥99.50 arrived with this reference."
     ]
-    assert entitlement_status(app, order_id) is None and ledger_total(app) == 0
+    assert entitlement_status(app, order_id) is None and ledger_sum(app) == 0
     # Once rejected it cannot be confirmed.
     admin_post(app, admin, order_id, "confirm")
     assert order(app, order_id).status == "cancelled"
@@ -212,7 +212,7 @@ def test_disabling_the_plugin_hides_its_pages_and_the_console_can_still_confirm(
     app, make_app, client, auth, member, admin, course
 ):
     auth.login(member.email)
-    buy(client, course, "manual")
+    buy(client, course, pay=False, provider="manual")
     order_id = last_order_id(app)
     give_reference(client, order_id, "WeChat 4242")
     without = make_app({"plugins": {"enabled": []}}, create_tables=False)

@@ -4,11 +4,7 @@ Stripe sent them back to, grants once. SQLite, or PostgreSQL with KPAY_TEST_DATA
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
-import os
-import re
-import subprocess
 import threading
 import urllib.parse
 import urllib.request
@@ -25,8 +21,7 @@ from kpay.models.mail import EmailMessage
 from plugins.pay_stripe.tests.conftest import (
     PRICE, SECRET_KEY, WEBHOOK_SECRET, count, event, paid_session, signature, stripe_settings,
 )
-# The browser tests' way of serving a site; no browser is needed here.
-from tests.e2e.conftest import BIN, DEMO_PASSWORD, ROOT, Site, _database, _free_port, _wait_until_up
+from tests.live import Client, serve
 
 DELIVERIES = 10
 PAGE_LOADS = 5
@@ -35,35 +30,14 @@ MEMBER = "live-buyer@example.com"
 
 @pytest.fixture
 def live_site(tmp_path_factory, worker_id):
-    """KPay with Stripe configured, under gunicorn with two workers of four threads each."""
-    instance = tmp_path_factory.mktemp("stripe-live")
-    with _database(instance, worker_id) as database_url:
-        port = _free_port()
-        env = {
-            **os.environ,
-            "KPAY_INSTANCE_PATH": str(instance),
-            "KPAY_DATABASE_URL": database_url,
-            "KPAY_REDIS_URL": "",
-            "KPAY_SITE_URL": f"http://127.0.0.1:{port}",
-            "KPAY_PLUGINS_ENABLED": "pay_stripe",
-            "KPAY_PLUGINS_PAY_STRIPE_SECRET_KEY": SECRET_KEY,
-            "KPAY_PLUGINS_PAY_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        }
-        site = Site(f"http://127.0.0.1:{port}", instance, env)
-        site.kpay("db", "upgrade")
+    """KPay with Stripe configured, under gunicorn with two workers."""
+    with serve(
+        tmp_path_factory.mktemp("stripe-live"), f"kpay_stripe_{worker_id}", demo=False, workers=2,
+        plugins_enabled="pay_stripe", plugins_pay_stripe_secret_key=SECRET_KEY,
+        plugins_pay_stripe_webhook_secret=WEBHOOK_SECRET,
+    ) as site:
         site.add_member(MEMBER, "Live Buyer")
-        log = open(instance / "gunicorn.log", "wb")  # noqa: SIM115 (open while the server runs)
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_up(site.url, server)
-            yield site
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-            log.close()
+        yield site
 
 
 @pytest.fixture
@@ -93,19 +67,10 @@ def started_order(app) -> Order:
     return order
 
 
-def logged_in(site: Site):
-    """A cookie-keeping opener logged in as the member through the real form."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = opener.open(site.url + "/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"email": MEMBER, "password": DEMO_PASSWORD, "csrf_token": token}).encode()
-    assert "Log out" in opener.open(site.url + "/login", form).read().decode()
-    return opener
-
-
 def test_ten_concurrent_deliveries_and_the_returning_member_make_one_entitlement(live_site, same_database):
     order = started_order(same_database)
-    member = logged_in(live_site)
+    member = Client(live_site.url)
+    member.log_in(MEMBER)
     body = json.dumps(event("checkout.session.completed", paid_session(order), "evt_live_1")).encode()
     header = signature(body.decode())
     start = threading.Barrier(DELIVERIES + PAGE_LOADS)
@@ -122,7 +87,7 @@ def test_ten_concurrent_deliveries_and_the_returning_member_make_one_entitlement
 
     def come_back():
         start.wait()
-        pages.append(member.open(f"{live_site.url}/orders/{order.id}", timeout=30).read().decode())
+        pages.append(member.get(f"/orders/{order.id}").text)
 
     threads = [threading.Thread(target=deliver) for _ in range(DELIVERIES)]
     threads += [threading.Thread(target=come_back) for _ in range(PAGE_LOADS)]
@@ -139,6 +104,6 @@ def test_ten_concurrent_deliveries_and_the_returning_member_make_one_entitlement
     assert count(app, Entitlement) == 1
     assert count(app, LedgerTransaction) == 1
     assert count(app, EmailMessage, EmailMessage.subject == "Receipt for Live course") == 1
-    assert "Paid" in member.open(f"{live_site.url}/orders/{order.id}").read().decode()
+    assert "Paid" in member.get(f"/orders/{order.id}").text
     live_site.wait_for_email(MEMBER, "Receipt for Live course")
     assert [m["Subject"] for m in live_site.emails() if m["To"] == MEMBER].count("Receipt for Live course") == 1
