@@ -117,7 +117,15 @@ def _explain(pm, error: pluggy.PluginValidationError) -> str:
 
 def implemented_hooks(plugin) -> tuple[str, ...]:
     """Names of the hooks ``plugin`` implements, sorted."""
-    return tuple(sorted(name for name in dir(plugin) if hasattr(getattr(plugin, name), "kpay_impl")))
+    return tuple(sorted(name for name in dir(plugin) if _is_hookimpl(plugin, name)))
+
+
+def _is_hookimpl(plugin, name: str) -> bool:
+    # A module may hold a proxy such as ``current_app``, which raises outside an app context.
+    try:
+        return hasattr(getattr(plugin, name), "kpay_impl")
+    except RuntimeError:
+        return False
 
 
 def describe(enabled: list[str]) -> list[PluginInfo]:

@@ -143,3 +143,17 @@ def test_disabling_hello_hides_it_and_keeps_its_data_until_enabled_again(make_ap
         "page": 200, "partial": 200, "nav": True, "sidebar": True, "lazy": True,
         "sweep": True, "greetings": 1,  # the sweep is idempotent: one greeting per hour
     }
+
+
+def test_a_plugin_module_holding_current_app_lists_its_hooks_outside_an_app_context():
+    import types
+
+    from flask import current_app
+
+    from kpay import hookimpl
+    from kpay.plugins import implemented_hooks
+
+    module = types.ModuleType("uses_current_app")
+    module.current_app = current_app
+    module.kpay_nav_items = hookimpl(lambda user: [])
+    assert implemented_hooks(module) == ("kpay_nav_items",)

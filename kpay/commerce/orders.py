@@ -194,8 +194,9 @@ def refund(order: Order, amount_minor: int, key: str, actor: User | None, reason
            provider_ref: str | None = None) -> Refund | None:
     """Refund ``amount_minor`` of a paid order, once per ``key``: the creator's share and the
     fee are reversed in proportion; refunding all of it revokes the entitlement. Returns the
-    refund, or None for a replayed ``key``. Raises ``ValueError`` for an amount out of range.
-    The caller commits (and has asked the provider to pay it back first)."""
+    refund, or None for a replayed ``key`` (checked first, so a replay of a full refund is not
+    an error). Raises ``ValueError`` for an amount out of range, after writing: the caller then
+    rolls back. The caller commits (and has asked the provider to pay it back first)."""
     if amount_minor <= 0:
         raise ValueError("a refund must be more than zero")
     refund_id = insert_once(
