@@ -7,6 +7,7 @@ and fails if a page broke the Content-Security-Policy or raised a script error.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from tests.live import DEMO_PASSWORD, link_in, serve  # noqa: F401 (the tests import them from here)
 
 CHROMIUM = "/usr/bin/chromium"
+VISITORS = itertools.count(1)
 PHONE = {"width": 360, "height": 740}
 
 
@@ -28,11 +30,15 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, worker_id):
-    """A KPay site with the demo community, the ``hello`` plugin and the sandbox payment
-    provider, asking new members to confirm their address."""
+    """A KPay site with the demo community, the ``hello`` plugin and the sandbox and manual
+    payment providers, asking new members to confirm their address. It trusts one proxy, so
+    each browser context comes from an address of its own (``X-Forwarded-For``), as visitors do."""
     with serve(
         tmp_path_factory.mktemp("e2e-instance"), f"kpay_e2e_{worker_id}",
-        plugins_enabled="hello,pay_sandbox", require_email_confirmation="true",
+        plugins_enabled="hello,pay_sandbox,pay_manual", require_email_confirmation="true",
+        plugins_pay_manual_instructions="Transfer the amount to our bank account and give its reference.",
+        plugins_pay_manual_account_details="KPay Demo Ltd at China Merchants Bank 6225 0000 0000 0000",
+        trusted_proxies="1",
     ) as running:
         yield running
 
@@ -69,9 +75,11 @@ def new_page(browser, site):
     problems = Problems()
 
     def factory(javascript: bool = True, viewport: dict | None = None):
+        visitor = next(VISITORS)
+        address = f"10.{visitor // 250}.0.{visitor % 250 + 1}"
         context = browser.new_context(
             base_url=site.url, java_script_enabled=javascript, viewport=viewport or {"width": 1280, "height": 800},
-            accept_downloads=True, locale="en-GB",
+            accept_downloads=True, locale="en-GB", extra_http_headers={"X-Forwarded-For": address},
         )
         context.set_default_timeout(10_000)
         context.on("page", problems.watch)

@@ -17,16 +17,21 @@ def open_product(page, name: str) -> None:
     page.get_by_role("heading", name=name).wait_for()
 
 
+def buy_now(page, way: str = "Test payment (no money is taken)") -> None:
+    page.get_by_label(way).check()
+    page.get_by_role("button", name="Buy now").click()
+
+
 def test_member_buys_a_course_with_a_coupon_and_a_membership(site, page):
     site.add_member("buyer@example.com", "Bea Buyer")
     log_in(page, "buyer@example.com")
 
     open_product(page, COURSE)
     page.fill("input[name=coupon]", "nope")
-    page.get_by_role("button", name="Buy now").click()
+    buy_now(page)
     assert page.locator("#coupon-errors").inner_text() == "There is no coupon with this code."
     page.fill("input[name=coupon]", "welcome20")
-    page.get_by_role("button", name="Buy now").click()
+    buy_now(page)
     page.get_by_text("No money is taken").wait_for()
     assert "¥159.20" in page.locator("main").inner_text()
     page.get_by_role("button", name="Pay (test)").click()
@@ -37,7 +42,7 @@ def test_member_buys_a_course_with_a_coupon_and_a_membership(site, page):
     page.get_by_text("You own this.").wait_for()
 
     open_product(page, CIRCLE)
-    page.get_by_role("button", name="Buy now").click()
+    buy_now(page)
     page.get_by_role("button", name="Pay (test)").click()
     page.get_by_text("Membership").wait_for()
 
@@ -53,7 +58,55 @@ def test_a_fast_double_click_on_buy_makes_one_order(site, page):
     site.add_member("double@example.com", "Dee Double")
     log_in(page, "double@example.com")
     open_product(page, COURSE)
+    page.get_by_label("Test payment (no money is taken)").check()
     page.get_by_role("button", name="Buy now").dblclick()
     page.wait_for_url(re.compile(r"/pay_sandbox/\d+$"))
     page.goto("/account/purchases")
     assert page.locator("tbody tr").count() == 1
+
+
+def test_creator_sells_a_member_pays_by_transfer_an_admin_confirms_and_refunds_and_the_statement_adds_up(
+    site, new_page
+):
+    site.add_member("maker@example.com", "Mo Maker", role="creator")
+    site.add_member("transfer@example.com", "Tia Transfer")
+
+    creator = new_page()
+    log_in(creator, "maker@example.com")
+    creator.locator("header").get_by_role("link", name="Studio").click()
+    creator.get_by_role("link", name="New product").click()
+    creator.fill("input[name=name]", "Browser Course")
+    creator.fill("input[name=price]", "100")
+    creator.get_by_role("button", name="Save").click()
+    creator.get_by_text("The product is created.").wait_for()
+
+    member = new_page()
+    log_in(member, "transfer@example.com")
+    open_product(member, "Browser Course")
+    buy_now(member, "Bank or QR transfer")
+    member.get_by_text("China Merchants Bank").wait_for()
+    member.get_by_role("button", name="I have transferred the money").click()
+    assert "Enter the reference of your transfer." in member.locator("#reference-errors").inner_text()
+    member.fill("input[name=reference]", "CMB 20261130 Tia")
+    member.get_by_role("button", name="I have transferred the money").click()
+    member.get_by_text("Waiting for the payment to be confirmed").wait_for()
+    order_url = member.url
+
+    admin = new_page()
+    log_in(admin, "admin@example.com")
+    admin.goto("/admin/orders")
+    admin.locator("tr", has_text="Browser Course").get_by_role("link").first.click()
+    admin.get_by_role("button", name="Confirm payment").click()
+    admin.get_by_text("Payment confirmed; the member has access now.").wait_for()
+    admin.fill("input[name=amount]", "30")
+    admin.get_by_role("button", name="Refund").click()
+    admin.get_by_text("Refund recorded; the member was told.").wait_for()
+
+    member.goto(order_url)
+    assert member.locator(".order-status").inner_text() == "Paid"
+    assert "¥30.00" in member.locator("main").inner_text()
+
+    creator.goto("/studio/revenue")
+    figures = creator.locator("main dl").first.inner_text()
+    for label, amount in (("Gross", "100.00"), ("Refunds", "30.00"), ("Platform fee", "7.00"), ("Net", "63.00")):
+        assert re.search(rf"{label}\s+(CN)?¥{re.escape(amount)}", figures), figures
