@@ -1,0 +1,77 @@
+"""S19: every route declares who may open it (tests/access_matrix.toml), and each role gets
+exactly that, deny by default. Opening a page as the wrong member never shows it."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from flask import url_for
+
+from kpay import config
+from kpay.commerce import orders
+from kpay.extensions import db
+from kpay.models import Job, User
+from kpay.models.commerce import Coupon, Product
+from tests.conftest import Auth
+
+MATRIX = tomllib.loads((Path(__file__).parent / "access_matrix.toml").read_text(encoding="utf-8"))
+ROLES = {
+    "member": "member", "buyer": "member", "creator": "creator", "other_creator": "creator",
+    "moderator": "moderator", "admin": "admin",
+}
+
+
+@pytest.fixture
+def app(make_app):
+    """Every built-in plugin on."""
+    return make_app({"plugins": {"enabled": config.default_plugins()}})
+
+
+@pytest.fixture
+def site(app, make_user):
+    """The roles, product 1 with coupon 1 by the creator, order 1 paid by the buyer; URLs by endpoint."""
+    people = {name: make_user(role=role, email=f"{name}@example.com") for name, role in ROLES.items()}
+    with app.test_request_context():
+        product = Product(creator_id=people["creator"].id, name="Course", price_minor=9900, currency="CNY")
+        db.session.add(product)
+        db.session.add(Coupon(code="TEN", creator_id=people["creator"].id, kind="percent", value=10))
+        db.session.add(Job(func="kpay.points:balance", args=[], kwargs={}, status="failed"))
+        db.session.flush()
+        order = orders.checkout(db.session.get(User, people["buyer"].id), product, "sandbox", "matrix-nonce-0000000001")
+        orders.mark_paid(order.id, "sandbox", "matrix-1", order.amount_minor, order.currency)
+        db.session.commit()
+        values = {
+            "product_id": product.id, "order_id": order.id, "coupon_id": 1, "creator_id": people["creator"].id,
+            "user_id": people["buyer"].id, "job_id": 1, "message_id": 1, "notification_id": 1,
+            "filename": "css/kpay.css", "name": "none.webp", "token": "not-a-token", "change": "role",
+        }
+        urls = {
+            rule.endpoint: url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
+            for rule in app.url_map.iter_rules()
+        }
+    return people, urls
+
+
+def expected(endpoint: str, role: str) -> int:
+    policy = MATRIX["policies"][MATRIX["routes"][endpoint]]
+    return policy.get(role, policy["others"])
+
+
+def test_every_route_declares_its_policy(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - set(MATRIX["routes"])) == [], "add these routes to tests/access_matrix.toml"
+    assert sorted(set(MATRIX["routes"]) - endpoints) == [], "these routes are gone: remove them"
+    assert set(MATRIX["routes"].values()) <= set(MATRIX["policies"])
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ROLES])
+def test_each_role_gets_what_its_policy_says(app, site, role):
+    people, urls = site
+    client = app.test_client()
+    if role != "anonymous":
+        Auth(client).login(people[role].email)
+    got = {endpoint: client.get(url).status_code for endpoint, url in sorted(urls.items())}
+    wrong = {e: (status, expected(e, role)) for e, status in got.items() if status != expected(e, role)}
+    assert wrong == {}, "endpoint: (got, expected)"
