@@ -72,15 +72,16 @@ def reserve(coupon: Coupon, user: User, order: Order) -> None:
     ).rowcount
     if not taken:
         raise CouponError(_l("This coupon has been used up."))
-    mine = db.session.scalar(
-        sa.select(sa.func.count()).select_from(CouponRedemption)
+    taken_slots = set(db.session.scalars(
+        sa.select(CouponRedemption.n)
         .where(CouponRedemption.coupon_id == coupon.id, CouponRedemption.user_id == user.id)
-    )
-    if mine >= coupon.per_member:
+    ))
+    free = sorted(set(range(1, coupon.per_member + 1)) - taken_slots)
+    if not free:
         raise CouponError(_l("You have already used this coupon."))
     try:
         with db.session.begin_nested():
-            db.session.add(CouponRedemption(coupon_id=coupon.id, user_id=user.id, n=mine + 1, order_id=order.id))
+            db.session.add(CouponRedemption(coupon_id=coupon.id, user_id=user.id, n=free[0], order_id=order.id))
     except sa.exc.IntegrityError:  # the same member's other checkout took this use meanwhile
         raise CouponError(_l("You have already used this coupon.")) from None
 

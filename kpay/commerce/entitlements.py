@@ -76,14 +76,44 @@ def grant(user_id: int, product: Product, source: str, now: datetime | None = No
     )
 
 
-def revoke(source: str, reason: str) -> int:
-    """End every active entitlement from ``source`` now; returns how many."""
+def revoke(source: str, reason: str, now: datetime | None = None) -> int:
+    """End every active entitlement from ``source`` now; returns how many.
+
+    Renewals bought after a revoked membership move earlier by the days it no longer covers,
+    so the member keeps every period still paid for, without a gap.
+    """
+    now = now or utcnow()
     ended = db.session.scalars(
         sa.update(Entitlement)
         .where(Entitlement.source == source, Entitlement.status == "active")
         .values(status="revoked")
-        .returning(Entitlement.id)
+        .returning(Entitlement)
     ).all()
-    db.session.add_all(EntitlementEvent(entitlement_id=i, name="revoked", data={"reason": reason}) for i in ended)
+    for entitlement in ended:
+        db.session.add(EntitlementEvent(entitlement_id=entitlement.id, name="revoked", data={"reason": reason}))
+        if entitlement.ends_at is not None and entitlement.ends_at > now:
+            _close_gap(entitlement, entitlement.ends_at - max(now, entitlement.starts_at))
     db.session.flush()
     return len(ended)
+
+
+def _close_gap(revoked: Entitlement, unused: timedelta) -> None:
+    """Move the renewals that followed ``revoked`` back to back earlier by ``unused``."""
+    chained_from = revoked.ends_at
+    later = db.session.scalars(
+        sa.select(Entitlement)
+        .where(
+            Entitlement.user_id == revoked.user_id, Entitlement.product_id == revoked.product_id,
+            Entitlement.status == "active", Entitlement.starts_at >= chained_from,
+        )
+        .order_by(Entitlement.starts_at)
+    ).all()
+    for renewal in later:
+        if renewal.starts_at != chained_from:
+            break  # bought after a gap: it did not follow the revoked period
+        chained_from = renewal.ends_at
+        renewal.starts_at, renewal.ends_at = renewal.starts_at - unused, renewal.ends_at - unused
+        db.session.add(EntitlementEvent(
+            entitlement_id=renewal.id, name="moved_earlier",
+            data={"starts_at": renewal.starts_at.isoformat(), "ends_at": renewal.ends_at.isoformat()},
+        ))

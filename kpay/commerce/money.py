@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 from flask_babel import format_currency
@@ -24,9 +24,11 @@ def parse_money(text: str, currency: str) -> int | None:
     cleaned = (text or "").strip().replace(",", "").replace("¥", "").replace("$", "")
     try:
         value = Decimal(cleaned)
-    except InvalidOperation:
+        if not value.is_finite() or value < 0 or value.adjusted() > 15:
+            return None
+        minor = value.scaleb(digits(currency))
+    except ArithmeticError:  # not a number at all ("abc", "sNaN")
         return None
-    minor = value.scaleb(digits(currency))
-    if not value.is_finite() or value < 0 or minor != minor.to_integral_value():
+    if minor != minor.to_integral_value():
         return None
     return int(minor)

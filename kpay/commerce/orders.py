@@ -108,19 +108,23 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
             f"{provider_name} reported {amount_minor} {currency}"
         )
     now = utcnow()
-    was = order.status
+    paid = {"status": "paid", "paid_at": now, "provider": provider_name, "provider_ref": provider_ref}
     moved = db.session.execute(
-        sa.update(Order)
-        .where(Order.id == order.id, Order.status.in_((*OPEN, "expired", "cancelled")))
-        .values(status="paid", paid_at=now, provider=provider_name, provider_ref=provider_ref)
+        sa.update(Order).where(Order.id == order.id, Order.status.in_(OPEN)).values(**paid)
     ).rowcount
     if not moved:
-        return False
-    db.session.refresh(order)
-    if was in ("expired", "cancelled"):
-        # Paid after all (a provider's page outlived the order): its coupon use counts again.
+        # Paid after all though it expired or was cancelled (a provider's page outlived the
+        # order): the money is in, and its coupon use counts again. A separate UPDATE, so an
+        # expiry committed meanwhile is seen here.
+        late = db.session.scalars(
+            sa.update(Order).where(Order.id == order.id, Order.status.in_(("expired", "cancelled")))
+            .values(**paid).returning(Order.id)
+        ).all()
+        if not late:
+            return False
         coupons.retake(order)
-        record(order, "paid_late", was=was)
+        record(order, "paid_late")
+    db.session.refresh(order)
     insert_once(
         Payment, ("provider", "provider_ref"), order_id=order.id, provider=provider_name,
         provider_ref=provider_ref, amount_minor=amount_minor, currency=currency, created_at=now,
@@ -194,28 +198,33 @@ def refund(order: Order, amount_minor: int, key: str, actor: User | None, reason
            provider_ref: str | None = None) -> Refund | None:
     """Refund ``amount_minor`` of a paid order, once per ``key``: the creator's share and the
     fee are reversed in proportion; refunding all of it revokes the entitlement. Returns the
-    refund, or None for a replayed ``key`` (checked first, so a replay of a full refund is not
-    an error). Raises ``ValueError`` for an amount out of range, after writing: the caller then
+    refund, or None for a replayed ``key`` or an already recorded ``provider_ref`` (checked
+    first, so a replay of a full refund is not an error). Raises ``ValueError`` for an amount out of range, after writing: the caller then
     rolls back. The caller commits (and has asked the provider to pay it back first)."""
     if amount_minor <= 0:
         raise ValueError("a refund must be more than zero")
+    if provider_ref and db.session.scalar(
+        sa.select(Refund.id).where(sa.or_(Refund.provider_ref == provider_ref, Refund.key == provider_ref))
+    ):
+        return None  # the provider's refund is recorded already (its webhook, or an earlier try)
     refund_id = insert_once(
         Refund, ("key",), order_id=order.id, amount_minor=amount_minor, reason=reason[:500], key=key,
         provider_ref=provider_ref, actor_id=getattr(actor, "id", None), created_at=utcnow(),
     )
     if refund_id is None:
         return None
-    before = db.session.scalar(sa.select(Order.refunded_minor).where(Order.id == order.id))
-    moved = db.session.execute(
+    after = db.session.scalar(
         sa.update(Order)
         .where(
             Order.id == order.id, Order.status.in_(("paid", "refunded")),
             Order.refunded_minor + amount_minor <= Order.amount_minor,
         )
         .values(refunded_minor=Order.refunded_minor + amount_minor)
-    ).rowcount
-    if not moved:
+        .returning(Order.refunded_minor)
+    )
+    if after is None:
         raise ValueError(f"order {order.id} has only {refundable(order)} left to refund")
+    before = after - amount_minor  # from the UPDATE itself: a concurrent refund cannot skew it
     db.session.refresh(order)
     product = db.session.get(Product, order.product_id)
     # The fee charged when it was paid, whatever the fee settings say now.

@@ -163,7 +163,11 @@ class Refund(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
-    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        # One row per provider refund, whichever path (webhook, admin) records it first.
+        sa.Index("ix_refunds_provider_ref", "provider_ref", unique=True),
+    )
 
 
 class Entitlement(db.Model):

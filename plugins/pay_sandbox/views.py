@@ -35,6 +35,8 @@ def checkout(order_id: int):
 def pay(order_id: int):
     """Mark the order paid, as a provider's callback would; a second click changes nothing."""
     order = _order(order_id)
+    if order.status != "pending":  # expired or cancelled meanwhile: nothing to pay
+        return redirect(url_for("commerce.order", order_id=order.id))
     if orders.mark_paid(order.id, "sandbox", f"sandbox:{order.id}", order.amount_minor, order.currency):
         flash(_("Payment received. Thank you!"), "success")
     db.session.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 import stripe
@@ -24,6 +25,9 @@ from kpay.models.commerce import Order, Product
 
 log = logging.getLogger("kpay.pay_stripe")
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+# Stripe keeps a Checkout Session open at least 30 minutes; the order must not expire (and give
+# its coupon back) while its session can still be paid.
+SESSION_MINIMUM = timedelta(minutes=31)
 
 
 def settings() -> dict:
@@ -64,19 +68,35 @@ def allow_checkout_redirect(response):
 
 def checkout_key(order: Order) -> str:
     """The idempotency key of the order's Checkout Session, the same for every attempt."""
-    # The nonce keeps apart the orders of two sites (or a re-created database) on one account.
-    return f"kpay-checkout-{order.id}-{hashlib.sha256(order.nonce.encode()).hexdigest()[:16]}"
+    # The nonce keeps apart the orders of two sites (or a re-created database) on one account;
+    # the expiry is part of the request, so a request with another one needs another key.
+    nonce = hashlib.sha256(order.nonce.encode()).hexdigest()[:16]
+    return f"kpay-checkout-{order.id}-{nonce}-{int(order.expires_at.timestamp())}"
+
+
+def _session_expiry(order: Order) -> None:
+    """Keep the order open as long as Stripe keeps its session open: from the order's own
+    time, so every attempt asks for the same expiry (and so uses the same key)."""
+    least = order.created_at + SESSION_MINIMUM
+    if order.expires_at < least:
+        db.session.execute(
+            sa.update(Order).where(Order.id == order.id, Order.status == "pending").values(expires_at=least)
+        )
+        db.session.commit()
+        db.session.refresh(order)
 
 
 def start(order: Order):
     """Send the member to a Checkout Session for ``order`` (made once, whatever the retries),
     or back to the order's page with a message when Stripe cannot be reached."""
     product = db.session.get(Product, order.product_id)
+    _session_expiry(order)
     try:
         session = stripe.checkout.Session.create(
             api_key=settings()["secret_key"],
             idempotency_key=checkout_key(order),
             mode="payment",
+            expires_at=int(order.expires_at.timestamp()),
             line_items=[{
                 "quantity": 1,
                 "price_data": {

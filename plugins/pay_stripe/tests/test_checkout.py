@@ -3,6 +3,8 @@ webhook marks it paid. Checkout Sessions are made once per order, whatever the r
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from kpay.models.commerce import Order, OrderEvent
 from plugins.pay_stripe.payments import CHECKOUT_ORIGIN
 from plugins.pay_stripe.tests.conftest import (
@@ -43,6 +45,16 @@ def test_checkout_session_is_priced_from_the_order_not_the_form(app, client, mem
     assert made.params["success_url"] == f"http://localhost/orders/{order.id}"
     assert made.params["cancel_url"] == f"http://localhost/shop/{product.id}"
     assert made.idempotency_key.startswith(f"kpay-checkout-{order.id}-")
+
+
+def test_the_order_stays_open_as_long_as_its_stripe_session(app, client, member, product, fake_stripe):
+    """Stripe keeps a session payable for 30 minutes at least: the order (and its coupon use)
+    must not expire before the session does."""
+    checkout(client, product.id)
+    order = newest_order(app)
+    [made] = fake_stripe.posts("/v1/checkout/sessions")
+    assert int(made.params["expires_at"]) == int(order.expires_at.timestamp())
+    assert order.expires_at - order.created_at >= timedelta(minutes=31)
 
 
 def test_going_back_to_pay_reuses_the_session_and_its_idempotency_key(app, client, started_order, fake_stripe):
