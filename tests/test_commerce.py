@@ -450,3 +450,14 @@ def test_amounts_that_are_not_money_are_refused_not_crashed_on(typed):
     from kpay.commerce.money import parse_money
 
     assert parse_money(typed, "CNY") is None
+
+
+def test_an_order_keeps_the_products_name_as_it_was_sold(app, client, auth, mei, course):
+    auth.login(mei.email)
+    buy(client, course, pay=False)
+    with app.app_context():
+        db.session.get(Product, course).name = "Python 101, second edition"
+        db.session.commit()
+    client.post("/pay_sandbox/1/pay", data={"csrf_token": csrf_token(client.get("/pay_sandbox/1"))})
+    with app.app_context():
+        assert db.session.scalar(sa.select(EmailMessage.subject)) == "Receipt for Python 101"

@@ -70,7 +70,7 @@ def checkout(user: User, product: Product, provider_name: str, nonce: str, coupo
             raise CheckoutError("coupon", error.args[0]) from None
     off = coupons.discount(coupon, product.price_minor)
     order = Order(
-        user_id=user.id, product_id=product.id, coupon_id=getattr(coupon, "id", None),
+        user_id=user.id, product_id=product.id, product_name=product.name, coupon_id=getattr(coupon, "id", None),
         provider=provider_name, status="pending", list_price_minor=product.price_minor,
         discount_minor=off, amount_minor=product.price_minor - off, currency=product.currency,
         nonce=nonce, created_at=now,
@@ -151,7 +151,7 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
 
 def _send_receipt(buyer: User, order: Order, product: Product, ends_at) -> None:
     with force_locale(buyer.locale or current_app.config["KPAY"]["default_locale"]):
-        subject = _("Receipt for %(product)s", product=product.name)
+        subject = _("Receipt for %(product)s", product=order.product_name)
     send_email(
         buyer.email, subject, "commerce_receipt", key=f"commerce:receipt:{order.id}", locale=buyer.locale,
         name=buyer.display_name, order=order, product=product, ends_at=ends_at,

@@ -83,6 +83,7 @@ class Order(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"), index=True)
+    product_name: Mapped[str] = mapped_column(sa.String(120), default="")  # as it was sold
     coupon_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupons.id"))
     provider: Mapped[str] = mapped_column(sa.String(40))
     status: Mapped[str] = mapped_column(sa.String(30), default="pending")

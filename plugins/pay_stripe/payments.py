@@ -21,7 +21,7 @@ from kpay import security
 from kpay.commerce import orders
 from kpay.config import ConfigError
 from kpay.extensions import db
-from kpay.models.commerce import Order, Product
+from kpay.models.commerce import Order
 
 log = logging.getLogger("kpay.pay_stripe")
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
@@ -89,7 +89,6 @@ def _session_expiry(order: Order) -> None:
 def start(order: Order):
     """Send the member to a Checkout Session for ``order`` (made once, whatever the retries),
     or back to the order's page with a message when Stripe cannot be reached."""
-    product = db.session.get(Product, order.product_id)
     _session_expiry(order)
     try:
         session = stripe.checkout.Session.create(
@@ -102,7 +101,7 @@ def start(order: Order):
                 "price_data": {
                     "currency": order.currency.lower(),
                     "unit_amount": order.amount_minor,
-                    "product_data": {"name": product.name},
+                    "product_data": {"name": order.product_name},  # as sold: a rename changes no retry
                 },
             }],
             client_reference_id=str(order.id),
