@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 from flask_migrate.cli import db as db_group
 from flask_migrate import upgrade as migrate_upgrade
+from werkzeug.serving import run_simple
 
 from kpay import config as site_config
 from kpay import plugins
@@ -95,7 +96,8 @@ def run_command(host: str, port: int) -> None:
     if not app.config["KPAY"]["redis_url"]:
         clock.start_thread(app)
     click.echo(f" * KPay serving http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug's server itself: Flask's app.run() does nothing when called from its own CLI.
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
 @cli.command("worker")

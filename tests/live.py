@@ -83,7 +83,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -132,7 +132,7 @@ def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, **sett
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_up(site.url, server)
+            wait_until_up(site.url, server)
             yield site
         finally:
             server.terminate()

@@ -140,3 +140,24 @@ def test_a_plugin_that_stops_start_up_can_still_be_disabled(instance):
     result = CliRunner().invoke(cli, ["plugins", "disable", "gone"])
     assert result.exit_code == 0, result.output
     assert 'enabled = ["hello"]' in (instance / "kpay.toml").read_text()
+
+
+def test_kpay_run_serves_the_site(instance):
+    """What `make run` ends with: the development server answers on the given port."""
+    import urllib.request
+
+    from tests.live import free_port, wait_until_up
+
+    assert kpay("db", "upgrade").returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kpay", "run", "--port", str(port)], cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", server)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/shop/", timeout=5) as page:
+            assert page.status == 200 and "Shop" in page.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
