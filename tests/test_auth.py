@@ -176,3 +176,19 @@ def test_log_out_deletes_the_remember_cookie_with_its_secure_attributes(make_app
     assert morsel.value == "" and "1970" in morsel["expires"]
     assert morsel["secure"] and morsel["httponly"] and morsel["samesite"] == "Lax"
     assert client.get_cookie("remember_token", domain="localhost") is None
+
+
+def test_an_unknown_address_costs_a_password_check_like_a_known_one(client, auth, make_user, monkeypatch):
+    """S13: a log-in for an address nobody has still checks a password hash, so its answer
+    takes as long as a wrong password for a real member and tells nothing."""
+    import kpay.models.users as users
+
+    checked = []
+    real_check = users.check_password_hash
+    monkeypatch.setattr(users, "check_password_hash", lambda *a: checked.append(1) or real_check(*a))
+    member = make_user()
+    known = auth.login(member.email, password="wrong password!")
+    unknown = auth.login("nobody@example.com", password="wrong password!")
+    assert checked == [1, 1]
+    assert known.status_code == unknown.status_code == 422
+    assert field_errors(known, "password") == field_errors(unknown, "password")
