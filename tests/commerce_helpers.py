@@ -40,10 +40,7 @@ def add_coupon(app, creator_id: int, code: str = "SAVE20", **values) -> int:
 def checkout_form(client, product_id: int) -> dict:
     """The checkout form's fields as the product page renders them."""
     page = client.get(f"/shop/{product_id}")
-    text = page.get_data(as_text=True)
-    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', text) or re.search(
-        r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', text
-    )
+    nonce = re.search(r'name="nonce"[^>]*value="([^"]+)"', page.get_data(as_text=True))
     assert nonce, "the product page has no checkout form"
     return {"csrf_token": csrf_token(page), "nonce": nonce.group(1), "provider": "sandbox", "coupon": ""}
 
@@ -122,6 +119,16 @@ def order(app, order_id: int) -> Order:
 def last_order_id(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.max(Order.id)))
+
+
+def newest_order(app) -> Order:
+    return order(app, last_order_id(app))
+
+
+def count(app, model, *where) -> int:
+    """How many ``model`` rows match ``where``."""
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def entitlement_status(app, order_id: int) -> str | None:

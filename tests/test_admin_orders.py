@@ -18,7 +18,7 @@ from kpay.models.commerce import LedgerTransaction, Order, Payment, Product, Ref
 from kpay.types import PaymentProvider
 from tests.conftest import Auth, csrf_token
 from tests.commerce_helpers import (
-    account_balance, add_product, buy_paid, entitlement_status, ledger_sum, notifications, order,
+    account_balance, add_product, buy_paid, count, entitlement_status, ledger_sum, notifications, order,
 )
 
 
@@ -92,11 +92,6 @@ def refund(client, order_id: int, amount: str, reason: str = "", nonce: str | No
     return client.post(f"/admin/orders/{order_id}/refund", data={
         "csrf_token": csrf_token(page), "amount": amount, "reason": reason, "nonce": nonce,
     })
-
-
-def count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def test_members_and_creators_are_refused_and_visitors_are_sent_to_log_in(app, client, auth, member, creator, course):

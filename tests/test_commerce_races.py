@@ -13,7 +13,8 @@ from kpay.accounts import create_user
 from kpay.app import create_app
 from kpay.extensions import db
 from kpay.models.commerce import Coupon, CouponRedemption, Order, Product
-from tests.conftest import PASSWORD, csrf_token
+from tests.commerce_helpers import checkout_form
+from tests.conftest import PASSWORD
 from tests.live import Client, serve
 
 MEMBERS = 50
@@ -50,12 +51,6 @@ def logged_in(site, n: int) -> Client:
     return client
 
 
-def checkout_fields(client: Client) -> dict:
-    page = client.get("/shop/1")
-    nonce = page.text.split('name="nonce" type="hidden" value="')[1].split('"')[0]
-    return {"csrf_token": csrf_token(page), "nonce": nonce, "provider": "sandbox", "coupon": "THREE"}
-
-
 def all_at_once(calls) -> list:
     """Run ``calls`` in threads released together; their results."""
     start = threading.Barrier(len(calls))
@@ -72,7 +67,7 @@ def test_fifty_members_racing_for_a_three_use_coupon_get_exactly_three(shop):
     site, app = shop
     with ThreadPoolExecutor(8) as pool:
         clients = list(pool.map(lambda n: logged_in(site, n), range(MEMBERS)))
-    forms = [checkout_fields(c) for c in clients]
+    forms = [{**checkout_form(c, 1), "coupon": "THREE"} for c in clients]
     answers = all_at_once([
         (lambda c=c, f=f: c.post("/shop/1/checkout", f)) for c, f in zip(clients, forms, strict=True)
     ])
@@ -90,7 +85,7 @@ def test_one_checkout_form_posted_twenty_times_at_once_makes_one_order(shop):
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(Order))
     client = logged_in(site, MEMBERS - 1)
-    form = {**checkout_fields(client), "coupon": ""}
+    form = checkout_form(client, 1)
     answers = all_at_once([lambda: client.post("/shop/1/checkout", form)] * 20)
     assert {a.status for a in answers} == {302}
     assert len({a.headers["Location"] for a in answers}) == 1

@@ -11,20 +11,18 @@ import hashlib
 import hmac
 import itertools
 import json
-import re
 import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import sqlalchemy as sa
 import stripe
 
 from kpay.extensions import db
-from kpay.models.commerce import LedgerEntry, Order, Product
+from kpay.models.commerce import Order, Product
 from tests.conftest import *  # noqa: F403 (the KPay fixtures: make_app, client, auth, make_user ...)
-from tests.conftest import csrf_token
+from tests.commerce_helpers import checkout_form, count, ledger_sum, newest_order  # noqa: F401 (for the tests)
 
 SECRET_KEY = "sk_test_kpay"
 WEBHOOK_SECRET = "whsec_current"
@@ -213,10 +211,7 @@ def member(make_user, auth):
 
 def checkout(client, product_id: int, follow_redirects: bool = False, **extra):
     """Choose Stripe on the product's page and press the button (``extra``: more form fields)."""
-    page = client.get(f"/shop/{product_id}")
-    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
-    assert nonce, "the product page has no checkout form"
-    data = {"csrf_token": csrf_token(page), "nonce": nonce.group(1), "provider": "stripe", "coupon": "", **extra}
+    data = {**checkout_form(client, product_id), "provider": "stripe", **extra}
     return client.post(f"/shop/{product_id}/checkout", data=data, follow_redirects=follow_redirects)
 
 
@@ -226,22 +221,3 @@ def started_order(app, client, member, product, fake_stripe) -> Order:
     response = checkout(client, product.id)
     assert response.status_code == 303
     return newest_order(app)
-
-
-def newest_order(app) -> Order:
-    with app.app_context():
-        order = db.session.scalars(sa.select(Order).order_by(Order.id.desc())).first()
-        db.session.expunge(order)
-    return order
-
-
-def count(app, model, *where) -> int:
-    """How many ``model`` rows match ``where``."""
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def ledger_total(app) -> int:
-    """The sum of every ledger entry: zero while the books balance."""
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_minor), 0)))

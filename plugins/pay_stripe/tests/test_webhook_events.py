@@ -11,7 +11,7 @@ from kpay.models.commerce import Entitlement, LedgerTransaction, Order, Payment,
 from kpay.models.mail import EmailMessage
 from plugins.pay_stripe import payments
 from plugins.pay_stripe.tests.conftest import (
-    PRICE, count, deliver, event, ledger_total, newest_order, paid_session, refund_objects, refunded_charge,
+    PRICE, count, deliver, event, ledger_sum, newest_order, paid_session, refund_objects, refunded_charge,
 )
 
 
@@ -78,7 +78,7 @@ def test_refund_in_stripe_revokes_access_and_reverses_the_books(app, client, sta
     order = newest_order(app)
     assert (order.status, order.refunded_minor) == ("refunded", PRICE)
     assert count(app, Entitlement, Entitlement.status == "active") == 0
-    assert ledger_total(app) == 0
+    assert ledger_sum(app) == 0
     assert "Refunded" in client.get(f"/orders/{order.id}").get_data(as_text=True)
 
 
@@ -124,7 +124,7 @@ def test_refund_before_its_payment_settles_the_payment_first_and_converges(app, 
     assert (order.status, order.refunded_minor) == ("refunded", PRICE)
     assert count(app, Payment) == 1 and count(app, Refund) == 1
     assert count(app, Entitlement, Entitlement.status == "active") == 0
-    assert ledger_total(app) == 0
+    assert ledger_sum(app) == 0
 
 
 def test_refund_before_its_payment_while_stripe_is_out_of_reach_is_retried_later(
