@@ -32,9 +32,14 @@ def shop():
     return render("commerce/shop.html", products=products)
 
 
-def _checkout_form(product: Product) -> CheckoutForm:
+def _offered() -> dict:
+    """The enabled payment providers by name, in display order."""
+    return {p.name: p for p in providers()}
+
+
+def _checkout_form(offered: dict) -> CheckoutForm:
     form = CheckoutForm()
-    form.provider.choices = [(p.name, p.label) for p in providers()]
+    form.provider.choices = [(p.name, p.label) for p in offered.values()]
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
         if len(form.provider.choices) == 1:
@@ -42,14 +47,14 @@ def _checkout_form(product: Product) -> CheckoutForm:
     return form
 
 
-def _product_page(product: Product, form: CheckoutForm, status: int = 200):
+def _product_page(product: Product, form: CheckoutForm, offered: dict, status: int = 200):
     held_until = None
     if current_user.is_authenticated and product.kind == "membership":
         held_until = entitlements.paid_until(current_user.id, product.id)
     owned = current_user.is_authenticated and entitlements.has_active(current_user.id, [product.id])
     return render(
         "commerce/product.html", product=product, creator=db.session.get(User, product.creator_id),
-        form=form, owned=owned, held_until=held_until, providers={p.name: p for p in providers()},
+        form=form, owned=owned, held_until=held_until, providers=offered,
     ), status
 
 
@@ -58,7 +63,8 @@ def product(product_id: int):
     item = db.get_or_404(Product, product_id)
     if not item.active and not _manages(item):
         abort(404)
-    return _product_page(item, _checkout_form(item))
+    offered = _offered()
+    return _product_page(item, _checkout_form(offered), offered)
 
 
 @bp.route("/shop/<int:product_id>/checkout", methods=["POST"])
@@ -67,9 +73,10 @@ def product(product_id: int):
 def checkout(product_id: int):
     """Price the order here, then hand the member to the chosen provider."""
     item = db.get_or_404(Product, product_id)
-    form = _checkout_form(item)
+    offered = _offered()
+    form = _checkout_form(offered)
     if not form.validate():
-        return _product_page(item, form, 422)
+        return _product_page(item, form, offered, 422)
     try:
         order = orders.checkout(current_user, item, form.provider.data, form.nonce.data, form.coupon.data or "")
     except orders.CheckoutError as error:
@@ -77,7 +84,7 @@ def checkout(product_id: int):
         getattr(form, error.field, form.nonce).errors = [str(error.message)]
         if error.field not in ("coupon", "provider"):
             flash(str(error.message), "error")
-        return _product_page(item, form, 422)
+        return _product_page(item, form, offered, 422)
     db.session.commit()
     return _continue(order)
 
