@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import flash, redirect, url_for
@@ -17,7 +16,7 @@ from kpay.admin.listing import day_start, paginate, read_filters
 from kpay.admin.views import bp
 from kpay.commerce import confirmations, orders
 from kpay.commerce.admin_forms import OrderFilters, RefundForm, RejectForm
-from kpay.commerce.money import digits, format_money, parse_money
+from kpay.commerce.money import amount_text, format_money, parse_money
 from kpay.commerce.refunds import RefundRefused, refund_by_admin, refunds_through
 from kpay.extensions import db
 from kpay.members import matching
@@ -98,7 +97,7 @@ def _order_page(order: Order, refund_form: RefundForm | None = None, reject_form
     refundable = orders.refundable(order)
     if refund_form is None:
         refund_form = RefundForm(formdata=None)
-        refund_form.amount.data = _units(refundable, order.currency)
+        refund_form.amount.data = amount_text(refundable, order.currency)
         refund_form.nonce.data = secrets.token_urlsafe(24)
     refund_form.amount.description = _("Up to %(amount)s.", amount=format_money(refundable, order.currency))
     return render(
@@ -107,11 +106,6 @@ def _order_page(order: Order, refund_form: RefundForm | None = None, reject_form
         ledger=ledger, refundable=refundable, refunds_through=refunds_through(order),
         refund_form=refund_form, reject_form=reject_form or RejectForm(formdata=None),
     )
-
-
-def _units(amount_minor: int, currency: str) -> str:
-    """``amount_minor`` as typed in the refund form: ``"199.00"``."""
-    return str(Decimal(amount_minor).scaleb(-digits(currency)))
 
 
 @bp.route("/orders/<int:order_id>/confirm", methods=["POST"])
@@ -155,7 +149,7 @@ def refund_order(order_id: int):
         return _order_page(found, refund_form=form, status=422)
     amount = parse_money(form.amount.data, found.currency)
     if amount is None:
-        form.amount.errors.append(_("Enter an amount such as %(example)s.", example=_units(150, found.currency)))
+        form.amount.errors.append(_("Enter an amount such as %(example)s.", example=amount_text(150, found.currency)))
         return _order_page(found, refund_form=form, status=422)
     try:
         made = refund_by_admin(found, amount, f"admin:{form.nonce.data}", current_user._get_current_object(),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from kpay.commerce.forms import nonce_field
 
 STATUS_LABELS = {
     "pending": _l("Waiting for payment"),
@@ -54,4 +56,4 @@ class RefundForm(FlaskForm):
 
     amount = StringField(_l("Amount to refund"), filters=[_strip])
     reason = StringField(_l("Reason (optional)"), filters=[_strip], validators=[Length(max=500)])
-    nonce = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
+    nonce = nonce_field()

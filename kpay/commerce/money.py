@@ -18,6 +18,11 @@ def format_money(amount_minor: int, currency: str) -> str:
     return format_currency(Decimal(amount_minor).scaleb(-digits(currency)), currency)
 
 
+def amount_text(amount_minor: int, currency: str) -> str:
+    """``amount_minor`` as it is typed into a form: ``9900`` CNY is ``99.00``."""
+    return str(Decimal(amount_minor).scaleb(-digits(currency)))
+
+
 def parse_money(text: str, currency: str) -> int | None:
     """Minor units from what someone typed (``"99"``, ``"99.5"``, ``"1,299.00"``), or None when
     it is not an amount of ``currency`` (negative, too many decimals, not a number)."""

@@ -22,7 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from kpay.admin.listing import read_filters
 from kpay.commerce import ledger
 from kpay.commerce.studio import site_zone
-from kpay.commerce.studio_forms import RevenueFilters, amount_text
+from kpay.commerce.money import amount_text
+from kpay.commerce.studio_forms import RevenueFilters
 from kpay.commerce.views import bp
 from kpay.extensions import db
 from kpay.models import User

@@ -20,7 +20,8 @@ from wtforms.validators import NumberRange, Optional
 
 from kpay import audit
 from kpay.admin.listing import paginate, read_filters
-from kpay.commerce.studio_forms import CouponForm, ProductForm, amount_text
+from kpay.commerce.money import amount_text
+from kpay.commerce.studio_forms import CouponForm, ProductForm
 from kpay.commerce.views import bp
 from kpay.extensions import db
 from kpay.models import User

@@ -6,30 +6,24 @@ Amounts are typed as people write them (``99``, ``99.50``); the view sets the fo
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+    BooleanField, DateField, Form, IntegerField, SelectField, StringField, TextAreaField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from kpay.commerce.coupons import normalize_code
-from kpay.commerce.money import digits, parse_money
+from kpay.commerce.forms import nonce_field
+from kpay.commerce.money import parse_money
 from kpay.extensions import db
 from kpay.models.commerce import Coupon
 
 MAX_MINOR = 1_000_000_000  # ten million yuan: far above any price, far below the column's limit
-NONCE = Regexp(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def amount_text(amount_minor: int, currency: str) -> str:
-    """``amount_minor`` as it is typed into a form: ``9900`` CNY is ``99.00``."""
-    return str(Decimal(amount_minor).scaleb(-digits(currency)))
 
 
 def typed_money(text: str, currency: str) -> int:
@@ -137,7 +131,7 @@ class PayoutForm(FlaskForm):
     owed: dict[str, int] = {}
     amount_minor = 0
 
-    nonce = HiddenField(validators=[DataRequired(), NONCE])
+    nonce = nonce_field()
     currency = SelectField(_l("Currency"), choices=[])
     amount = StringField(_l("Amount paid"), validators=[DataRequired()])
     reference = StringField(
