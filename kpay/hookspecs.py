@@ -177,6 +177,21 @@ def kpay_payment_providers():
 
 
 @hookspec
+def kpay_search_documents(since):
+    """Give the plugin's documents to the search index.
+
+    Called: by the indexer (a search plugin), for a full rebuild with ``since=None`` or for
+    the documents changed after ``since`` (an aware UTC ``datetime``).
+    Receives: ``since``, ``None`` or a ``datetime``.
+    Returns: an iterable of ``kpay.types.SearchDocument``. ``visibility`` is ``"public"``,
+    ``"members"`` (any logged-in member) or a ``Resource.key`` such as ``"course:7"``: the
+    search plugin shows such a hit only to members for whom ``can_access`` holds, and must
+    not show its body in snippets to anyone else. A deleted or hidden document is returned
+    with an empty ``body`` and ``visibility="gone"`` so the index drops it.
+    """
+
+
+@hookspec
 def kpay_user_data(user, action):
     """Export or erase the plugin's data about one member (the privacy page).
 

@@ -75,7 +75,11 @@ class Schedule:
 
 @dataclass(frozen=True)
 class SearchDocument:
-    """A document for the search index; ``visibility`` is ``public``, ``members`` or a resource key."""
+    """A document for the search index (``kpay_search_documents``).
+
+    ``visibility`` is ``public``, ``members``, a ``Resource.key`` (``course:7``) whose
+    ``can_access`` decides, or ``gone`` for a document the index must drop.
+    """
 
     kind: str
     id: str
