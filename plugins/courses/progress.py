@@ -1,0 +1,121 @@
+"""Enrolling, completing lessons, progress percent, milestone notifications and certificates.
+
+Each effect happens once: an enrolment and a completion are unique rows inserted with
+``insert_once``, counters move only when such a row was new, and milestone notices carry a key.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from kpay import events
+from kpay.config import LOCALES
+from kpay.extensions import db
+from kpay.models import User
+from kpay.models.base import utcnow
+from kpay.notifications.service import notify
+from kpay.transactions import insert_once
+from plugins.courses.models import Completion, Course, Enrolment, Lesson
+
+KIND = "courses"
+MILESTONES = (30, 50, 100)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """The path of ``endpoint`` on this site, also outside a request (in the worker's clock)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def tell(user: User, message, url: str, key: str) -> None:
+    """Notify ``user`` (kind ``courses``, once per ``key``) of ``message``, a lazy string, in
+    their language."""
+    locale = user.locale if user.locale in LOCALES else current_app.config["KPAY"]["default_locale"]
+    with force_locale(locale):
+        text = str(message)
+    notify(user, KIND, text, url, key=key)
+
+
+def enrol(user: User, course: Course, now=None) -> Enrolment:
+    """``user``'s enrolment in ``course``, made (and announced) once."""
+    now = now or utcnow()
+    new_id = insert_once(
+        Enrolment, ("course_id", "user_id"), course_id=course.id, user_id=user.id, completed_count=0,
+        percent=0, enrolled_at=now, updated_at=now,
+    )
+    if new_id is not None:
+        db.session.execute(
+            sa.update(Course).where(Course.id == course.id).values(learner_count=Course.learner_count + 1)
+        )
+        events.emit("course.enrolled", user=user, subject=course)
+    return db.session.scalar(sa.select(Enrolment).filter_by(course_id=course.id, user_id=user.id))
+
+
+def enrol_buyer(user_id: int, product_id: int) -> int:
+    """Enrol the buyer of ``product_id`` in every course it unlocks; returns how many."""
+    courses = db.session.scalars(sa.select(Course).where(
+        sa.or_(Course.product_id == product_id, Course.membership_product_id == product_id)
+    )).all()
+    user = db.session.get(User, user_id)
+    for course in courses:
+        enrol(user, course)
+    return len(courses)
+
+
+def lesson_count(course_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Lesson.id)).where(Lesson.course_id == course_id)) or 0
+
+
+def complete(user: User, course: Course, lesson: Lesson, enrolment: Enrolment) -> bool:
+    """Record that ``user`` completed ``lesson``; False when they already had.
+
+    Moves the enrolment's progress, sends the milestone notices it passes (30, 50, 100 %,
+    each once) and, at 100 %, finishes the course (event, certificate).
+    """
+    now = utcnow()
+    new_id = insert_once(
+        Completion, ("lesson_id", "user_id"), lesson_id=lesson.id, course_id=course.id, user_id=user.id,
+        created_at=now,
+    )
+    enrolment.last_lesson_id = lesson.id
+    enrolment.updated_at = now
+    if new_id is None:
+        return False
+    events.emit("lesson.completed", user=user, subject=lesson, course_id=course.id)
+    done = db.session.scalar(sa.select(sa.func.count(Completion.id)).where(
+        Completion.course_id == course.id, Completion.user_id == user.id,
+    ))
+    before = enrolment.percent
+    enrolment.completed_count = done
+    enrolment.percent = min(100, done * 100 // max(lesson_count(course.id), 1))
+    url = path_for("courses.course", course_id=course.id)
+    for milestone in MILESTONES:
+        if before < milestone <= enrolment.percent:
+            tell(user, _l("Congratulations, you have completed %(percent)s%% of the course!", percent=milestone),
+                 url, key=f"courses:{course.id}:progress:{milestone}")
+    if enrolment.percent == 100 and enrolment.completed_at is None:
+        finish(user, course, enrolment, now)
+    return True
+
+
+def finish(user: User, course: Course, enrolment: Enrolment, now) -> None:
+    """Mark the course completed and, if the course gives them, issue the certificate."""
+    enrolment.completed_at = now
+    if course.certificates and enrolment.certificate_code is None:
+        enrolment.certificate_code = secrets.token_hex(6).upper()
+    events.emit("course.completed", user=user, subject=course)
+
+
+def continuing(user: User, limit: int = 3) -> list[tuple[Course, Enrolment]]:
+    """The member's unfinished courses, most recently studied first."""
+    if not user.is_authenticated:
+        return []
+    return db.session.execute(
+        sa.select(Course, Enrolment).join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.user_id == user.id, Enrolment.completed_at.is_(None))
+        .order_by(Enrolment.updated_at.desc()).limit(limit)
+    ).all()
