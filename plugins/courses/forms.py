@@ -102,7 +102,11 @@ class PublishForm(FlaskForm):
     ])
     publish_at = DateTimeLocalField(_l("Publish at"), validators=[Optional()])
 
-    def validate_publish_at(self, field) -> None:
-        if self.action.data == "schedule" and not field.data:
-            raise ValidationError(_l("Give the time to publish at."))
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.action.data == "schedule" and not self.publish_at.data:
+            self.publish_at.errors = [_l("Give the time to publish at.")]
+            return False
+        return True
 

@@ -120,7 +120,7 @@ def test_progress_milestones_are_sent_once_and_finishing_gives_a_certificate(app
 def test_milestone_notice_is_in_the_members_language(app, make_user):
     creator, member = make_user(role="creator"), make_user()
     with app.app_context():
-        db.session.get(User, member.id).locale = "zh_Hans_CN"
+        db.session.get(User, member.id).locale = "zh_CN"
         db.session.commit()
     course = make_course(app, creator.id, lessons=3, media=False, preview=0, price_minor=None)
     client = logged_in(app, member)
