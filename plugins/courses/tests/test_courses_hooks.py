@@ -124,3 +124,18 @@ def test_demo_has_three_bilingual_courses_with_progress_and_reviews(app, runner)
     download = member.get(url)
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert app.test_client().get(url).status_code == 403
+
+
+def test_the_courses_migration_branch_upgrades_and_downgrades(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from kpay.app import create_app
+
+    app = create_app({"instance_path": str(tmp_path / "instance"), "database_url": f"sqlite:///{tmp_path / 'm.db'}",
+                      "plugins": {"enabled": ["courses"]}})
+    with app.app_context():
+        upgrade(revision="heads")
+        assert {"courses_courses", "courses_lessons", "courses_reviews"} <= set(sa.inspect(db.engine).get_table_names())
+        downgrade(revision="courses@base")
+        assert not [t for t in sa.inspect(db.engine).get_table_names() if t.startswith("courses_")]
+        db.engine.dispose()
