@@ -41,7 +41,7 @@ class CatalogueFilters(Form):
 class ReviewForm(FlaskForm):
     """A member's stars and words about a course."""
 
-    rating = RadioField(_l("Rating"), choices=[(str(n), str(n)) for n in range(5, 0, -1)],
+    rating = RadioField(_l("Rating"), choices=[(n, str(n)) for n in range(5, 0, -1)], coerce=int,
                         validators=[InputRequired(_l("Choose a rating from 1 to 5 stars."))])
     text = TextAreaField(_l("Your review (optional)"), validators=[Optional(), Length(max=4000)])
 

@@ -236,7 +236,7 @@ def review(course_id: int):
         return _review_page(item, form, mine)
     if not form.validate():
         return _review_page(item, form, None)
-    rating, now = int(form.rating.data), utcnow()
+    rating, now = form.rating.data, utcnow()
     new_id = insert_once(Review, ("course_id", "user_id"), course_id=item.id, user_id=current_user.id,
                          rating=rating, text=form.text.data or "", reply="", helpful_count=0,
                          created_at=now, updated_at=now)
@@ -261,7 +261,7 @@ def review_edit(course_id: int):
     form = ReviewForm()
     if not form.validate():
         return _review_page(item, form, mine)
-    rating = int(form.rating.data)
+    rating = form.rating.data
     db.session.execute(sa.update(Course).where(Course.id == item.id).values(
         rating_sum=Course.rating_sum + rating - mine.rating))
     mine.rating, mine.text, mine.updated_at = rating, form.text.data or "", utcnow()
