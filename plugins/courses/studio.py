@@ -157,40 +157,32 @@ def studio_chapter_new(course_id: int):
     return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
 
 
-def _move(rows: list, row, step: int) -> None:
-    """Swap ``row`` with its neighbour ``step`` away in ``rows`` (numbering positions afresh)."""
-    at = rows.index(row)
-    other = at + step
-    if 0 <= other < len(rows):
-        rows[at], rows[other] = rows[other], rows[at]
-    for position, each in enumerate(rows):
+def _reorder(model, row_id: int, parent: str):
+    """Swap a chapter (or lesson) with the one before or after it among those of the same
+    course (or chapter), as the posted ``direction`` says, numbering positions afresh."""
+    row = db.get_or_404(model, row_id)
+    item = _own_course(row.course_id)
+    siblings = list(db.session.scalars(
+        sa.select(model).where(getattr(model, parent) == getattr(row, parent)).order_by(model.position, model.id)
+    ))
+    at = siblings.index(row)
+    other = at + (-1 if request.form.get("direction") == "up" else 1)
+    if 0 <= other < len(siblings):
+        siblings[at], siblings[other] = siblings[other], siblings[at]
+    for position, each in enumerate(siblings):
         each.position = position
-
-
-def _step() -> int:
-    return -1 if request.form.get("direction") == "up" else 1
+    db.session.commit()
+    return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
 
 
 @bp.route("/studio/chapters/<int:chapter_id>/move", methods=["POST"])
 def studio_chapter_move(chapter_id: int):
-    chapter = db.get_or_404(Chapter, chapter_id)
-    item = _own_course(chapter.course_id)
-    chapters = db.session.scalars(
-        sa.select(Chapter).where(Chapter.course_id == item.id).order_by(Chapter.position, Chapter.id)).all()
-    _move(list(chapters), chapter, _step())
-    db.session.commit()
-    return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
+    return _reorder(Chapter, chapter_id, "course_id")
 
 
 @bp.route("/studio/lessons/<int:lesson_id>/move", methods=["POST"])
 def studio_lesson_move(lesson_id: int):
-    found = db.get_or_404(Lesson, lesson_id)
-    item = _own_course(found.course_id)
-    lessons = db.session.scalars(
-        sa.select(Lesson).where(Lesson.chapter_id == found.chapter_id).order_by(Lesson.position, Lesson.id)).all()
-    _move(list(lessons), found, _step())
-    db.session.commit()
-    return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
+    return _reorder(Lesson, lesson_id, "chapter_id")
 
 
 @bp.route("/studio/<int:course_id>/lessons/new", methods=["GET", "POST"])

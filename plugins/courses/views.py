@@ -3,6 +3,8 @@ reviews and certificates. Every route decides access itself through ``plugins.co
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -124,7 +126,7 @@ def lesson(course_id: int, lesson_id: int):
     )
     response.headers.update(PRIVATE)
     if state.open and found.embed_url:
-        host = found.embed_url.split("/")[2]
+        host = urlsplit(found.embed_url).hostname
         response.headers["Content-Security-Policy"] = f"{CSP}; frame-src https://{host}"
     return response
 
@@ -173,9 +175,8 @@ def enrol(course_id: int):
     """Enrol in a free course, or in a course the member has access to; else to its checkout."""
     item = access.visible_course(course_id)
     if not access.has_course(item):
-        if item.product_id is None:
-            abort(403)
-        return redirect(url_for("commerce.product", product_id=item.product_id))
+        product_id = item.product_id or item.membership_product_id
+        return redirect(url_for("commerce.product", product_id=product_id))
     progress.enrol(db.session.get(User, current_user.id), item)
     db.session.commit()
     flash(_("You are enrolled. Enjoy the course!"), "success")
@@ -185,8 +186,11 @@ def enrol(course_id: int):
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/complete", methods=["POST"])
 @login_required
 def complete(course_id: int, lesson_id: int):
-    """Mark the lesson complete (enrolling in a course the member has access to)."""
+    """Mark the lesson complete (enrolling in a course the member has access to; a free
+    preview of a course they have not bought does not enrol them)."""
     item, found = _open_lesson(course_id, lesson_id)
+    if not access.has_course(item):
+        abort(403)
     member = db.session.get(User, current_user.id)
     enrolment = progress.enrol(member, item)
     if progress.complete(member, item, found, enrolment):

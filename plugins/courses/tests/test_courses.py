@@ -254,3 +254,12 @@ def test_continue_learning_widget_on_home(app, make_user):
     assert "/courses/continue" in home
     widget = client.get("/courses/continue", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Habits" in widget and "0%" in widget
+
+
+def test_a_free_preview_cannot_be_completed_into_an_enrolment_without_buying(app, make_user):
+    course = make_course(app, make_user(role="creator").id, media=False)
+    client = logged_in(app, make_user())
+    page = client.get(f"/courses/{course.id}/lessons/{course.lessons[0]}").get_data(as_text=True)
+    assert page and "Mark as complete" not in page
+    assert complete(client, course, course.lessons[0]).status_code == 403
+    assert count(app, Enrolment) == 0
