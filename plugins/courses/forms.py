@@ -13,27 +13,29 @@ from wtforms import (
     BooleanField, DateTimeLocalField, Form, IntegerField, RadioField, SelectField, StringField,
     TextAreaField, ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
-def level_choices():
-    return [("beginner", _l("Beginner")), ("intermediate", _l("Intermediate")), ("advanced", _l("Advanced"))]
+def options(*pairs) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
-def kind_choices():
-    return [("text", _l("Text")), ("video", _l("Video")), ("audio", _l("Audio")), ("attachment", _l("Attachment"))]
+LEVELS = (("beginner", _l("Beginner")), ("intermediate", _l("Intermediate")), ("advanced", _l("Advanced")))
+KINDS = (("text", _l("Text")), ("video", _l("Video")), ("audio", _l("Audio")), ("attachment", _l("Attachment")))
 
 
 class CatalogueFilters(Form):
     """The catalogue's filters, read from the query string."""
 
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=40)])
-    level = SelectField(_l("Level"), choices=[("", _l("Any level")), *level_choices()], validators=[Optional()])
-    price = SelectField(_l("Price"), choices=[("", _l("Any price")), ("free", _l("Free")), ("paid", _l("Paid"))],
+    level = SelectField(_l("Level"), choices=options(("", _l("Any level")), *LEVELS), validators=[Optional()])
+    price = SelectField(_l("Price"), choices=options(("", _l("Any price")), ("free", _l("Free")), ("paid", _l("Paid"))),
                         validators=[Optional()])
     creator = IntegerField(_l("Creator"), validators=[Optional(), NumberRange(min=1)])
-    sort = SelectField(_l("Sort by"), choices=[("newest", _l("Newest")), ("popular", _l("Most learners")),
-                                              ("rating", _l("Best rated"))], default="newest",
+    sort = SelectField(_l("Sort by"), choices=options(("newest", _l("Newest")), ("popular", _l("Most learners")),
+                                                ("rating", _l("Best rated"))), default="newest",
                        validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)], default=1)
 
@@ -41,7 +43,7 @@ class CatalogueFilters(Form):
 class ReviewForm(FlaskForm):
     """A member's stars and words about a course."""
 
-    rating = RadioField(_l("Rating"), choices=[(n, str(n)) for n in range(5, 0, -1)], coerce=int,
+    rating = RadioField(_l("Rating"), choices=options(*((n, str(n)) for n in range(5, 0, -1))), coerce=int,
                         validators=[InputRequired(_l("Choose a rating from 1 to 5 stars."))])
     text = TextAreaField(_l("Your review (optional)"), validators=[Optional(), Length(max=4000)])
 
@@ -57,8 +59,8 @@ class CourseForm(FlaskForm):
     subtitle = StringField(_l("Subtitle"), validators=[Optional(), Length(max=240)])
     description = TextAreaField(_l("Description (markdown)"), validators=[Optional(), Length(max=20000)])
     tags = StringField(_l("Tags"), description=_l("Separated by commas."), validators=[Optional(), Length(max=240)])
-    level = SelectField(_l("Level"), choices=level_choices(), validators=[DataRequired()])
-    language = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English"), ("zh,en", "中文 / English")])
+    level = SelectField(_l("Level"), choices=options(*LEVELS), validators=[DataRequired()])
+    language = SelectField(_l("Language"), choices=options(("zh", "中文"), ("en", "English"), ("zh,en", "中文 / English")))
     product_id = SelectField(_l("Sold as"), coerce=str, description=_l(
         "One of your products (create it under Studio → Products), or free."))
     membership_product_id = SelectField(_l("Also unlocked by the membership"), coerce=str)
@@ -75,7 +77,7 @@ class LessonForm(FlaskForm):
 
     chapter_id = SelectField(_l("Chapter"), coerce=int)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
-    kind = SelectField(_l("Kind"), choices=kind_choices(), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=options(*KINDS), validators=[DataRequired()])
     body = TextAreaField(_l("Text (markdown)"), validators=[Optional(), Length(max=200000)])
     embed_url = StringField(_l("Or embed a video from"), validators=[Optional(), Length(max=500)])
     file = FileField(_l("File"))
@@ -97,9 +99,9 @@ class LessonForm(FlaskForm):
 class PublishForm(FlaskForm):
     """Publish now, at a time, or take back to draft."""
 
-    action = SelectField(_l("Publishing"), choices=[
+    action = SelectField(_l("Publishing"), choices=options(
         ("now", _l("Publish now")), ("schedule", _l("Publish at the time below")), ("draft", _l("Back to draft")),
-    ])
+    ))
     publish_at = DateTimeLocalField(_l("Publish at"), validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:

@@ -22,7 +22,7 @@ from kpay.permissions import can, require
 from kpay.render import render
 from plugins.courses import access, catalogue, uploads
 from plugins.courses.drip import announce_published_courses
-from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm
+from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson
 from plugins.courses.views import bp
 
@@ -62,9 +62,9 @@ def _product_choices(form: CourseForm, creator_id: int) -> None:
     products = db.session.scalars(
         sa.select(Product).where(Product.creator_id == creator_id, Product.active.is_(True)).order_by(Product.id)
     ).all()
-    form.product_id.choices = [("", _("Free")), *((str(p.id), p.name) for p in products)]
-    form.membership_product_id.choices = [("", _("None")), *(
-        (str(p.id), p.name) for p in products if p.kind == "membership")]
+    form.product_id.choices = options(("", _("Free")), *((str(p.id), p.name) for p in products))
+    form.membership_product_id.choices = options(("", _("None")), *(
+        (str(p.id), p.name) for p in products if p.kind == "membership"))
 
 
 @bp.route("/studio/new", methods=["GET", "POST"])
@@ -201,7 +201,7 @@ def _lesson_form(item: Course, found: Lesson | None):
     form = LessonForm(obj=found)
     chapters = db.session.scalars(
         sa.select(Chapter).where(Chapter.course_id == item.id).order_by(Chapter.position, Chapter.id)).all()
-    form.chapter_id.choices = [(c.id, c.title) for c in chapters]
+    form.chapter_id.choices = options(*((c.id, c.title) for c in chapters))
     if not form.is_submitted():
         if found is None:
             form.chapter_id.data = request.args.get("chapter_id", type=int)

@@ -7,6 +7,8 @@ import random
 
 import pytest
 from flask import url_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plugins.courses.tests.conftest import canary, logged_in, make_course
 from tests.commerce_helpers import buy
@@ -149,3 +151,26 @@ def test_drafts_are_404_to_everyone_but_their_creator_and_admins(app, make_user)
     assert logged_in(app, make_user(role="creator")).get(f"/courses/{course.id}").status_code == 404
     assert logged_in(app, creator).get(f"/courses/{course.id}").status_code == 200
     assert logged_in(app, admin).get(f"/courses/{course.id}/lessons/{course.lessons[2]}").status_code == 200
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_hypothesis_drawn_lesson_ids_never_leak_to_a_member_without_the_course(app, shop, data):
+    paid, other, free, people = shop
+    if "member_client" not in people:  # one log-in for all examples (log-ins are rate limited)
+        people["member_client"] = logged_in(app, people["member"])
+    member = people["member_client"]
+    assert b"Log out" in member.get("/courses/").data
+    course_id = data.draw(st.sampled_from([paid.id, other.id, free.id, 999]))
+    lesson_id = data.draw(st.one_of(
+        st.sampled_from(paid.lessons + other.lessons + free.lessons),
+        st.integers(min_value=-1, max_value=10_000),
+    ))
+    suffix = data.draw(st.sampled_from(["", "/media", "/download"]))
+    headers = data.draw(st.sampled_from(HEADERS))
+    response = member.get(f"/courses/{course_id}/lessons/{lesson_id}{suffix}", headers=headers)
+    body = response.get_data()
+    paid_lessons = paid.lessons[1:] + other.lessons[1:]
+    assert not any(canary(i).encode() in body for i in paid_lessons)
+    if lesson_id in paid_lessons:
+        assert response.status_code in (403, 404)

@@ -173,3 +173,27 @@ def test_creator_previews_the_course_as_a_member_without_access(app, make_user):
     assert own.status_code == 200
     outsider = client.get(f"/courses/{course.id}/lessons/{course.lessons[1]}?as=outsider")
     assert outsider.status_code == 403 and "CANARY" not in outsider.get_data(as_text=True)
+
+
+def test_cover_picture_is_re_encoded_and_shown_once_published(app, make_user):
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (1600, 900), "#2b6cb0").save(png, "PNG")
+    client = logged_in(app, make_user(role="creator"))
+    course_id = new_course(client, cover=(io.BytesIO(png.getvalue()), "cover.png"))
+    assert app.test_client().get(f"/courses/{course_id}/cover").status_code == 404  # a draft
+    cover = client.get(f"/courses/{course_id}/cover")
+    assert cover.mimetype == "image/webp" and Image.open(io.BytesIO(cover.data)).size == (1200, 675)
+    page = client.get(f"/courses/studio/{course_id}")
+    bad = client.post(f"/courses/studio/{course_id}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page), "title": "Writing", "level": "beginner", "language": "zh",
+        "product_id": "", "membership_product_id": "", "cover": (io.BytesIO(b"%PDF-1.4 no"), "cover.png")})
+    assert bad.status_code == 422 and errors(bad, "cover") == ["Upload a PNG, JPEG, WebP or GIF picture."]
+
+
+def test_the_minute_clock_runs_the_course_sweeps(app):
+    from kpay import clock
+
+    with app.app_context():
+        assert {"courses.published", "courses.lessons_opened"} <= set(clock.tick())
