@@ -139,3 +139,38 @@ def test_the_courses_migration_branch_upgrades_and_downgrades(tmp_path):
         downgrade(revision="courses@base")
         assert not [t for t in sa.inspect(db.engine).get_table_names() if t.startswith("courses_")]
         db.engine.dispose()
+
+
+def statements(app, client, url: str) -> int:
+    """How many SQL statements one GET of ``url`` sends."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_course_and_lesson_pages_send_as_many_queries_for_many_lessons_and_learners(app, make_user):
+    creator, buyer = make_user(role="creator"), make_user()
+    small = make_course(app, creator.id, lessons=3, media=False)
+    big = make_course(app, creator.id, lessons=40, media=False)
+    client = logged_in(app, buyer)
+    for course in (small, big):
+        buy(client, course.product_id)
+    with app.app_context():
+        for n in range(30):
+            user = User(email=f"learner{n}@example.com", display_name=f"L{n}", password_hash="x")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Enrolment(course_id=big.id, user_id=user.id))
+            db.session.add(Review(course_id=big.id, user_id=user.id, rating=4, text="ok"))
+        db.session.commit()
+    pages = [(f"/courses/{c.id}", f"/courses/{c.id}/lessons/{c.lessons[1]}") for c in (small, big)]
+    counts = [[statements(app, client, url) for url in urls] for urls in pages]
+    visitor = [statements(app, app.test_client(), f"/courses/{c.id}") for c in (small, big)]
+    assert counts[0] == counts[1] and visitor[0] == visitor[1]
