@@ -157,6 +157,20 @@ def studio_chapter_new(course_id: int):
     return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
 
 
+@bp.route("/studio/chapters/<int:chapter_id>", methods=["POST"])
+def studio_chapter_edit(chapter_id: int):
+    """Rename a chapter."""
+    chapter = db.get_or_404(Chapter, chapter_id)
+    item = _own_course(chapter.course_id)
+    form = ChapterForm()
+    if form.validate():
+        chapter.title = form.title.data
+        db.session.commit()
+    else:
+        flash(_("Give the chapter a title."), "error")
+    return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
+
+
 def _reorder(model, row_id: int, parent: str):
     """Swap a chapter (or lesson) with the one before or after it among those of the same
     course (or chapter), as the posted ``direction`` says, numbering positions afresh."""
