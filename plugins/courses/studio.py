@@ -172,17 +172,19 @@ def studio_chapter_edit(chapter_id: int):
 
 
 def _reorder(model, row_id: int, parent: str):
-    """Swap a chapter (or lesson) with the one before or after it among those of the same
-    course (or chapter), as the posted ``direction`` says, numbering positions afresh."""
+    """Move a chapter (or lesson) among those of the same course (or chapter): one place up
+    or down (the buttons' ``direction``), or to place ``to`` (drag and drop), numbering
+    positions afresh."""
     row = db.get_or_404(model, row_id)
     item = _own_course(row.course_id)
     siblings = list(db.session.scalars(
         sa.select(model).where(getattr(model, parent) == getattr(row, parent)).order_by(model.position, model.id)
     ))
     at = siblings.index(row)
-    other = at + (-1 if request.form.get("direction") == "up" else 1)
-    if 0 <= other < len(siblings):
-        siblings[at], siblings[other] = siblings[other], siblings[at]
+    target = request.form.get("to", type=int)
+    if target is None:
+        target = at + (-1 if request.form.get("direction") == "up" else 1)
+    siblings.insert(min(max(target, 0), len(siblings) - 1), siblings.pop(at))
     for position, each in enumerate(siblings):
         each.position = position
     db.session.commit()

@@ -198,3 +198,15 @@ def test_the_minute_clock_runs_the_course_sweeps(app):
 
     with app.app_context():
         assert {"courses.published", "courses.lessons_opened"} <= set(clock.tick())
+
+
+def test_dragging_a_lesson_posts_its_new_place(app, make_user):
+    creator = make_user(role="creator")
+    course = make_course(app, creator.id, lessons=4, media=False)
+    client = logged_in(app, creator)
+    page = client.get(f"/courses/studio/{course.id}")
+    assert f'data-move-url="/courses/studio/lessons/{course.lessons[3]}/move"' in page.get_data(as_text=True)
+    client.post(f"/courses/studio/lessons/{course.lessons[3]}/move", headers={"X-CSRFToken": csrf_token(page)},
+                data={"to": "0"})
+    text = app.test_client().get(f"/courses/{course.id}").get_data(as_text=True)
+    assert [text.index(f"Lesson {n}") for n in (4, 1, 2, 3)] == sorted(text.index(f"Lesson {n}") for n in (4, 1, 2, 3))

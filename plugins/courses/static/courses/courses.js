@@ -37,3 +37,49 @@
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:load", scan);
 })();
+
+/* Studio: chapters and lessons can also be dragged to a new place; the drop posts the place
+   to the same route the ↑/↓ buttons use, then reloads the outline. */
+(function () {
+  function items(list) {
+    return Array.prototype.filter.call(list.children, function (child) {
+      return child.hasAttribute("data-move-url");
+    });
+  }
+  function sortable(list) {
+    var dragged = null;
+    items(list).forEach(function (item) {
+      item.draggable = true;
+      item.addEventListener("dragstart", function (event) {
+        dragged = item;
+        event.stopPropagation();
+        event.dataTransfer.effectAllowed = "move";
+      });
+      item.addEventListener("dragover", function (event) {
+        if (dragged && dragged !== item && dragged.parentNode === item.parentNode) {
+          event.preventDefault();
+          event.stopPropagation();
+        }
+      });
+      item.addEventListener("drop", function (event) {
+        if (!dragged || dragged === item || dragged.parentNode !== item.parentNode) {
+          return;
+        }
+        event.preventDefault();
+        event.stopPropagation();
+        var body = new FormData();
+        var meta = document.querySelector('meta[name="csrf-token"]');
+        body.append("to", items(list).indexOf(item));
+        fetch(dragged.dataset.moveUrl, {
+          method: "POST", body: body, credentials: "same-origin",
+          headers: { "X-CSRFToken": meta ? meta.content : "" }
+        }).then(function () {
+          window.location.reload();
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-sortable]").forEach(sortable);
+  });
+})();
