@@ -27,6 +27,8 @@ from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesso
 from plugins.courses.views import bp
 
 LEARNERS_SHOWN = 50
+# The "Add chapter" form's fields are named (and labelled) apart from the course's own title.
+NEW_CHAPTER = "chapter"
 
 
 def _own_course(course_id: int) -> Course:
@@ -97,7 +99,7 @@ def _course_form(item: Course | None):
     status = 422 if form.is_submitted() else 200
     context = {}
     if item is not None:
-        context = {"syllabus": catalogue.syllabus(item.id), "chapter_form": ChapterForm(formdata=None),
+        context = {"syllabus": catalogue.syllabus(item.id), "chapter_form": ChapterForm(formdata=None, prefix=NEW_CHAPTER),
                    "publish_form": PublishForm(formdata=None, publish_at=_typed(item.publish_at))}
     return render("courses/studio/course.html", form=form, course=item, status=status, **context)
 
@@ -147,7 +149,7 @@ def studio_publish(course_id: int):
 @bp.route("/studio/<int:course_id>/chapters", methods=["POST"])
 def studio_chapter_new(course_id: int):
     item = _own_course(course_id)
-    form = ChapterForm()
+    form = ChapterForm(prefix=NEW_CHAPTER)
     if form.validate():
         last = db.session.scalar(sa.select(sa.func.max(Chapter.position)).where(Chapter.course_id == item.id))
         db.session.add(Chapter(course_id=item.id, title=form.title.data, position=(last or 0) + 1))

@@ -135,10 +135,12 @@ def test_lessons_and_chapters_reorder_with_buttons(app, make_user):
     course = make_course(app, creator.id, lessons=3, media=False)
     client = logged_in(app, creator)
     page = client.get(f"/courses/studio/{course.id}")
+    html = page.get_data(as_text=True)  # the "Add chapter" box is labelled apart from the course title
+    assert html.count('id="title"') == 1 and '<label for="chapter-title">Chapter title</label>' in html
     client.post(f"/courses/studio/lessons/{course.lessons[2]}/move", data={"csrf_token": csrf_token(page), "direction": "up"})
     text = app.test_client().get(f"/courses/{course.id}").get_data(as_text=True)
     assert text.index("Lesson 3") < text.index("Lesson 2")
-    client.post(f"/courses/studio/{course.id}/chapters", data={"csrf_token": csrf_token(page), "title": "Second"})
+    client.post(f"/courses/studio/{course.id}/chapters", data={"csrf_token": csrf_token(page), "chapter-title": "Second"})
     with app.app_context():
         second = db.session.scalar(sa.select(Chapter.id).where(Chapter.title == "Second"))
     client.post(f"/courses/studio/chapters/{second}/move", data={"csrf_token": csrf_token(page), "direction": "up"})
