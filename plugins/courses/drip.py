@@ -13,7 +13,8 @@ from kpay.extensions import db
 from kpay.models import Notification, User
 from kpay.models.base import utcnow
 from plugins.courses.models import Course, Enrolment, Lesson
-from plugins.courses.progress import path_for, tell
+from kpay.notifications.service import notify
+from plugins.courses.progress import KIND, path_for
 
 # A lesson that opened longer ago than this is not announced any more (the clock was down).
 LOOK_BACK = timedelta(days=7)
@@ -46,7 +47,7 @@ def announce_opened_lessons(now=None) -> int:
     told = 0
     for lesson, course in lessons:
         for user in _due_members(lesson, now):
-            tell(user, _l("A new lesson is open: %(title)s", title=lesson.title),
+            notify(user, KIND, _l("A new lesson is open: %(title)s", title=lesson.title),
                  path_for("courses.lesson", course_id=course.id, lesson_id=lesson.id), key=_key(lesson))
             told += 1
     return told

@@ -10,11 +10,9 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from kpay import events
-from kpay.config import LOCALES
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
@@ -29,15 +27,6 @@ MILESTONES = (30, 50, 100)
 def path_for(endpoint: str, **values) -> str:
     """The path of ``endpoint`` on this site, also outside a request (in the worker's clock)."""
     return current_app.url_map.bind("localhost").build(endpoint, values)
-
-
-def tell(user: User, message, url: str, key: str) -> None:
-    """Notify ``user`` (kind ``courses``, once per ``key``) of ``message``, a lazy string, in
-    their language."""
-    locale = user.locale if user.locale in LOCALES else current_app.config["KPAY"]["default_locale"]
-    with force_locale(locale):
-        text = str(message)
-    notify(user, KIND, text, url, key=key)
 
 
 def enrol(user: User, course: Course, now=None) -> Enrolment:
@@ -95,7 +84,7 @@ def complete(user: User, course: Course, lesson: Lesson, enrolment: Enrolment) -
     url = path_for("courses.course", course_id=course.id)
     for milestone in MILESTONES:
         if before < milestone <= enrolment.percent:
-            tell(user, _l("Congratulations, you have completed %(percent)s%% of the course!", percent=milestone),
+            notify(user, KIND, _l("Congratulations, you have completed %(percent)s%% of the course!", percent=milestone),
                  url, key=f"courses:{course.id}:progress:{milestone}")
     if enrolment.percent == 100 and enrolment.completed_at is None:
         finish(user, course, enrolment, now)

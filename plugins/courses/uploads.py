@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
 from kpay.transactions import after_commit
+from kpay.uploads import UploadError, read_limited
 
 NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,4}")
 ALLOWED = {
@@ -23,10 +24,6 @@ ALLOWED = {
 }
 COVER_SIZE = (1200, 675)
 COVER_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
-
-
-class UploadError(Exception):
-    """A file that cannot be used; the message is for the creator."""
 
 
 def settings() -> dict:
@@ -58,17 +55,6 @@ def sniff(head: bytes, kind: str) -> str | None:
     if kind == "audio" and found in ("video/mp4", "video/webm"):
         found = "audio/" + found.split("/")[1]  # a sound-only MP4 or WebM is still audio
     return found if found in ALLOWED.get(kind, {}) else None
-
-
-def read_limited(stream, max_mb: int) -> bytes:
-    """The bytes of an upload; ``UploadError`` when it is empty or over ``max_mb`` MiB."""
-    max_bytes = max_mb * 2**20
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise UploadError(_("This file is larger than %(mb)s MB.", mb=max_mb))
-    if not data:
-        raise UploadError(_("Choose a file to upload."))
-    return data
 
 
 def _write(data: bytes, extension: str) -> str:
