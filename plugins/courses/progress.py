@@ -108,3 +108,25 @@ def continuing(user: User, limit: int = 3) -> list[tuple[Course, Enrolment]]:
         .where(Enrolment.user_id == user.id, Enrolment.completed_at.is_(None))
         .order_by(Enrolment.updated_at.desc()).limit(limit)
     ).all()
+
+
+def forget_lesson(course: Course, lesson: Lesson) -> None:
+    """Delete ``lesson`` with its completions, and recompute every learner's progress over the
+    lessons left in a fixed number of statements; a learner who has now done them all finishes
+    the course. What was already given (certificates, notices, ``completed_at``) stays."""
+    db.session.execute(sa.delete(Completion).where(Completion.lesson_id == lesson.id))
+    db.session.execute(sa.update(Enrolment).where(Enrolment.last_lesson_id == lesson.id).values(last_lesson_id=None))
+    db.session.execute(sa.delete(Lesson).where(Lesson.id == lesson.id))
+    left = lesson_count(course.id)
+    done = (sa.select(sa.func.count(Completion.id)).where(
+        Completion.course_id == Enrolment.course_id, Completion.user_id == Enrolment.user_id).scalar_subquery())
+    db.session.execute(sa.update(Enrolment).where(Enrolment.course_id == course.id).values(
+        completed_count=done, percent=sa.case((done >= left, 100), else_=done * 100 // left) if left else 0,
+    ).execution_options(synchronize_session=False))
+    finished = db.session.execute(
+        sa.select(User, Enrolment).join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == course.id, Enrolment.percent == 100, Enrolment.completed_at.is_(None))
+        .execution_options(populate_existing=True)
+    ).all()
+    for user, enrolment in finished:
+        finish(user, course, enrolment, utcnow())

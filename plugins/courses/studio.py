@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from kpay.extensions import db
@@ -20,7 +21,7 @@ from kpay.models.base import utcnow
 from kpay.models.commerce import Order, Product
 from kpay.permissions import can, require
 from kpay.render import render
-from plugins.courses import access, catalogue, uploads
+from plugins.courses import access, catalogue, progress, uploads
 from plugins.courses.drip import announce_published_courses
 from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson
@@ -280,6 +281,49 @@ def _save_lesson(item: Course, found: Lesson | None, form: LessonForm):
         found.media = found.media_type = found.media_size = found.media_name = None
     db.session.commit()
     flash(_("Lesson saved."), "success")
+    return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
+
+
+@bp.route("/studio/lessons/<int:lesson_id>/delete", methods=["GET", "POST"])
+def studio_lesson_delete(lesson_id: int):
+    """Delete a lesson after a confirmation page (a plain form, no script needed).
+
+    Learners lose their completion of it; their progress is recomputed over the lessons left,
+    and one who has thereby done them all finishes the course. Nothing already given is taken
+    back: certificates, finishing dates and milestone notices stay.
+    """
+    found = db.get_or_404(Lesson, lesson_id)
+    item = _own_course(found.course_id)
+    if request.method == "GET":  # a POST's CSRF token is checked for every form (CSRFProtect)
+        completed = db.session.scalar(sa.select(sa.func.count()).where(Completion.lesson_id == found.id))
+        warning = ngettext(
+            "%(num)s member completed this lesson; it will no longer count in their progress.",
+            "%(num)s members completed this lesson; it will no longer count in their progress.", completed,
+        ) if completed else None
+        return render("courses/studio/delete.html", course=item, thing=found.title, warning=warning,
+                      action=url_for("courses.studio_lesson_delete", lesson_id=found.id))
+    progress.forget_lesson(item, found)
+    uploads.forget(found.media)
+    db.session.commit()
+    flash(_("Lesson deleted."), "success")
+    return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
+
+
+@bp.route("/studio/chapters/<int:chapter_id>/delete", methods=["GET", "POST"])
+def studio_chapter_delete(chapter_id: int):
+    """Delete an empty chapter after a confirmation page; one with lessons is refused, so no
+    lesson (and no learner's progress) goes by accident."""
+    chapter = db.get_or_404(Chapter, chapter_id)
+    item = _own_course(chapter.course_id)
+    has_lessons = db.session.scalar(sa.select(Lesson.id).where(Lesson.chapter_id == chapter.id).limit(1))
+    refusal = _("Delete or move this chapter's lessons first.") if has_lessons else None
+    if request.method == "GET" or refusal:
+        return render("courses/studio/delete.html", course=item, thing=chapter.title, refusal=refusal,
+                      action=url_for("courses.studio_chapter_delete", chapter_id=chapter.id),
+                      status=409 if request.method == "POST" else 200)
+    db.session.execute(sa.delete(Chapter).where(Chapter.id == chapter.id))
+    db.session.commit()
+    flash(_("Chapter deleted."), "success")
     return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
 
 

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from kpay.extensions import db
 from kpay.models import ActivityEvent
 from kpay.models.base import utcnow
-from plugins.courses.models import Chapter, Course, Lesson
+from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson
 from plugins.courses.tests.conftest import OGG, WEBM, count, logged_in, make_course
+from plugins.courses.tests.test_courses import complete
 from tests.commerce_helpers import add_product, buy
 from tests.conftest import csrf_token
 from tests.test_auth import field_errors
@@ -212,3 +213,56 @@ def test_dragging_a_lesson_posts_its_new_place(app, make_user):
                 data={"to": "0"})
     text = app.test_client().get(f"/courses/{course.id}").get_data(as_text=True)
     assert [text.index(f"Lesson {n}") for n in (4, 1, 2, 3)] == sorted(text.index(f"Lesson {n}") for n in (4, 1, 2, 3))
+
+
+def test_creator_deletes_a_lesson_after_confirming_and_learners_progress_is_recomputed(app, make_user):
+    creator = make_user(role="creator")
+    course = make_course(app, creator.id, lessons=4, media=False)
+    learner = make_user()
+    client = logged_in(app, learner)
+    buy(client, course.product_id)
+    for lesson_id in course.lessons[:3]:
+        complete(client, course, lesson_id)
+    studio = logged_in(app, creator)
+    page = studio.get(f"/courses/studio/lessons/{course.lessons[3]}")
+    assert f"/courses/studio/lessons/{course.lessons[3]}/delete" in page.get_data(as_text=True)
+    confirm = studio.get(f"/courses/studio/lessons/{course.lessons[1]}/delete")
+    assert "1 member completed this lesson" in confirm.get_data(as_text=True)
+    assert count(app, Lesson, id=course.lessons[1]) == 1  # asking changes nothing
+    other = logged_in(app, make_user(role="creator"))
+    assert other.post(f"/courses/studio/lessons/{course.lessons[1]}/delete",
+                      data={"csrf_token": csrf_token(other.get("/courses/studio/"))}).status_code == 404
+    deleted = studio.post(f"/courses/studio/lessons/{course.lessons[1]}/delete",
+                          data={"csrf_token": csrf_token(confirm)}, follow_redirects=True)
+    assert "Lesson deleted." in deleted.get_data(as_text=True)
+    assert count(app, Lesson, id=course.lessons[1]) == 0 and count(app, Completion, lesson_id=course.lessons[1]) == 0
+    with app.app_context():
+        enrolment = db.session.scalar(sa.select(Enrolment).filter_by(user_id=learner.id))
+        assert (enrolment.completed_count, enrolment.percent, enrolment.completed_at) == (2, 66, None)
+    # The last lesson left: the learner has now done them all and gets the certificate.
+    confirm = studio.get(f"/courses/studio/lessons/{course.lessons[3]}/delete")
+    assert "completed this lesson" not in confirm.get_data(as_text=True)
+    studio.post(f"/courses/studio/lessons/{course.lessons[3]}/delete", data={"csrf_token": csrf_token(confirm)})
+    with app.app_context():
+        enrolment = db.session.scalar(sa.select(Enrolment).filter_by(user_id=learner.id))
+        assert enrolment.percent == 100 and enrolment.completed_at and enrolment.certificate_code
+    assert "Your certificate" in client.get(f"/courses/{course.id}").get_data(as_text=True)
+
+
+def test_a_chapter_is_deleted_only_once_empty(app, make_user):
+    creator = make_user(role="creator")
+    course = make_course(app, creator.id, lessons=1, media=False)
+    studio = logged_in(app, creator)
+    with app.app_context():
+        chapter = db.session.scalar(sa.select(Chapter.id).where(Chapter.course_id == course.id))
+    confirm = studio.get(f"/courses/studio/chapters/{chapter}/delete")
+    assert "Delete or move this chapter&#39;s lessons first." in confirm.get_data(as_text=True)
+    refused = studio.post(f"/courses/studio/chapters/{chapter}/delete", data={"csrf_token": csrf_token(confirm)})
+    assert refused.status_code == 409 and count(app, Chapter, id=chapter) == 1
+    studio.post(f"/courses/studio/lessons/{course.lessons[0]}/delete", data={"csrf_token": csrf_token(confirm)})
+    outline = studio.get(f"/courses/studio/{course.id}").get_data(as_text=True)
+    assert f"/courses/studio/chapters/{chapter}/delete" in outline
+    confirm = studio.get(f"/courses/studio/chapters/{chapter}/delete")
+    assert "This cannot be undone." in confirm.get_data(as_text=True)
+    studio.post(f"/courses/studio/chapters/{chapter}/delete", data={"csrf_token": csrf_token(confirm)})
+    assert count(app, Chapter, id=chapter) == 0
