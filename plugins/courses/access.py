@@ -15,7 +15,7 @@ from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.permissions import can
 from kpay.types import Resource
-from plugins.courses.models import Course, Enrolment, Lesson
+from plugins.courses.models import Course, Enrolment, FormerProduct, Lesson
 
 
 def manages(course: Course, user=None) -> bool:
@@ -34,7 +34,6 @@ def visible_course(course_id: int) -> Course:
     course = db.get_or_404(Course, course_id)
     if not is_public(course) and not manages(course):
         abort(404)
-    remember_products(course)
     return course
 
 
@@ -46,22 +45,19 @@ def visible_lesson(course: Course, lesson_id: int) -> Lesson:
     return lesson
 
 
-def remember_products(course: Course) -> None:
-    """Keep ``course``'s products for this request, so ``product_ids`` needs no query."""
-    g.setdefault("courses_products", {})[course.id] = _products(course)
-
-
-def _products(course: Course) -> list[int]:
-    return [p for p in (course.product_id, course.membership_product_id) if p is not None]
-
-
 def product_ids(course_id: int) -> list[int] | None:
-    """The products that unlock course ``course_id``, or None for a course that does not exist."""
-    known = g.get("courses_products", {}) if g else {}
-    if course_id in known:
-        return known[course_id]
-    course = db.session.get(Course, course_id)
-    return None if course is None else _products(course)
+    """The products that unlock course ``course_id``: its product, its membership product and
+    the products it was sold through before; None for a course that does not exist. Read once
+    per request."""
+    known = g.setdefault("courses_products", {}) if g else {}
+    if course_id not in known:
+        course = db.session.get(Course, course_id)  # the one the view loaded: no query
+        if course is None:
+            return None
+        former = db.session.scalars(sa.select(FormerProduct.product_id).where(FormerProduct.course_id == course_id))
+        current = [p for p in (course.product_id, course.membership_product_id) if p is not None]
+        known[course_id] = current + [p for p in former if p not in current]
+    return known[course_id]
 
 
 def resource(course: Course, lesson: Lesson | None = None) -> Resource:

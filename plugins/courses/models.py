@@ -1,7 +1,8 @@
 """The courses plugin's tables: courses, chapters, lessons, enrolments, completions, reviews.
 
 A course is sold through a commerce product (``product_id``; none means free) and may also be
-unlocked by a membership product. Counters the catalogue sorts by (learners, ratings) are kept
+unlocked by a membership product; products it was sold through before stay in
+``courses_former_products``, so their buyers keep the course. Counters the catalogue sorts by (learners, ratings) are kept
 on the course row, changed by conditional updates in the transaction that changes their source.
 """
 
@@ -61,6 +62,19 @@ class Course(db.Model):
     @property
     def tag_list(self) -> list[str]:
         return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+
+class FormerProduct(db.Model):
+    """A product that sold or unlocked a course before the creator changed it: it still unlocks
+    the course, so those who bought it keep what they paid for."""
+
+    __tablename__ = "courses_former_products"
+    __table_args__ = (sa.UniqueConstraint("course_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses_courses.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"), index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class Chapter(db.Model):

@@ -18,7 +18,7 @@ from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.notifications.service import notify
 from kpay.transactions import insert_once
-from plugins.courses.models import Completion, Course, Enrolment, Lesson
+from plugins.courses.models import Completion, Course, Enrolment, FormerProduct, Lesson
 
 KIND = "courses"
 MILESTONES = (30, 50, 100)
@@ -46,9 +46,10 @@ def enrol(user: User, course: Course, now=None) -> Enrolment:
 
 def enrol_buyer(user_id: int, product_id: int) -> int:
     """Enrol the buyer of ``product_id`` in every course it unlocks; returns how many."""
-    courses = db.session.scalars(sa.select(Course).where(
-        sa.or_(Course.product_id == product_id, Course.membership_product_id == product_id)
-    )).all()
+    former = sa.select(FormerProduct.course_id).where(FormerProduct.product_id == product_id)
+    courses = db.session.scalars(sa.select(Course).where(sa.or_(
+        Course.product_id == product_id, Course.membership_product_id == product_id, Course.id.in_(former),
+    ))).all()
     user = db.session.get(User, user_id)
     for course in courses:
         enrol(user, course)

@@ -21,10 +21,11 @@ from kpay.models.base import utcnow
 from kpay.models.commerce import Order, Product
 from kpay.permissions import can, require
 from kpay.render import render
+from kpay.transactions import insert_once
 from plugins.courses import access, catalogue, progress, uploads
 from plugins.courses.drip import announce_published_courses
 from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options
-from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson
+from plugins.courses.models import Chapter, Completion, Course, Enrolment, FormerProduct, Lesson
 from plugins.courses.views import bp
 
 LEARNERS_SHOWN = 50
@@ -112,8 +113,12 @@ def _save_course(item: Course | None, form: CourseForm, cover: str | None):
         db.session.add(item)
     for name in ("title", "subtitle", "description", "tags", "level", "language", "certificates"):
         setattr(item, name, getattr(form, name).data if name == "certificates" else (getattr(form, name).data or ""))
+    before = {item.product_id, item.membership_product_id} - {None}
     item.product_id = int(form.product_id.data) if form.product_id.data else None
     item.membership_product_id = int(form.membership_product_id.data) if form.membership_product_id.data else None
+    for product_id in before - {item.product_id, item.membership_product_id}:  # its buyers keep the course
+        insert_once(FormerProduct, ("course_id", "product_id"), course_id=item.id, product_id=product_id,
+                    created_at=utcnow())
     if cover:
         uploads.forget(item.cover)
         item.cover = cover
@@ -343,8 +348,8 @@ def studio_learners(course_id: int):
     revenue = db.session.execute(
         sa.select(Product.currency, sa.func.count(Order.id), sa.func.coalesce(sa.func.sum(Order.amount_minor), 0))
         .join(Product, Product.id == Order.product_id)
-        .where(Order.product_id == item.product_id, Order.status == "paid").group_by(Product.currency)
-    ).all() if item.product_id else []
+        .where(Order.product_id.in_(access.product_ids(item.id)), Order.status == "paid").group_by(Product.currency)
+    ).all()
     return render(
         "courses/studio/learners.html", course=item, syllabus=outline, completions=completions,
         learners=learners, revenue=revenue, distribution=catalogue.distribution(item.id),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from kpay.extensions import db
 from kpay.models import ActivityEvent
 from kpay.models.base import utcnow
-from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson
+from plugins.courses.models import Chapter, Completion, Course, Enrolment, FormerProduct, Lesson
 from plugins.courses.tests.conftest import OGG, WEBM, count, logged_in, make_course
 from plugins.courses.tests.test_courses import complete
 from tests.commerce_helpers import add_product, buy
@@ -266,3 +266,31 @@ def test_a_chapter_is_deleted_only_once_empty(app, make_user):
     assert "This cannot be undone." in confirm.get_data(as_text=True)
     studio.post(f"/courses/studio/chapters/{chapter}/delete", data={"csrf_token": csrf_token(confirm)})
     assert count(app, Chapter, id=chapter) == 0
+
+
+def test_buyers_keep_the_course_when_the_creator_sells_it_through_another_product(app, make_user):
+    creator, early, late = make_user(role="creator"), make_user(name="Early"), make_user(name="Late")
+    course = make_course(app, creator.id, media=False)
+    paid_lesson = f"/courses/{course.id}/lessons/{course.lessons[1]}"
+    early_client = logged_in(app, early)
+    buy(early_client, course.product_id)
+    studio = logged_in(app, creator)
+    new_price = add_product(app, creator.id, name="Course, second edition", price_minor=19900)
+    page = studio.get(f"/courses/studio/{course.id}")
+    saved = studio.post(f"/courses/studio/{course.id}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page), "title": "Course", "level": "beginner", "language": "zh",
+        "product_id": str(new_price), "membership_product_id": ""})
+    assert saved.status_code == 302
+    assert early_client.get(paid_lesson).status_code == 200  # what they bought stays theirs
+    late_client = logged_in(app, late)
+    assert late_client.get(paid_lesson).status_code == 403
+    assert f"/shop/{new_price}" in late_client.get(f"/courses/{course.id}").get_data(as_text=True)
+    buy(late_client, new_price)
+    assert late_client.get(paid_lesson).status_code == 200 and count(app, Enrolment, user_id=late.id) == 1
+    # Saving again records nothing twice; the studio still counts the first sale.
+    studio.post(f"/courses/studio/{course.id}", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page), "title": "Course", "level": "beginner", "language": "zh",
+        "product_id": str(new_price), "membership_product_id": ""})
+    assert count(app, FormerProduct, course_id=course.id) == 1
+    learners = studio.get(f"/courses/studio/{course.id}/learners").get_data(as_text=True)
+    assert "Early" in learners and "Late" in learners and "from 2 orders" in learners
