@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import abort, g
+from sqlalchemy.orm import joinedload
+from flask import abort
 from flask_login import current_user
 
 from kpay.commerce import can_access
@@ -15,7 +16,7 @@ from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.permissions import can
 from kpay.types import Resource
-from plugins.courses.models import Course, Enrolment, FormerProduct, Lesson
+from plugins.courses.models import Course, Enrolment, Lesson
 
 
 def manages(course: Course, user=None) -> bool:
@@ -29,9 +30,15 @@ def is_public(course: Course, now: datetime | None = None) -> bool:
     return course.status == "published" and (course.publish_at is None or course.publish_at <= (now or utcnow()))
 
 
+# What the course's pages show besides the course, loaded with it in one query.
+WITH_COURSE = (joinedload(Course.creator), joinedload(Course.product), joinedload(Course.membership_product),
+               joinedload(Course.former_products))
+
+
 def visible_course(course_id: int) -> Course:
-    """The course ``course_id`` if the current user may see it at all; else 404."""
-    course = db.get_or_404(Course, course_id)
+    """The course ``course_id`` (with its creator and products) if the current user may see it
+    at all; else 404."""
+    course = db.get_or_404(Course, course_id, options=WITH_COURSE)
     if not is_public(course) and not manages(course):
         abort(404)
     return course
@@ -47,17 +54,13 @@ def visible_lesson(course: Course, lesson_id: int) -> Lesson:
 
 def product_ids(course_id: int) -> list[int] | None:
     """The products that unlock course ``course_id``: its product, its membership product and
-    the products it was sold through before; None for a course that does not exist. Read once
-    per request."""
-    known = g.setdefault("courses_products", {}) if g else {}
-    if course_id not in known:
-        course = db.session.get(Course, course_id)  # the one the view loaded: no query
-        if course is None:
-            return None
-        former = db.session.scalars(sa.select(FormerProduct.product_id).where(FormerProduct.course_id == course_id))
-        current = [p for p in (course.product_id, course.membership_product_id) if p is not None]
-        known[course_id] = current + [p for p in former if p not in current]
-    return known[course_id]
+    the products it was sold through before; None for a course that does not exist. No query
+    for a course the request loaded with ``visible_course``."""
+    course = db.session.get(Course, course_id)
+    if course is None:
+        return None
+    current = [p for p in (course.product_id, course.membership_product_id) if p is not None]
+    return current + [f.product_id for f in course.former_products if f.product_id not in current]
 
 
 def resource(course: Course, lesson: Lesson | None = None) -> Resource:

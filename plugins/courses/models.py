@@ -7,7 +7,7 @@ on the course row, changed by conditional updates in the transaction that change
 """
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpay.extensions import db
 from kpay.models.base import UTCDateTime, utcnow
@@ -45,6 +45,12 @@ class Course(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     __table_args__ = (sa.Index("ix_courses_courses_status_publish_at", "status", "publish_at"),)
+
+    # Read-only: the course page loads them with the course in one query (access.visible_course).
+    creator = relationship("User", viewonly=True)
+    product = relationship("Product", foreign_keys=[product_id], viewonly=True)
+    membership_product = relationship("Product", foreign_keys=[membership_product_id], viewonly=True)
+    former_products = relationship("FormerProduct", viewonly=True)
 
     @property
     def free(self) -> bool:

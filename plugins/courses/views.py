@@ -15,7 +15,6 @@ from kpay.admin.listing import read_filters
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import Product
 from kpay.render import render
 from kpay.security import CSP
 from kpay.transactions import insert_once
@@ -46,10 +45,10 @@ class Viewer:
         self.manager = access.manages(course)
         self.outsider = self.manager and request.args.get("as") == "outsider"
         if self.outsider:
-            self.manager, self.owns, self.enrolment = False, False, None
+            self.manager, self.owns, self.enrolment, self.review = False, False, None, None
         else:
             self.owns = access.has_course(course)
-            self.enrolment = access.enrolment_of(course)
+            self.enrolment, self.review = catalogue.learner(course.id, current_user)
 
     def state(self, course: Course, lesson: Lesson) -> access.LessonState:
         return access.lesson_state(course, lesson, self.enrolment, self.owns, self.manager)
@@ -57,20 +56,13 @@ class Viewer:
 
 def _course_context(course: Course) -> dict:
     viewer = Viewer(course)
-    outline = catalogue.syllabus(course.id)
+    outline = catalogue.syllabus(course.id, current_user.id if viewer.enrolment else None)
     return {
         "course": course, "viewer": viewer, "syllabus": outline,
         "states": {lesson.id: viewer.state(course, lesson) for lesson in outline.lessons},
-        "done": catalogue.completed_ids(course.id, current_user) if viewer.enrolment else set(),
-        "creator": db.session.get(User, course.creator_id),
-        "products": _products(course),
+        "done": outline.done, "creator": course.creator,
+        "products": {"one_time": course.product, "membership": course.membership_product},
     }
-
-
-def _products(course: Course) -> dict[str, Product | None]:
-    ids = [i for i in (course.product_id, course.membership_product_id) if i]
-    found = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))} if ids else {}
-    return {"one_time": found.get(course.product_id), "membership": found.get(course.membership_product_id)}
 
 
 @bp.route("/<int:course_id>")
@@ -78,9 +70,7 @@ def course(course_id: int):
     """The course page: description, syllabus, the buy or enrol button, reviews."""
     item = access.visible_course(course_id)
     context = _course_context(item)
-    mine = None
-    if context["viewer"].enrolment:
-        mine = db.session.scalar(sa.select(Review).filter_by(course_id=item.id, user_id=current_user.id))
+    mine = context["viewer"].review
     return render(
         "courses/course.html", **context, reviews=catalogue.reviews(item.id),
         distribution=catalogue.distribution(item.id), mine=mine,

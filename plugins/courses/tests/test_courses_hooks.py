@@ -174,3 +174,7 @@ def test_course_and_lesson_pages_send_as_many_queries_for_many_lessons_and_learn
     counts = [[statements(app, client, url) for url in urls] for urls in pages]
     visitor = [statements(app, app.test_client(), f"/courses/{c.id}") for c in (small, big)]
     assert counts[0] == counts[1] and visitor[0] == visitor[1]
+    # Within budget (PERFORMANCE.md: at most 5 queries of the page's own): the visitor's course
+    # page is BEGIN + 4; the learner's pages add the core's session user, unread count and
+    # entitlement check to 5 (course page) and 4 (lesson page) of the plugin's.
+    assert visitor[0] <= 1 + 4 and counts[0][0] <= 4 + 5 and counts[0][1] <= 4 + 4
