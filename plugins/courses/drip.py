@@ -48,7 +48,7 @@ def announce_opened_lessons(now=None) -> int:
     for lesson, course in lessons:
         for user in _due_members(lesson, now):
             notify(user, KIND, _l("A new lesson is open: %(title)s", title=lesson.title),
-                 path_for("courses.lesson", course_id=course.id, lesson_id=lesson.id), key=_key(lesson))
+                   path_for("courses.lesson", course_id=course.id, lesson_id=lesson.id), key=_key(lesson))
             told += 1
     return told
 

@@ -2,8 +2,9 @@
 
 A course is sold through a commerce product (``product_id``; none means free) and may also be
 unlocked by a membership product; products it was sold through before stay in
-``courses_former_products``, so their buyers keep the course. Counters the catalogue sorts by (learners, ratings) are kept
-on the course row, changed by conditional updates in the transaction that changes their source.
+``courses_former_products``, so their buyers keep the course. Counters the catalogue sorts
+by (learners, ratings) are kept on the course row, changed by conditional updates in the
+transaction that changes their source.
 """
 
 import sqlalchemy as sa

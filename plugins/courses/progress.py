@@ -85,8 +85,9 @@ def complete(user: User, course: Course, lesson: Lesson, enrolment: Enrolment) -
     url = path_for("courses.course", course_id=course.id)
     for milestone in MILESTONES:
         if before < milestone <= enrolment.percent:
-            notify(user, KIND, _l("Congratulations, you have completed %(percent)s%% of the course!", percent=milestone),
-                 url, key=f"courses:{course.id}:progress:{milestone}")
+            notify(user, KIND,
+                   _l("Congratulations, you have completed %(percent)s%% of the course!", percent=milestone),
+                   url, key=f"courses:{course.id}:progress:{milestone}")
     if enrolment.percent == 100 and enrolment.completed_at is None:
         finish(user, course, enrolment, now)
     return True

@@ -101,7 +101,8 @@ def _course_form(item: Course | None):
     status = 422 if form.is_submitted() else 200
     context = {}
     if item is not None:
-        context = {"syllabus": catalogue.syllabus(item.id), "chapter_form": ChapterForm(formdata=None, prefix=NEW_CHAPTER),
+        context = {"syllabus": catalogue.syllabus(item.id),
+                   "chapter_form": ChapterForm(formdata=None, prefix=NEW_CHAPTER),
                    "publish_form": PublishForm(formdata=None, publish_at=_typed(item.publish_at))}
     return render("courses/studio/course.html", form=form, course=item, status=status, **context)
 

@@ -48,6 +48,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_courses_courses_product_id'), ['product_id'], unique=False)
         batch_op.create_index('ix_courses_courses_status_publish_at', ['status', 'publish_at'], unique=False)
 
+    op.create_table('courses_former_products',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses_courses.id'], name=op.f('fk_courses_former_products_course_id_courses_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_courses_former_products_product_id_products')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_courses_former_products')),
+    sa.UniqueConstraint('course_id', 'product_id', name=op.f('uq_courses_former_products_course_id_product_id'))
+    )
+    with op.batch_alter_table('courses_former_products', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_courses_former_products_product_id'), ['product_id'], unique=False)
+
     op.create_table('courses_chapters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -186,6 +199,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_courses_chapters_course_id'))
 
     op.drop_table('courses_chapters')
+    with op.batch_alter_table('courses_former_products', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_courses_former_products_product_id'))
+
+    op.drop_table('courses_former_products')
     with op.batch_alter_table('courses_courses', schema=None) as batch_op:
         batch_op.drop_index('ix_courses_courses_status_publish_at')
         batch_op.drop_index(batch_op.f('ix_courses_courses_product_id'))
