@@ -165,6 +165,9 @@ def main() -> None:
                 ("bell count partial", site + "/notifications/count", cookie),
                 ("shop, visitor", site + "/shop/", ""),
                 ("checkout page, member", site + "/shop/1", cookie),
+                ("course page, visitor", site + "/courses/2", ""),
+                ("course page, member", site + "/courses/2", cookie),
+                ("lesson page, member", site + "/courses/2/lessons/5", cookie),
             ]
             results = {name: [] for name, _, _ in pages}
             for _ in range(args.runs):

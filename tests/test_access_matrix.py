@@ -41,8 +41,10 @@ def site(app, make_user):
         db.session.flush()
         order = orders.checkout(db.session.get(User, people["buyer"].id), product, "sandbox", "matrix-nonce-0000000001")
         orders.mark_paid(order.id, "sandbox", "matrix-1", order.amount_minor, order.currency)
+        course_ids = _course(people["creator"].id, product.id)
         db.session.commit()
         values = {
+            **course_ids,
             "product_id": product.id, "order_id": order.id, "coupon_id": 1, "creator_id": people["creator"].id,
             "user_id": people["buyer"].id, "job_id": 1, "message_id": 1, "notification_id": 1,
             "filename": "css/kpay.css", "name": "none.webp", "token": "not-a-token", "change": "role",
@@ -52,6 +54,22 @@ def site(app, make_user):
             for rule in app.url_map.iter_rules()
         }
     return people, urls
+
+
+def _course(creator_id: int, product_id: int) -> dict:
+    """The courses plugin's course 1, sold as product 1, with a paid text lesson; its URL values."""
+    from plugins.courses.models import Chapter, Course, Lesson
+
+    course = Course(creator_id=creator_id, product_id=product_id, title="Course", status="published")
+    db.session.add(course)
+    db.session.flush()
+    chapter = Chapter(course_id=course.id, title="One")
+    db.session.add(chapter)
+    db.session.flush()
+    lesson = Lesson(course_id=course.id, chapter_id=chapter.id, title="Paid", body="Paid text")
+    db.session.add(lesson)
+    db.session.flush()
+    return {"course_id": course.id, "chapter_id": chapter.id, "lesson_id": lesson.id, "review_id": 1, "code": "NOCODE"}
 
 
 def expected(endpoint: str, role: str) -> int:

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
+from kpay import config
 from kpay.app import create_app
 from kpay.cli import cli
 from kpay.extensions import db, migrate
@@ -47,8 +48,9 @@ def site(tmp_path, empty_database):
 
 @pytest.fixture
 def hello_app(site):
-    """A site with kpay-hello enabled on an empty database."""
-    return site(["hello"])
+    """A site with kpay-hello and every built-in plugin enabled on an empty database (upgrade
+    applies every branch, so the models of all of them are compared)."""
+    return site(["hello", *config.default_plugins()])
 
 
 def schema_differences() -> list:

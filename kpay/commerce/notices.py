@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 
-from kpay.config import LOCALES
 from kpay.extensions import db
 from kpay.models import User
 from kpay.notifications.service import notify
@@ -17,10 +15,7 @@ KIND = "purchases"
 def tell(user: User, message, url: str, key: str) -> None:
     """Notify ``user`` (kind ``purchases``, once per ``key``) of ``message``, a lazy string
     rendered in their language, linking to ``url`` (a path on this site)."""
-    locale = user.locale if user.locale in LOCALES else current_app.config["KPAY"]["default_locale"]
-    with force_locale(locale):
-        text = str(message)
-    notify(user, KIND, text, url, key=key)
+    notify(user, KIND, message, url, key=key)
 
 
 def tell_managers(message, url: str, key: str) -> int:

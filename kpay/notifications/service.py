@@ -29,10 +29,15 @@ DIGEST = "digest"  # the unsubscribe topic of digest e-mails; other topics are k
 SUBJECT_MAX = 200
 
 
-def notify(user: User, kind: str, text: str, url: str, *, key: str | None = None) -> int | None:
-    """Notify ``user`` of ``text`` (plain text) linking to ``url`` (a path on this site);
-    returns the new notification's id, or None when ``key`` was used for this member or the
-    member turned ``kind`` off.
+def member_locale(user: User) -> str:
+    """The language ``user`` reads: their own if this site has it, else the site's default."""
+    return user.locale if user.locale in LOCALES else current_app.config["KPAY"]["default_locale"]
+
+
+def notify(user: User, kind: str, text, url: str, *, key: str | None = None) -> int | None:
+    """Notify ``user`` of ``text`` (plain text, or a lazy string rendered in the member's
+    language) linking to ``url`` (a path on this site); returns the new notification's id, or
+    None when ``key`` was used for this member or the member turned ``kind`` off.
 
     The member's channel for ``kind`` decides the rest (see the module). An e-mail is sent in
     the member's language after the caller commits. Raises ``ValueError`` for an undeclared
@@ -40,6 +45,9 @@ def notify(user: User, kind: str, text: str, url: str, *, key: str | None = None
     """
     if kind not in kinds():
         raise ValueError(f"notification kind {kind!r} is not declared")
+    if not isinstance(text, str):
+        with force_locale(member_locale(user)):
+            text = str(text)
     channel = channels(user.id)[kind]
     if channel == "off":
         return None
@@ -113,7 +121,7 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
 def mail_member(user: User, subject, template: str, key: str, topic: str, **context) -> bool:
     """E-mail ``user`` in their language with a one-click unsubscribe from ``topic`` (a kind,
     or ``DIGEST``); ``subject`` may be a lazy string. See ``kpay.mail.send_email``."""
-    locale = user.locale if user.locale in LOCALES else current_app.config["KPAY"]["default_locale"]
+    locale = member_locale(user)
     unsubscribe = url_for(
         "notifications.unsubscribe", token=unsubscribe_token(user.id, topic), _external=True
     )

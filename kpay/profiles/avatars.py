@@ -16,10 +16,12 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
 from kpay.models import User
 from kpay.transactions import after_commit
+from kpay.uploads import UploadError, read_limited
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 SIZE = 256
@@ -29,7 +31,7 @@ NAME = re.compile(r"[0-9a-f]{32}\.webp")
 HUES = 8
 
 
-class AvatarError(Exception):
+class AvatarError(UploadError):
     """An upload that cannot become an avatar; the message is for the member."""
 
 
@@ -61,23 +63,14 @@ def square_webp(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def read_upload(stream, max_mb: int) -> bytes:
-    """The bytes of an uploaded file; ``AvatarError`` when it is empty or over ``max_mb`` MiB."""
-    max_bytes = max_mb * 2**20
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise AvatarError(_("This picture is larger than %(mb)s MB.", mb=max_mb))
-    if not data:
-        raise AvatarError(_("Choose a picture to upload."))
-    return data
-
-
 def set_avatar(user: User, stream, max_mb: int) -> None:
     """Make the picture in ``stream`` ``user``'s avatar; the old file goes once committed.
 
-    Raises ``AvatarError`` (and changes nothing) when the picture is refused.
+    Raises ``UploadError`` (and changes nothing) when the picture is refused.
     """
-    encoded = square_webp(read_upload(stream, max_mb))
+    data = read_limited(stream, max_mb, too_large=_l("This picture is larger than %(mb)s MB."),
+                        empty=_l("Choose a picture to upload."))
+    encoded = square_webp(data)
     name = f"{secrets.token_hex(16)}.webp"
     folder().mkdir(parents=True, exist_ok=True)
     (folder() / name).write_bytes(encoded)

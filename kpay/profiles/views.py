@@ -61,7 +61,7 @@ def upload_avatar():
     if form.validate_on_submit():
         try:
             avatars.set_avatar(user, form.avatar.data.stream, current_app.config["KPAY"]["max_avatar_mb"])
-        except avatars.AvatarError as error:
+        except avatars.UploadError as error:
             form.avatar.errors.append(str(error))
         else:
             db.session.commit()

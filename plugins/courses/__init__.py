@@ -1,0 +1,134 @@
+"""courses: paid courses with chapters and lessons (text, video, audio, attachments), progress,
+a publishing plan (drip), reviews and certificates, sold through commerce products."""
+
+from pathlib import Path
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from kpay import hookimpl
+from kpay.permissions import can
+from kpay.types import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget
+
+__version__ = "1.0"
+
+
+@hookimpl
+def kpay_config_defaults():
+    return {
+        "max_video_mb": Setting(16, "Largest video a creator may upload, in MiB (max_request_mb must allow it)."),
+        "max_audio_mb": Setting(16, "Largest audio file a creator may upload, in MiB."),
+        "max_attachment_mb": Setting(16, "Largest attachment (PDF, EPUB, ZIP) a creator may upload, in MiB."),
+        "max_cover_mb": Setting(4, "Largest cover picture a creator may upload, in MiB."),
+        "embed_hosts": Setting(
+            ["player.bilibili.com", "www.youtube-nocookie.com", "www.youtube.com", "player.vimeo.com"],
+            "Hosts whose https video players a lesson may embed.",
+        ),
+        "accel_redirect_prefix": Setting(
+            "", "When set (e.g. /protected/courses), media are sent by nginx through X-Accel-Redirect "
+                "to this internal location, which must alias instance/uploads/courses/.",
+        ),
+        "per_page": Setting(24, "Courses per catalogue page."),
+    }
+
+
+@hookimpl
+def kpay_blueprints():
+    from plugins.courses import studio  # noqa: F401 (its routes join the blueprint)
+    from plugins.courses.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def kpay_migration_dirs():
+    return [Path(__file__).parent / "migrations" / "versions"]
+
+
+@hookimpl
+def kpay_permissions():
+    return [
+        Permission("courses.create", _l("Create courses and sell them"), ("owner", "admin", "creator")),
+        Permission("courses.manage", _l("Edit and see every creator's courses")),
+    ]
+
+
+@hookimpl
+def kpay_nav_items(user):
+    items = [NavItem(_l("Courses"), "courses.catalogue", order=300, icon="book")]
+    if can("courses.create", user):
+        items.append(NavItem(_l("My courses"), "courses.studio", order=415, icon="edit"))
+    return items
+
+
+@hookimpl
+def kpay_widgets(slot, context, user):
+    if slot == "home.main" and user.is_authenticated:
+        return [Widget(_l("Continue learning"), order=20, lazy_url=url_for("courses.continue_learning"))]
+    return []
+
+
+@hookimpl
+def kpay_assets(template):
+    if template and template.startswith("courses/"):
+        return [
+            Asset(url_for("courses.static", filename="courses/courses.css"), "css"),
+            Asset(url_for("courses.static", filename="courses/courses.js"), "js"),
+        ]
+    return []
+
+
+@hookimpl
+def kpay_notification_kinds():
+    return [NotificationKind("courses", _l("Course progress and new lessons"), "in_app", order=30)]
+
+
+@hookimpl
+def kpay_resource_products(resource):
+    from plugins.courses.access import product_ids
+
+    if resource.kind != "course" or not str(resource.id).isdigit():
+        return None
+    return product_ids(int(resource.id))
+
+
+@hookimpl
+def kpay_event(event):
+    from plugins.courses.progress import enrol_buyer
+
+    if event.name == "order.paid" and event.user_id is not None:
+        enrol_buyer(event.user_id, event.data["product_id"])
+
+
+@hookimpl
+def kpay_schedules():
+    from plugins.courses.drip import announce_opened_lessons, announce_published_courses
+
+    return [
+        Schedule("courses.published", announce_published_courses, minutes=1),
+        Schedule("courses.lessons_opened", announce_opened_lessons, minutes=10),
+    ]
+
+
+@hookimpl
+def kpay_search_documents(since):
+    from plugins.courses.records import search_documents
+
+    return search_documents(since)
+
+
+@hookimpl
+def kpay_user_data(user, action):
+    from plugins.courses.records import erase, export
+
+    if action == "export":
+        return export(user)
+    erase(user)
+    return None
+
+
+@hookimpl
+def kpay_demo_data():
+    from plugins.courses.demo import build
+
+    build()

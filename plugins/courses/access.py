@@ -1,0 +1,125 @@
+"""Who may see a course and its lessons: visibility, paid access (through ``can_access``) and
+the publishing plan (drip). Every course route asks these functions, never its own rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from flask import abort
+from flask_login import current_user
+
+from kpay.commerce import can_access
+from kpay.extensions import db
+from kpay.models.base import utcnow
+from kpay.permissions import can
+from kpay.types import Resource
+from plugins.courses.models import Course, Enrolment, Lesson
+
+
+def manages(course: Course, user=None) -> bool:
+    """True when ``user`` (default: the current user) made ``course`` or manages every course."""
+    user = current_user if user is None else user
+    return bool(user.is_authenticated) and (user.id == course.creator_id or can("courses.manage", user))
+
+
+def is_public(course: Course, now: datetime | None = None) -> bool:
+    """True once ``course`` is published and its publishing time (if any) has come."""
+    return course.status == "published" and (course.publish_at is None or course.publish_at <= (now or utcnow()))
+
+
+# What the course's pages show besides the course, loaded with it in one query.
+WITH_COURSE = (joinedload(Course.creator), joinedload(Course.product), joinedload(Course.membership_product),
+               joinedload(Course.former_products))
+
+
+def visible_course(course_id: int) -> Course:
+    """The course ``course_id`` (with its creator and products) if the current user may see it
+    at all; else 404."""
+    course = db.get_or_404(Course, course_id, options=WITH_COURSE)
+    if not is_public(course) and not manages(course):
+        abort(404)
+    return course
+
+
+def visible_lesson(course: Course, lesson_id: int) -> Lesson:
+    """Lesson ``lesson_id`` of ``course``; 404 for a lesson of another course."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.course_id != course.id:
+        abort(404)
+    return lesson
+
+
+def product_ids(course_id: int) -> list[int] | None:
+    """The products that unlock course ``course_id``: its product, its membership product and
+    the products it was sold through before; None for a course that does not exist. No query
+    for a course the request loaded with ``visible_course``."""
+    course = db.session.get(Course, course_id)
+    if course is None:
+        return None
+    current = [p for p in (course.product_id, course.membership_product_id) if p is not None]
+    return current + [f.product_id for f in course.former_products if f.product_id not in current]
+
+
+def resource(course: Course, lesson: Lesson | None = None) -> Resource:
+    """What ``can_access`` is asked about: the course, free when it is, or a free-preview lesson."""
+    free = course.free or (lesson is not None and lesson.preview)
+    return Resource("course", course.id, creator_id=course.creator_id, free=free)
+
+
+def has_course(course: Course, user=None) -> bool:
+    """True when the user may open every (opened) lesson of ``course``."""
+    return can_access(current_user if user is None else user, resource(course))
+
+
+def enrolment_of(course: Course, user=None) -> Enrolment | None:
+    user = current_user if user is None else user
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(sa.select(Enrolment).filter_by(course_id=course.id, user_id=user.id))
+
+
+def opens_at(lesson: Lesson, enrolment: Enrolment | None) -> datetime | None:
+    """When ``lesson`` opens for a member with ``enrolment``; None when it needs an enrolment
+    they do not have (it opens a number of days after enrolling)."""
+    moments = [lesson.opens_at] if lesson.opens_at else []
+    if lesson.opens_after_days:
+        if enrolment is None:
+            return None
+        moments.append(enrolment.enrolled_at + timedelta(days=lesson.opens_after_days))
+    return max(moments, default=datetime.min.replace(tzinfo=utcnow().tzinfo))
+
+
+@dataclass(frozen=True)
+class LessonState:
+    """Whether a lesson is open to the viewer, and if not, why: ``buy`` (no access),
+    ``enrol`` (opens some days after enrolling) or ``later`` (opens at ``opens``)."""
+
+    open: bool
+    reason: str = ""
+    opens: datetime | None = None
+
+
+def lesson_state(course: Course, lesson: Lesson, enrolment: Enrolment | None, owns: bool, manager: bool,
+                 now: datetime | None = None) -> LessonState:
+    """The state of ``lesson`` for a viewer who ``owns`` the course (has access) or not."""
+    if manager:
+        return LessonState(True)
+    if not (owns or lesson.preview or course.free):
+        return LessonState(False, "buy")
+    when = opens_at(lesson, enrolment)
+    if when is None:
+        return LessonState(False, "enrol", None)
+    if when > (now or utcnow()):
+        return LessonState(False, "later", when)
+    return LessonState(True)
+
+
+def lesson_access(course: Course, lesson: Lesson) -> tuple[LessonState, Enrolment | None]:
+    """The current user's state for one lesson, asking ``can_access`` about that lesson."""
+    enrolment = enrolment_of(course)
+    manager = manages(course)
+    owns = can_access(current_user, resource(course, lesson))
+    return lesson_state(course, lesson, enrolment, owns, manager), enrolment

@@ -1,0 +1,149 @@
+"""What the catalogue, the course page and the lesson page read, each in a fixed number of
+queries whatever the number of lessons or learners."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm import load_only
+
+from kpay.admin.listing import Page
+from kpay.extensions import db
+from kpay.models import User
+from kpay.models.base import utcnow
+from kpay.models.commerce import Product
+from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson, Review
+
+
+@dataclass(frozen=True)
+class Card:
+    """A course in the catalogue: the course, its creator's name and its price (None: free)."""
+
+    course: Course
+    creator: str
+    price: Product | None
+
+
+def published(now=None):
+    now = now or utcnow()
+    return sa.and_(Course.status == "published", sa.or_(Course.publish_at.is_(None), Course.publish_at <= now))
+
+
+def cards(values: dict, per_page: int) -> Page:
+    """One page of published courses filtered and sorted by ``values`` (the filter form's)."""
+    query = (
+        sa.select(Course, User.display_name, Product)
+        .join(User, User.id == Course.creator_id)
+        .outerjoin(Product, Product.id == Course.product_id)
+        .where(published())
+    )
+    if values.get("tag"):
+        query = query.where(Course.tags.contains(values["tag"], autoescape=True))
+    if values.get("level"):
+        query = query.where(Course.level == values["level"])
+    if values.get("price") == "free":
+        query = query.where(Course.product_id.is_(None), Course.membership_product_id.is_(None))
+    elif values.get("price") == "paid":
+        query = query.where(sa.or_(Course.product_id.is_not(None), Course.membership_product_id.is_not(None)))
+    if values.get("creator"):
+        query = query.where(Course.creator_id == values["creator"])
+    average = Course.rating_sum * 1.0 / sa.case((Course.rating_count == 0, 1), else_=Course.rating_count)
+    order = {
+        "popular": [Course.learner_count.desc()],
+        "rating": [average.desc(), Course.rating_count.desc()],
+    }.get(values.get("sort"), [])
+    number = values.get("page", 1)
+    rows = db.session.execute(
+        query.order_by(*order, Course.id.desc()).limit(per_page + 1).offset((number - 1) * per_page)
+    ).all()
+    others = {k: str(v) for k, v in values.items() if k != "page"}
+
+    def link(n: int) -> str:
+        return url_for("courses.catalogue", **others, page=n if n > 1 else None)
+
+    return Page(
+        rows=[Card(*row) for row in rows[:per_page]], number=number,
+        previous_url=link(number - 1) if number > 1 else None,
+        next_url=link(number + 1) if len(rows) > per_page else None,
+    )
+
+
+@dataclass
+class Syllabus:
+    """A course's chapters with their lessons in order (lesson bodies not loaded), and the
+    ids of the lessons the member it was read for completed."""
+
+    chapters: list[tuple[Chapter, list[Lesson]]]
+    done: set[int] = field(default_factory=set)
+
+    @property
+    def lessons(self) -> list[Lesson]:
+        return [lesson for _, lessons in self.chapters for lesson in lessons]
+
+    def neighbours(self, lesson_id: int) -> tuple[Lesson | None, Lesson | None]:
+        """The lessons before and after ``lesson_id`` in the syllabus."""
+        order = self.lessons
+        ids = [lesson.id for lesson in order]
+        at = ids.index(lesson_id)
+        return (order[at - 1] if at > 0 else None), (order[at + 1] if at + 1 < len(order) else None)
+
+    @property
+    def minutes(self) -> int:
+        return sum(lesson.minutes for lesson in self.lessons)
+
+
+SYLLABUS_COLUMNS = (Lesson.id, Lesson.course_id, Lesson.chapter_id, Lesson.title, Lesson.kind, Lesson.minutes,
+                    Lesson.preview, Lesson.position, Lesson.opens_at, Lesson.opens_after_days)
+
+
+def syllabus(course_id: int, user_id: int | None = None) -> Syllabus:
+    """The syllabus of ``course_id`` in one query, with what member ``user_id`` completed."""
+    done = (sa.select(Completion.id).where(Completion.lesson_id == Lesson.id, Completion.user_id == user_id)
+            .exists() if user_id is not None else sa.false())
+    rows = db.session.execute(
+        sa.select(Chapter, Lesson, done).outerjoin(Lesson, Lesson.chapter_id == Chapter.id)
+        .options(load_only(*SYLLABUS_COLUMNS)).where(Chapter.course_id == course_id)
+        .order_by(Chapter.position, Chapter.id, Lesson.position, Lesson.id)
+    ).all()
+    by_chapter: dict[Chapter, list[Lesson]] = {}
+    completed = set()
+    for chapter, lesson, finished in rows:
+        lessons = by_chapter.setdefault(chapter, [])
+        if lesson is not None:
+            lessons.append(lesson)
+            if finished:
+                completed.add(lesson.id)
+    return Syllabus(list(by_chapter.items()), completed)
+
+
+def learner(course_id: int, user) -> tuple[Enrolment | None, Review | None]:
+    """``user``'s enrolment in ``course_id`` and their review of it, in one query."""
+    if not user.is_authenticated:
+        return None, None
+    row = db.session.execute(
+        sa.select(Enrolment, Review).outerjoin(Review, sa.and_(
+            Review.course_id == Enrolment.course_id, Review.user_id == Enrolment.user_id))
+        .where(Enrolment.course_id == course_id, Enrolment.user_id == user.id)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def reviews(course_id: int, limit: int = 20) -> list[tuple[Review, User, int | None]]:
+    """The latest reviews with their authors and how far each author got (percent)."""
+    return db.session.execute(
+        sa.select(Review, User, Enrolment.percent)
+        .join(User, User.id == Review.user_id)
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Review.course_id, Enrolment.user_id == Review.user_id))
+        .where(Review.course_id == course_id)
+        .order_by(Review.helpful_count.desc(), Review.id.desc()).limit(limit)
+    ).all()
+
+
+def distribution(course_id: int) -> dict[int, int]:
+    """How many reviews gave each number of stars, 5 to 1."""
+    counts = dict(db.session.execute(
+        sa.select(Review.rating, sa.func.count()).where(Review.course_id == course_id).group_by(Review.rating)
+    ).all())
+    return {stars: counts.get(stars, 0) for stars in range(5, 0, -1)}
