@@ -76,7 +76,9 @@ class Topic(db.Model):
     like_count: Mapped[int] = mapped_column(default=0)
     bumped_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    # Set when what a search index shows of every post changes (title, status, circle), not by
+    # replies or likes, so an incremental index does not re-read a long topic for each reply.
+    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     circle: Mapped[Circle] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[User | None] = relationship(lazy="joined")

@@ -94,6 +94,7 @@ def move(actor, topic: Topic, to: Circle) -> bool:
         db.session.execute(sa.update(Circle).where(Circle.id == source).values(topic_count=Circle.topic_count - 1))
         db.session.execute(sa.update(Circle).where(Circle.id == to.id).values(topic_count=Circle.topic_count + 1))
     topic.circle_id = to.id
+    topic.updated_at = utcnow()
     audit.record("forums.topic_move", actor=actor, target=topic, before={"circle_id": source}, after={"circle_id": to.id})
     return True
 

@@ -106,6 +106,7 @@ def set_status(post: Post, status: str) -> None:
     post.status = status
     if post.number == 1:
         topic.status = "visible" if now_visible else ("deleted" if status == "deleted" else "hidden")
+        topic.updated_at = utcnow()
         if was_visible != now_visible:
             delta = 1 if now_visible else -1
             db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + delta))
@@ -120,8 +121,9 @@ def edit(post: Post, body: str, title: str | None = None) -> None:
     if body != post.body or (title is not None and title != post.topic.title):
         post.body = body
         post.edited_at = utcnow()
-        if title is not None and post.number == 1:
+        if title is not None and post.number == 1 and title != post.topic.title:
             post.topic.title = title
+            post.topic.updated_at = utcnow()
 
 
 def toggle_like(user: User, post: Post) -> bool:

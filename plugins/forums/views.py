@@ -16,6 +16,7 @@ from kpay import audit, events
 from kpay.auth.views import keyed_by_member
 from kpay.extensions import db, limiter
 from kpay.models import User
+from kpay.models.base import utcnow
 from kpay.models.commerce import Product
 from kpay.permissions import require
 from kpay.render import render, wants_partial
@@ -107,6 +108,8 @@ def _circle_form(circle: Circle | None):
         audit.record("forums.circle_created", actor=current_user, target=circle, after={"name": circle.name})
     else:
         before = {k: getattr(circle, k) for k in values if getattr(circle, k) != values[k]}
+        if "visibility" in before or "product_id" in before:  # every post's search visibility changes
+            db.session.execute(sa.update(Topic).where(Topic.circle_id == circle.id).values(updated_at=utcnow()))
         for key, value in values.items():
             setattr(circle, key, value)
         audit.record("forums.circle_edited", actor=current_user, target=circle, before=before,
@@ -274,27 +277,35 @@ def topic(topic_id: int):
     context = {
         "topic": topic, "circle": topic.circle, "member": member, "moderator": moderator, "listing": page, "after": after,
         "liked": lists.liked_by(current_user, ids), "quotes": lists.quoted([p.quote_of_id for p in page.rows]),
-        "experts": _experts(topic.circle), "can_post": access.can_post(current_user, topic.circle, member),
+        "experts": _experts(topic.circle, page.rows), "can_post": access.can_post(current_user, topic.circle, member),
     }
-    if page.rows:
+    if wants_partial() and after:
+        response = render("forums/_posts.html", **context)
+    else:
+        accepted = None
+        if topic.accepted_post_id:
+            accepted = next((p for p in page.rows if p.id == topic.accepted_post_id), None) or db.session.get(Post, topic.accepted_post_id)
+        response = render(
+            "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
+            watching=posting.watching(current_user, "topic", topic.id), **context,
+        )
+    if page.rows:  # after rendering: the commit would expire the rows the page shows
         lists.mark_read(current_user, topic.id, page.rows[-1].number)
         db.session.commit()
-    if wants_partial() and after:
-        return render("forums/_posts.html", **context)
-    accepted = None
-    if topic.accepted_post_id:
-        accepted = next((p for p in page.rows if p.id == topic.accepted_post_id), None) or db.session.get(Post, topic.accepted_post_id)
-    return render(
-        "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
-        watching=posting.watching(current_user, "topic", topic.id), **context,
-    )
+    return response
 
 
-def _experts(circle: Circle) -> set[int]:
-    """Ids of the members whose answers count as experts': staff, creators, the circle's moderators."""
-    staff = sa.select(User.id).where(User.role.in_(("owner", "admin", "moderator", "creator")))
-    moderators = sa.select(Membership.user_id).where(Membership.circle_id == circle.id, Membership.role == "moderator")
-    return set(db.session.scalars(sa.union(staff, moderators)))
+STAFF_ROLES = ("owner", "admin", "moderator", "creator")
+
+
+def _experts(circle: Circle, posts: list[Post]) -> set[int]:
+    """Which authors of these posts answer as experts: staff, creators and the circle's moderators."""
+    authors = {p.author_id for p in posts if p.author is not None}
+    experts = {p.author_id for p in posts if p.author is not None and p.author.role in STAFF_ROLES}
+    if authors - experts:
+        experts |= set(db.session.scalars(sa.select(Membership.user_id).where(
+            Membership.circle_id == circle.id, Membership.role == "moderator", Membership.user_id.in_(authors - experts))))
+    return experts
 
 
 def _poll_context(topic: Topic) -> dict | None:
