@@ -26,6 +26,10 @@ def kpay_blueprints():
 
 @hookimpl
 def kpay_migration_dirs():
+    # The core applies these migrations also while the plugin is disabled; loading the models
+    # here keeps the metadata (autogenerate, `kpay db check`) in step with the tables they make.
+    import plugins.forums.models  # noqa: F401
+
     return [Path(__file__).parent / "migrations" / "versions"]
 
 
