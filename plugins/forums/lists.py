@@ -3,6 +3,7 @@ keyset so page 1,000 costs what page 1 costs, with per-member unread markers."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,8 @@ from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
 from plugins.forums.models import Circle, Like, Post, ReadMarker, Topic
+
+log = logging.getLogger("kpay.forums")
 
 PAGE_SIZE = 30
 LISTS = ("latest", "top", "unanswered", "featured")
@@ -116,6 +119,22 @@ def mark_read(user, topic_id: int, number: int) -> None:
             .where(ReadMarker.user_id == user.id, ReadMarker.topic_id == topic_id, ReadMarker.last_number < number)
             .values(last_number=number)
         )
+
+
+def save_read_marker(user, topic_id: int, number: int) -> None:
+    """Commit ``mark_read`` from a page view, on a best-effort basis.
+
+    A GET reads in a deferred SQLite transaction (``kpay.sqlite``); its write can find the
+    database locked by another writer. The marker is then left as it was: the member's next
+    view moves it, and the page they asked for is still shown.
+    """
+    db.session.commit()  # end the read transaction: the write starts a fresh one
+    try:
+        mark_read(user, topic_id, number)
+        db.session.commit()
+    except sa.exc.OperationalError:
+        db.session.rollback()
+        log.info("read marker of topic %s not saved: the database is busy", topic_id)
 
 
 def posts(topic: Topic, after: int = 0, limit: int = PAGE_SIZE) -> Page:

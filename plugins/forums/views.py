@@ -289,9 +289,9 @@ def topic(topic_id: int):
             "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
             watching=posting.watching(current_user, "topic", topic.id), **context,
         )
-    if page.rows:  # after rendering: the commit would expire the rows the page shows
-        lists.mark_read(current_user, topic.id, page.rows[-1].number)
-        db.session.commit()
+    # After rendering (a commit expires the rows the page shows), and only when the marker moves.
+    if page.rows and lists.read_upto(current_user, [topic.id]).get(topic.id, 0) < page.rows[-1].number:
+        lists.save_read_marker(current_user, topic.id, page.rows[-1].number)
     return response
 
 
