@@ -111,6 +111,7 @@ def test_query_counts_do_not_grow_with_the_data(app, forum, make_user, make_circ
     reader.text(f"/forums/t/{topic}")
     counts = {}
     for size in ("small", "large"):
+        reader.text(f"/forums/t/{topic}?after=5")  # the read marker moves on the first view only
         with queries() as topic_page:
             reader.text(f"/forums/t/{topic}?after=5")
         with queries() as list_page:
@@ -120,5 +121,4 @@ def test_query_counts_do_not_grow_with_the_data(app, forum, make_user, make_circ
         counts[size] = (topic_page[0], list_page[0], directory[0])
         fill(app, circle, chen.id, topics=80, replies_to=topic, replies=400)
         make_circle(chen)
-    print("query counts (topic page, circle list, directory):", counts)
     assert counts["small"] == counts["large"], counts
