@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, URL
 
-from kpay.extensions import db
 from kpay.models.base import utcnow
-from kpay.models.commerce import Product
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -36,7 +33,7 @@ class CircleForm(FlaskForm):
     visibility = SelectField(_l("Who may read it"), choices=[
         SelectChoice("public", _l("Everyone")), SelectChoice("members", _l("Members of the site")), SelectChoice("paid", _l("Buyers of a product")),
     ], default="public")
-    product_id = SelectField(_l("Product that unlocks it"), coerce=int, validate_choice=False,
+    product_id = SelectField(_l("Product that unlocks it"), coerce=int, default=0,
                              description=_l("For a paid circle: usually a membership product."))
     approve_first_posts = BooleanField(_l("Moderators approve each new member's first post"))
 
@@ -44,7 +41,7 @@ class CircleForm(FlaskForm):
         if self.visibility.data != "paid":
             field.data = None
             return
-        if not field.data or db.session.scalar(sa.select(Product.id).where(Product.id == field.data, Product.active.is_(True))) is None:
+        if not field.data:
             raise ValidationError(_l("Choose the product that unlocks this circle."))
 
 

@@ -94,7 +94,11 @@ def edit_circle(circle_id: int):
 
 def _circle_form(circle: Circle | None):
     form = CircleForm(obj=circle)
-    products = db.session.scalars(sa.select(Product).where(Product.active.is_(True)).order_by(Product.name)).all()
+    owner_id = circle.creator_id if circle is not None else current_user.id
+    query = sa.select(Product).where(Product.active.is_(True)).order_by(Product.name)
+    if not current_user.is_admin:  # a creator's circle is sold through their own products
+        query = query.where(Product.creator_id == owner_id)
+    products = db.session.scalars(query).all()
     form.product_id.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name) for p in products]
     if not form.validate_on_submit():
         return render("forums/circle_form.html", form=form, circle=circle, status=422 if form.is_submitted() else 200)

@@ -43,6 +43,9 @@ def test_creator_starts_a_paid_circle_through_the_form(app, forum, make_user, me
     chen_forum = forum(chen)
     missing = chen_forum.post("/forums/new", name="Star", visibility="paid", product_id="0", rules="", description="")
     assert missing.status_code == 422 and "Choose the product" in missing.get_data(as_text=True)
+    someone_elses = membership_product(make_user(role="creator"))
+    other = chen_forum.post("/forums/new", name="Star", visibility="paid", product_id=str(someone_elses), rules="", description="")
+    assert other.status_code == 422 and "Not a valid choice" in other.get_data(as_text=True)
     assert count(app, Circle) == 0
     made = chen_forum.post("/forums/new", name="Star", visibility="paid", product_id=str(product), rules="Hi", description="")
     assert made.status_code == 302
