@@ -198,12 +198,11 @@ def notify_watchers(post_id: int) -> None:
     if post is None or post.status != "visible":
         return
     topic = post.topic
+    watching_ids = sa.select(Watch.user_id).where(
+        sa.or_(sa.and_(Watch.target == "topic", Watch.target_id == topic.id),
+               sa.and_(Watch.target == "circle", Watch.target_id == topic.circle_id)))
     watchers = db.session.scalars(
-        sa.select(User).join(Watch, Watch.user_id == User.id).where(
-            sa.or_(sa.and_(Watch.target == "topic", Watch.target_id == topic.id),
-                   sa.and_(Watch.target == "circle", Watch.target_id == topic.circle_id)),
-            User.id != post.author_id, User.status == "active",
-        ).distinct()
+        sa.select(User).where(User.id.in_(watching_ids), User.id != post.author_id, User.status == "active").order_by(User.id)
     ).all()
     author = post.author.display_name if post.author else ""
     for user in watchers:

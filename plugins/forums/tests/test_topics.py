@@ -33,8 +33,8 @@ def test_member_starts_a_topic_and_another_replies_with_a_quote(app, forum, make
     page = mei_forum.text(f"/forums/t/{topic}")
     assert "In reply to Mei #1" in page and "<blockquote>" in page and "Welcome!" in page
     assert scalar(app, sa.select(Topic.reply_count).where(Topic.id == topic)) == 1
-    names = set(scalar(app, sa.select(sa.func.group_concat(ActivityEvent.name))).split(","))
-    assert {"topic.created", "reply.created"} <= names
+    assert count(app, ActivityEvent, ActivityEvent.name == "topic.created") == 1
+    assert count(app, ActivityEvent, ActivityEvent.name == "reply.created") == 1
 
 
 def test_author_edits_and_the_post_shows_edited(app, forum, make_user, make_circle):
