@@ -4,7 +4,7 @@ keyset so page 1,000 costs what page 1 costs, with per-member unread markers."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
-from plugins.forums.models import Circle, Like, Post, ReadMarker, Topic
+from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
 
 log = logging.getLogger("kpay.forums")
 
@@ -25,10 +25,27 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass
 class Page:
-    """A page of rows and the cursor of the next page (None on the last)."""
+    """A page of rows, the cursor of the next page (None on the last), and for topics the
+    member's read marker of each (topic id to post number; absent when never opened)."""
 
     rows: list
     next_cursor: str | None
+    read: dict[int, int] = field(default_factory=dict)
+
+
+def _with_markers(query, user):
+    """``query`` (of topics) with the member's read marker of each as a second column."""
+    uid = user.id if getattr(user, "is_authenticated", False) else None
+    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
+    return query.add_columns(marker.scalar_subquery())
+
+
+def _page(rows, limit: int, cursor) -> Page:
+    """A Page from (topic, marker) rows fetched with one extra row to know whether more follow."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page([t for t, _ in rows], cursor(rows[-1][0]) if more and rows else None,
+                {t.id: number for t, number in rows if number is not None})
 
 
 def _order(kind: str):
@@ -65,8 +82,9 @@ def _cursor(kind: str, topic: Topic) -> str:
 
 
 def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = None, period: str = "all",
-           limit: int = PAGE_SIZE) -> Page:
-    """One page of visible topics of the given circles, in the list's order, after ``cursor``."""
+           limit: int = PAGE_SIZE, user=None) -> Page:
+    """One page of visible topics of the given circles, in the list's order, after ``cursor``,
+    with ``user``'s read markers."""
     column, id_column = _order(kind)
     query = (
         sa.select(Topic).options(joinedload(Topic.author))
@@ -84,29 +102,17 @@ def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = Non
     if after is not None:
         value, last_id = after
         query = query.where(sa.or_(column < value, sa.and_(column == value, id_column < last_id)))
-    rows = list(db.session.scalars(query.order_by(column.desc(), id_column.desc()).limit(limit + 1)).unique())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, _cursor(kind, rows[-1]) if more and rows else None)
+    query = _with_markers(query.order_by(column.desc(), id_column.desc()).limit(limit + 1), user)
+    return _page(db.session.execute(query).unique().all(), limit, lambda topic: _cursor(kind, topic))
 
 
-def pinned(circle_id: int) -> list[Topic]:
-    """The circle's pinned topics (announcements first on the latest list's first page)."""
-    return list(db.session.scalars(
+def pinned(circle_id: int, user=None) -> Page:
+    """The circle's pinned topics (first on the latest list's first page), with read markers."""
+    query = _with_markers(
         sa.select(Topic).options(joinedload(Topic.author))
         .where(Topic.circle_id == circle_id, Topic.status == "visible", Topic.pinned.is_(True))
-        .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(10)
-    ).unique())
-
-
-def read_upto(user, topic_ids: list[int]) -> dict[int, int]:
-    """The highest post number the member has read, per topic (one query; empty for visitors)."""
-    if not getattr(user, "is_authenticated", False) or not topic_ids:
-        return {}
-    return dict(db.session.execute(
-        sa.select(ReadMarker.topic_id, ReadMarker.last_number)
-        .where(ReadMarker.user_id == user.id, ReadMarker.topic_id.in_(topic_ids))
-    ).all())
+        .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(10), user)
+    return _page(db.session.execute(query).unique().all(), 10, lambda topic: None)
 
 
 def mark_read(user, topic_id: int, number: int) -> None:
@@ -137,24 +143,53 @@ def save_read_marker(user, topic_id: int, number: int) -> None:
         log.info("read marker of topic %s not saved: the database is busy", topic_id)
 
 
-def posts(topic: Topic, after: int = 0, limit: int = PAGE_SIZE) -> Page:
-    """Up to ``limit`` posts of the topic numbered above ``after`` (with authors; deleted ones
-    keep their place so numbers and links stay put)."""
-    rows = list(db.session.scalars(
-        sa.select(Post).options(joinedload(Post.author))
-        .where(Post.topic_id == topic.id, Post.number > after)
-        .order_by(Post.number).limit(limit + 1)
-    ).unique())
+@dataclass
+class Reading:
+    """A page of a topic as one member reads it, from two statements."""
+
+    topic: Topic
+    last_read: int  # the member's read marker (0 for visitors and first visits)
+    watching: bool
+    page: Page = None
+    liked: set[int] = None  # ids of the page's posts the member likes
+    experts: set[int] = None  # authors on the page who answer as experts
+
+
+STAFF_ROLES = ("owner", "admin", "moderator", "creator")
+
+
+def reading(topic_id: int, user) -> Reading | None:
+    """The topic with the member's read marker and watch (one statement), or None."""
+    uid = user.id if getattr(user, "is_authenticated", False) else None
+    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
+    watch = sa.exists().where(Watch.target == "topic", Watch.target_id == Topic.id, Watch.user_id == uid)
+    row = db.session.execute(
+        sa.select(Topic, marker.scalar_subquery(), watch).where(Topic.id == topic_id)
+    ).unique().first()
+    if row is None or row[0].status == "deleted":
+        return None
+    return Reading(row[0], row[1] or 0, bool(row[2]))
+
+
+def posts_for(found: Reading, user, after: int = 0, limit: int = PAGE_SIZE) -> Reading:
+    """Fill in up to ``limit`` posts numbered above ``after`` with their authors, whether the
+    member likes each, and which authors are experts (one statement)."""
+    topic = found.topic
+    uid = user.id if getattr(user, "is_authenticated", False) else None
+    liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == uid)
+    moderator = sa.exists().where(Membership.circle_id == topic.circle_id, Membership.user_id == Post.author_id,
+                                  Membership.role == "moderator")
+    rows = db.session.execute(
+        sa.select(Post, liked, moderator).options(joinedload(Post.author))
+        .where(Post.topic_id == topic.id, Post.number > after).order_by(Post.number).limit(limit + 1)
+    ).unique().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, str(rows[-1].number) if more and rows else None)
-
-
-def liked_by(user, post_ids: list[int]) -> set[int]:
-    """Which of these posts the member likes (one query)."""
-    if not getattr(user, "is_authenticated", False) or not post_ids:
-        return set()
-    return set(db.session.scalars(sa.select(Like.post_id).where(Like.user_id == user.id, Like.post_id.in_(post_ids))))
+    found.page = Page([r[0] for r in rows], str(rows[-1][0].number) if more and rows else None)
+    found.liked = {post.id for post, is_liked, _ in rows if is_liked}
+    found.experts = {post.author_id for post, _, is_moderator in rows
+                     if post.author is not None and (is_moderator or post.author.role in STAFF_ROLES)}
+    return found
 
 
 def quoted(post_ids: list[int]) -> dict[int, Post]:

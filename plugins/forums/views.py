@@ -49,9 +49,9 @@ def _readable_circle(circle_id: int):
     return circle, member, access.can_moderate(current_user, circle, member)
 
 
-def _readable_topic(topic_id: int):
+def _readable_topic(topic_id: int, topic: Topic | None = None):
     """(topic, membership, moderator?) for a topic the current user may read; aborts or locks otherwise."""
-    topic = access.topic_or_404(topic_id)
+    topic = topic or access.topic_or_404(topic_id)
     circle, member, moderator = _readable_circle(topic.circle_id)
     if moderator is None:
         return topic, None, None
@@ -133,12 +133,12 @@ def circle(circle_id: int):
     period = request.args.get("period", "all")
     period = period if period in lists.PERIODS else "all"
     cursor = request.args.get("cursor")
-    page = lists.topics([circle.id], kind, cursor, period)
-    pinned = lists.pinned(circle.id) if kind == "latest" and not cursor else []
-    read = lists.read_upto(current_user, [t.id for t in [*pinned, *page.rows]])
+    page = lists.topics([circle.id], kind, cursor, period, user=current_user)
+    pinned = lists.pinned(circle.id, current_user) if kind == "latest" and not cursor else lists.Page([], None)
+    read = {**page.read, **pinned.read}
     return render(
         "forums/circle.html", partial="forums/_topic_page.html", circle=circle, member=member, moderator=moderator,
-        kind=kind, period=period, listing=page, pinned=pinned, read=read, cursor=cursor,
+        kind=kind, period=period, listing=page, pinned=pinned.rows, read=read, cursor=cursor,
         watching=posting.watching(current_user, "circle", circle.id),
     )
 
@@ -272,16 +272,19 @@ def new_topic(circle_id: int):
 @bp.route("/t/<int:topic_id>")
 def topic(topic_id: int):
     """A topic and its posts from ``after`` (a post number), 30 at a time; htmx gets the next posts only."""
-    topic, member, moderator = _readable_topic(topic_id)
+    found = lists.reading(topic_id, current_user)
+    if found is None:
+        abort(404)
+    topic, member, moderator = _readable_topic(topic_id, found.topic)
     if moderator is None:
         return _locked(topic.circle)
-    after = request.args.get("after", 0, type=int)
-    page = lists.posts(topic, max(after, 0))
-    ids = [p.id for p in page.rows]
+    after = max(request.args.get("after", 0, type=int), 0)
+    lists.posts_for(found, current_user, after)
+    page = found.page
     context = {
         "topic": topic, "circle": topic.circle, "member": member, "moderator": moderator, "listing": page, "after": after,
-        "liked": lists.liked_by(current_user, ids), "quotes": lists.quoted([p.quote_of_id for p in page.rows]),
-        "experts": _experts(topic.circle, page.rows), "can_post": access.can_post(current_user, topic.circle, member),
+        "liked": found.liked, "quotes": lists.quoted([p.quote_of_id for p in page.rows]),
+        "experts": found.experts, "can_post": access.can_post(current_user, topic.circle, member),
     }
     if wants_partial() and after:
         response = render("forums/_posts.html", **context)
@@ -291,25 +294,12 @@ def topic(topic_id: int):
             accepted = next((p for p in page.rows if p.id == topic.accepted_post_id), None) or db.session.get(Post, topic.accepted_post_id)
         response = render(
             "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
-            watching=posting.watching(current_user, "topic", topic.id), **context,
+            watching=found.watching, **context,
         )
     # After rendering (a commit expires the rows the page shows), and only when the marker moves.
-    if page.rows and lists.read_upto(current_user, [topic.id]).get(topic.id, 0) < page.rows[-1].number:
+    if page.rows and found.last_read < page.rows[-1].number:
         lists.save_read_marker(current_user, topic.id, page.rows[-1].number)
     return response
-
-
-STAFF_ROLES = ("owner", "admin", "moderator", "creator")
-
-
-def _experts(circle: Circle, posts: list[Post]) -> set[int]:
-    """Which authors of these posts answer as experts: staff, creators and the circle's moderators."""
-    authors = {p.author_id for p in posts if p.author is not None}
-    experts = {p.author_id for p in posts if p.author is not None and p.author.role in STAFF_ROLES}
-    if authors - experts:
-        experts |= set(db.session.scalars(sa.select(Membership.user_id).where(
-            Membership.circle_id == circle.id, Membership.role == "moderator", Membership.user_id.in_(authors - experts))))
-    return experts
 
 
 def _poll_context(topic: Topic) -> dict | None:
