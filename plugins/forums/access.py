@@ -52,8 +52,9 @@ def site_moderator(user) -> bool:
 
 
 def can_moderate(user, circle: Circle, member: Membership | None = None) -> bool:
-    """True for the circle's creator, its moderators and site-wide forum moderators."""
-    if not getattr(user, "is_authenticated", False):
+    """True for the circle's creator, its moderators and site-wide forum moderators, each
+    only while they may read it (a paid circle's text is shown only through ``can_access``)."""
+    if not getattr(user, "is_authenticated", False) or not can_see(user, circle):
         return False
     if site_moderator(user) or circle.creator_id == user.id:
         return True

@@ -25,12 +25,11 @@ def flag(user, post: Post, reason: str) -> bool:
     return True
 
 
-def queue(circle_ids: list[int] | None, limit: int = 100) -> list[Post]:
-    """Posts waiting for a moderator (held, or flagged and still shown), oldest first."""
+def queue(circle_ids: list[int], limit: int = 100) -> list[Post]:
+    """Posts of these circles waiting for a moderator (held, or flagged and still shown), oldest first."""
     flagged = sa.exists().where(Flag.post_id == Post.id, Flag.open.is_(True))
-    query = sa.select(Post).where(sa.or_(Post.status == "pending", sa.and_(Post.status == "visible", flagged)))
-    if circle_ids is not None:
-        query = query.where(Post.circle_id.in_(circle_ids))
+    query = sa.select(Post).where(Post.circle_id.in_(circle_ids),
+                                  sa.or_(Post.status == "pending", sa.and_(Post.status == "visible", flagged)))
     return list(db.session.scalars(query.order_by(Post.id).limit(limit)).unique())
 
 

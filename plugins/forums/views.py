@@ -542,7 +542,7 @@ def queue(circle_id: int):
 def site_queue():
     """Every circle's moderation queue, for site-wide forum moderators."""
     require("forums.moderate")
-    return _queue_page(None, None)
+    return _queue_page([c.id for c in lists.all_circles() if access.can_see(current_user, c)], None)
 
 
 def _queue_page(circle_ids, circle):
@@ -564,7 +564,7 @@ def unanswered_widget():
     """"Unanswered questions" in the circles the member moderates or created (for creators)."""
     access.require_login()
     if access.site_moderator(current_user):
-        circles = [c.id for c in lists.all_circles()]
+        circles = [c.id for c in lists.all_circles() if access.can_see(current_user, c)]
     else:
         circles = list(db.session.scalars(sa.select(Circle.id).where(sa.or_(
             Circle.creator_id == current_user.id,

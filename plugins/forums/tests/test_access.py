@@ -82,3 +82,34 @@ def test_buyer_reads_what_outsiders_cannot(app, paid, forum, make_user):
     assert f"{CANARY} question" in buyer.text(f"/forums/c/{paid['circle_id']}")
     assert f"{CANARY} reply" in buyer.text(f"/forums/t/{paid['topic_id']}")
     assert f"{CANARY} A" in buyer.text(f"/forums/t/{paid['poll']}/poll")
+
+
+def test_neighbouring_ids_and_cross_topic_quotes_leak_nothing(app, paid, forum, make_user, make_circle):
+    outsider = make_user(name="Neighbour")
+    public = make_circle(make_user(role="creator"))
+    person = forum(outsider)
+    person.join(public)
+    own_topic = person.start_topic(public, title="Open topic")
+    with app.app_context():
+        topic_ids = db.session.scalars(sa.select(Topic.id)).all()
+        post_ids = db.session.scalars(sa.select(Post.id)).all()
+    urls = [f"/forums/t/{own_topic}/reply?quote={p}" for p in post_ids]
+    for t in range(1, max(topic_ids) + 2):
+        urls += [f"/forums/t/{t}", f"/forums/t/{t}?after=1", f"/forums/t/{t}/poll", f"/forums/t/{t}/reply"]
+    for p in range(1, max(post_ids) + 2):
+        urls += [f"/forums/p/{p}/edit", f"/forums/p/{p}/flag"]
+    for url in urls:
+        for headers in ({}, {"HX-Request": "true"}):
+            assert CANARY not in person.get(url, headers=headers).get_data(as_text=True), url
+    assert CANARY not in person.text("/forums/widgets/active") and CANARY not in person.text("/forums/")
+
+
+def test_site_moderator_without_the_product_does_not_see_a_paid_circles_queue(app, paid, forum, make_user):
+    staff = forum(make_user(role="moderator"))
+    with app.app_context():
+        db.session.execute(sa.update(Post).where(Post.number == 2).values(status="pending"))
+        db.session.commit()
+    assert staff.get(f"/forums/c/{paid['circle_id']}/queue").status_code == 403
+    assert CANARY not in staff.text("/forums/queue")
+    assert CANARY not in staff.text("/forums/widgets/unanswered")
+    assert CANARY in forum(make_user(role="admin")).text("/forums/queue")
