@@ -3,21 +3,22 @@ e-mail digests as a ``forums.best_of`` notification (digest channel by default).
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import url_for
-from flask_babel import gettext as _
+from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
 
-from kpay import notify
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
-from plugins.forums import access
+from plugins.forums import access, posting
 from plugins.forums.models import BestOfRun, Circle, Membership, Topic
 
 TOP = 5
+log = logging.getLogger("kpay.forums")
 
 
 def last_week(now=None) -> tuple[str, object, object]:
@@ -43,7 +44,11 @@ def send_best_of(now=None) -> int:
 
     A ``BestOfRun`` row claims (circle, week) in the transaction that adds the notifications,
     so a sweep run twice, or by two workers, sends it once. Returns how many circles were sent.
+    Like the core's digests, it waits for ``site_url`` (its links are built without a request).
     """
+    if not current_app.config.get("SERVER_NAME") and not has_request_context():
+        log.warning("the weekly best-of waits: set site_url so its links can be built")
+        return 0
     week, start, end = last_week(now)
     done = db.session.scalars(sa.select(BestOfRun.circle_id).where(BestOfRun.week == week)).all()
     sent = 0
@@ -57,8 +62,8 @@ def send_best_of(now=None) -> int:
             titles = "; ".join(t.title for t in topics)
             for user in members:
                 if access.can_see(user, circle):
-                    notify(user, "forums.best_of", _("Best of %(circle)s this week: %(titles)s", circle=circle.name, titles=titles),
-                           url_for("forums.circle", circle_id=circle.id, list="featured"), key=f"forums.best_of:{circle.id}:{week}")
+                    posting.tell(user, "forums.best_of", _l("Best of %(circle)s this week: %(titles)s", circle=circle.name, titles=titles),
+                                 url_for("forums.circle", circle_id=circle.id, list="featured"), f"forums.best_of:{circle.id}:{week}")
             sent += 1
         db.session.commit()
     return sent

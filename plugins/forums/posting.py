@@ -7,9 +7,11 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import gettext as _
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from kpay import events, jobs, notify
+from kpay.config import LOCALES
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
@@ -19,6 +21,14 @@ from plugins.forums.models import Circle, Like, Membership, Poll, PollOption, Po
 
 MENTION = re.compile(r"(?<![\w@])@([\w][\w.-]{0,39})", re.UNICODE)
 MAX_MENTIONS = 10
+
+
+def tell(user: User, kind: str, message, url: str, key: str) -> None:
+    """Notify ``user`` of ``message`` (a lazy string) in their own language, once per ``key``."""
+    locale = user.locale if user.locale in LOCALES else current_app.config["KPAY"]["default_locale"]
+    with force_locale(locale):
+        text = str(message)
+    notify(user, kind, text, url, key=key)
 
 
 def settings() -> dict:
@@ -149,9 +159,8 @@ def accept(topic: Topic, post: Post, actor: User) -> None:
         topic.accepted_post_id = post.id
         events.emit("answer.accepted", user=actor, subject=post, topic_id=topic.id, author_id=post.author_id)
         if post.author is not None and post.author_id != actor.id:
-            notify(post.author, "forums.activity", _("Your answer was accepted: %(title)s", title=topic.title),
-                   url_for("forums.topic", topic_id=topic.id, _anchor=f"post-{post.number}"),
-                   key=f"forums.accepted:{post.id}")
+            tell(post.author, "forums.activity", _l("Your answer was accepted: %(title)s", title=topic.title),
+                 url_for("forums.topic", topic_id=topic.id, _anchor=f"post-{post.number}"), f"forums.accepted:{post.id}")
 
 
 def watch(user_id: int, target: str, target_id: int) -> None:
@@ -187,9 +196,9 @@ def notify_mentions(post: Post, topic: Topic) -> None:
     author = post.author.display_name if post.author else ""
     for user in mentioned_users(post.body):
         if user.id != post.author_id and access.can_see(user, topic.circle):
-            notify(user, "forums.mention", _("%(name)s mentioned you in %(title)s", name=author, title=topic.title),
-                   url_for("forums.topic", topic_id=topic.id, after=post.number - 1, _anchor=f"post-{post.number}"),
-                   key=f"forums.mention:{post.id}")
+            tell(user, "forums.mention", _l("%(name)s mentioned you in %(title)s", name=author, title=topic.title),
+                 url_for("forums.topic", topic_id=topic.id, after=post.number - 1, _anchor=f"post-{post.number}"),
+                 f"forums.mention:{post.id}")
 
 
 def notify_watchers(post_id: int) -> None:
@@ -207,8 +216,8 @@ def notify_watchers(post_id: int) -> None:
     author = post.author.display_name if post.author else ""
     for user in watchers:
         if access.can_see(user, topic.circle):
-            text = (_("%(name)s replied in %(title)s", name=author, title=topic.title) if post.number > 1
-                    else _("%(name)s started %(title)s", name=author, title=topic.title))
-            notify(user, "forums.reply", text,
-                   url_for("forums.topic", topic_id=topic.id, after=post.number - 1, _anchor=f"post-{post.number}"),
-                   key=f"forums.post:{post.id}")
+            message = (_l("%(name)s replied in %(title)s", name=author, title=topic.title) if post.number > 1
+                       else _l("%(name)s started %(title)s", name=author, title=topic.title))
+            tell(user, "forums.reply", message,
+                 url_for("forums.topic", topic_id=topic.id, after=post.number - 1, _anchor=f"post-{post.number}"),
+                 f"forums.post:{post.id}")

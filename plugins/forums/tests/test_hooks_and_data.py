@@ -154,3 +154,9 @@ def test_kpay_demo_adds_a_free_and_a_paid_bilingual_circle(make_app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.featured_at.is_not(None))) == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.kind == "poll")) == 1
     assert utcnow() and forums_config()
+
+
+def test_best_of_waits_for_the_site_url_outside_a_request(app):
+    with app.app_context():
+        assert best_of.send_best_of() == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BestOfRun)) == 0

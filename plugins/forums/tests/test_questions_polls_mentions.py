@@ -115,3 +115,21 @@ def test_watchers_of_topic_and_circle_hear_of_new_replies(app, forum, circle_of)
     forum(leo).reply(topic, body="Reply two")
     assert count(app, Notification, Notification.user_id == mei.id, Notification.kind == "forums.reply") == 1
     assert count(app, Notification, Notification.user_id == chen.id, Notification.kind == "forums.reply") == 3
+
+
+def test_notifications_speak_each_members_language(app, forum, circle_of):
+    from kpay.models import User
+
+    circle, chen, (mei, leo) = circle_of("Mei", "Leo")
+    with app.app_context():
+        db.session.get(User, leo.id).locale = "zh_CN"
+        db.session.commit()
+    forum(mei).start_topic(circle, title="Hello", body="@leo and @chen, look")
+    texts = {user_id: text for user_id, text in [
+        (n.user_id, n.text) for n in _notifications(app, "forums.mention")]}
+    assert texts[leo.id] == "Mei 在《Hello》中提到了你" and texts[chen.id] == "Mei mentioned you in Hello"
+
+
+def _notifications(app, kind):
+    with app.app_context():
+        return db.session.scalars(sa.select(Notification).where(Notification.kind == kind)).all()
