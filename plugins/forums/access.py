@@ -62,6 +62,16 @@ def can_moderate(user, circle: Circle, member: Membership | None = None) -> bool
     return member is not None and member.active and member.role == "moderator" and not member.banned
 
 
+def moderated_circles(user) -> list[Circle]:
+    """The circles ``user`` moderates (every readable one for site moderators), by name."""
+    query = sa.select(Circle).order_by(Circle.name, Circle.id)
+    if not site_moderator(user):
+        query = query.where(sa.or_(Circle.creator_id == user.id, Circle.id.in_(
+            sa.select(Membership.circle_id).where(Membership.user_id == user.id, Membership.role == "moderator",
+                                                  Membership.active.is_(True), Membership.banned.is_(False)))))
+    return [c for c in db.session.scalars(query) if can_see(user, c)]
+
+
 def can_post(user, circle: Circle, member: Membership | None = None) -> bool:
     """True when ``user`` may start topics and reply: a joined, unbanned member who can see it."""
     if not getattr(user, "is_authenticated", False) or not can_see(user, circle):

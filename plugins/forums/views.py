@@ -294,7 +294,7 @@ def topic(topic_id: int):
             accepted = next((p for p in page.rows if p.id == topic.accepted_post_id), None) or db.session.get(Post, topic.accepted_post_id)
         response = render(
             "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
-            watching=found.watching, **context,
+            watching=found.watching, move_to=access.moderated_circles(current_user) if moderator else [], **context,
         )
     # After rendering (a commit expires the rows the page shows), and only when the marker moves.
     if page.rows and found.last_read < page.rows[-1].number:
@@ -563,13 +563,7 @@ def active_widget():
 def unanswered_widget():
     """"Unanswered questions" in the circles the member moderates or created (for creators)."""
     access.require_login()
-    if access.site_moderator(current_user):
-        circles = [c.id for c in lists.all_circles() if access.can_see(current_user, c)]
-    else:
-        circles = list(db.session.scalars(sa.select(Circle.id).where(sa.or_(
-            Circle.creator_id == current_user.id,
-            Circle.id.in_(sa.select(Membership.circle_id).where(
-                Membership.user_id == current_user.id, Membership.role == "moderator", Membership.active.is_(True)))))))
+    circles = [c.id for c in access.moderated_circles(current_user)]
     rows = lists.topics(circles, "unanswered", limit=5).rows if circles else []
     return render("forums/widget_page.html", partial="forums/_widget_topics.html", rows=rows,
                   widget_id="forums-unanswered", title=_("Unanswered questions"))

@@ -59,6 +59,7 @@ def test_moderator_pins_features_locks_and_moves_with_an_audit_trail(app, forum,
     for action in ("pin", "feature", "lock", "unlock"):
         chen_forum.post(f"/forums/t/{topic}/moderate", action=action)
     assert "Worth keeping" in forum(leo).text(f"/forums/c/{circle}?list=featured")
+    assert f'<option value="{other}">Elsewhere</option>' in chen_forum.text(f"/forums/t/{topic}")
     chen_forum.post(f"/forums/t/{topic}/moderate", action="move", circle_id=str(other))
     assert scalar(app, sa.select(Topic.circle_id).where(Topic.id == topic)) == other
     assert scalar(app, sa.select(Post.circle_id).where(Post.topic_id == topic)) == other
