@@ -20,6 +20,7 @@ from kpay.models.base import utcnow
 from kpay.models.commerce import Product
 from kpay.permissions import require
 from kpay.render import render, wants_partial
+from kpay.transactions import insert_once
 from plugins.forums import access, lists, moderation, polls, posting
 from plugins.forums.forms import CircleForm, EditForm, FlagForm, ReplyForm, TopicForm
 from plugins.forums.models import Circle, Membership, Poll, Post, Topic
@@ -86,9 +87,12 @@ def new_circle():
 
 @bp.route("/c/<int:circle_id>/edit", methods=["GET", "POST"])
 def edit_circle(circle_id: int):
-    """Change a circle's name, rules, visibility and product (its moderators)."""
+    """Change a circle's name, rules, visibility and product (its creator, or an admin: who
+    may read a paid circle is not for the moderators to change)."""
     circle = access.circle_or_404(circle_id)
-    access.require_moderator(circle)
+    access.require_login()
+    if not (current_user.is_admin or circle.creator_id == current_user.id):
+        abort(403)
     return _circle_form(circle)
 
 
@@ -159,13 +163,13 @@ def join(circle_id: int):
         if circle.visibility == "paid" and circle.product_id:
             return redirect(url_for("commerce.product", product_id=circle.product_id))
         abort(403)
-    member = access.membership(current_user, circle)
-    if member is not None and member.active:
+    # A double click joins once: a unique row, or a conditional update of a left membership.
+    joined = insert_once(Membership, ("circle_id", "user_id"), circle_id=circle.id, user_id=current_user.id,
+                         joined_at=utcnow()) is not None or db.session.execute(
+        sa.update(Membership).where(Membership.circle_id == circle.id, Membership.user_id == current_user.id,
+                                    Membership.active.is_(False)).values(active=True, joined_at=utcnow())).rowcount
+    if not joined:
         return redirect(url_for("forums.circle", circle_id=circle.id))
-    if member is None:
-        db.session.add(Membership(circle_id=circle.id, user_id=current_user.id))
-    else:
-        member.active = True
     db.session.execute(sa.update(Circle).where(Circle.id == circle.id).values(member_count=Circle.member_count + 1))
     events.emit("circle.joined", user=current_user, subject=circle)
     db.session.commit()

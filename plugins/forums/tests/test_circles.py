@@ -78,3 +78,15 @@ def test_members_only_circle_asks_visitors_to_log_in(forum, make_user, make_circ
     assert "Members talk" not in page.get_data(as_text=True)
     assert visitor.get(f"/forums/t/{topic}").status_code == 403
     assert "Members talk" in forum(make_user()).text(f"/forums/c/{circle}")
+
+
+def test_only_the_creator_or_an_admin_changes_who_may_read_a_circle(app, forum, make_user, make_circle):
+    chen, mod = make_user(role="creator"), make_user(name="Mod")
+    circle = make_circle(chen, visibility="members")
+    forum(mod).join(circle)
+    forum(chen).post(f"/forums/c/{circle}/members/{mod.id}", action="promote")
+    refused = forum(mod).post(f"/forums/c/{circle}/edit", name="Open now", visibility="public", product_id="0")
+    assert refused.status_code == 403
+    assert scalar(app, sa.select(Circle.visibility).where(Circle.id == circle)) == "members"
+    assert forum(mod).get(f"/forums/c/{circle}/queue").status_code == 200  # still moderates it
+    assert forum(chen).get(f"/forums/c/{circle}/edit").status_code == 200
