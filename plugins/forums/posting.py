@@ -4,6 +4,7 @@ mentions and the notifications to watchers. Callers check access and commit."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -21,6 +22,7 @@ from plugins.forums.models import Circle, Like, Membership, Poll, PollOption, Po
 
 MENTION = re.compile(r"(?<![\w@])@([\w][\w.-]{0,39})", re.UNICODE)
 MAX_MENTIONS = 10
+TWIN_SECONDS = 120
 
 
 def tell(user: User, kind: str, message, url: str, key: str) -> None:
@@ -52,6 +54,10 @@ def hold_reason(circle: Circle, member: Membership | None, moderator: bool, *tex
 def start_topic(user: User, circle: Circle, member: Membership | None, moderator: bool, *, title: str,
                 body: str, kind: str, tags: list[str], poll: dict | None = None) -> Topic:
     """Create a topic with its opening post (held for review when ``hold_reason`` says so)."""
+    db.session.execute(sa.select(Circle.id).where(Circle.id == circle.id).with_for_update())  # one at a time
+    twin = _twin(Topic, Topic.circle_id == circle.id, Topic.author_id == user.id, Topic.title == title)
+    if twin is not None:
+        return twin
     reason = hold_reason(circle, member, moderator, title, body)
     status = "pending" if reason else "visible"
     now = utcnow()
@@ -79,6 +85,10 @@ def start_topic(user: User, circle: Circle, member: Membership | None, moderator
 def reply(user: User, topic: Topic, member: Membership | None, moderator: bool, body: str,
           quote: Post | None = None) -> Post:
     """Add a reply at the end of the topic (numbers are taken under the topic's row lock)."""
+    db.session.execute(sa.select(Topic.id).where(Topic.id == topic.id).with_for_update())  # one at a time
+    twin = _twin(Post, Post.topic_id == topic.id, Post.author_id == user.id, Post.body == body)
+    if twin is not None:
+        return twin
     reason = hold_reason(topic.circle, member, moderator, body)
     db.session.execute(sa.update(Topic).where(Topic.id == topic.id).values(post_count=Topic.post_count + 1))
     number = db.session.scalar(sa.select(Topic.post_count).where(Topic.id == topic.id))
@@ -91,6 +101,13 @@ def reply(user: User, topic: Topic, member: Membership | None, moderator: bool, 
     if not reason:
         published(post, topic, member)
     return post
+
+
+def _twin(model, *same):
+    """The member's identical topic or post of the last ``TWIN_SECONDS``: a double submit
+    (or a retried request) gets it back instead of posting twice."""
+    since = utcnow() - timedelta(seconds=TWIN_SECONDS)
+    return db.session.scalars(sa.select(model).where(*same, model.created_at >= since).order_by(model.id.desc()).limit(1)).first()
 
 
 def published(post: Post, topic: Topic, member: Membership | None) -> None:

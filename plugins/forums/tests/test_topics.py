@@ -123,3 +123,15 @@ def test_markdown_with_script_handlers_and_htmx_attributes_renders_inert(forum, 
     post_html = page.split('id="post-1"')[1].split("</article>")[0]
     assert "<script" not in post_html and "<img" not in post_html and "<a hx-post" not in post_html
     assert 'href="javascript' not in post_html and '<div class="user-content" hx-disable>' in post_html
+
+
+def test_double_submit_posts_once(app, forum, make_user, make_circle):
+    circle, _, (mei,), (mei_forum,) = _circle_with(make_user, make_circle, forum, "Mei")
+    first = mei_forum.start_topic(circle, title="Twice?", body="b")
+    assert mei_forum.start_topic(circle, title="Twice?", body="b") == first
+    mei_forum.reply(first, body="Same words")
+    mei_forum.reply(first, body="Same words")
+    assert count(app, Topic) == 1 and count(app, Post) == 2
+    assert scalar(app, sa.select(Topic.post_count)) == 2
+    mei_forum.reply(first, body="New words")
+    assert count(app, Post) == 3
