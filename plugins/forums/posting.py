@@ -153,21 +153,20 @@ def edit(post: Post, body: str, title: str | None = None) -> None:
             post.topic.updated_at = utcnow()
 
 
-def toggle_like(user: User, post: Post) -> bool:
-    """Like the post, or take the like back; returns whether the member now likes it.
-
-    The unique (post, member) row makes a double click count once.
-    """
-    delta = 1 if insert_once(Like, ("post_id", "user_id"), post_id=post.id, user_id=user.id, created_at=utcnow()) else 0
-    if not delta:
-        db.session.execute(sa.delete(Like).where(Like.post_id == post.id, Like.user_id == user.id))
-        delta = -1
-    db.session.execute(sa.update(Post).where(Post.id == post.id).values(like_count=Post.like_count + delta))
-    db.session.execute(sa.update(Topic).where(Topic.id == post.topic_id).values(like_count=Topic.like_count + delta))
-    if delta > 0:
-        events.emit("post.liked", user=user, subject=post, author_id=post.author_id)
-    db.session.refresh(post, ["like_count"])
-    return delta > 0
+def set_like(user: User, post: Post, like: bool) -> None:
+    """Like the post, or take the like back; asking twice for the same changes nothing (the
+    unique (post, member) row, or a delete that finds nothing)."""
+    if like:
+        changed = insert_once(Like, ("post_id", "user_id"), post_id=post.id, user_id=user.id, created_at=utcnow()) is not None
+    else:
+        changed = db.session.execute(sa.delete(Like).where(Like.post_id == post.id, Like.user_id == user.id)).rowcount > 0
+    if changed:
+        delta = 1 if like else -1
+        db.session.execute(sa.update(Post).where(Post.id == post.id).values(like_count=Post.like_count + delta))
+        db.session.execute(sa.update(Topic).where(Topic.id == post.topic_id).values(like_count=Topic.like_count + delta))
+        if like:
+            events.emit("post.liked", user=user, subject=post, author_id=post.author_id)
+        db.session.refresh(post, ["like_count"])
 
 
 def accept(topic: Topic, post: Post, actor: User) -> None:

@@ -456,12 +456,14 @@ def delete_post(post_id: int):
 
 @bp.route("/p/<int:post_id>/like", methods=["POST"])
 def like(post_id: int):
-    """Like a post or take the like back; htmx swaps the button, others go back to the post."""
+    """Like a post (``like=1``) or take the like back (``like=0``); htmx swaps the button,
+    others go back to the post."""
     access.require_login()
     post, topic, member, moderator = _readable_post(post_id)
     if post.status != "visible" or post.author_id == current_user.id:
         abort(403)
-    liked = posting.toggle_like(current_user, post)
+    liked = request.form.get("like") == "1"
+    posting.set_like(current_user, post, liked)
     db.session.commit()
     if wants_partial():
         return render("forums/_like.html", post=post, liked=liked, own=False)

@@ -78,7 +78,7 @@ def test_member_export_and_erasure(app, forum, make_user, make_circle):
     mei_forum.join(circle)
     topic = mei_forum.start_topic(circle, title="Mine", body="my words")
     forum(chen).reply(topic, body="answer")
-    mei_forum.post(f"/forums/p/{scalar(app, sa.select(Post.id).where(Post.number == 2))}/like")
+    mei_forum.post(f"/forums/p/{scalar(app, sa.select(Post.id).where(Post.number == 2))}/like", like="1")
     with app.app_context():
         user = db.session.get(User, mei.id)
         [export] = [a for a in hook().kpay_user_data(user=user, action="export") if a]

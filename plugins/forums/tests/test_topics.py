@@ -65,15 +65,19 @@ def test_like_toggles_with_htmx_and_without_javascript(app, forum, make_user, ma
     topic = mei_forum.start_topic(circle)
     post = scalar(app, sa.select(Post.id).where(Post.topic_id == topic))
     token = leo_forum.token()
-    swapped = leo_forum.client.post(f"/forums/p/{post}/like", headers={"HX-Request": "true", "X-CSRFToken": token})
+    swapped = leo_forum.client.post(f"/forums/p/{post}/like", data={"like": "1"},
+                                    headers={"HX-Request": "true", "X-CSRFToken": token})
     body = swapped.get_data(as_text=True)
     assert body.startswith(f'<span id="forums-like-{post}"') and 'aria-pressed="true"' in body and ">1</span>" in body
-    plain = leo_forum.post(f"/forums/p/{post}/like")
+    assert 'name="like" value="0"' in body  # the button now takes the like back
+    leo_forum.post(f"/forums/p/{post}/like", like="1")  # a double click changes nothing
+    assert count(app, Like) == 1 and scalar(app, sa.select(Topic.like_count).where(Topic.id == topic)) == 1
+    plain = leo_forum.post(f"/forums/p/{post}/like", like="0")
     assert plain.status_code == 302 and count(app, Like) == 0
-    leo_forum.post(f"/forums/p/{post}/like")
-    assert scalar(app, sa.select(Topic.like_count).where(Topic.id == topic)) == 1
-    assert mei_forum.post(f"/forums/p/{post}/like").status_code == 403  # not one's own post
-    assert count(app, ActivityEvent, ActivityEvent.name == "post.liked") == 2
+    leo_forum.post(f"/forums/p/{post}/like", like="0")
+    assert scalar(app, sa.select(Topic.like_count).where(Topic.id == topic)) == 0
+    assert mei_forum.post(f"/forums/p/{post}/like", like="1").status_code == 403  # not one's own post
+    assert count(app, ActivityEvent, ActivityEvent.name == "post.liked") == 1
 
 
 def test_bad_input_is_refused_beside_the_field_and_nothing_is_saved(app, forum, make_user, make_circle):
