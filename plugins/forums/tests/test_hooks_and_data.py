@@ -12,13 +12,12 @@ from kpay.cli import cli
 from kpay.commerce import can_access
 from kpay.extensions import db
 from kpay.models import Notification, User
-from kpay.models.base import utcnow
 from kpay.plugins import hook
 from kpay.types import Resource
 from plugins.forums import best_of
 from plugins.forums.models import BestOfRun, Circle, Like, Post, Topic
 from plugins.forums.search_docs import documents
-from plugins.forums.tests.conftest import count, forums_config, scalar
+from plugins.forums.tests.conftest import count, scalar
 
 
 def _documents(app, since=None) -> dict[tuple[str, str], object]:
@@ -153,7 +152,6 @@ def test_kpay_demo_adds_a_free_and_a_paid_bilingual_circle(make_app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.accepted_post_id.is_not(None))) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.featured_at.is_not(None))) == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.kind == "poll")) == 1
-    assert utcnow() and forums_config()
 
 
 def test_best_of_waits_for_the_site_url_outside_a_request(app):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kpay.extensions import db
 from kpay.models import ActivityEvent, Notification
-from plugins.forums.models import Ballot, Poll, PollOption, Post, Topic
+from plugins.forums.models import Ballot, Poll, PollOption, Post
 from plugins.forums.tests.conftest import count, scalar
 
 
