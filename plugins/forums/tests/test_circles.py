@@ -3,11 +3,11 @@ paid circles (a visitor without access goes to the product's checkout)."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from kpay.models import ActivityEvent
 from plugins.forums.models import Circle, Membership
 from plugins.forums.tests.conftest import count, scalar
-
-import sqlalchemy as sa
 
 
 def test_member_joins_a_circle_reads_its_rules_then_leaves(app, forum, make_user, make_circle):
