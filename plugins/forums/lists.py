@@ -3,7 +3,6 @@ keyset so page 1,000 costs what page 1 costs, with per-member unread markers."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -14,8 +13,6 @@ from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
 from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
-
-log = logging.getLogger("kpay.forums")
 
 PAGE_SIZE = 30
 LISTS = ("latest", "top", "unanswered", "featured")
@@ -125,22 +122,6 @@ def mark_read(user, topic_id: int, number: int) -> None:
             .where(ReadMarker.user_id == user.id, ReadMarker.topic_id == topic_id, ReadMarker.last_number < number)
             .values(last_number=number)
         )
-
-
-def save_read_marker(user, topic_id: int, number: int) -> None:
-    """Commit ``mark_read`` from a page view, on a best-effort basis.
-
-    A GET reads in a deferred SQLite transaction (``kpay.sqlite``); its write can find the
-    database locked by another writer. The marker is then left as it was: the member's next
-    view moves it, and the page they asked for is still shown.
-    """
-    db.session.commit()  # end the read transaction: the write starts a fresh one
-    try:
-        mark_read(user, topic_id, number)
-        db.session.commit()
-    except sa.exc.OperationalError:
-        db.session.rollback()
-        log.info("read marker of topic %s not saved: the database is busy", topic_id)
 
 
 @dataclass

@@ -289,6 +289,7 @@ def topic(topic_id: int):
         "topic": topic, "circle": topic.circle, "member": member, "moderator": moderator, "listing": page, "after": after,
         "liked": found.liked, "quotes": lists.quoted([p.quote_of_id for p in page.rows]),
         "experts": found.experts, "can_post": access.can_post(current_user, topic.circle, member),
+        "last_read": found.last_read,
     }
     if wants_partial() and after:
         response = render("forums/_posts.html", **context)
@@ -300,10 +301,23 @@ def topic(topic_id: int):
             "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
             watching=found.watching, move_to=access.moderated_circles(current_user) if moderator else [], **context,
         )
-    # After rendering (a commit expires the rows the page shows), and only when the marker moves.
-    if page.rows and found.last_read < page.rows[-1].number:
-        lists.save_read_marker(current_user, topic.id, page.rows[-1].number)
     return response
+
+
+@bp.route("/t/<int:topic_id>/read", methods=["POST"])
+def mark_read(topic_id: int):
+    """Move the member's read marker to post ``number`` (never back). The last post shown posts
+    it when it comes into view (htmx), or its "Mark read" button does; a GET never writes."""
+    access.require_login()
+    topic, member, moderator = _readable_topic(topic_id)
+    if moderator is None:
+        return _locked(topic.circle)
+    number = min(request.form.get("number", 0, type=int), topic.post_count)
+    lists.mark_read(current_user, topic.id, number)
+    db.session.commit()
+    if wants_partial():
+        return "", 204
+    return redirect(url_for("forums.topic", topic_id=topic.id, after=max(number - 30, 0) or None, _anchor=f"post-{number}"))
 
 
 def _poll_context(topic: Topic) -> dict | None:

@@ -113,3 +113,30 @@ def test_site_moderator_without_the_product_does_not_see_a_paid_circles_queue(ap
     assert CANARY not in staff.text("/forums/queue")
     assert CANARY not in staff.text("/forums/widgets/unanswered")
     assert CANARY in forum(make_user(role="admin")).text("/forums/queue")
+
+
+def test_opening_every_forum_page_writes_nothing(app, paid, forum, make_user):
+    """S4 with real ids: the buyer and the circle's creator open every GET route and partial."""
+    from kpay.models import User
+
+    with app.app_context():
+        buyer = db.session.get(User, paid["user_id"])
+        creator = db.session.scalar(sa.select(User).where(User.role == "creator"))
+        engine = db.engine
+    writes = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().lower().startswith(("insert", "update", "delete")):
+            writes.append(statement[:60])
+
+    urls = [url for url, methods in _urls(app, paid).values() if "GET" in methods]
+    for person in (forum(buyer), forum(creator)):
+        person.get("/")
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            for url in urls + [f"/forums/t/{paid['poll']}", f"/forums/t/{paid['topic_id']}?after=1"]:
+                for headers in ({}, {"HX-Request": "true"}):
+                    assert person.get(url, headers=headers).status_code < 500, url
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+    assert writes == []
