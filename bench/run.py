@@ -28,7 +28,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
+
+from bench import forums  # noqa: E402 (needs ROOT on the path)
 DEMO_MEMBER = ("member@example.com", "kpay-demo-2026")
 
 
@@ -154,7 +157,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kpay-bench-") as folder:
         env = prepare_site(Path(folder))
-        with gunicorn("bench.hello:app", os.environ.copy()) as hello, gunicorn("wsgi:app", env) as site:
+        small = forums.query_counts(Path(folder), DEMO_MEMBER)
+        forum_ids = forums.add_data(Path(folder))
+        large = forums.query_counts(Path(folder), DEMO_MEMBER, forum_ids)
+        with gunicorn("bench.hello:app", os.environ.copy()) as hello, gunicorn("wsgi:app", env) as site, \
+                gunicorn("bench.forums:reference", env) as reference:
             cookie = log_in(site)
             pages = [
                 ("hello world", hello + "/", ""),
@@ -168,6 +175,10 @@ def main() -> None:
                 ("course page, visitor", site + "/courses/2", ""),
                 ("course page, member", site + "/courses/2", cookie),
                 ("lesson page, member", site + "/courses/2/lessons/5", cookie),
+                ("forums topic page, member", site + f"/forums/t/{forum_ids['topic_id']}?after={forums.AFTER}", cookie),
+                ("reference topic page", reference + f"/t/{forum_ids['topic_id']}?after={forums.AFTER}", ""),
+                ("forums circle list, member", site + f"/forums/c/{forum_ids['circle_id']}", cookie),
+                ("reference circle list", reference + f"/c/{forum_ids['circle_id']}", ""),
             ]
             results = {name: [] for name, _, _ in pages}
             for _ in range(args.runs):
@@ -186,6 +197,12 @@ def main() -> None:
         flag = "  (errors!)" if any(r["errors"] for r in runs) else ""
         print(f"{name:<24}{rps:>10.0f}{p50:>10.1f}{p99:>10.1f}{rps / hello_rps:>10.2f}{flag}")
     print(f"home page weight, gzipped: HTML {html_gz / 1024:.1f} KB; with its CSS and JS {first_visit_gz / 1024:.1f} KB")
+    rps = {name: statistics.median(r["rps"] for r in runs) for name, runs in results.items()}
+    for page in ("topic page", "circle list"):
+        print(f"forums {page}: {rps[f'forums {page}, member'] / rps[f'reference {page}']:.2f}x the hand-written reference")
+    for name, few in small.items():
+        print(f"SQL statements, {name}: {few} on the demo's 3-post topic / 3-topic circle, "
+              f"{large[name]} on {forums.REPLIES:,} replies / {forums.TOPICS:,} topics")
 
 
 if __name__ == "__main__":

@@ -42,12 +42,14 @@ def site(app, make_user):
         order = orders.checkout(db.session.get(User, people["buyer"].id), product, "sandbox", "matrix-nonce-0000000001")
         orders.mark_paid(order.id, "sandbox", "matrix-1", order.amount_minor, order.currency)
         course_ids = _course(people["creator"].id, product.id)
+        _forum_circle(people)
         db.session.commit()
         values = {
             **course_ids,
             "product_id": product.id, "order_id": order.id, "coupon_id": 1, "creator_id": people["creator"].id,
             "user_id": people["buyer"].id, "job_id": 1, "message_id": 1, "notification_id": 1,
             "filename": "css/kpay.css", "name": "none.webp", "token": "not-a-token", "change": "role",
+            "circle_id": 1, "topic_id": 1, "post_id": 1,
         }
         urls = {
             rule.endpoint: url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
@@ -70,6 +72,23 @@ def _course(creator_id: int, product_id: int) -> dict:
     db.session.add(lesson)
     db.session.flush()
     return {"course_id": course.id, "chapter_id": chapter.id, "lesson_id": lesson.id, "review_id": 1, "code": "NOCODE"}
+
+
+def _forum_circle(people) -> None:
+    """The forums plugin's circle 1 (public, made by the creator, joined by the member and the
+    buyer) with poll topic 1 whose opening post 1 the member wrote."""
+    from plugins.forums.models import Circle, Membership, Poll, PollOption, Post, Topic
+
+    db.session.add(Circle(name="Circle", creator_id=people["creator"].id, visibility="public"))
+    db.session.flush()
+    for name, role in (("creator", "moderator"), ("member", "member"), ("buyer", "member")):
+        db.session.add(Membership(circle_id=1, user_id=people[name].id, role=role))
+    db.session.add(Topic(circle_id=1, author_id=people["member"].id, title="Poll", kind="poll", post_count=1))
+    db.session.flush()
+    db.session.add(Post(topic_id=1, circle_id=1, number=1, author_id=people["member"].id, body="Vote"))
+    db.session.add(Poll(topic_id=1))
+    db.session.flush()
+    db.session.add(PollOption(topic_id=1, position=0, label="Yes"))
 
 
 def expected(endpoint: str, role: str) -> int:

@@ -1,0 +1,107 @@
+"""The forums plugin in a real browser (issue 6, "Done when"): a member joins a circle and reads
+its rules, asks a question that mentions another member, who is notified and answers; the
+asker accepts the answer, votes in a poll, flags a post, and a moderator hides it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import CHROMIUM, Problems, log_in
+from tests.live import serve
+
+pytest.importorskip("plugins.forums")
+
+
+@pytest.fixture(scope="module")
+def forum_site(tmp_path_factory, worker_id):
+    """The demo community with the forums on (its free circle is number 1)."""
+    with serve(tmp_path_factory.mktemp("e2e-forums"), f"kpay_e2e_forums_{worker_id}",
+               plugins_enabled="forums,pay_sandbox", trusted_proxies="1") as running:
+        running.add_member("ana@example.com", "Ana Asker")
+        running.add_member("bo@example.com", "Bo Builder")
+        yield running
+
+
+@pytest.fixture
+def person(browser, forum_site):
+    """``person()``: a page in a browser context of its own, from an address of its own."""
+    contexts, problems = [], Problems()
+
+    def factory():
+        context = browser.new_context(base_url=forum_site.url, locale="en-GB",
+                                      extra_http_headers={"X-Forwarded-For": f"10.9.0.{len(contexts) + 1}"})
+        context.set_default_timeout(10_000)
+        context.on("page", problems.watch)
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
+    assert problems.items == []
+
+
+def test_question_answer_poll_flag_and_mention_in_the_browser(person):
+    ana = person()
+    log_in(ana, "ana@example.com")
+    ana.locator("header").get_by_role("link", name="Circles").click()
+    ana.get_by_role("link", name="Product design · 产品设计").click()
+    ana.get_by_role("button", name="Join", exact=True).click()
+    ana.wait_for_url(re.compile(r"/forums/c/1/rules$"))
+    assert "Be kind and specific" in ana.locator("main").inner_text()
+    ana.get_by_role("link", name="I have read the rules: go to the circle").click()
+
+    ana.get_by_role("link", name="New topic").click()
+    ana.fill("#title", "How do I test a prototype?")
+    ana.select_option("#kind", "question")
+    ana.fill("#body", "Any tips, @Bo?")
+    ana.get_by_role("button", name="Post topic").click()
+    ana.wait_for_url(re.compile(r"/forums/t/\d+$"))
+    question_url = ana.url
+
+    bo = person()
+    log_in(bo, "bo@example.com")
+    bo.goto("/notifications")
+    assert "Ana Asker mentioned you in How do I test a prototype?" in bo.locator("main").inner_text()
+    bo.goto("/forums/c/1")
+    bo.get_by_role("button", name="Join", exact=True).click()
+    bo.goto(question_url)
+    bo.fill("#body", "Watch five people try it, and say nothing.")
+    bo.get_by_role("button", name="Post reply").click()
+    bo.wait_for_url(re.compile(r"#post-2$"))
+
+    ana.goto(question_url)
+    ana.locator("#post-2").get_by_role("button", name="Like").click()
+    ana.locator("#post-2").get_by_role("button", name="Liked").wait_for()
+    ana.locator("#post-2").get_by_role("button", name="Accept answer").click()
+    ana.locator(".forums-accepted").wait_for()
+    assert "Watch five people try it" in ana.locator(".forums-accepted").inner_text()
+
+    ana.goto("/forums/c/1")
+    ana.get_by_role("link", name=re.compile("Which prototyping tool")).click()
+    ana.get_by_label("Figma").check()
+    ana.get_by_role("button", name="Vote").click()
+    ana.locator("#poll meter").first.wait_for()
+    assert "2 votes" in ana.locator("#poll").inner_text()
+
+    ana.goto(question_url)
+    ana.locator("#post-2").get_by_role("link", name="Flag").click()
+    ana.select_option("#reason", "off_topic")
+    ana.get_by_role("button", name="Flag").click()
+    ana.wait_for_url(re.compile(r"/forums/t/\d+"))
+
+    chen = person()
+    log_in(chen, "creator@example.com")
+    chen.goto("/forums/c/1/queue")
+    item = chen.locator(".forums-queue li", has_text="Watch five people")
+    assert "Flagged: off_topic" in item.inner_text()
+    item.get_by_role("button", name="Hide").click()
+    chen.get_by_text("Nothing waits for a moderator.").wait_for()
+
+    bo.goto(question_url)
+    assert "This post is hidden." not in bo.locator("#post-2").inner_text()  # its author still sees it
+    ana.goto(question_url)
+    assert "Watch five people" not in ana.locator("#post-2").inner_text()
+    assert "This post is hidden." in ana.locator("#post-2").inner_text()
