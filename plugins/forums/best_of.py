@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 
+from kpay import notify
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
-from plugins.forums import access, posting
+from plugins.forums import access
 from plugins.forums.models import BestOfRun, Circle, Membership, Topic
 
 TOP = 5
@@ -62,8 +63,8 @@ def send_best_of(now=None) -> int:
             titles = "; ".join(t.title for t in topics)
             for user in members:
                 if access.can_see(user, circle):
-                    posting.tell(user, "forums.best_of", _l("Best of %(circle)s this week: %(titles)s", circle=circle.name, titles=titles),
-                                 url_for("forums.circle", circle_id=circle.id, list="featured"), f"forums.best_of:{circle.id}:{week}")
+                    notify(user, "forums.best_of", _l("Best of %(circle)s this week: %(titles)s", circle=circle.name, titles=titles),
+                                 url_for("forums.circle", circle_id=circle.id, list="featured"), key=f"forums.best_of:{circle.id}:{week}")
             sent += 1
         db.session.commit()
     return sent

@@ -8,11 +8,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from kpay import events, jobs, notify
-from kpay.config import LOCALES
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
@@ -23,14 +21,6 @@ from plugins.forums.models import Circle, Like, Membership, Poll, PollOption, Po
 MENTION = re.compile(r"(?<![\w@])@([\w][\w.-]{0,39})", re.UNICODE)
 MAX_MENTIONS = 10
 TWIN_SECONDS = 120
-
-
-def tell(user: User, kind: str, message, url: str, key: str) -> None:
-    """Notify ``user`` of ``message`` (a lazy string) in their own language, once per ``key``."""
-    locale = user.locale if user.locale in LOCALES else current_app.config["KPAY"]["default_locale"]
-    with force_locale(locale):
-        text = str(message)
-    notify(user, kind, text, url, key=key)
 
 
 def settings() -> dict:
@@ -175,8 +165,8 @@ def accept(topic: Topic, post: Post, actor: User) -> None:
         topic.accepted_post_id = post.id
         events.emit("answer.accepted", user=actor, subject=post, topic_id=topic.id, author_id=post.author_id)
         if post.author is not None and post.author_id != actor.id:
-            tell(post.author, "forums.activity", _l("Your answer was accepted: %(title)s", title=topic.title),
-                 url_for("forums.topic", topic_id=topic.id, _anchor=f"post-{post.number}"), f"forums.accepted:{post.id}")
+            notify(post.author, "forums.activity", _l("Your answer was accepted: %(title)s", title=topic.title),
+                 url_for("forums.topic", topic_id=topic.id, _anchor=f"post-{post.number}"), key=f"forums.accepted:{post.id}")
 
 
 def watch(user_id: int, target: str, target_id: int) -> None:
@@ -212,9 +202,9 @@ def notify_mentions(post: Post, topic: Topic) -> None:
     author = post.author.display_name if post.author else ""
     for user in mentioned_users(post.body):
         if user.id != post.author_id and access.can_see(user, topic.circle):
-            tell(user, "forums.mention", _l("%(name)s mentioned you in %(title)s", name=author, title=topic.title),
+            notify(user, "forums.mention", _l("%(name)s mentioned you in %(title)s", name=author, title=topic.title),
                  url_for("forums.topic", topic_id=topic.id, after=post.number - 1, _anchor=f"post-{post.number}"),
-                 f"forums.mention:{post.id}")
+                 key=f"forums.mention:{post.id}")
 
 
 def notify_watchers(post_id: int) -> None:
@@ -234,6 +224,6 @@ def notify_watchers(post_id: int) -> None:
         if access.can_see(user, topic.circle):
             message = (_l("%(name)s replied in %(title)s", name=author, title=topic.title) if post.number > 1
                        else _l("%(name)s started %(title)s", name=author, title=topic.title))
-            tell(user, "forums.reply", message,
+            notify(user, "forums.reply", message,
                  url_for("forums.topic", topic_id=topic.id, after=post.number - 1, _anchor=f"post-{post.number}"),
-                 f"forums.post:{post.id}")
+                 key=f"forums.post:{post.id}")

@@ -47,7 +47,7 @@ class Forum:
     def get(self, url: str, **kwargs):
         return self.client.get(url, **kwargs)
 
-    def text(self, url: str) -> str:
+    def page(self, url: str) -> str:
         return self.client.get(url).get_data(as_text=True)
 
     def join(self, circle_id: int):

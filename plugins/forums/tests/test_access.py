@@ -71,7 +71,7 @@ def test_outsider_finds_the_canary_nowhere_and_changes_nothing(app, paid, make_u
             assert CANARY not in response.get_data(as_text=True), endpoint
             assert response.status_code in (302, 400, 403, 404), (endpoint, response.status_code)
     assert _state(app) == before
-    assert "Open description" in outsider.text(f"/forums/c/{paid['circle_id']}")
+    assert "Open description" in outsider.page(f"/forums/c/{paid['circle_id']}")
 
 
 def test_buyer_reads_what_outsiders_cannot(app, paid, forum, make_user):
@@ -79,9 +79,9 @@ def test_buyer_reads_what_outsiders_cannot(app, paid, forum, make_user):
     with app.app_context():
         from kpay.models import User
         buyer.login(db.session.get(User, paid["user_id"]))
-    assert f"{CANARY} question" in buyer.text(f"/forums/c/{paid['circle_id']}")
-    assert f"{CANARY} reply" in buyer.text(f"/forums/t/{paid['topic_id']}")
-    assert f"{CANARY} A" in buyer.text(f"/forums/t/{paid['poll']}/poll")
+    assert f"{CANARY} question" in buyer.page(f"/forums/c/{paid['circle_id']}")
+    assert f"{CANARY} reply" in buyer.page(f"/forums/t/{paid['topic_id']}")
+    assert f"{CANARY} A" in buyer.page(f"/forums/t/{paid['poll']}/poll")
 
 
 def test_neighbouring_ids_and_cross_topic_quotes_leak_nothing(app, paid, forum, make_user, make_circle):
@@ -101,7 +101,7 @@ def test_neighbouring_ids_and_cross_topic_quotes_leak_nothing(app, paid, forum, 
     for url in urls:
         for headers in ({}, {"HX-Request": "true"}):
             assert CANARY not in person.get(url, headers=headers).get_data(as_text=True), url
-    assert CANARY not in person.text("/forums/widgets/active") and CANARY not in person.text("/forums/")
+    assert CANARY not in person.page("/forums/widgets/active") and CANARY not in person.page("/forums/")
 
 
 def test_site_moderator_without_the_product_does_not_see_a_paid_circles_queue(app, paid, forum, make_user):
@@ -110,9 +110,9 @@ def test_site_moderator_without_the_product_does_not_see_a_paid_circles_queue(ap
         db.session.execute(sa.update(Post).where(Post.number == 2).values(status="pending"))
         db.session.commit()
     assert staff.get(f"/forums/c/{paid['circle_id']}/queue").status_code == 403
-    assert CANARY not in staff.text("/forums/queue")
-    assert CANARY not in staff.text("/forums/widgets/unanswered")
-    assert CANARY in forum(make_user(role="admin")).text("/forums/queue")
+    assert CANARY not in staff.page("/forums/queue")
+    assert CANARY not in staff.page("/forums/widgets/unanswered")
+    assert CANARY in forum(make_user(role="admin")).page("/forums/queue")
 
 
 def test_opening_every_forum_page_writes_nothing(app, paid, forum, make_user):

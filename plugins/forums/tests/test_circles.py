@@ -16,24 +16,24 @@ def test_member_joins_a_circle_reads_its_rules_then_leaves(app, forum, make_user
     mei_forum = forum(mei)
     response = mei_forum.join(circle)
     assert response.headers["Location"].endswith(f"/forums/c/{circle}/rules")
-    rules = mei_forum.text(response.headers["Location"])
+    rules = mei_forum.page(response.headers["Location"])
     assert "<strong>No spam</strong>" in rules and "I have read the rules" in rules
     assert mei_forum.join(circle).status_code == 302  # twice: still one membership
     assert count(app, Membership, Membership.circle_id == circle, Membership.active.is_(True)) == 2
     assert scalar(app, sa.select(Circle.member_count).where(Circle.id == circle)) == 2
     assert count(app, ActivityEvent, ActivityEvent.name == "circle.joined") == 1
-    assert "Leave" in mei_forum.text(f"/forums/c/{circle}")
+    assert "Leave" in mei_forum.page(f"/forums/c/{circle}")
     mei_forum.post(f"/forums/c/{circle}/leave")
     mei_forum.post(f"/forums/c/{circle}/leave")
     assert scalar(app, sa.select(Circle.member_count).where(Circle.id == circle)) == 1
-    assert ">Join<" in mei_forum.text(f"/forums/c/{circle}")
+    assert ">Join<" in mei_forum.page(f"/forums/c/{circle}")
 
 
 def test_directory_lists_circles_with_their_kind(forum, make_user, make_circle):
     chen = make_user(role="creator")
     make_circle(chen, name="Open talk")
     make_circle(chen, visibility="paid", name="Inner circle")
-    page = forum().text("/forums/")
+    page = forum().page("/forums/")
     assert "Open talk" in page and "Inner circle" in page and "Paid" in page
 
 
@@ -77,7 +77,7 @@ def test_members_only_circle_asks_visitors_to_log_in(forum, make_user, make_circ
     assert page.status_code == 403 and "Members rule" in page.get_data(as_text=True)
     assert "Members talk" not in page.get_data(as_text=True)
     assert visitor.get(f"/forums/t/{topic}").status_code == 403
-    assert "Members talk" in forum(make_user()).text(f"/forums/c/{circle}")
+    assert "Members talk" in forum(make_user()).page(f"/forums/c/{circle}")
 
 
 def test_only_the_creator_or_an_admin_changes_who_may_read_a_circle(app, forum, make_user, make_circle):

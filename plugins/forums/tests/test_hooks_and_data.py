@@ -26,7 +26,7 @@ def _documents(app, since=None) -> dict[tuple[str, str], object]:
 
 
 def test_forums_search_documents_carry_each_circles_visibility(app, forum, make_user, make_circle, membership_product):
-    chen, mei = make_user(role="creator"), make_user()
+    chen = make_user(role="creator")
     product = membership_product(chen)
     public, members, paid = make_circle(chen), make_circle(chen, visibility="members"), make_circle(chen, visibility="paid", product_id=product)
     chen_forum = forum(chen)
@@ -86,7 +86,7 @@ def test_member_export_and_erasure(app, forum, make_user, make_circle):
         db.session.commit()
         assert db.session.scalar(sa.select(Post.author_id).where(Post.number == 1)) is None
         assert [a for a in hook().kpay_user_data(user=user, action="export") if a] == []
-    assert count(app, Like) == 0 and "deleted member" in forum().text(f"/forums/t/{topic}")
+    assert count(app, Like) == 0 and "deleted member" in forum().page(f"/forums/t/{topic}")
 
 
 def test_weekly_best_of_goes_to_members_digests_once(app, forum, make_user, make_circle):
@@ -123,12 +123,12 @@ def test_home_shows_active_discussions_and_creators_their_unanswered_questions(a
     circle = make_circle(chen)
     forum(mei).join(circle)
     forum(mei).start_topic(circle, title="Open question", kind="question")
-    assert "/forums/widgets/active" in forum().text("/")
-    assert "Open question" in forum().text("/forums/widgets/active")
-    assert "/forums/widgets/unanswered" in forum(chen).text("/") and "/forums/widgets/unanswered" not in forum(mei).text("/")
+    assert "/forums/widgets/active" in forum().page("/")
+    assert "Open question" in forum().page("/forums/widgets/active")
+    assert "/forums/widgets/unanswered" in forum(chen).page("/") and "/forums/widgets/unanswered" not in forum(mei).page("/")
     partial = forum(chen).get("/forums/widgets/unanswered", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert partial.startswith('<section id="forums-unanswered"') and "Open question" in partial
-    assert "Open question" not in forum(mei).text("/forums/widgets/unanswered")
+    assert "Open question" not in forum(mei).page("/forums/widgets/unanswered")
 
 
 def test_disabled_plugin_hides_its_pages_and_keeps_its_data(make_app, make_user, make_circle):

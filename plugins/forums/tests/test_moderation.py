@@ -33,20 +33,20 @@ def test_flagged_post_is_hidden_from_the_queue_and_restored(app, forum, make_use
     forum(mei).reply(topic, body="Buy cheap watches")
     post = scalar(app, sa.select(Post.id).where(Post.number == 2))
     leo_forum = forum(leo)
-    assert "Flag a post" in leo_forum.text(f"/forums/p/{post}/flag")
+    assert "Flag a post" in leo_forum.page(f"/forums/p/{post}/flag")
     leo_forum.post(f"/forums/p/{post}/flag", reason="spam", details="ads")
     leo_forum.post(f"/forums/p/{post}/flag", reason="spam")
     assert count(app, Flag) == 1
     assert leo_forum.get(f"/forums/c/{circle}/queue").status_code == 403
     chen_forum = forum(chen)
-    queue = chen_forum.text(f"/forums/c/{circle}/queue")
+    queue = chen_forum.page(f"/forums/c/{circle}/queue")
     assert "Buy cheap watches" in queue and "Flagged: spam: ads" in queue
     chen_forum.post(f"/forums/p/{post}/moderate", action="hide", next=f"/forums/c/{circle}/queue")
-    assert "Buy cheap watches" not in leo_forum.text(f"/forums/t/{topic}")
-    assert "Buy cheap watches" in chen_forum.text(f"/forums/t/{topic}")  # moderators still see it
-    assert "Nothing waits" in chen_forum.text(f"/forums/c/{circle}/queue")
+    assert "Buy cheap watches" not in leo_forum.page(f"/forums/t/{topic}")
+    assert "Buy cheap watches" in chen_forum.page(f"/forums/t/{topic}")  # moderators still see it
+    assert "Nothing waits" in chen_forum.page(f"/forums/c/{circle}/queue")
     chen_forum.post(f"/forums/p/{post}/moderate", action="restore")
-    assert "Buy cheap watches" in leo_forum.text(f"/forums/t/{topic}")
+    assert "Buy cheap watches" in leo_forum.page(f"/forums/t/{topic}")
     assert actions(app) == ["forums.post_hide", "forums.post_restore"]
 
 
@@ -58,8 +58,8 @@ def test_moderator_pins_features_locks_and_moves_with_an_audit_trail(app, forum,
     assert forum(leo).post(f"/forums/t/{topic}/moderate", action="pin").status_code == 403
     for action in ("pin", "feature", "lock", "unlock"):
         chen_forum.post(f"/forums/t/{topic}/moderate", action=action)
-    assert "Worth keeping" in forum(leo).text(f"/forums/c/{circle}?list=featured")
-    assert f'<option value="{other}">Elsewhere</option>' in chen_forum.text(f"/forums/t/{topic}")
+    assert "Worth keeping" in forum(leo).page(f"/forums/c/{circle}?list=featured")
+    assert f'<option value="{other}">Elsewhere</option>' in chen_forum.page(f"/forums/t/{topic}")
     chen_forum.post(f"/forums/t/{topic}/moderate", action="move", circle_id=str(other))
     assert scalar(app, sa.select(Topic.circle_id).where(Topic.id == topic)) == other
     assert scalar(app, sa.select(Post.circle_id).where(Post.topic_id == topic)) == other
@@ -84,7 +84,7 @@ def test_banned_member_cannot_post_in_the_circle_by_any_route(app, forum, make_u
     mei_forum.join(circle)  # leaving and joining again does not lift the ban
     assert mei_forum.reply(topic, body="Sneaky").status_code == 403
     assert count(app, Post, Post.author_id == mei.id) == 1
-    assert "You are banned" in mei_forum.text(f"/forums/c/{circle}")
+    assert "You are banned" in mei_forum.page(f"/forums/c/{circle}")
     assert scalar(app, sa.select(Membership.banned).where(Membership.user_id == mei.id)) is True
     assert "forums.member_ban" in actions(app)
 
@@ -93,16 +93,16 @@ def test_first_posts_wait_for_approval(app, forum, make_user, make_circle):
     circle, chen, mei, leo = _setup(make_user, make_circle, forum, approve_first_posts=True)
     mei_forum = forum(mei)
     topic = mei_forum.start_topic(circle, title="My first")
-    assert "My first" not in forum(leo).text(f"/forums/c/{circle}")
+    assert "My first" not in forum(leo).page(f"/forums/c/{circle}")
     assert forum(leo).get(f"/forums/t/{topic}").status_code == 404
-    assert "Awaiting review" in mei_forum.text(f"/forums/t/{topic}")
+    assert "Awaiting review" in mei_forum.page(f"/forums/t/{topic}")
     chen_forum = forum(chen)
-    assert "My first" in chen_forum.text(f"/forums/c/{circle}/queue")
+    assert "My first" in chen_forum.page(f"/forums/c/{circle}/queue")
     post = scalar(app, sa.select(Post.id).where(Post.topic_id == topic))
     chen_forum.post(f"/forums/p/{post}/moderate", action="approve")
-    assert "My first" in forum(leo).text(f"/forums/c/{circle}")
+    assert "My first" in forum(leo).page(f"/forums/c/{circle}")
     mei_forum.reply(topic, body="Second post goes straight out")
-    assert "Second post goes straight out" in forum(leo).text(f"/forums/t/{topic}")
+    assert "Second post goes straight out" in forum(leo).page(f"/forums/t/{topic}")
     assert count(app, ActivityEvent, ActivityEvent.name == "topic.created") == 1
     assert "forums.post_approve" in actions(app)
 
@@ -119,8 +119,8 @@ def test_blocked_words_send_a_post_to_the_queue(make_app, make_user, make_circle
     mei_forum.reply(topic, body="Visit my CASINO")
     held = scalar(app, sa.select(Post).where(Post.number == 2))
     assert held.status == "pending" and held.hold_reason == "blocked_words"
-    assert "Visit my CASINO" not in Forum(app).text(f"/forums/t/{topic}")
-    assert "Blocked words" in Forum(app).login(chen).text(f"/forums/c/{circle}/queue")
+    assert "Visit my CASINO" not in Forum(app).page(f"/forums/t/{topic}")
+    assert "Blocked words" in Forum(app).login(chen).page(f"/forums/c/{circle}/queue")
 
 
 def test_moderator_edit_of_a_members_post_is_audited(app, forum, make_user, make_circle):
@@ -135,5 +135,5 @@ def test_moderator_edit_of_a_members_post_is_audited(app, forum, make_user, make
 def test_site_moderator_sees_every_circles_queue(app, forum, make_user, make_circle):
     circle, chen, mei, leo = _setup(make_user, make_circle, forum, approve_first_posts=True)
     forum(mei).start_topic(circle, title="Held one")
-    assert "Held one" in forum(make_user(role="moderator")).text("/forums/queue")
+    assert "Held one" in forum(make_user(role="moderator")).page("/forums/queue")
     assert forum(leo).get("/forums/queue").status_code == 403

@@ -31,17 +31,17 @@ def test_asker_accepts_an_answer_shown_under_the_question(app, forum, circle_of)
     circle, chen, (mei, leo) = circle_of("Mei", "Leo")
     mei_forum, leo_forum = forum(mei), forum(leo)
     question = mei_forum.start_topic(circle, title="How to price?", body="Help", kind="question")
-    assert "How to price?" in mei_forum.text(f"/forums/c/{circle}?list=unanswered")
+    assert "How to price?" in mei_forum.page(f"/forums/c/{circle}?list=unanswered")
     leo_forum.reply(question, body="Start low")
     forum(chen).reply(question, body="Ask your members")
-    expert = mei_forum.text(f"/forums/t/{question}").split('id="post-3"')[1]
+    expert = mei_forum.page(f"/forums/t/{question}").split('id="post-3"')[1]
     assert "Expert" in expert.split("</header>")[0]
     answer = scalar(app, sa.select(Post.id).where(Post.topic_id == question, Post.number == 2))
     assert leo_forum.post(f"/forums/p/{answer}/accept").status_code == 403
     assert mei_forum.post(f"/forums/p/{answer}/accept").status_code == 302
-    page = mei_forum.text(f"/forums/t/{question}")
+    page = mei_forum.page(f"/forums/t/{question}")
     assert 'class="forums-accepted card"' in page and "Start low" in page.split("forums-accepted")[1]
-    assert "How to price?" not in mei_forum.text(f"/forums/c/{circle}?list=unanswered")
+    assert "How to price?" not in mei_forum.page(f"/forums/c/{circle}?list=unanswered")
     assert count(app, ActivityEvent, ActivityEvent.name == "answer.accepted") == 1
     assert count(app, Notification, Notification.user_id == leo.id, Notification.kind == "forums.activity") == 1
 
@@ -52,7 +52,7 @@ def test_member_votes_once_and_sees_results_after_voting(app, forum, circle_of):
     with app.app_context():
         options = [str(o) for o in db.session.scalars(sa.select(PollOption.id).order_by(PollOption.position))]
     mei_forum = forum(mei)
-    before = mei_forum.text(f"/forums/t/{topic}")
+    before = mei_forum.page(f"/forums/t/{topic}")
     assert 'type="radio" name="option"' in before and "0 votes" not in before
     token = mei_forum.token()
     swapped = mei_forum.client.post(f"/forums/t/{topic}/vote", data={"option": options[0]},
@@ -60,7 +60,7 @@ def test_member_votes_once_and_sees_results_after_voting(app, forum, circle_of):
     assert swapped.get_data(as_text=True).startswith('<section id="poll"') and "1 vote" in swapped.get_data(as_text=True)
     mei_forum.post(f"/forums/t/{topic}/vote", option=options[1])
     assert count(app, Ballot) == 1 and scalar(app, sa.select(Poll.voters)) == 1
-    assert "already voted" in mei_forum.text(f"/forums/t/{topic}")
+    assert "already voted" in mei_forum.page(f"/forums/t/{topic}")
     two = forum(leo).post(f"/forums/t/{topic}/vote", option=options)
     assert two.status_code == 302 and count(app, Ballot) == 1  # single choice: two answers refused
 
@@ -84,14 +84,14 @@ def test_results_after_closing_stay_hidden_until_the_poll_closes(app, forum, cir
     option = scalar(app, sa.select(PollOption.id).order_by(PollOption.id))
     mei_forum = forum(mei)
     mei_forum.post(f"/forums/t/{topic}/vote", option=str(option))
-    assert "Results are shown when the poll closes" in mei_forum.text(f"/forums/t/{topic}/poll")
+    assert "Results are shown when the poll closes" in mei_forum.page(f"/forums/t/{topic}/poll")
     with app.app_context():
         db.session.execute(sa.update(Poll).values(closes_at=datetime.now(UTC) - timedelta(minutes=1)))
         db.session.commit()
-    assert "1 vote" in mei_forum.text(f"/forums/t/{topic}/poll")
+    assert "1 vote" in mei_forum.page(f"/forums/t/{topic}/poll")
     late = forum(chen)
     late.post(f"/forums/t/{topic}/vote", option=str(option))
-    assert count(app, Ballot) == 1 and "This poll is closed" in late.text(f"/forums/t/{topic}")
+    assert count(app, Ballot) == 1 and "This poll is closed" in late.page(f"/forums/t/{topic}")
 
 
 def test_mention_notifies_the_member_who_can_read_it(app, forum, circle_of, make_user):

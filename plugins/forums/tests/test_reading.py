@@ -41,7 +41,7 @@ def test_latest_list_pages_by_keyset_with_more_links(app, forum, make_user, make
     visitor = forum()
     seen, url = [], f"/forums/c/{circle}"
     while url:
-        page = visitor.text(url)
+        page = visitor.page(url)
         seen += re.findall(r"Topic (\d{4})", page)
         more = re.search(r'<a href="([^"]+cursor=[^"]+)">More topics', page)
         url = more.group(1).replace("&amp;", "&") if more else None
@@ -54,7 +54,7 @@ def test_top_list_orders_by_likes(app, forum, make_user, make_circle):
     chen = make_user(role="creator")
     circle = make_circle(chen)
     fill(app, circle, chen.id, topics=10)
-    page = forum().text(f"/forums/c/{circle}?list=top&period=week")
+    page = forum().page(f"/forums/c/{circle}?list=top&period=week")
     assert page.index("Topic 0006") < page.index("Topic 0005") < page.index("Topic 0000")
 
 
@@ -65,7 +65,7 @@ def test_long_topic_pages_through_replies_and_marks_them_read(app, forum, make_u
     reader.join(circle)
     topic = forum(chen).start_topic(circle, title="Long one")
     fill(app, circle, chen.id, replies_to=topic, replies=70)
-    first = reader.text(f"/forums/t/{topic}")
+    first = reader.page(f"/forums/t/{topic}")
     assert 'id="post-30"' in first and 'id="post-31"' not in first and "Post reply" not in first
     assert f'href="/forums/t/{topic}?after=30"' in first
     assert 'hx-trigger="revealed, submit"' in first and 'name="number" value="30"' in first
@@ -76,7 +76,7 @@ def test_long_topic_pages_through_replies_and_marks_them_read(app, forum, make_u
     seen = reader.client.post(f"/forums/t/{topic}/read", data={"number": "60"}, headers={"HX-Request": "true", "X-CSRFToken": token})
     assert seen.status_code == 204
     assert scalar(app, sa.select(ReadMarker.last_number).where(ReadMarker.user_id == mei.id)) == 60
-    listing = reader.text(f"/forums/c/{circle}")
+    listing = reader.page(f"/forums/c/{circle}")
     assert '<span class="forums-unread" title="Unread posts">11</span>' in listing
     assert f'href="/forums/t/{topic}?after=60"' in listing
     back = reader.post(f"/forums/t/{topic}/read", number="30")  # the plain button; never moves back
@@ -84,7 +84,7 @@ def test_long_topic_pages_through_replies_and_marks_them_read(app, forum, make_u
     assert scalar(app, sa.select(ReadMarker.last_number).where(ReadMarker.user_id == mei.id)) == 60
     reader.post(f"/forums/t/{topic}/read", number="9999")  # never past the end
     assert scalar(app, sa.select(ReadMarker.last_number).where(ReadMarker.user_id == mei.id)) == 71
-    assert 'name="number"' not in reader.text(f"/forums/t/{topic}?after=60")
+    assert 'name="number"' not in reader.page(f"/forums/t/{topic}?after=60")
 
 
 @pytest.fixture
@@ -117,15 +117,15 @@ def test_query_counts_do_not_grow_with_the_data(app, forum, make_user, make_circ
     reader.join(circle)
     topic = forum(chen).start_topic(circle, title="Counted")
     fill(app, circle, chen.id, topics=5, replies_to=topic, replies=40)
-    reader.text(f"/forums/t/{topic}")
+    reader.page(f"/forums/t/{topic}")
     counts = {}
     for size in ("small", "large"):
         with queries() as topic_page:
-            reader.text(f"/forums/t/{topic}?after=5")
+            reader.page(f"/forums/t/{topic}?after=5")
         with queries() as list_page:
-            reader.text(f"/forums/c/{circle}")
+            reader.page(f"/forums/c/{circle}")
         with queries() as directory:
-            reader.text("/forums/")
+            reader.page("/forums/")
         counts[size] = (topic_page[0], list_page[0], directory[0])
         fill(app, circle, chen.id, topics=80, replies_to=topic, replies=400)
         make_circle(chen)

@@ -23,14 +23,14 @@ def _circle_with(make_user, make_circle, forum, *names):
 def test_member_starts_a_topic_and_another_replies_with_a_quote(app, forum, make_user, make_circle):
     circle, _, (mei, leo), (mei_forum, leo_forum) = _circle_with(make_user, make_circle, forum, "Mei", "Leo")
     topic = mei_forum.start_topic(circle, title="Where to start?", body="I am *new* here", tags="Start, help")
-    page = leo_forum.text(f"/forums/t/{topic}")
+    page = leo_forum.page(f"/forums/t/{topic}")
     assert "Where to start?" in page and "<em>new</em>" in page and "#start" in page and "#help" in page
     opening = scalar(app, sa.select(Post.id).where(Post.topic_id == topic, Post.number == 1))
-    form = leo_forum.text(f"/forums/t/{topic}/reply?quote={opening}")
+    form = leo_forum.page(f"/forums/t/{topic}/reply?quote={opening}")
     assert "&gt; I am *new* here" in form and "Quoting Mei #1" in form
     response = leo_forum.reply(topic, body="> I am *new* here\n\nWelcome!", quote_of=str(opening))
     assert response.status_code == 302 and response.headers["Location"].endswith("#post-2")
-    page = mei_forum.text(f"/forums/t/{topic}")
+    page = mei_forum.page(f"/forums/t/{topic}")
     assert "In reply to Mei #1" in page and "<blockquote>" in page and "Welcome!" in page
     assert scalar(app, sa.select(Topic.reply_count).where(Topic.id == topic)) == 1
     assert count(app, ActivityEvent, ActivityEvent.name == "topic.created") == 1
@@ -43,7 +43,7 @@ def test_author_edits_and_the_post_shows_edited(app, forum, make_user, make_circ
     post = scalar(app, sa.select(Post.id).where(Post.topic_id == topic))
     assert leo_forum.get(f"/forums/p/{post}/edit").status_code == 403
     assert mei_forum.post(f"/forums/p/{post}/edit", title="No typo", body="the body").status_code == 302
-    page = leo_forum.text(f"/forums/t/{topic}")
+    page = leo_forum.page(f"/forums/t/{topic}")
     assert "No typo" in page and "the body" in page and "edited " in page
 
 
@@ -54,7 +54,7 @@ def test_author_deletes_own_reply_softly(app, forum, make_user, make_circle):
     reply = scalar(app, sa.select(Post.id).where(Post.topic_id == topic, Post.number == 2))
     assert mei_forum.post(f"/forums/p/{reply}/delete").status_code == 403
     leo_forum.post(f"/forums/p/{reply}/delete")
-    page = mei_forum.text(f"/forums/t/{topic}")
+    page = mei_forum.page(f"/forums/t/{topic}")
     assert "Regrettable words" not in page and "deleted by its author" in page
     assert scalar(app, sa.select(Post.status).where(Post.id == reply)) == "deleted"
     assert scalar(app, sa.select(Topic.reply_count).where(Topic.id == topic)) == 0
@@ -123,7 +123,7 @@ def test_markdown_with_script_handlers_and_htmx_attributes_renders_inert(forum, 
     body = ('<script>alert(1)</script> <img src=x onerror="alert(2)"> '
             '<a hx-post="/forums/c/1/leave" hx-trigger="load">x</a> [y](javascript:alert(3))')
     topic = mei_forum.start_topic(circle, title="Tricky", body=body)
-    page = leo_forum.text(f"/forums/t/{topic}")
+    page = leo_forum.page(f"/forums/t/{topic}")
     post_html = page.split('id="post-1"')[1].split("</article>")[0]
     assert "<script" not in post_html and "<img" not in post_html and "<a hx-post" not in post_html
     assert 'href="javascript' not in post_html and '<div class="user-content" hx-disable>' in post_html
