@@ -3,10 +3,10 @@
 ``add_data(folder)`` gives the bench site's free demo circle 2,000 more topics and one topic of
 5,000 replies (bulk inserts, seconds). ``reference`` is the same two pages hand-written with plain
 Flask + SQLAlchemy Core on the same database: 30 replies of the long topic with their authors,
-and the circle's first 30 topics; both render member text through ``kpay.text.render_markdown``,
-as any page showing member markdown must (the forums page caches it per process; the reference
-renders it each time). ``query_counts`` opens each page in-process, as the demo member, and
-counts its SQL statements: on the demo data, and again once the data is added.
+and the circle's first 30 topics; both render member text through ``kpay.text.render_markdown``
+(cached per process by text), as any page showing member markdown must. ``query_counts`` opens
+each page in-process, as the demo member, and counts its SQL statements: on the demo data, and
+again once the data is added.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -19,9 +21,12 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"st
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text: str | None) -> Markup:
     """Sanitized HTML for a member's markdown, inside a container htmx will not process.
 
+    Remembered per process by the text itself (an edit is a new text): pages are read far
+    more often than what members wrote changes, and rendering is much of a page's cost.
     Raw HTML in the text is shown as text; what markdown produces is filtered by an
     allow-list: no ``style``, ``on*``, ``hx-*`` or ``data-*`` attributes, no iframes, forms
     or scripts, links only to http(s) and mailto with ``rel="nofollow ugc noopener"``.

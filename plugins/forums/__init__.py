@@ -18,13 +18,6 @@ def kpay_config_defaults():
 
 
 @hookimpl
-def kpay_init_app(app):
-    from plugins.forums.cooked import cooked
-
-    app.jinja_env.filters["forums_markdown"] = cooked
-
-
-@hookimpl
 def kpay_blueprints():
     from plugins.forums.views import bp
 
