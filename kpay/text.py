@@ -21,18 +21,32 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"st
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-@functools.lru_cache(maxsize=4096)
+CACHED_CHARS = 2_000  # longer texts (lesson bodies) are rendered each time, to bound memory
+
+
 def render_markdown(text: str | None) -> Markup:
     """Sanitized HTML for a member's markdown, inside a container htmx will not process.
 
-    Remembered per process by the text itself (an edit is a new text): pages are read far
-    more often than what members wrote changes, and rendering is much of a page's cost.
+    Short texts (posts, reviews) are remembered per process by the text itself (an edit is a
+    new text): pages are read far more often than what members wrote changes, and rendering
+    is much of a page's cost. The cache holds at most 2,048 texts of up to 2,000 characters.
     Raw HTML in the text is shown as text; what markdown produces is filtered by an
     allow-list: no ``style``, ``on*``, ``hx-*`` or ``data-*`` attributes, no iframes, forms
     or scripts, links only to http(s) and mailto with ``rel="nofollow ugc noopener"``.
     """
+    if text and len(text) > CACHED_CHARS:
+        return _render(text)
+    return _render_cached(text or "")
+
+
+@functools.lru_cache(maxsize=2048)
+def _render_cached(text: str) -> Markup:
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
     html = nh3.clean(
-        _md.render(text or ""),
+        _md.render(text),
         tags=TAGS,
         attributes=ATTRIBUTES,
         url_schemes=URL_SCHEMES,
