@@ -67,6 +67,7 @@ def test_question_answer_poll_flag_and_mention_in_the_browser(person):
     assert "Ana Asker mentioned you in How do I test a prototype?" in bo.locator("main").inner_text()
     bo.goto("/forums/c/1")
     bo.get_by_role("button", name="Join", exact=True).click()
+    bo.wait_for_url(re.compile(r"/forums/c/1/rules$"))  # joined: the rules come first
     bo.goto(question_url)
     bo.fill("#body", "Watch five people try it, and say nothing.")
     bo.get_by_role("button", name="Post reply").click()
