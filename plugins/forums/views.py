@@ -42,20 +42,20 @@ def _locked(circle: Circle):
 
 
 def _readable_circle(circle_id: int):
-    """(circle, membership, moderator?) when the current user may read it, else a locked response."""
+    """(circle, membership, moderator?) when the current user may read it; else aborts with
+    the circle's locked page."""
     circle = access.circle_or_404(circle_id)
     if not access.can_see(current_user, circle):
-        return circle, None, None
+        abort(_locked(circle))
     member = access.membership(current_user, circle)
     return circle, member, access.can_moderate(current_user, circle, member)
 
 
 def _readable_topic(topic_id: int, topic: Topic | None = None):
-    """(topic, membership, moderator?) for a topic the current user may read; aborts or locks otherwise."""
+    """(topic, membership, moderator?) for a topic the current user may read; else aborts
+    (with the circle's locked page for an outsider)."""
     topic = topic or access.topic_or_404(topic_id)
-    circle, member, moderator = _readable_circle(topic.circle_id)
-    if moderator is None:
-        return topic, None, None
+    _circle, member, moderator = _readable_circle(topic.circle_id)
     if not access.topic_visible_to(current_user, topic, moderator):
         abort(404)
     return topic, member, moderator
@@ -130,8 +130,6 @@ def _circle_form(circle: Circle | None):
 def circle(circle_id: int):
     """A circle's topics: ``list`` latest, top (``period``), unanswered or featured, by keyset ``cursor``."""
     circle, member, moderator = _readable_circle(circle_id)
-    if moderator is None:
-        return _locked(circle)
     kind = request.args.get("list", "latest")
     kind = kind if kind in lists.LISTS else "latest"
     period = request.args.get("period", "all")
@@ -196,10 +194,8 @@ def leave(circle_id: int):
 @bp.route("/c/<int:circle_id>/watch", methods=["POST"])
 def watch_circle(circle_id: int):
     """Watch the circle's new topics and replies, or stop."""
-    circle, member, moderator = _readable_circle(circle_id)
     access.require_login()
-    if moderator is None:
-        return _locked(circle)
+    circle, member, moderator = _readable_circle(circle_id)
     now = _toggle_watch("circle", circle.id)
     if wants_partial():
         return render("forums/_watch.html", target="circle", target_id=circle.id, watching=now)
@@ -217,8 +213,6 @@ def _toggle_watch(target: str, target_id: int) -> bool:
 def members(circle_id: int):
     """The circle's member list; moderators also see bans and can change roles."""
     circle, member, moderator = _readable_circle(circle_id)
-    if moderator is None:
-        return _locked(circle)
     query = sa.select(Membership).where(Membership.circle_id == circle.id)
     if not moderator:
         query = query.where(Membership.active.is_(True), Membership.banned.is_(False))
@@ -252,14 +246,10 @@ def member_action(circle_id: int, user_id: int):
 @post_limit
 def new_topic(circle_id: int):
     """Start a topic in the circle (members who may post; announcements by moderators)."""
-    circle = access.circle_or_404(circle_id)
     access.require_login()
-    if not access.can_see(current_user, circle):
-        return _locked(circle)
-    member = access.membership(current_user, circle)
+    circle, member, moderator = _readable_circle(circle_id)
     if not access.can_post(current_user, circle, member):
         abort(403)
-    moderator = access.can_moderate(current_user, circle, member)
     form = TopicForm()
     if not moderator:
         form.kind.choices = [c for c in form.kind.choices if c.value != "announcement"]
@@ -280,8 +270,6 @@ def topic(topic_id: int):
     if found is None:
         abort(404)
     topic, member, moderator = _readable_topic(topic_id, found.topic)
-    if moderator is None:
-        return _locked(topic.circle)
     after = max(request.args.get("after", 0, type=int), 0)
     lists.posts_for(found, current_user, after)
     page = found.page
@@ -310,8 +298,6 @@ def mark_read(topic_id: int):
     it when it comes into view (htmx), or its "Mark read" button does; a GET never writes."""
     access.require_login()
     topic, member, moderator = _readable_topic(topic_id)
-    if moderator is None:
-        return _locked(topic.circle)
     number = min(request.form.get("number", 0, type=int), topic.post_count)
     lists.mark_read(current_user, topic.id, number)
     db.session.commit()
@@ -335,8 +321,6 @@ def _poll_context(topic: Topic) -> dict | None:
 def poll(topic_id: int):
     """The poll's ballot or results (partial; a page of its own without htmx)."""
     topic, member, moderator = _readable_topic(topic_id)
-    if moderator is None:
-        return _locked(topic.circle)
     context = _poll_context(topic)
     if context is None:
         abort(404)
@@ -349,8 +333,6 @@ def vote(topic_id: int):
     """Cast the member's one ballot in the poll."""
     access.require_login()
     topic, member, moderator = _readable_topic(topic_id)
-    if moderator is None:
-        return _locked(topic.circle)
     if not access.can_post(current_user, topic.circle, member):
         abort(403)
     context = _poll_context(topic)
@@ -375,8 +357,6 @@ def watch_topic(topic_id: int):
     """Watch the topic's new replies, or stop."""
     access.require_login()
     topic, member, moderator = _readable_topic(topic_id)
-    if moderator is None:
-        return _locked(topic.circle)
     now = _toggle_watch("topic", topic.id)
     if wants_partial():
         return render("forums/_watch.html", target="topic", target_id=topic.id, watching=now)
@@ -389,8 +369,6 @@ def reply(topic_id: int):
     """Reply to the topic; ``quote`` (a post id) starts the reply with that post quoted."""
     access.require_login()
     topic, member, moderator = _readable_topic(topic_id)
-    if moderator is None:
-        return _locked(topic.circle)
     if not access.can_post(current_user, topic.circle, member):
         abort(403)
     form = ReplyForm()
@@ -424,8 +402,6 @@ def _readable_post(post_id: int):
     """(post, topic, membership, moderator?) for a post the current user may read; else aborts."""
     post = access.post_or_404(post_id)
     topic, member, moderator = _readable_topic(post.topic_id)
-    if moderator is None:
-        abort(403)
     if not access.can_read_post(current_user, post, moderator):
         abort(404)
     return post, topic, member, moderator
