@@ -36,8 +36,8 @@ def kpay_migration_dirs():
 @hookimpl
 def kpay_permissions():
     return [
-        Permission("forums.create_circle", "Start an interest circle", ("owner", "admin", "creator")),
-        Permission("forums.moderate", "Moderate every circle", ("owner", "admin", "moderator")),
+        Permission("forums.create_circle", _l("Start an interest circle"), ("owner", "admin", "creator")),
+        Permission("forums.moderate", _l("Moderate every circle"), ("owner", "admin", "moderator")),
     ]
 
 
