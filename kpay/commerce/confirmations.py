@@ -17,9 +17,9 @@ from kpay import audit
 from kpay.commerce import notices, orders
 from kpay.extensions import db
 from kpay.models import User
-from kpay.models.commerce import Order, Product
+from kpay.models.commerce import Order, OrderStatus, Product
 
-AWAITING = "awaiting_confirmation"
+AWAITING = OrderStatus.AWAITING_CONFIRMATION
 
 
 def _claim(order: Order) -> bool:

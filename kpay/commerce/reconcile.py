@@ -13,11 +13,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from kpay.commerce.orders import SETTLED
 from kpay.extensions import db
-from kpay.models.commerce import Entitlement, LedgerEntry, LedgerTransaction, Order, Payment, Payout, Refund
-
-PAID = ("paid", "refunded")
-
+from kpay.models.commerce import (
+    Entitlement, EntitlementStatus, LedgerEntry, LedgerTransaction, Order, OrderStatus, Payment, Payout, Refund,
+)
 
 def _keyed(prefix: str, column) -> sa.ColumnElement:
     """The ledger key ``<prefix>:<column>`` (the spine's convention: ``payment:<order id>``)."""
@@ -36,7 +36,7 @@ def _without_ledger(model, prefix: str, column) -> sa.Select:
 def paid_without_payment() -> Iterator[str]:
     query = (
         sa.select(Order.id).outerjoin(Payment, Payment.order_id == Order.id)
-        .where(Order.status.in_(PAID), Payment.id.is_(None)).order_by(Order.id)
+        .where(Order.status.in_(SETTLED), Payment.id.is_(None)).order_by(Order.id)
     )
     for order_id in db.session.scalars(query):
         yield f"order {order_id}: paid, but no payment is recorded"
@@ -65,14 +65,14 @@ def _order_entitlement(*conditions) -> sa.Select:
 
 
 def _fully_refunded() -> sa.ColumnElement:
-    whole = sa.and_(Order.status == "paid", Order.amount_minor > 0, Order.refunded_minor == Order.amount_minor)
-    return sa.or_(Order.status == "refunded", whole)
+    whole = sa.and_(Order.status == OrderStatus.PAID, Order.amount_minor > 0, Order.refunded_minor == Order.amount_minor)
+    return sa.or_(Order.status == OrderStatus.REFUNDED, whole)
 
 
 def paid_without_entitlement() -> Iterator[str]:
     query = (
         _order_entitlement()
-        .where(Order.status == "paid", sa.not_(_fully_refunded()), Entitlement.id.is_(None))
+        .where(Order.status == OrderStatus.PAID, sa.not_(_fully_refunded()), Entitlement.id.is_(None))
         .order_by(Order.id)
     )
     for order_id in db.session.scalars(query):
@@ -81,7 +81,7 @@ def paid_without_entitlement() -> Iterator[str]:
 
 def refunded_with_active_entitlement() -> Iterator[str]:
     query = (
-        _order_entitlement(Entitlement.status == "active")
+        _order_entitlement(Entitlement.status == EntitlementStatus.ACTIVE)
         .where(_fully_refunded(), Entitlement.id.is_not(None)).distinct().order_by(Order.id)
     )
     for order_id in db.session.scalars(query):

@@ -15,7 +15,7 @@ from kpay.commerce.providers import provider, providers
 from kpay.extensions import db, limiter
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import Entitlement, Order, OrderEvent, Product
+from kpay.models.commerce import Entitlement, EntitlementStatus, Order, OrderEvent, Product
 from kpay.permissions import can
 from kpay.render import render
 
@@ -156,7 +156,7 @@ def purchases():
         sa.select(Product, sa.func.max(Entitlement.ends_at))
         .join(Entitlement, Entitlement.product_id == Product.id)
         .where(
-            Entitlement.user_id == current_user.id, Entitlement.status == "active",
+            Entitlement.user_id == current_user.id, Entitlement.status == EntitlementStatus.ACTIVE,
             sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > utcnow()),
         )
         .group_by(Product.id).order_by(Product.name)

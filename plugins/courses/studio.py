@@ -18,7 +18,7 @@ from flask_login import current_user
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import Order, Product
+from kpay.models.commerce import Order, OrderStatus, Product
 from kpay.permissions import can, require
 from kpay.render import render
 from kpay.transactions import insert_once
@@ -349,7 +349,7 @@ def studio_learners(course_id: int):
     revenue = db.session.execute(
         sa.select(Product.currency, sa.func.count(Order.id), sa.func.coalesce(sa.func.sum(Order.amount_minor), 0))
         .join(Product, Product.id == Order.product_id)
-        .where(Order.product_id.in_(access.product_ids(item.id)), Order.status == "paid").group_by(Product.currency)
+        .where(Order.product_id.in_(access.product_ids(item.id)), Order.status == OrderStatus.PAID).group_by(Product.currency)
     ).all()
     return render(
         "courses/studio/learners.html", course=item, syllabus=outline, completions=completions,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -58,15 +57,8 @@ def submit_reference(order: Order, member: User, reference: str) -> bool:
     """Record the member's ``reference`` for a pending manual order and tell the managers;
     False when the order is no longer waiting for one (paid, expired, cancelled, or a
     reference was given already). The caller commits."""
-    moved = db.session.execute(
-        sa.update(Order)
-        .where(Order.id == order.id, Order.provider == PROVIDER, Order.status == "pending")
-        .values(status="awaiting_confirmation", member_reference=reference)
-    ).rowcount
-    if not moved:
+    if order.provider != PROVIDER or not orders.mark_awaiting_confirmation(order, member, reference):
         return False
-    db.session.refresh(order)
-    orders.record(order, "reference_submitted", member, reference=reference)
     product = db.session.get(Product, order.product_id)
     notices.tell_managers(
         _l("Order %(id)s (%(product)s) waits for you to confirm a transfer: %(reference)s",

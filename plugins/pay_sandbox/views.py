@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from kpay.commerce import orders
 from kpay.extensions import db
-from kpay.models.commerce import Order, Product
+from kpay.models.commerce import Order, OrderStatus, Product
 from kpay.render import render
 
 bp = Blueprint("pay_sandbox", __name__, template_folder="templates")
@@ -25,7 +25,7 @@ def _order(order_id: int) -> Order:
 @login_required
 def checkout(order_id: int):
     order = _order(order_id)
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         return redirect(url_for("commerce.order", order_id=order.id))
     return render("pay_sandbox/checkout.html", order=order, product=db.session.get(Product, order.product_id))
 
@@ -35,7 +35,7 @@ def checkout(order_id: int):
 def pay(order_id: int):
     """Mark the order paid, as a provider's callback would; a second click changes nothing."""
     order = _order(order_id)
-    if order.status != "pending":  # expired or cancelled meanwhile: nothing to pay
+    if order.status != OrderStatus.PENDING:  # expired or cancelled meanwhile: nothing to pay
         return redirect(url_for("commerce.order", order_id=order.id))
     if orders.mark_paid(order.id, "sandbox", f"sandbox:{order.id}", order.amount_minor, order.currency):
         flash(_("Payment received. Thank you!"), "success")

@@ -12,7 +12,6 @@ import hashlib
 import logging
 from datetime import timedelta
 
-import sqlalchemy as sa
 import stripe
 from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
@@ -77,13 +76,8 @@ def checkout_key(order: Order) -> str:
 def _session_expiry(order: Order) -> None:
     """Keep the order open as long as Stripe keeps its session open: from the order's own
     time, so every attempt asks for the same expiry (and so uses the same key)."""
-    least = order.created_at + SESSION_MINIMUM
-    if order.expires_at < least:
-        db.session.execute(
-            sa.update(Order).where(Order.id == order.id, Order.status == "pending").values(expires_at=least)
-        )
+    if orders.keep_open_until(order, order.created_at + SESSION_MINIMUM):
         db.session.commit()
-        db.session.refresh(order)
 
 
 def start(order: Order):
@@ -114,14 +108,7 @@ def start(order: Order):
         log.exception("Stripe made no checkout session for order %s", order.id)
         flash(_("Card payment is not available right now. Please try again in a few minutes."), "error")
         return redirect(url_for("commerce.order", order_id=order.id))
-    changed = db.session.execute(
-        sa.update(Order)
-        .where(Order.id == order.id, Order.status.in_(orders.OPEN),
-               sa.or_(Order.provider_ref.is_(None), Order.provider_ref != session.id))
-        .values(provider_ref=session.id)
-    ).rowcount
-    if changed:
-        orders.record(order, "payment_started", provider="stripe", session_id=session.id)
+    orders.attach_provider_session(order, session.id)
     db.session.commit()
     return redirect(session.url, 303)
 
