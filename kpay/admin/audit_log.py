@@ -7,9 +7,9 @@ import json
 import sqlalchemy as sa
 
 from kpay.admin.forms import AuditFilters
-from kpay.admin.listing import paginate, read_filters
 from kpay.admin.views import bp
 from kpay.extensions import db
+from kpay.listing import paginate, read_filters
 from kpay.members import matching
 from kpay.models import AuditEntry, User
 from kpay.permissions import require

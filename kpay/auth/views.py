@@ -29,6 +29,7 @@ from kpay.extensions import db, limiter, login_manager
 from kpay.mail import send_email
 from kpay.models import User
 from kpay.models.base import utcnow
+from kpay.ratelimits import keyed_by_form_email, keyed_by_member
 from kpay.render import render
 from kpay.security import safe_next
 
@@ -94,16 +95,6 @@ def load_user(token: str) -> User | None:
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
-
-
-def keyed_by_form_email(scope: str):
-    """A rate-limit key: the address typed in the form, so one account is limited from any IP."""
-    return lambda: f"{scope}:{normalize_email(request.form.get('email', ''))}"
-
-
-def keyed_by_member(scope: str):
-    """A rate-limit key: the logged-in member (the address for a visitor)."""
-    return lambda: f"{scope}:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
 def mail_member(user: User, to: str, subject, template: str, **context) -> None:

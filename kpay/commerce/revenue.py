@@ -19,13 +19,13 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
-from kpay.admin.listing import read_filters
 from kpay.commerce import ledger
 from kpay.commerce.studio import site_zone
 from kpay.commerce.money import amount_text
 from kpay.commerce.studio_forms import RevenueFilters
 from kpay.commerce.views import bp
 from kpay.extensions import db
+from kpay.listing import read_filters
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import LedgerEntry, LedgerTransaction, Order, Product

@@ -1,4 +1,5 @@
-"""The console's lists: filters read from the query string, one page of rows at a time."""
+"""Lists of rows: filters read from the query string, one page of rows at a time (the admin
+console's lists, the studio's, and plugins' catalogues)."""
 
 from __future__ import annotations
 
