@@ -6,9 +6,7 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import hookimpl
-from kpay.permissions import can
-from kpay.types import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget
+from kpay.api import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget, can, hookimpl
 
 __version__ = "1.0"
 

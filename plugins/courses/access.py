@@ -7,15 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
-from kpay.commerce import can_access
-from kpay.extensions import db
-from kpay.models.base import utcnow
-from kpay.permissions import can
-from kpay.types import Resource
+from kpay.api import Resource, can, can_access, db, utcnow
 from plugins.courses.models import Course, Enrolment, Lesson
 
 

@@ -9,11 +9,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import load_only
 
-from kpay.admin.listing import Page
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.models.commerce import Product
+from kpay.api import Page, Product, User, db, utcnow
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson, Review
 
 

@@ -10,18 +10,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.models.commerce import Order, OrderStatus, Product
-from kpay.permissions import can, require
-from kpay.render import render
-from kpay.transactions import insert_once
+from kpay.api import Order, OrderStatus, Product, User, can, db, insert_once, render, require, utcnow
 from plugins.courses import access, catalogue, progress, uploads
 from plugins.courses.drip import announce_published_courses
 from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options

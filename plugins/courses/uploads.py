@@ -13,8 +13,7 @@ from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
-from kpay.transactions import after_commit
-from kpay.uploads import UploadError, read_limited
+from kpay.api import UploadError, after_commit, read_limited
 
 NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,4}")
 ALLOWED = {

@@ -10,14 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay import events
-from kpay.admin.listing import read_filters
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.render import render
-from kpay.security import CSP
-from kpay.transactions import insert_once
+from kpay.api import CSP, User, db, emit, insert_once, read_filters, render, utcnow
 from plugins.courses import access, catalogue, progress, uploads
 from plugins.courses.forms import CatalogueFilters, ReplyForm, ReviewForm
 from plugins.courses.models import Course, Enrolment, HelpfulVote, Lesson, Review
@@ -237,7 +230,7 @@ def review(course_id: int):
     if new_id is not None:
         db.session.execute(sa.update(Course).where(Course.id == item.id).values(
             rating_count=Course.rating_count + 1, rating_sum=Course.rating_sum + rating))
-        events.emit("review.created", user=db.session.get(User, current_user.id), subject=item, rating=rating)
+        emit("review.created", user=db.session.get(User, current_user.id), subject=item, rating=rating)
     db.session.commit()
     flash(_("Thank you for your review."), "success")
     return redirect(url_for("courses.course", course_id=item.id) + "#reviews")

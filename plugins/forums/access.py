@@ -11,10 +11,7 @@ import sqlalchemy as sa
 from flask import abort, current_app
 from flask_login import current_user
 
-from kpay.commerce import can_access
-from kpay.extensions import db
-from kpay.permissions import can
-from kpay.types import Resource
+from kpay.api import Resource, can, can_access, db
 from plugins.forums.models import Circle, Membership, Post, Topic
 
 

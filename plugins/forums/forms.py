@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, URL
 
-from kpay.models.base import utcnow
+from kpay.api import utcnow
 
 TITLE_MAX = 200
 BODY_MAX = 20_000

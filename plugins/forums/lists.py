@@ -9,9 +9,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from kpay.extensions import db
-from kpay.models.base import utcnow
-from kpay.transactions import insert_once
+from kpay.api import db, insert_once, utcnow
 from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
 
 PAGE_SIZE = 30

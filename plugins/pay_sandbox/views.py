@@ -6,10 +6,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay.commerce import orders
-from kpay.extensions import db
-from kpay.models.commerce import Order, OrderStatus, Product
-from kpay.render import render
+from kpay.api import Order, OrderStatus, Product, db, mark_paid, render
 
 bp = Blueprint("pay_sandbox", __name__, template_folder="templates")
 
@@ -37,7 +34,7 @@ def pay(order_id: int):
     order = _order(order_id)
     if order.status != OrderStatus.PENDING:  # expired or cancelled meanwhile: nothing to pay
         return redirect(url_for("commerce.order", order_id=order.id))
-    if orders.mark_paid(order.id, "sandbox", f"sandbox:{order.id}", order.amount_minor, order.currency):
+    if mark_paid(order.id, "sandbox", f"sandbox:{order.id}", order.amount_minor, order.currency):
         flash(_("Payment received. Thank you!"), "success")
     db.session.commit()
     return redirect(url_for("commerce.order", order_id=order.id))

@@ -16,11 +16,7 @@ import stripe
 from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 
-from kpay import security
-from kpay.commerce import orders
-from kpay.config import ConfigError
-from kpay.extensions import db
-from kpay.models.commerce import Order
+from kpay.api import CSP, ConfigError, Order, attach_provider_session, db, keep_order_open_until
 
 log = logging.getLogger("kpay.pay_stripe")
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
@@ -60,7 +56,7 @@ def allow_checkout_redirect(response):
     the ``form-action`` of the page it was on, which the core keeps to this site."""
     response.headers.setdefault(
         "Content-Security-Policy",
-        security.CSP.replace("form-action 'self'", f"form-action 'self' {CHECKOUT_ORIGIN}"),
+        CSP.replace("form-action 'self'", f"form-action 'self' {CHECKOUT_ORIGIN}"),
     )
     return response
 
@@ -76,7 +72,7 @@ def checkout_key(order: Order) -> str:
 def _session_expiry(order: Order) -> None:
     """Keep the order open as long as Stripe keeps its session open: from the order's own
     time, so every attempt asks for the same expiry (and so uses the same key)."""
-    if orders.keep_open_until(order, order.created_at + SESSION_MINIMUM):
+    if keep_order_open_until(order, order.created_at + SESSION_MINIMUM):
         db.session.commit()
 
 
@@ -108,7 +104,7 @@ def start(order: Order):
         log.exception("Stripe made no checkout session for order %s", order.id)
         flash(_("Card payment is not available right now. Please try again in a few minutes."), "error")
         return redirect(url_for("commerce.order", order_id=order.id))
-    orders.attach_provider_session(order, session.id)
+    attach_provider_session(order, session.id)
     db.session.commit()
     return redirect(session.url, 303)
 

@@ -15,10 +15,7 @@ import logging
 import stripe
 from flask import Blueprint, request
 
-from kpay.extensions import csrf, db
-from kpay.models.base import utcnow
-from kpay.models.commerce import ProviderEvent
-from kpay.transactions import insert_once
+from kpay.api import ProviderEvent, csrf, db, insert_once, utcnow
 from plugins.pay_stripe import event_handlers, payments
 
 log = logging.getLogger("kpay.pay_stripe")
