@@ -120,7 +120,8 @@ class FlagForm(FlaskForm):
     """Why a member flags a post."""
 
     reason = SelectField(_l("Reason"), choices=[
-        SelectChoice("off_topic", _l("Off topic")), SelectChoice("inappropriate", _l("Inappropriate")), SelectChoice("spam", _l("Spam")), SelectChoice("other", _l("Something else")),
+        SelectChoice("off_topic", _l("Off topic")), SelectChoice("inappropriate", _l("Inappropriate")),
+        SelectChoice("spam", _l("Spam")), SelectChoice("other", _l("Something else")),
     ], default="off_topic")
     details = TextAreaField(_l("Details"), filters=[_stripped], validators=[Length(max=400)])
 

@@ -19,6 +19,10 @@ from flask_babel import gettext as _
 from kpay.api import CSP, ConfigError, Order, attach_provider_session, db, keep_order_open_until
 
 log = logging.getLogger("kpay.pay_stripe")
+# The Stripe API version every request asks for, whatever the library's default: a library
+# upgrade then cannot change the shape of Stripe's answers. Set the webhook endpoint in
+# Stripe's dashboard to the same version (events follow the endpoint's version).
+API_VERSION = "2024-09-30.acacia"
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 # Stripe keeps a Checkout Session open at least 30 minutes; the order must not expire (and give
 # its coupon back) while its session can still be paid.
@@ -28,6 +32,11 @@ SESSION_MINIMUM = timedelta(minutes=31)
 def settings() -> dict:
     """The validated ``[plugins.pay_stripe]`` table."""
     return current_app.config["KPAY"]["plugins"]["pay_stripe"]
+
+
+def _account() -> dict:
+    """The request options of every call: the site's secret key and the pinned API version."""
+    return {"api_key": settings()["secret_key"], "stripe_version": API_VERSION}
 
 
 def webhook_secrets(values: dict | None = None) -> list[str]:
@@ -82,7 +91,7 @@ def start(order: Order):
     _session_expiry(order)
     try:
         session = stripe.checkout.Session.create(
-            api_key=settings()["secret_key"],
+            **_account(),
             idempotency_key=checkout_key(order),
             mode="payment",
             expires_at=int(order.expires_at.timestamp()),
@@ -116,7 +125,7 @@ def refund(order: Order, amount_minor: int, key: str) -> str:
     the same ``key`` is safe.
     """
     made = stripe.Refund.create(
-        api_key=settings()["secret_key"], idempotency_key=key,
+        **_account(), idempotency_key=key,
         payment_intent=order.provider_ref, amount=amount_minor, metadata={"order_id": str(order.id)},
     )
     return made.id
@@ -125,7 +134,7 @@ def refund(order: Order, amount_minor: int, key: str) -> str:
 def session_of(payment_intent: str) -> dict | None:
     """The Checkout Session that made ``payment_intent``, if one did."""
     found = stripe.checkout.Session.list(
-        api_key=settings()["secret_key"], payment_intent=payment_intent, limit=1,
+        **_account(), payment_intent=payment_intent, limit=1,
     )
     return found.data[0].to_dict() if found.data else None
 
@@ -136,5 +145,5 @@ def refunds_of(charge: dict) -> list[dict]:
     listed = charge.get("refunds") or {}
     if "data" in listed and not listed.get("has_more"):
         return listed["data"]
-    found = stripe.Refund.list(api_key=settings()["secret_key"], charge=charge["id"], limit=100)
+    found = stripe.Refund.list(**_account(), charge=charge["id"], limit=100)
     return [item.to_dict() for item in found.auto_paging_iter()]
