@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 from kpay import api
 
@@ -29,7 +30,7 @@ def _signature(thing) -> str:
     Annotations read as written in the source (``str | None``, not ``'str | None'``)."""
     if not (inspect.isfunction(thing) or dataclasses.is_dataclass(thing)):
         return ""
-    signature = inspect.signature(thing)
+    signature = inspect.signature(cast(Callable[..., Any], thing))
     parameters = [p.replace(annotation=_written(p.annotation)) for p in signature.parameters.values()]
     returns = inspect.Signature.empty if inspect.isclass(thing) else _written(signature.return_annotation)
     return str(signature.replace(parameters=parameters, return_annotation=returns))

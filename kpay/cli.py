@@ -8,9 +8,11 @@ import signal
 import sys
 from pathlib import Path
 
+from typing import NoReturn
+
 import click
 import tomlkit
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 from flask_migrate.cli import db as db_group
 from flask_migrate import upgrade as migrate_upgrade
@@ -92,7 +94,7 @@ def run_command(host: str, port: int) -> None:
     """Serve the site with the development server (and the minute clock in embedded mode)."""
     from kpay import clock
 
-    app = current_app._get_current_object()
+    app = _app()
     if not app.config["KPAY"]["redis_url"]:
         clock.start_thread(app)
     click.echo(f" * KPay serving http://{host}:{port}/ (Ctrl+C to stop)")
@@ -110,7 +112,7 @@ def worker_command(burst: bool, no_clock: bool) -> None:
 
     from kpay import clock, jobs
 
-    app = current_app._get_current_object()
+    app = _app()
     queue = jobs.queue(app)
     if queue is None:
         raise click.ClickException("redis_url is empty: in embedded mode jobs run in the web process")
@@ -129,7 +131,7 @@ def demo_command() -> None:
     """Fill an empty database with the demo community and print the owner's login."""
     from kpay import demo, jobs
 
-    app = current_app._get_current_object()
+    app = _app()
     # Demo content may e-mail its members: links point at site_url, else at `kpay run`'s address.
     base_url = app.config["KPAY"]["site_url"] or "http://127.0.0.1:5000/"
     with app.test_request_context("/", base_url=base_url):
@@ -212,7 +214,13 @@ def _site_settings() -> dict:
         _config_error(error)
 
 
-def _config_error(error: ConfigError):
+def _app() -> Flask:
+    """The app itself, not the context-bound proxy: the threads and servers started here outlive
+    the command's app context."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+
+
+def _config_error(error: ConfigError) -> NoReturn:
     click.echo(f"kpay: configuration error: {error}", err=True)
     sys.exit(2)
 

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kpay.config import LOCALES
-from kpay.extensions import babel
+from kpay.extensions import babel, login_manager
 
 # Flask-Login flashes this when a visitor opens a members-only page; its own text is English only.
 LOGIN_MESSAGE = _l("Please log in to access this page.")
@@ -108,8 +108,8 @@ def forget_loaded_catalogs() -> None:
 
 def init_app(app: Flask) -> None:
     """Expose the page language to templates as ``html_lang`` and translate Flask-Login."""
-    app.login_manager.login_message = LOGIN_MESSAGE
-    app.login_manager.localize_callback = str
+    login_manager.login_message = LOGIN_MESSAGE
+    login_manager.localize_callback = str
 
     @app.context_processor
     def language():

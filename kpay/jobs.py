@@ -15,7 +15,7 @@ import logging
 import time
 import traceback
 from functools import partial
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from kpay.extensions import db
 from kpay.models import Job
 from kpay.models.base import utcnow
-from kpay.transactions import after_commit, insert_once
+from kpay.transactions import after_commit, insert_once, rows_changed
 
 log = logging.getLogger("kpay.jobs")
 
@@ -61,7 +61,7 @@ def run_job(job_id: int) -> None:
     after the last retry the job is kept as ``failed``.
     """
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = rows_changed(
         sa.update(Job)
         .where(
             Job.id == job_id,
@@ -71,7 +71,7 @@ def run_job(job_id: int) -> None:
             ),
         )
         .values(status="running", run_at=now + LEASE, attempts=Job.attempts + 1)
-    ).rowcount
+    )
     db.session.commit()
     if not claimed:
         return
@@ -119,11 +119,11 @@ def retry(job_id: int) -> bool:
 
     Returns False, changing nothing, when the job has not failed.
     """
-    changed = db.session.execute(
+    changed = rows_changed(
         sa.update(Job)
         .where(Job.id == job_id, Job.status == "failed")
         .values(status="pending", attempts=0, run_at=utcnow(), finished_at=None)
-    ).rowcount
+    )
     if changed:
         after_commit(lambda: _dispatch([job_id]))
     return bool(changed)
@@ -132,9 +132,9 @@ def retry(job_id: int) -> bool:
 def prune(older_than: timedelta = timedelta(days=7)) -> int:
     """Delete finished jobs older than ``older_than``; returns how many."""
     cutoff = utcnow() - older_than
-    deleted = db.session.execute(
+    deleted = rows_changed(
         sa.delete(Job).where(Job.status.in_(("done", "failed")), Job.finished_at < cutoff)
-    ).rowcount
+    )
     db.session.commit()
     return deleted
 
@@ -203,7 +203,7 @@ def _add(func, args, kwargs, key, run_at) -> None:
         after_commit(lambda: _run_inline([job_id]))
 
 
-def _dispatch(job_ids: list[int]) -> None:
+def _dispatch(job_ids: Sequence[int]) -> None:
     """Hand committed ``pending`` jobs to rq, or run them here in embedded mode."""
     if not _redis_mode():
         _run_inline(job_ids)
@@ -219,7 +219,7 @@ def _redis_down() -> bool:
     return current_app.extensions.get("kpay_redis", {}).get("down_until", 0) > time.monotonic()
 
 
-def _run_inline(job_ids: list[int]) -> None:
+def _run_inline(job_ids: Sequence[int]) -> None:
     """Embedded mode: run the jobs after the response is sent, or now outside a request."""
     if has_request_context():
         g.setdefault("kpay_inline_jobs", []).extend(job_ids)
@@ -236,7 +236,7 @@ def run_queued_inline() -> None:
             run_job(job_id)
 
 
-def _mark_queued(job_ids: list[int]) -> list[int]:
+def _mark_queued(job_ids: Sequence[int]) -> Sequence[int]:
     """Claim pending jobs for pushing; returns the ones no other relay took first."""
     claimed = db.session.scalars(
         sa.update(Job)
@@ -248,7 +248,7 @@ def _mark_queued(job_ids: list[int]) -> list[int]:
     return claimed
 
 
-def _push(job_ids: list[int]) -> None:
+def _push(job_ids: Sequence[int]) -> None:
     """Put ``queued`` jobs on the rq queue; if Redis is unreachable, back to ``pending``."""
     if not job_ids:
         return

@@ -58,10 +58,11 @@ def paginate(query: sa.Select, endpoint: str, values: dict[str, Any]) -> Page:
     others = {name: str(value) for name, value in values.items() if name != "page"}
 
     def link(n: int) -> str:
-        return url_for(endpoint, **others, page=n if n > 1 else None)
+        values: dict[str, Any] = {**others, "page": n if n > 1 else None}
+        return url_for(endpoint, **values)
 
     return Page(
-        rows=rows[:PER_PAGE],
+        rows=list(rows[:PER_PAGE]),
         number=number,
         previous_url=link(number - 1) if number > 1 else None,
         next_url=link(number + 1) if len(rows) > PER_PAGE else None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request
+from flask import Response, make_response, render_template
+from htmx_flask import request as htmx_request  # flask's request, typed with htmx-flask's .htmx
 from flask_login import current_user
 
 from kpay.plugins import hook
@@ -11,7 +12,7 @@ from kpay.types import Asset, NavItem, Widget
 
 def wants_partial() -> bool:
     """True for an htmx request that swaps part of a page (not boosted, not a history restore)."""
-    htmx = request.htmx
+    htmx = htmx_request.htmx
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from htmx_flask import request as htmx_request  # flask's request, typed with htmx-flask's .htmx
 
 from kpay import audit, events, tokens
 from kpay.accounts import (
@@ -55,8 +56,8 @@ def _redirect_with_next(endpoint: str):
     An htmx request gets ``HX-Redirect`` so the whole page changes (a plain redirect would
     put the form inside the partial), coming back to the page it was made from.
     """
-    if request.htmx:
-        current = urlsplit(request.htmx.current_url or "")
+    if htmx_request.htmx:
+        current = urlsplit(htmx_request.htmx.current_url or "")
         back = safe_next(current.path + (f"?{current.query}" if current.query else ""), "")
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url_for(endpoint, next=back or None)

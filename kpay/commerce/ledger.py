@@ -20,6 +20,7 @@ from kpay.transactions import insert_once
 
 FEES = "platform:fees"
 PAYOUTS = "payouts"
+CREATOR_PREFIX = "creator:"  # + the creator's user id: what the site owes them
 
 
 def provider_account(name: str) -> str:
@@ -27,7 +28,7 @@ def provider_account(name: str) -> str:
 
 
 def creator_account(creator_id: int) -> str:
-    return f"creator:{creator_id}"
+    return f"{CREATOR_PREFIX}{creator_id}"
 
 
 def post(key: str, kind: str, currency: str, entries: dict[str, int], *, order_id: int | None = None,

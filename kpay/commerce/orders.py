@@ -28,7 +28,7 @@ from kpay.mail import send_email
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Order, OrderEvent, OrderStatus, Payment, Product, Refund
-from kpay.transactions import insert_once
+from kpay.transactions import insert_once, rows_changed
 
 log = logging.getLogger("kpay.commerce")
 OPEN = (OrderStatus.PENDING, OrderStatus.AWAITING_CONFIRMATION)  # not paid yet, and still payable
@@ -113,9 +113,9 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
         )
     now = utcnow()
     paid = {"status": OrderStatus.PAID, "paid_at": now, "provider": provider_name, "provider_ref": provider_ref}
-    moved = db.session.execute(
+    moved = rows_changed(
         sa.update(Order).where(Order.id == order.id, Order.status.in_(OPEN)).values(**paid)
-    ).rowcount
+    )
     if not moved:
         # Paid after all though it expired or was cancelled (a provider's page outlived the
         # order): the money is in, and its coupon use counts again. A separate UPDATE, so an
@@ -170,10 +170,10 @@ def expire_unpaid() -> int:
     ).all()
     expired = 0
     for order in due:
-        moved = db.session.execute(
+        moved = rows_changed(
             sa.update(Order).where(Order.id == order.id, Order.status == OrderStatus.PENDING)
             .values(status=OrderStatus.EXPIRED)
-        ).rowcount
+        )
         if moved:
             coupons.release(order)
             record(order, "expired")
@@ -185,9 +185,9 @@ def expire_unpaid() -> int:
 def cancel(order: Order, actor: User, reason: str = "") -> bool:
     """Cancel an unpaid order (the member gave up, or an admin rejected a manual payment)
     and give back its coupon; False when it is no longer open."""
-    moved = db.session.execute(
+    moved = rows_changed(
         sa.update(Order).where(Order.id == order.id, Order.status.in_(OPEN)).values(status=OrderStatus.CANCELLED)
-    ).rowcount
+    )
     if moved:
         coupons.release(order)
         record(order, "cancelled", actor, reason=reason)
@@ -198,10 +198,10 @@ def mark_awaiting_confirmation(order: Order, member: User, reference: str) -> bo
     """Move a pending ``order`` to ``awaiting_confirmation`` with the ``reference`` the member
     gave for a payment made outside KPay (the unpaid-order sweep then leaves it for a manager
     to confirm or reject); False when it is no longer pending. The caller commits."""
-    moved = db.session.execute(
+    moved = rows_changed(
         sa.update(Order).where(Order.id == order.id, Order.status == OrderStatus.PENDING)
         .values(status=OrderStatus.AWAITING_CONFIRMATION, member_reference=reference)
-    ).rowcount
+    )
     if moved:
         db.session.refresh(order)
         record(order, "reference_submitted", member, reference=reference)
@@ -212,12 +212,12 @@ def attach_provider_session(order: Order, session_ref: str) -> bool:
     """Remember the provider's checkout session ``session_ref`` on an open ``order`` (its
     callbacks name the order by it); False when it is attached already or the order is
     closed. The caller commits."""
-    moved = db.session.execute(
+    moved = rows_changed(
         sa.update(Order)
         .where(Order.id == order.id, Order.status.in_(OPEN),
                sa.or_(Order.provider_ref.is_(None), Order.provider_ref != session_ref))
         .values(provider_ref=session_ref)
-    ).rowcount
+    )
     if moved:
         record(order, "payment_started", provider=order.provider, session_id=session_ref)
     return bool(moved)
@@ -227,11 +227,11 @@ def keep_open_until(order: Order, until: datetime) -> bool:
     """Keep a pending ``order`` from expiring before ``until`` (a provider's payment page
     stays payable that long); False when it is no longer pending or is open that long
     already. The caller commits."""
-    moved = db.session.execute(
+    moved = rows_changed(
         sa.update(Order)
         .where(Order.id == order.id, Order.status == OrderStatus.PENDING, Order.expires_at < until)
         .values(expires_at=until)
-    ).rowcount
+    )
     if moved:
         db.session.refresh(order)
     return bool(moved)

@@ -29,7 +29,7 @@ from kpay.permissions import require
 from kpay.render import render
 from kpay.transactions import insert_once
 
-CREATOR_PREFIX = ledger.creator_account("")  # "creator:"
+CREATOR_PREFIX = ledger.CREATOR_PREFIX
 
 
 class PayoutRefused(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -125,7 +126,7 @@ def _chosen() -> tuple[RevenueFilters, User, date]:
     manager = can("commerce.manage")
     if not manager and request.args.get("creator", str(current_user.id)) not in ("", str(current_user.id)):
         abort(404)
-    creators = [(current_user.id, current_user.display_name)]
+    creators: Sequence[tuple[int, str]] = [(current_user.id, current_user.display_name)]
     if manager:
         creators = db.session.execute(
             sa.select(User.id, User.display_name)

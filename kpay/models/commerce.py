@@ -5,6 +5,7 @@ entitlement events and ledger rows are only ever added; an order's and an entitl
 current state is kept on their rows, and every change of it is recorded as an event.
 """
 
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -209,8 +210,8 @@ class Entitlement(db.Model):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"))
     source: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[EntitlementStatus] = mapped_column(EnumText(EntitlementStatus, 20), default=EntitlementStatus.ACTIVE)
-    starts_at = mapped_column(UTCDateTime, nullable=False)
-    ends_at = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
@@ -236,7 +237,7 @@ class LedgerTransaction(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
     memo: Mapped[str] = mapped_column(sa.String(300), default="")
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class LedgerEntry(db.Model):

@@ -22,7 +22,7 @@ from kpay.models import Notification, NotificationPreference, User
 from kpay.models.base import utcnow
 from kpay.plugins import hook
 from kpay.security import safe_next
-from kpay.transactions import insert_once
+from kpay.transactions import insert_once, rows_changed
 from kpay.types import NotificationKind
 
 DIGEST = "digest"  # the unsubscribe topic of digest e-mails; other topics are kinds
@@ -115,7 +115,7 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
-    return db.session.execute(statement.values(read_at=utcnow())).rowcount
+    return rows_changed(statement.values(read_at=utcnow()))
 
 
 def mail_member(user: User, subject, template: str, key: str, topic: str, **context) -> bool:
