@@ -84,13 +84,8 @@ def load_user(token: str) -> User | None:
     user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    try:
-        user = db.session.get(User, int(user_id))
-    except sa.exc.OperationalError:
-        # Database unreachable: treat the visitor as anonymous so the error page can render.
-        log.warning("could not load member %s: database unreachable", user_id)
-        db.session.rollback()
-        return None
+    # An unreachable database raises (a 503 from kpay.errors): a visitor it would log out.
+    user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
