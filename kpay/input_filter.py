@@ -30,6 +30,13 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def query_int(name: str, default: int | None = None) -> int | None:
+    """The query string's ``name`` as an integer from 0 to ``MAX_ID``, else ``default``: a
+    page number or id beyond what a column holds names nothing."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 <= value <= MAX_ID else default
+
+
 def _clean(values: ImmutableMultiDict, hostile: set[str]) -> ImmutableMultiDict:
     if not any(CONTROL.search(k) or CONTROL.search(v) for k, v in values.items(multi=True)):
         return values

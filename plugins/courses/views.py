@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from kpay import events
 from kpay.admin.listing import read_filters
 from kpay.extensions import db
+from kpay.input_filter import query_int
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.render import render
@@ -98,7 +99,7 @@ def _resume(context: dict) -> Lesson | None:
 def syllabus(course_id: int):
     """The syllabus sidebar (an htmx partial), or a page of its own without htmx."""
     item = access.visible_course(course_id)
-    current = request.args.get("lesson", type=int)
+    current = query_int("lesson")
     return render("courses/syllabus.html", "courses/_syllabus.html", **_course_context(item), current=current)
 
 
