@@ -47,7 +47,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     declared = _declared_settings(pm)
     for name in sorted(set(enabled) | set(declared)):
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
-    instance.mkdir(parents=True, exist_ok=True)
+    site_config.protect_instance(instance)
     if not (instance / site_config.CONFIG_FILE).exists():
         site_config.write_default_file(instance / site_config.CONFIG_FILE, declared)
     app = Flask(
