@@ -200,12 +200,10 @@ def complete(course_id: int, lesson_id: int):
 
 # Reviews
 
-def _reviewer(item: Course) -> Enrolment:
-    """The current member's enrolment, required to review (403 without)."""
-    enrolment = access.enrolment_of(item)
-    if enrolment is None:
+def _reviewer(item: Course) -> None:
+    """403 unless the current member may review ``item`` (``access.may_review``)."""
+    if not access.may_review(item):
         abort(403)
-    return enrolment
 
 
 def _review_page(item: Course, form: ReviewForm, mine: Review | None):
