@@ -3,6 +3,7 @@ reviews and certificates. Every route decides access itself through ``plugins.co
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -144,11 +145,21 @@ def media(course_id: int, lesson_id: int):
 
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/download")
 def download(course_id: int, lesson_id: int):
-    """The lesson's attachment, downloaded after the access check."""
+    """The lesson's attachment, downloaded after the access check, under a name made from the
+    lesson's title and the type its bytes were found to be (never the uploader's file name:
+    a PDF called ``x.html`` is saved as ``<title>.pdf``)."""
     _course, found = _open_lesson(course_id, lesson_id)
     if found.kind != "attachment" or not found.media:
         abort(404)
-    return uploads.serve(found.media, found.media_type, download_name=found.media_name or found.media)
+    return uploads.serve(found.media, found.media_type, download_name=attachment_name(found.title, found.media_type))
+
+
+def attachment_name(title: str, media_type: str) -> str:
+    """A safe file name: the title's words (no separators, quotes or control characters, at
+    most 80 characters) and the extension of ``media_type``."""
+    words = re.sub(r"[^\w\s.-]", " ", title, flags=re.UNICODE).replace(".", " ").split()
+    stem = "-".join(words)[:80].strip("-") or "attachment"
+    return f"{stem}.{uploads.ALLOWED['attachment'].get(media_type, 'bin')}"
 
 
 @bp.route("/<int:course_id>/cover")
