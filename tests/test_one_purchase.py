@@ -18,12 +18,18 @@ from tests.conftest import Auth, csrf_token
 from tests.test_admin_orders import RefundingPay
 
 
-def test_checkout_refuses_a_product_the_member_owns(make_app, make_user):
+def sandbox_shop(make_app, make_user):
+    """A shop with one course and a member logged in: (app, member, course id, client)."""
     app = make_app({"plugins": {"enabled": ["pay_sandbox"]}})
     creator, member = make_user(role="creator"), make_user()
     course = add_product(app, creator.id)
     client = app.test_client()
     Auth(client).login(member.email)
+    return app, member, course, client
+
+
+def test_checkout_refuses_a_product_the_member_owns(make_app, make_user):
+    app, member, course, client = sandbox_shop(make_app, make_user)
     tab = checkout_form(client, course)  # a tab opened before the purchase made in another
     buy_paid(app, member, course)
     answer = client.post(f"/shop/{course}/checkout", data=tab)
@@ -86,11 +92,7 @@ def test_a_second_payment_the_provider_cannot_refund_is_flagged_for_the_managers
 
 
 def test_going_back_to_pay_a_tab_for_an_owned_product_cancels_it(make_app, make_user):
-    app = make_app({"plugins": {"enabled": ["pay_sandbox"]}})
-    creator, member = make_user(role="creator"), make_user()
-    course = add_product(app, creator.id)
-    client = app.test_client()
-    Auth(client).login(member.email)
+    app, member, course, client = sandbox_shop(make_app, make_user)
     first = client.post(f"/shop/{course}/checkout", data=checkout_form(client, course))
     assert first.status_code == 302
     waiting = count(app, Order, Order.user_id == member.id)
