@@ -36,8 +36,10 @@ from kpay.commerce.providers import provider as payment_provider
 from kpay.config import ConfigError
 from kpay.events import emit
 from kpay.extensions import csrf, db, limiter
+from kpay.forms import FlaskForm
 from kpay.hookspecs import hookimpl
 from kpay.i18n import add_translations
+from kpay.input_filter import query_int
 from kpay.jobs import enqueue, enqueue_at
 from kpay.listing import Page, paginate, read_filters
 from kpay.models import Notification, User
@@ -58,7 +60,7 @@ from kpay.ratelimits import keyed_by_member
 from kpay.render import render, wants_partial
 from kpay.security import CSP
 from kpay.text import render_markdown
-from kpay.transactions import after_commit, insert_once
+from kpay.transactions import add_to, after_commit, insert_once
 from kpay.types import (
     Asset,
     Event,
@@ -80,10 +82,11 @@ SECTIONS: dict[str, list[str]] = {
         "hookimpl", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
         "SearchDocument", "Event", "NotificationKind", "Resource", "PaymentProvider", "add_translations",
     ],
-    "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "after_commit"],
+    "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
     "Views": [
-        "render", "wants_partial", "render_markdown", "login_required", "require", "can", "csrf", "limiter",
-        "keyed_by_member", "CSP", "read_filters", "paginate", "Page", "UploadError", "read_limited",
+        "render", "wants_partial", "render_markdown", "login_required", "require", "can", "FlaskForm", "csrf",
+        "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "UploadError",
+        "read_limited",
     ],
     "Members, activity and work": [
         "User", "Notification", "notify", "emit", "award", "enqueue", "enqueue_at", "record_audit",

@@ -14,7 +14,9 @@ from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kpay.api import Order, OrderStatus, Product, User, can, db, insert_once, render, require, utcnow
+from kpay.api import (
+    Order, OrderStatus, Product, User, can, db, insert_once, query_int, render, require, utcnow,
+)
 from plugins.courses import access, catalogue, progress, uploads
 from plugins.courses.drip import announce_published_courses
 from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options
@@ -222,7 +224,7 @@ def _lesson_form(item: Course, found: Lesson | None):
     form.chapter_id.choices = options(*((c.id, c.title) for c in chapters))
     if not form.is_submitted():
         if found is None:
-            form.chapter_id.data = request.args.get("chapter_id", type=int)
+            form.chapter_id.data = query_int("chapter_id")
         else:
             form.opens_at.data = _typed(found.opens_at)
     if form.validate_on_submit() and _check_content(form, found):

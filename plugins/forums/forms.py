@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, URL
 
-from kpay.api import utcnow
+from kpay.api import FlaskForm, utcnow
 
 TITLE_MAX = 200
 BODY_MAX = 20_000

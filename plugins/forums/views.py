@@ -13,8 +13,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from kpay.api import (
-    Product, User, db, emit, insert_once, keyed_by_member, limiter, record_audit, render, require, utcnow,
-    wants_partial,
+    Product, User, db, emit, insert_once, keyed_by_member, limiter, query_int, record_audit, render, require,
+    utcnow, wants_partial,
 )
 from plugins.forums import access, lists, moderation, polls, posting
 from plugins.forums.forms import CircleForm, EditForm, FlagForm, ReplyForm, TopicForm
@@ -265,7 +265,7 @@ def topic(topic_id: int):
     if found is None:
         abort(404)
     topic, member, moderator = _readable_topic(topic_id, found.topic)
-    after = max(request.args.get("after", 0, type=int), 0)
+    after = query_int("after", 0)
     lists.posts_for(found, current_user, after)
     page = found.page
     context = {
