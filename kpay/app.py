@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from kpay import config as site_config
 from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from kpay.plugins import available, make_manager, migration_dirs
+from kpay.plugins import available, declared_settings, make_manager, migration_dirs
 from kpay.text import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     settings = site_config.load(instance, overrides)
     enabled = sorted(set(settings["plugins"]["enabled"]))
     pm = make_manager(enabled, plugins, trace=os.environ.get("KPAY_TRACE_HOOKS") == "1")
-    declared = _declared_settings(pm)
+    declared = declared_settings(pm)
     for name in sorted(set(enabled) | set(declared)):
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
     instance.mkdir(parents=True, exist_ok=True)
@@ -106,14 +106,6 @@ def _version_locations(alembic_config):
     return alembic_config
 
 
-def _declared_settings(pm) -> dict[str, dict]:
-    """The settings each registered plugin declares (``kpay_config_defaults``), by name."""
-    return {
-        impl.plugin_name: impl.function() or {}
-        for impl in pm.hook.kpay_config_defaults.get_hookimpls()
-    }
-
-
 def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
     """Flask's and the extensions' settings, derived from the site configuration."""
     database_url = settings["database_url"] or f"sqlite:///{instance / 'kpay.db'}"
@@ -145,9 +137,15 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         RATELIMIT_KEY_PREFIX=settings["queue_name"],
         SEND_FILE_MAX_AGE_DEFAULT=60 * 60 * 24 * 365 if production else None,
     )
-    site_url = urlsplit(settings["site_url"])
+    use_site_url(app, settings["site_url"])
+
+
+def use_site_url(app: Flask, url: str) -> None:
+    """Make ``url`` the site's address: ``url_for(_external=True)`` works outside a request
+    (digests sent by the clock). An empty ``url`` changes nothing."""
+    site_url = urlsplit(url)
     if site_url.netloc:
-        # Lets url_for(_external=True) work outside a request (digests sent by the clock).
+        app.config["KPAY"]["site_url"] = url
         app.config.update(
             SERVER_NAME=site_url.netloc,
             PREFERRED_URL_SCHEME=site_url.scheme or "https",

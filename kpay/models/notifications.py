@@ -24,6 +24,9 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(50))
     channel: Mapped[str] = mapped_column(sa.String(10))
     text: Mapped[str] = mapped_column(sa.Text)
+    # The translatable message (msgid, plural, n, params) that ``text`` was rendered from;
+    # None for plain text. Shown and mailed in the reader's language of the moment.
+    message: Mapped[dict | None] = mapped_column(sa.JSON)
     url: Mapped[str] = mapped_column(sa.Text)
     key: Mapped[str | None] = mapped_column(sa.String(200))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
