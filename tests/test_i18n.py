@@ -330,3 +330,18 @@ def test_a_catalog_exists_for_every_language_but_the_source():
     """Folders carry Babel's full name (zh_Hans_CN for zh_CN), the only one Flask-Babel finds."""
     wanted = {str(Locale.parse(code)) for code in LOCALES if code != "en"}
     assert {po.parent.parent.name for po in CATALOGS} == wanted
+
+
+def test_chinese_catalogue_addresses_the_reader_as_nin_throughout():
+    """One form of address: the polite 您, never 你 (in any translation, plural forms too)."""
+    for po in CATALOGS:
+        if not po.parent.parent.name.startswith("zh"):
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        informal = [
+            message.id for message in catalog if message.id
+            for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+            if "你" in (text or "")
+        ]
+        assert informal == [], f"{po}: use 您 in {informal[:5]}"

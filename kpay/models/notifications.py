@@ -1,6 +1,7 @@
 """Notifications, each member's channel per kind, and the digests already claimed."""
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpay.extensions import db
@@ -33,6 +34,23 @@ class Notification(db.Model):
     read_at = mapped_column(UTCDateTime)
     emailed_at = mapped_column(UTCDateTime)
     digested_at = mapped_column(UTCDateTime)
+
+    @property
+    def shown_text(self) -> str:
+        """The notice in the current language: its message translated now, else ``text``
+        (rows written before messages were kept, or a message no longer in the catalogue)."""
+        message = self.message
+        if not message:
+            return self.text
+        translate = MESSAGE_FUNCTIONS.get(message.get("func"))
+        try:
+            return translate(*message["args"], **message["params"])
+        except (KeyError, TypeError, ValueError):
+            return self.text
+
+
+# The translation functions a stored message may name, as in flask_babel's lazy strings.
+MESSAGE_FUNCTIONS = {"gettext": gettext, "ngettext": ngettext}
 
 
 class NotificationPreference(db.Model):

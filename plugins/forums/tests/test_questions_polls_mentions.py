@@ -127,7 +127,7 @@ def test_notifications_speak_each_members_language(app, forum, circle_of):
     forum(mei).start_topic(circle, title="Hello", body="@leo and @chen, look")
     texts = {user_id: text for user_id, text in [
         (n.user_id, n.text) for n in _notifications(app, "forums.mention")]}
-    assert texts[leo.id] == "Mei 在《Hello》中提到了你" and texts[chen.id] == "Mei mentioned you in Hello"
+    assert texts[leo.id] == "Mei 在《Hello》中提到了您" and texts[chen.id] == "Mei mentioned you in Hello"
 
 
 def _notifications(app, kind):
