@@ -69,6 +69,7 @@ def kpay_notification_kinds():
         NotificationKind("forums.reply", _l("New posts in topics and circles I watch"), "in_app", order=31),
         NotificationKind("forums.activity", _l("Accepted answers"), "in_app", order=32),
         NotificationKind("forums.best_of", _l("Weekly best of my circles"), "digest", order=33),
+        NotificationKind("forums.flags", _l("Posts flagged in circles I moderate"), "in_app", order=34),
     ]
 
 

@@ -223,6 +223,7 @@ def test_review_needs_a_rating_is_one_per_member_and_editable(app, make_user):
         assert db.session.scalar(sa.select(Review.text)) == "Changed my mind"
     text = app.test_client().get(page).get_data(as_text=True)
     assert "Changed my mind" in text and "Verified learner" in text and "0% completed" in text
+    assert text.count("1 review") == 2 and "1 reviews" not in text
     assert events(app, "review.created") == 1
 
 
