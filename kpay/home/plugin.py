@@ -15,4 +15,7 @@ def kpay_blueprints():
 
 @hookimpl
 def kpay_nav_items(user):
-    return [NavItem(_l("Home"), "home.index", order=0, icon="home")]
+    items = [NavItem(_l("Home"), "home.index", order=0, icon="home")]
+    if user.is_authenticated:
+        items.append(NavItem(_l("My learning"), "home.learning", order=5, icon="book"))
+    return items

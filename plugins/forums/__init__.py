@@ -50,6 +50,8 @@ def kpay_nav_items(user):
 def kpay_widgets(slot, context, user):
     if slot == "home.main":
         return [Widget(_l("Active discussions"), order=40, lazy_url=url_for("forums.active_widget"))]
+    if slot == "learning.main" and user.is_authenticated:
+        return [Widget(_l("My circles"), order=30, lazy_url=url_for("forums.my_circles_widget"))]
     if slot == "home.sidebar" and user.is_authenticated and user.role in ("owner", "admin", "moderator", "creator"):
         return [Widget(_l("Unanswered questions"), order=40, lazy_url=url_for("forums.unanswered_widget"))]
     return []

@@ -573,6 +573,14 @@ def active_widget():
                   widget_id="forums-active", title=_("Active discussions"))
 
 
+@bp.route("/widgets/mine")
+def my_circles_widget():
+    """"My circles" in My learning: the member's circles with their unread topics."""
+    access.require_login()
+    return render("forums/my_circles.html", partial="forums/_my_circles.html",
+                  rows=lists.my_circles(current_user))
+
+
 @bp.route("/widgets/unanswered")
 def unanswered_widget():
     """"Unanswered questions" in the circles the member moderates or created (for creators)."""

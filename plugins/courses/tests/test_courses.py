@@ -246,7 +246,7 @@ def test_members_mark_reviews_helpful_once_and_the_creator_replies(app, make_use
     assert "1 member found this helpful" in text and "<strong>friend</strong>" in text
 
 
-def test_continue_learning_widget_on_home(app, make_user):
+def test_continue_learning_widget_in_my_learning_on_home(app, make_user):
     member = make_user()
     course = make_course(app, make_user(role="creator").id, price_minor=None, media=False, title="Habits")
     client = logged_in(app, member)
