@@ -78,7 +78,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     jobs.init_app(app)
     permissions.init_app(app)
     app.jinja_env.globals.update(
-        nav_items=render.nav_items, widgets=render.widgets, assets=render.assets,
+        nav_items=render.nav_items, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
+        assets=render.assets,
         can=permissions.can,
     )
     app.jinja_env.filters["markdown"] = render_markdown

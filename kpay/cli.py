@@ -91,16 +91,21 @@ def run_command(host: str, port: int) -> None:
     clock build their links to it.
     """
     from kpay import clock
-    from kpay.app import use_site_url
+    from kpay.app import create_app, use_site_url
+    from kpay.reloading import ReloadingApp
 
-    app = current_app._get_current_object()
-    if not app.config["KPAY"]["site_url"]:
-        use_site_url(app, served_url(host, port))
-    if not app.config["KPAY"]["redis_url"]:
-        clock.start_thread(app)
+    def build(app=None):
+        app = app or create_app()
+        if not app.config["KPAY"]["site_url"]:
+            use_site_url(app, served_url(host, port))
+        return app
+
+    served = ReloadingApp(build, build(current_app._get_current_object()))
+    if not served.app.config["KPAY"]["redis_url"]:
+        clock.start_thread(served.app)
     click.echo(f" * KPay serving http://{host}:{port}/ (Ctrl+C to stop)")
     # Werkzeug's server itself: Flask's app.run() does nothing when called from its own CLI.
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    run_simple(host, port, served, use_reloader=False, use_debugger=False, threaded=True)
 
 
 def served_url(host: str, port: int) -> str:

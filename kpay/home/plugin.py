@@ -8,6 +8,7 @@ from kpay.types import NavItem
 
 @hookimpl
 def kpay_blueprints():
+    from kpay.home import look  # noqa: F401 (its routes join the blueprint)
     from kpay.home.views import bp
 
     return [bp]

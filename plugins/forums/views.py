@@ -564,6 +564,14 @@ def _queue_page(circle_ids, circle):
     return render("forums/queue.html", posts=posts, circle=circle, flags=moderation.open_flags([p.id for p in posts]))
 
 
+@bp.route("/widgets/queue")
+def queue_widget():
+    """"Moderation queue" on the admin overview: how many posts wait, with the link."""
+    require("forums.moderate")
+    waiting = len(moderation.queue([c.id for c in lists.all_circles() if access.can_see(current_user, c)]))
+    return render("forums/queue_widget.html", partial="forums/_queue_widget.html", waiting=waiting)
+
+
 @bp.route("/widgets/active")
 def active_widget():
     """"Active discussions": the latest topics of the circles the visitor may read."""
