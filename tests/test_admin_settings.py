@@ -114,12 +114,12 @@ def test_owner_switches_a_plugin_off_like_the_command_does(make_app, make_user):
     client = owner_of(app, make_user)
     admin = owner_of(app, make_user, role="admin")
     page = client.get("/admin/plugins").get_data(as_text=True)
-    assert 'action="/admin/plugins/pay_sandbox/disable"' in page
-    assert 'action="/admin/plugins/pay_sandbox/disable"' not in admin.get("/admin/plugins").get_data(as_text=True)
-    assert admin.post("/admin/plugins/pay_sandbox/disable", data={"csrf_token": csrf_token(admin.get("/admin/"))}).status_code == 403
+    assert 'action="/admin/plugins/pay_sandbox/switch"' in page and "Switch pay_sandbox off" in page
+    assert 'action="/admin/plugins/pay_sandbox/switch"' not in admin.get("/admin/plugins").get_data(as_text=True)
+    assert admin.post("/admin/plugins/pay_sandbox/switch", data={"csrf_token": csrf_token(admin.get("/admin/")), "enabled": "0"}).status_code == 403
     reloads = []
     app.extensions["kpay_reload"] = lambda: reloads.append(1)
-    switched = client.post("/admin/plugins/pay_sandbox/disable", data={"csrf_token": csrf_token(client.get("/admin/plugins"))})
+    switched = client.post("/admin/plugins/pay_sandbox/switch", data={"csrf_token": csrf_token(client.get("/admin/plugins")), "enabled": "0"})
     assert switched.status_code == 302
     enabled = tomllib.loads(config_file(app))["plugins"]["enabled"]
     assert "pay_sandbox" not in enabled and "forums" in enabled
@@ -128,7 +128,7 @@ def test_owner_switches_a_plugin_off_like_the_command_does(make_app, make_user):
     after = client.get("/admin/plugins").get_data(as_text=True)
     assert "pay_sandbox is switched off." in after and "reloads with the change on the next page" in after
     assert audit_actions(app)[-1] == "plugin.disabled"
-    assert client.post("/admin/plugins/no_such/enable", data={"csrf_token": csrf_token(client.get("/"))}).status_code == 404
+    assert client.post("/admin/plugins/no_such/switch", data={"csrf_token": csrf_token(client.get("/")), "enabled": "1"}).status_code == 404
 
 
 def test_owner_sets_up_manual_transfer_and_members_can_pay_with_it_at_once(make_app, make_user):

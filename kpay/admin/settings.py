@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -55,14 +55,15 @@ def settings():
                   status=422 if form.errors else 200)
 
 
-@bp.route("/plugins/<name>/<any(enable, disable):action>", methods=["POST"])
-def toggle_plugin(name: str, action: str):
-    """Switch a plugin on or off: the same edit as ``kpay plugins enable|disable``."""
+@bp.route("/plugins/<name>/switch", methods=["POST"])
+def toggle_plugin(name: str):
+    """Switch a plugin on (``enabled=1``) or off: the same edit as ``kpay plugins enable|disable``."""
     require("site.configure")
     installed = {info.name for info in plugins.describe(current_app.extensions["kpay"].enabled)}
     if name not in installed:
         abort(404)
-    enabled = action == "enable"
+    enabled = request.form.get("enabled") == "1"
+    action = "enable" if enabled else "disable"
     instance = Path(current_app.instance_path)
     if site_settings.set_plugin_enabled(instance, name, enabled):
         audit.record(f"plugin.{action}d", actor=current_user, after={"plugin": name})
