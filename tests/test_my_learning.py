@@ -10,6 +10,7 @@ from kpay.commerce import entitlements
 from kpay.extensions import db
 from kpay.models.commerce import Product
 from plugins.courses.tests.conftest import make_course
+from plugins.courses.tests.test_courses_hooks import statements
 from plugins.forums.models import Circle, Membership
 from tests.conftest import Auth, csrf_token
 
@@ -51,20 +52,6 @@ def circle_of(app, creator, name: str) -> int:
         db.session.add(Membership(circle_id=circle.id, user_id=creator.id, role="moderator"))
         db.session.commit()
         return circle.id
-
-
-def statements(app, client, url: str) -> int:
-    """How many SQL statements one GET of ``url`` sends."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
 
 
 def test_learner_sees_courses_circles_and_purchases_at_home_and_on_my_learning(app, make_user):

@@ -9,7 +9,7 @@ import re
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import PHONE, Problems
+from tests.e2e.conftest import PHONE, browser_pages
 from tests.live import serve
 
 SCREENSHOTS = "screenshots"
@@ -26,20 +26,8 @@ def own_site(tmp_path_factory, worker_id):
 @pytest.fixture
 def visit(browser, own_site):
     """``visit(viewport=None)``: a page in a fresh browser context on ``own_site``."""
-    contexts, problems = [], Problems()
-
-    def factory(viewport: dict | None = None):
-        context = browser.new_context(base_url=own_site.url, viewport=viewport or {"width": 1280, "height": 800},
-                                      locale="en-GB")
-        context.set_default_timeout(15_000)
-        context.on("page", problems.watch)
-        contexts.append(context)
-        return context.new_page()
-
-    yield factory
-    for context in contexts:
-        context.close()
-    assert problems.items == []
+    with browser_pages(browser, own_site.url) as open_page:
+        yield lambda viewport=None: open_page(viewport=viewport or {"width": 1280, "height": 800})
 
 
 def log_in(page, email: str) -> None:

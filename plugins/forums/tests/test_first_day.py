@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from rq import SimpleWorker
 
 from kpay import jobs
 from kpay.extensions import db
@@ -13,6 +12,7 @@ from kpay.notifications.service import set_channel
 from plugins.forums.tests.conftest import count, forums_config
 from tests.conftest import TEST_REDIS_URL
 from tests.mailbox import messages, text
+from tests.test_worker import work_burst
 
 pytestmark = pytest.mark.redis
 
@@ -23,12 +23,6 @@ def app(make_app):
     assert not app.config.get("SERVER_NAME")
     yield app
     jobs.queue(app).empty()
-
-
-def work_burst(app) -> None:
-    with app.app_context():
-        rq_queue = jobs.queue(app)
-        SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
 
 
 def test_watcher_hears_of_a_reply_with_a_link_to_the_address_it_was_posted_at(app, forum, make_user, make_circle):
