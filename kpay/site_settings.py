@@ -3,13 +3,15 @@
 Settings are written into ``instance/kpay.toml`` with tomlkit, so the owner's comments and
 layout stay; secrets (Stripe's keys) go to ``instance/secrets.toml``, readable by the site's
 user only (mode 0600), which ``kpay.config.load`` reads after ``kpay.toml``. A change is
-validated before it is written, then applied: gunicorn gets HUP when ``gunicorn_pid_file``
+validated as at start-up (the files are put back when an app cannot be built from them),
+then applied: gunicorn gets HUP when ``gunicorn_pid_file``
 is set, ``kpay run`` rebuilds its app, and values read per request (site name, colours,
 payment instructions) are also applied to the running app at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import signal
@@ -20,6 +22,7 @@ import tomlkit
 from flask import Flask
 
 from kpay import config as site_config
+from kpay.config import ConfigError
 from kpay.plugins import declared_settings
 
 SECRETS_FILE = site_config.SECRETS_FILE
@@ -54,6 +57,27 @@ def write(instance: Path, changes: dict[str, Any], secret: bool = False) -> None
             handle.write(text)
     else:
         file.write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def kept_if_valid(instance: Path):
+    """Around writes to the files: afterwards build an app from them, as the next start (or
+    reload) will, running every plugin's own checks; on a ``ConfigError`` put the files back
+    as they were and raise it, so a refused value never stops the site from starting."""
+    from kpay.app import create_app
+
+    files = [instance / site_config.CONFIG_FILE, instance / SECRETS_FILE]
+    before = {file: file.read_bytes() if file.exists() else None for file in files}
+    yield
+    try:
+        create_app({"instance_path": str(instance)})
+    except ConfigError:
+        for file, data in before.items():
+            if data is None:
+                file.unlink(missing_ok=True)
+            else:
+                file.write_bytes(data)
+        raise
 
 
 def set_plugin_enabled(instance: Path, name: str, enabled: bool) -> bool:

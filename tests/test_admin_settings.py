@@ -187,3 +187,13 @@ def test_overview_counts_todays_sign_ups_and_names_the_setting_a_failed_job_wait
     assert "Waits for the setting site_url" in page and 'href="/admin/settings#setting-site_url"' in page
     assert "address is not set: e-mail digests" in page
     assert "Waits for the setting site_url" in client.get("/admin/jobs").get_data(as_text=True)
+
+
+def test_a_key_the_plugin_refuses_at_start_up_is_refused_beside_its_field_and_nothing_is_kept(make_app, make_user):
+    app = make_app(PAYMENTS)
+    client = owner_of(app, make_user)
+    refused = send(client, "/admin/plugins/pay_stripe/settings", secret_key="pk_test_publishable", webhook_secret="whsec_x")
+    assert refused.status_code == 422
+    assert "expected a secret key (sk_live_..., sk_test_... or rk_...)" in refused.get_data(as_text=True)
+    assert not (Path(app.instance_path) / "secrets.toml").exists()
+    assert app.config["KPAY"]["plugins"]["pay_stripe"]["secret_key"] == ""

@@ -64,8 +64,13 @@ def toggle_plugin(name: str):
         abort(404)
     enabled = request.form.get("enabled") == "1"
     action = "enable" if enabled else "disable"
-    instance = Path(current_app.instance_path)
-    if site_settings.set_plugin_enabled(instance, name, enabled):
+    try:
+        with site_settings.kept_if_valid(Path(current_app.instance_path)):
+            changed = site_settings.set_plugin_enabled(Path(current_app.instance_path), name, enabled)
+    except ConfigError as error:
+        flash(_("Not switched: %(problem)s", problem=str(error)), "error")
+        return redirect(url_for("admin.plugin_list"))
+    if changed:
         audit.record(f"plugin.{action}d", actor=current_user, after={"plugin": name})
         db.session.commit()
         how = site_settings.reload(current_app)
@@ -133,18 +138,19 @@ def _save(form, changes: dict, secrets: dict | None = None, prefix: str = "") ->
     """Validate ``changes`` and ``secrets`` (dotted keys) as at start-up, write, apply, audit
     and reload; False, with the message beside the field it names, when a value is refused."""
     app = current_app
+    instance = Path(app.instance_path)
     try:
         checked = site_settings.checked(app, {**changes, **(secrets or {})})
+        with site_settings.kept_if_valid(instance):
+            site_settings.write(instance, changes)
+            if secrets:
+                site_settings.write(instance, secrets, secret=True)
     except ConfigError as error:
         key, _sep, message = str(error).partition(": ")
         field = key.removeprefix(prefix)
         target = form[field] if field in form else None
         (target.errors if target is not None else form.form_errors).append(message)
         return False
-    instance = Path(app.instance_path)
-    site_settings.write(instance, changes)
-    if secrets:
-        site_settings.write(instance, secrets, secret=True)
     app.config["KPAY"] = checked
     audit.record("site.settings_changed", actor=current_user,
                  after={**changes, **{key: "(secret)" for key in secrets or {}}})
