@@ -143,6 +143,8 @@ def test_owner_sets_up_manual_transfer_and_members_can_pay_with_it_at_once(make_
     assert settings["account_details"] == ["Bank: ICBC", "Account: 6222 0000 1234"]
     assert settings["qr_image"].startswith("pay_manual-qr_image-") and settings["qr_image"].endswith(".png")
     assert (Path(app.instance_path) / settings["qr_image"]).is_file()
+    assert client.get(f"/admin/picture/{settings['qr_image']}").status_code == 200
+    assert client.get("/admin/picture/secret_key").status_code == 404, "only the pictures settings name"
     assert "offered at checkout" in client.get("/admin/payments").get_data(as_text=True)
     with app.test_request_context():
         from kpay.commerce.providers import providers

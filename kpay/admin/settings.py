@@ -129,8 +129,18 @@ def payments():
 
 @bp.route("/picture/<name>")
 def picture(name: str):
-    """A picture the owner uploaded for a plugin setting (a QR code), for the settings page."""
+    """A picture the owner uploaded for a plugin setting (a QR code), for the settings page;
+    only a file an image setting names now (never another file of the instance folder)."""
     require("site.configure")
+    state = current_app.extensions["kpay"]
+    values = current_app.config["KPAY"]["plugins"]
+    pictures = {
+        values.get(plugin, {}).get(key)
+        for plugin, declared in plugins.declared_settings(state.pm).items()
+        for key, raw in declared.items() if setting_of(raw).field == "image"
+    }
+    if name not in pictures:
+        abort(404)
     return send_from_directory(current_app.instance_path, name)
 
 
