@@ -562,6 +562,7 @@ class _Community:
         entries = self.table("ledger_entries", "id transaction_id account amount_minor currency created_at "
                                                "balance_after_minor")
         balances = defaultdict(int)
+        slots = defaultdict(lambda: [0, 0, 0])
         for txn_id, (at, kind, order_id, memo, moves, key) in enumerate(timeline, start=1):
             transactions.append((txn_id, key, kind, order_id, memo[:300], _stamp(at)))
             for account, amount in sorted(moves.items()):
@@ -569,8 +570,16 @@ class _Community:
                     balances[account, CURRENCY] += amount
                     entries.append((len(entries) + 1, txn_id, account, amount, CURRENCY, _stamp(at),
                                     balances[account, CURRENCY]))
+                if amount and account.startswith("creator:"):
+                    slot = slots[account, at.replace(minute=at.minute // 15 * 15, second=0, microsecond=0), kind]
+                    slot[0] += amount
+                    slot[1] += moves.get("platform:fees", 0)
+                    slot[2] += 1
         summary = self.table("ledger_balances", "account currency balance_minor")
         summary.extend((account, currency, amount) for (account, currency), amount in sorted(balances.items()))
+        self.table("ledger_slots", "account currency slot kind amount_minor fee_minor entries").extend(
+            (account, CURRENCY, _stamp(slot), kind, *sums) for (account, slot, kind), sums in sorted(slots.items())
+        )
 
     # -- learning -------------------------------------------------------------------------------
 
