@@ -571,14 +571,14 @@ class _Community:
                     entries.append((len(entries) + 1, txn_id, account, amount, CURRENCY, _stamp(at),
                                     balances[account, CURRENCY]))
                 if amount and account.startswith("creator:"):
-                    slot = slots[account, at.replace(minute=at.minute // 15 * 15, second=0, microsecond=0), kind]
+                    slot = slots[account, int(at.replace(tzinfo=UTC).timestamp()) // 900, kind]
                     slot[0] += amount
                     slot[1] += moves.get("platform:fees", 0)
                     slot[2] += 1
         summary = self.table("ledger_balances", "account currency balance_minor")
         summary.extend((account, currency, amount) for (account, currency), amount in sorted(balances.items()))
-        self.table("ledger_slots", "account currency slot kind amount_minor fee_minor entries").extend(
-            (account, CURRENCY, _stamp(slot), kind, *sums) for (account, slot, kind), sums in sorted(slots.items())
+        self.table("ledger_slots", "account currency quarter kind amount_minor fee_minor entries").extend(
+            (account, CURRENCY, quarter, kind, *sums) for (account, quarter, kind), sums in sorted(slots.items())
         )
 
     # -- learning -------------------------------------------------------------------------------

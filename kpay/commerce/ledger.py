@@ -62,15 +62,15 @@ def post(key: str, kind: str, currency: str, entries: dict[str, int], *, order_i
     return transaction_id
 
 
-def slot_of(moment: datetime) -> datetime:
-    """The start of the quarter hour ``moment`` is in."""
-    return moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0)
+def quarter_of(moment: datetime) -> int:
+    """The quarter hour ``moment`` is in, counted from 1970 in UTC."""
+    return int(moment.timestamp()) // 900
 
 
 def _add_to_slots(kind: str, currency: str, entries: dict[str, int], booked: datetime) -> None:
     """Count the creators' entries in their statements' quarter-hour sums."""
     rows = [
-        {"account": account, "currency": currency, "slot": slot_of(booked), "kind": kind, "amount": amount,
+        {"account": account, "currency": currency, "quarter": quarter_of(booked), "kind": kind, "amount": amount,
          "fee": entries.get(FEES, 0)}
         for account, amount in sorted(entries.items()) if account.startswith(CREATOR_PREFIX)
     ]
@@ -104,11 +104,11 @@ def _upsert_statement(dialect: str):
 def _slot_statement(dialect: str):
     table = LedgerSlot.__table__
     insert = _INSERTS[dialect](table).values(
-        account=sa.bindparam("account"), currency=sa.bindparam("currency"), slot=sa.bindparam("slot"),
+        account=sa.bindparam("account"), currency=sa.bindparam("currency"), quarter=sa.bindparam("quarter"),
         kind=sa.bindparam("kind"), amount_minor=sa.bindparam("amount"), fee_minor=sa.bindparam("fee"), entries=1,
     )
     return insert.on_conflict_do_update(
-        index_elements=[table.c.account, table.c.currency, table.c.slot, table.c.kind],
+        index_elements=[table.c.account, table.c.currency, table.c.quarter, table.c.kind],
         set_={"amount_minor": table.c.amount_minor + insert.excluded.amount_minor,
               "fee_minor": table.c.fee_minor + insert.excluded.fee_minor, "entries": table.c.entries + 1},
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -138,9 +139,9 @@ def _parse_cursor(text: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def _balances(account: str, start: datetime, end: datetime) -> list[tuple[str, int | None, int | None]]:
-    """(currency, balance before ``start``, balance before ``end``) of every currency the
-    account ever held: the running total on its last entry before each moment."""
+def _balances(account: str, end: datetime) -> list[tuple[str, int | None]]:
+    """(currency, balance before ``end``) of every currency the account ever held: the
+    running total on its last entry before then (None: no entry yet)."""
 
     def balance_before(moment: datetime):
         return (
@@ -152,32 +153,31 @@ def _balances(account: str, start: datetime, end: datetime) -> list[tuple[str, i
         )
 
     return db.session.execute(
-        sa.select(LedgerBalance.currency, balance_before(start), balance_before(end))
+        sa.select(LedgerBalance.currency, balance_before(end))
         .where(LedgerBalance.account == account).order_by(LedgerBalance.currency)
     ).all()
 
 
-def _daily(account: str, start: datetime, end: datetime) -> list:
-    """(day index, kind, currency, sum of the creator's entries, sum of the fee entries) per
-    day of the month in the site's zone, from the quarter-hour sums: at most 31 × 3 rows per
-    currency, read from at most 2,976 sums per kind however many lines the month has."""
+def _daily(account: str, start: datetime, end: datetime) -> dict[tuple[int, str, str], list[int]]:
+    """{(day index, currency, kind): [sum of the creator's entries, sum of the fee entries]}
+    for each day of the month in the site's zone, added up from the quarter-hour sums: at
+    most 2,976 rows per kind however many lines the month has."""
     zone = start.tzinfo
-    midnights = []
-    day = start.date() + timedelta(days=1)
-    while datetime.combine(day, time(), tzinfo=zone) < end:
-        midnights.append(datetime.combine(day, time(), tzinfo=zone))
+    midnights, day = [], start.date() + timedelta(days=1)
+    while (midnight := datetime.combine(day, time(), tzinfo=zone)) < end:
+        midnights.append(ledger.quarter_of(midnight))
         day += timedelta(days=1)
-    number = sa.case(*((LedgerSlot.slot < midnight, n) for n, midnight in enumerate(midnights)), else_=len(midnights))
-    per_slot = (
-        sa.select(number.label("day"), LedgerSlot.kind, LedgerSlot.currency, LedgerSlot.amount_minor, LedgerSlot.fee_minor)
-        .where(LedgerSlot.account == account, LedgerSlot.slot >= start, LedgerSlot.slot < end)
-    ).subquery()
-    return db.session.execute(
-        sa.select(per_slot.c.day, per_slot.c.kind, per_slot.c.currency, sa.func.sum(per_slot.c.amount_minor),
-                  sa.func.sum(per_slot.c.fee_minor))
-        .group_by(per_slot.c.day, per_slot.c.kind, per_slot.c.currency)
-        .order_by(per_slot.c.day, per_slot.c.currency, per_slot.c.kind)
-    ).all()
+    sums: dict[tuple[int, str, str], list[int]] = {}
+    rows = db.session.execute(
+        sa.select(LedgerSlot.quarter, LedgerSlot.currency, LedgerSlot.kind, LedgerSlot.amount_minor, LedgerSlot.fee_minor)
+        .where(LedgerSlot.account == account, LedgerSlot.quarter >= ledger.quarter_of(start),
+               LedgerSlot.quarter < ledger.quarter_of(end))
+    )
+    for quarter, currency, kind, amount, fee in rows:
+        found = sums.setdefault((bisect_right(midnights, quarter), currency, kind), [0, 0])
+        found[0] += amount
+        found[1] += fee
+    return sums
 
 
 def statement(creator: User, month: date, after: str | None = None) -> Statement:
@@ -186,12 +186,12 @@ def statement(creator: User, month: date, after: str | None = None) -> Statement
     start, end = month_bounds(month)
     account = ledger.creator_account(creator.id)
     result = Statement(creator, month)
-    for currency, opening, closing in _balances(account, start, end):
+    for currency, closing in _balances(account, end):
         if closing is not None:  # the currency was used by the month's end
             result.totals[currency] = Totals(owed=-closing)
     days: dict[tuple[int, str], Totals] = {}
-    for number, kind, currency, mine, fee in _daily(account, start, end):
-        net, fee = -int(mine), -int(fee)
+    for (number, currency, kind), (mine, fee) in sorted(_daily(account, start, end).items()):
+        net, fee = -mine, -fee
         for totals in (days.setdefault((number, currency), Totals()),
                        result.totals.setdefault(currency, Totals())):
             totals.add(kind, net + fee, fee, net)

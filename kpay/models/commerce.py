@@ -254,16 +254,17 @@ class LedgerBalance(db.Model):
 
 
 class LedgerSlot(db.Model):
-    """A creator account's entries of one kind summed per quarter hour (``slot``, its start in
-    UTC), with the platform fee their transactions moved: a month's statement reads at most
-    2,976 of these per kind instead of every entry, in any time zone (all are whole quarter
-    hours from UTC). Raised by an upsert in the transaction that books the entries."""
+    """A creator account's entries of one kind summed per quarter hour (``quarter``: quarter
+    hours since 1970 in UTC), with the platform fee their transactions moved: a month's
+    statement reads at most 2,976 of these per kind instead of every entry, in any time zone
+    (all are whole quarter hours from UTC). Raised by an upsert in the transaction that books
+    the entries."""
 
     __tablename__ = "ledger_slots"
 
     account: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
-    slot = mapped_column(UTCDateTime, primary_key=True)
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     amount_minor: Mapped[int]
     fee_minor: Mapped[int]

@@ -30,23 +30,21 @@ WHERE ledger_entries.id = r.id
 """
 
 
-# The quarter hour an entry was booked in, as each database stores a timestamp (for SQLite the
-# text SQLAlchemy writes).
-SLOT = {
-    "postgresql": "date_trunc('hour', e.created_at) + floor(date_part('minute', e.created_at) / 15) * interval '15 minutes'",
-    "sqlite": "strftime('%Y-%m-%d %H:', e.created_at) || printf('%02d', CAST(strftime('%M', e.created_at) AS INTEGER)"
-              " / 15 * 15) || '\\:00.000000'",  # \\: so text() binds nothing
+# The quarter hour an entry was booked in, counted from 1970 in UTC.
+QUARTER = {
+    "postgresql": "CAST(floor(extract(epoch FROM e.created_at) / 900) AS INTEGER)",
+    "sqlite": "CAST(strftime('%s', e.created_at) AS INTEGER) / 900",
 }
 SLOTS = """
-INSERT INTO ledger_slots (account, currency, slot, kind, amount_minor, fee_minor, entries)
-SELECT account, currency, slot, kind, SUM(amount_minor), SUM(fee), COUNT(*) FROM (
-    SELECT e.account AS account, e.currency AS currency, {slot} AS slot, t.kind AS kind, e.amount_minor AS amount_minor,
+INSERT INTO ledger_slots (account, currency, quarter, kind, amount_minor, fee_minor, entries)
+SELECT account, currency, quarter, kind, SUM(amount_minor), SUM(fee), COUNT(*) FROM (
+    SELECT e.account AS account, e.currency AS currency, {quarter} AS quarter, t.kind AS kind, e.amount_minor AS amount_minor,
            COALESCE((SELECT f.amount_minor FROM ledger_entries f
                      WHERE f.transaction_id = e.transaction_id AND f.account = 'platform:fees'), 0) AS fee
     FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
     WHERE e.account LIKE 'creator:%'
 ) AS booked
-GROUP BY account, currency, slot, kind
+GROUP BY account, currency, quarter, kind
 """
 
 
@@ -92,14 +90,14 @@ def upgrade():
     op.create_table('ledger_slots',
     sa.Column('account', sa.String(length=80), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('slot', sa.DateTime(), nullable=False),
+    sa.Column('quarter', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('amount_minor', sa.Integer(), nullable=False),
     sa.Column('fee_minor', sa.Integer(), nullable=False),
     sa.Column('entries', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('account', 'currency', 'slot', 'kind', name=op.f('pk_ledger_slots'))
+    sa.PrimaryKeyConstraint('account', 'currency', 'quarter', 'kind', name=op.f('pk_ledger_slots'))
     )
-    op.execute(SLOTS.format(slot=SLOT[dialect]))
+    op.execute(SLOTS.format(quarter=QUARTER[dialect]))
 
 
 def downgrade():
