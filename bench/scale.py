@@ -122,9 +122,17 @@ def seed(target, scale: str | Scale = "medium", *, rng_seed: int = 2026, log=Non
         for table, data in rows.tables.items():
             writer.write(table, data)
         writer.finish()
-    counts = {table: len(data) for table, data in rows.tables.items()}
-    return {**rows.facts, "password": DEMO_PASSWORD, "member_id": MEMBER, "top_creator_id": TOP_CREATOR,
-            "counts": counts}
+    return {**landmarks(), "counts": {table: len(data) for table, data in rows.tables.items()}}
+
+
+def landmarks(now: datetime | None = None) -> dict:
+    """What every seeded database has at the same ids, whatever its scale: the long topic in the
+    big circle, the first course (paid, the demo member bought it) and its second lesson, the
+    creator with most sales, the demo member, and the last whole month (for statements)."""
+    last = (now or datetime.now(UTC)).replace(day=1) - timedelta(days=1)
+    return {"big_circle_id": 1, "long_topic_id": 1, "course_id": 1, "lesson_id": 2, "product_id": 1,
+            "member_id": MEMBER, "top_creator_id": TOP_CREATOR, "password": DEMO_PASSWORD,
+            "statement_month": f"{last:%Y-%m}"}
 
 
 def _engine(target) -> sa.Engine:
@@ -156,7 +164,6 @@ class _Community:
         self.size, self.rng, self.now = size, rng, now
         self.start = now - timedelta(days=30 * size.months + 30)
         self.tables: dict[str, _Rows] = {}
-        self.facts: dict = {}
 
     def table(self, name: str, columns: str) -> _Rows:
         self.tables[name] = _Rows(columns)
@@ -295,9 +302,6 @@ class _Community:
                              price, CURRENCY, 1, _stamp(self.start)))
             self.product_creator[product_id], self.product_price[product_id] = creator, price
             self.membership_products.append(product_id)
-        self.facts["course_id"] = 1
-        self.facts["lesson_id"] = self.course_lessons[1][1]
-        self.facts["product_id"] = self.course_product[1]
 
     # -- circles, topics, posts -----------------------------------------------------------------
 
@@ -336,7 +340,6 @@ class _Community:
             for uid in chosen:
                 memberships.append((len(memberships) + 1, circle_id, uid, "moderator" if uid == creator else "member",
                                     0, 1, 0, _stamp(self.when())))
-        self.facts["big_circle_id"] = 1
 
     def forum_activity(self) -> None:
         size, r = self.size, self.rng
@@ -371,7 +374,6 @@ class _Community:
                            f"{r.choice(WORDS_EN).capitalize()} {topic_id} · {r.choice(WORDS_ZH)}{r.choice(WORDS_ZH)}",
                            kind, ",".join(r.sample(WORDS_EN, 2)), "visible", pinned, 0, featured, count, count - 1, 0,
                            posts[-1][10], _stamp(opened), _stamp(opened)])
-        self.facts["long_topic_id"] = 1
         # Likes, mostly on the busy topics' posts.
         likes = self.table("forums_likes", "id post_id user_id created_at")
         seen = set()
@@ -439,17 +441,17 @@ class _Community:
             coupons_of[c[2]].append(c)
         top_products = [p for p, c in self.product_creator.items() if c == TOP_CREATOR]
         other_products = [p for p, c in self.product_creator.items() if c != TOP_CREATOR] or top_products
-        wanted = [(top_products, size.top_creator_orders), (other_products, size.other_orders)]
+        wanted = [(top_products, size.top_creator_orders - 1), (other_products, size.other_orders)]
         paid_span = (self.now - timedelta(days=30 * size.months)).replace(microsecond=0)
-        sales = []  # (paid_at, user, product)
-        pairs = set()
+        pairs = {(MEMBER, 1)}  # the demo member bought the first course (product 1)
+        sales = [(self.when(paid_span), MEMBER, 1)]  # (paid at, member, product)
         redeemed = set()  # (coupon, member): one use each
         for choices, count in wanted:
             weights = [1 / (i + 1) ** 0.7 for i in range(len(choices))]
             made = 0
             while made < count:
                 product = r.choices(choices, weights)[0]
-                uid = MEMBER if product == self.facts["product_id"] and not made else r.choice(self.user_ids)
+                uid = r.choice(self.user_ids)
                 if (uid, product) in pairs:
                     continue
                 pairs.add((uid, product))
@@ -553,8 +555,6 @@ class _Community:
         self.ledger(timeline)
         for table, rows in (("coupons", coupons), ("orders", orders), ("entitlements", entitlements)):
             self.tables[table][:] = [tuple(row) for row in rows]
-        last = self.now.replace(day=1) - timedelta(days=1)
-        self.facts["statement_month"] = f"{last:%Y-%m}"
 
     def ledger(self, timeline: list) -> None:
         """Ledger transactions and entries, each entry with the account's balance after it."""
