@@ -577,8 +577,8 @@ class _Community:
                     slot[2] += 1
         summary = self.table("ledger_balances", "account currency balance_minor")
         summary.extend((account, currency, amount) for (account, currency), amount in sorted(balances.items()))
-        self.table("ledger_slots", "account currency quarter kind amount_minor fee_minor entries").extend(
-            (account, CURRENCY, quarter, kind, *sums) for (account, quarter, kind), sums in sorted(slots.items())
+        self.table("ledger_slots", "account quarter currency kind amount_minor fee_minor entries").extend(
+            (account, quarter, CURRENCY, kind, *sums) for (account, quarter, kind), sums in sorted(slots.items())
         )
 
     # -- learning -------------------------------------------------------------------------------

@@ -299,14 +299,15 @@ def test_the_month_is_shown_day_by_day_in_the_site_time_zone(make_app, make_user
     Auth(client).login(creator.email)
     page = client.get("/studio/revenue?month=2026-03")
     assert day_rows(page) == [
-        ("3/2/26", "CN¥100.00", "CN¥0.00", "CN¥10.00", "CN¥90.00", "CN¥0.00"),
-        ("3/3/26", "CN¥200.00", "CN¥0.00", "CN¥20.00", "CN¥180.00", "CN¥0.00"),
-        ("3/20/26", "CN¥0.00", "CN¥40.00", "-CN¥4.00", "-CN¥36.00", "CN¥0.00"),
+        ("2026-03-02", "CN¥100.00", "CN¥0.00", "CN¥10.00", "CN¥90.00", "CN¥0.00"),
+        ("2026-03-03", "CN¥200.00", "CN¥0.00", "CN¥20.00", "CN¥180.00", "CN¥0.00"),
+        ("2026-03-20", "CN¥0.00", "CN¥40.00", "-CN¥4.00", "-CN¥36.00", "CN¥0.00"),
     ]
     assert figures(page) == {
         "Gross": "CN¥300.00", "Refunds": "CN¥40.00", "Platform fee": "CN¥26.00", "Net": "CN¥234.00",
         "Paid out": "CN¥0.00", "Owed at the end of the month": "CN¥234.00",
     }
+    assert "<td>2026-03-02 23:30</td>" in page.get_data(as_text=True)  # a line's time, in the site's zone
     assert "Gross" not in figures(client.get("/studio/revenue?month=2026-02"))
     april = figures(client.get("/studio/revenue?month=2026-04"))
     assert (april["Gross"], april["Owed at the end of the month"]) == ("CN¥0.00", "CN¥234.00")

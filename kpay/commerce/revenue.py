@@ -15,6 +15,7 @@ entries (one index lookup each). The CSV streams every line.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from bisect import bisect_right
@@ -24,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import Response, abort, request, stream_with_context
+from flask_babel import get_timezone
 from flask_login import current_user
 from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
@@ -36,7 +38,7 @@ from kpay.commerce.studio_forms import RevenueFilters
 from kpay.commerce.views import bp
 from kpay.extensions import db
 from kpay.models import User
-from kpay.models.base import utcnow
+from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import LedgerBalance, LedgerEntry, LedgerSlot, LedgerTransaction, Order, Product
 from kpay.permissions import can, require
 from kpay.render import render
@@ -101,19 +103,26 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     return datetime.combine(month, time(), tzinfo=zone), datetime.combine(following, time(), tzinfo=zone)
 
 
-def _lines_query(account: str, start: datetime, end: datetime) -> sa.Select:
-    """The creator's entries in ``[start, end)``, oldest first, with their transaction, the
-    fee entry beside them and the product as sold."""
+@functools.cache
+def _lines_query(keyset: bool) -> sa.Select:
+    """The creator's entries booked in ``[:start, :end)`` (after ``(:after_at, :after_id)``
+    with ``keyset``), oldest first, up to ``:limit``, with their transaction, the fee entry
+    beside them and the product as sold. Built once: composing it costs more than running it."""
     mine, fees = aliased(LedgerEntry), aliased(LedgerEntry)
-    return (
+    query = (
         sa.select(mine.id, mine.created_at, LedgerTransaction.kind, LedgerTransaction.order_id, LedgerTransaction.memo,
                   mine.amount_minor.label("mine"), mine.currency, fees.amount_minor.label("fee"), Order.product_name)
         .join(LedgerTransaction, LedgerTransaction.id == mine.transaction_id)
         .outerjoin(fees, sa.and_(fees.transaction_id == mine.transaction_id, fees.account == ledger.FEES))
         .outerjoin(Order, Order.id == LedgerTransaction.order_id)
-        .where(mine.account == account, mine.created_at >= start, mine.created_at < end)
-        .order_by(mine.created_at, mine.id)
+        .where(mine.account == sa.bindparam("account"), mine.created_at >= sa.bindparam("start"),
+               mine.created_at < sa.bindparam("end"))
+        .order_by(mine.created_at, mine.id).limit(sa.bindparam("limit"))
     )
+    if keyset:
+        after = sa.tuple_(sa.bindparam("after_at", type_=UTCDateTime()), sa.bindparam("after_id", type_=sa.Integer()))
+        query = query.where(sa.tuple_(mine.created_at, mine.id) > after)
+    return query
 
 
 def _line(row) -> Line:
@@ -207,11 +216,10 @@ def statement(creator: User, month: date, after: str | None = None) -> Statement
 def _lines(account: str, start: datetime, end: datetime, after: tuple[datetime, int] | None, limit: int) -> list[Line]:
     """Up to ``limit`` lines of the month after the line booked at ``after`` (time, entry id):
     a row-value comparison, so a late page costs what the first does."""
-    query = _lines_query(account, start, end)
+    values = {"account": account, "start": start, "end": end, "limit": limit}
     if after is not None:
-        booked, entry_id = query.selected_columns.created_at, query.selected_columns.id
-        query = query.where(sa.tuple_(booked, entry_id) > sa.tuple_(*after))
-    return [_line(row) for row in db.session.execute(query.limit(limit))]
+        values.update(after_at=after[0], after_id=after[1])
+    return [_line(row) for row in db.session.execute(_lines_query(after is not None), values)]
 
 
 def _chosen() -> tuple[RevenueFilters, User, date]:
@@ -247,7 +255,7 @@ def revenue():
     return render(
         "commerce/studio/revenue.html", "commerce/studio/_statement.html", status=status, form=form,
         statement=statement(creator, month, request.args.get("after")), previous=_shift(month, -1),
-        following=_shift(month, 1),
+        following=_shift(month, 1), zone=get_timezone(),
     )
 
 

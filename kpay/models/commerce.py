@@ -263,8 +263,8 @@ class LedgerSlot(db.Model):
     __tablename__ = "ledger_slots"
 
     account: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # a month is one key range
     currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
-    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     amount_minor: Mapped[int]
     fee_minor: Mapped[int]

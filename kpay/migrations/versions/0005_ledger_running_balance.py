@@ -89,13 +89,13 @@ def upgrade():
     )
     op.create_table('ledger_slots',
     sa.Column('account', sa.String(length=80), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('quarter', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('amount_minor', sa.Integer(), nullable=False),
     sa.Column('fee_minor', sa.Integer(), nullable=False),
     sa.Column('entries', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('account', 'currency', 'quarter', 'kind', name=op.f('pk_ledger_slots'))
+    sa.PrimaryKeyConstraint('account', 'quarter', 'currency', 'kind', name=op.f('pk_ledger_slots'))
     )
     op.execute(SLOTS.format(quarter=QUARTER[dialect]))
 
