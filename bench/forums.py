@@ -121,7 +121,8 @@ LAYOUT_FOOT = """</main><footer class="site-footer"><p>KPay Community · <a href
 # The same rows as KPay's pages, with the markup a reader gets: author, number, time, body,
 # a like button (a form) and the reply, quote and flag links per post; title, author, counts
 # and time per topic.
-TOPIC_PAGE = LAYOUT_HEAD + """<nav class="crumbs"><a href="/forums/">Circles</a> › <a href="/forums/c/{{ topic.circle_id }}">{{ circle_name }}</a></nav>
+TOPIC_PAGE = LAYOUT_HEAD + """<nav class="crumbs"><a href="/forums/">Circles</a> ›
+<a href="/forums/c/{{ topic.circle_id }}">{{ circle_name }}</a></nav>
 <h1>{{ topic.title }}</h1><p class="muted">{{ topic.reply_count }} replies · {{ topic.like_count }} likes</p>
 {% for p in posts %}<article class="forums-post" id="post-{{ p.number }}"><header class="forums-post-head">
 <span class="avatar small" aria-hidden="true">{{ p.display_name[:1] }}</span> <strong>{{ p.display_name }}</strong>

@@ -36,15 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DEMO_PASSWORD = "kpay-demo-2026"
-DEMO_MEMBERS = [  # as kpay.demo makes them, so log-ins work alike
-    ("owner@example.com", "Olivia Owner 欧丽", "owner"),
-    ("admin@example.com", "Adam Admin", "admin"),
-    ("moderator@example.com", "莫德 Mod", "moderator"),
-    ("creator@example.com", "陈老师 Teacher Chen", "creator"),
-    ("member@example.com", "Mei 小美", "member"),
-    ("learner@example.com", "Leo Learner 李奥", "member"),
-]
+from kpay.demo import DEMO_MEMBERS, DEMO_PASSWORD  # noqa: E402 (log-ins work as on the demo)
+
 TOP_CREATOR = 4  # creator@example.com's id
 MEMBER = 5  # member@example.com's id
 FEE_PERCENT = 10  # the default platform_fee_percent
@@ -516,7 +509,7 @@ class _Community:
                     entitlements[-1][4] = "revoked"
                     entitlement_events.append((len(entitlement_events) + 1, order_id, "revoked", "{}", _stamp(at)))
         # Orders never paid: open, expired, cancelled.
-        for n in range(size.unpaid_orders):
+        for _ in range(size.unpaid_orders):
             order_id = len(orders) + 1
             product = r.choice(list(self.product_price))
             created = self.when()
@@ -633,7 +626,7 @@ class _Community:
         kinds = (("forums.reply", "Someone replied to a topic you watch · 有人回复了您关注的话题", "/forums/t/{}"),
                  ("purchases", "Your order is paid · 您的订单已付款", "/orders/{}"),
                  ("courses.lesson", "A new lesson was published · 新课时已发布", "/courses/{}"))
-        for uid, count in zip(ids, per_user):
+        for uid, count in zip(ids, per_user, strict=False):
             for n in range(count):
                 kind, text, url = kinds[n % 3]
                 at = self.when()
