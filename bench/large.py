@@ -221,9 +221,13 @@ def run_one(kind: str, args) -> None:
                 status, body, _headers = request(base, path, cookie)
                 assert status == 200, f"{name}: {status}"
                 sizes[name] = len(body)
+            workers = {base: _children(site_pid(base)) for base in (site, reference, hello)}
             for _ in range(args.runs):
                 for name, base, path, cookie in measured:
-                    results[name].append(drive(base + path, args.seconds, cookie))
+                    before = _cpu_ms(workers[base])
+                    result = drive(base + path, args.seconds, cookie)
+                    result["cpu"] = (_cpu_ms(workers[base]) - before) / max(result["rps"] * args.seconds, 1)
+                    results[name].append(result)
             weight, weight_gzip = first_visit(site)
             statement = next(m for m in measured if m[0] == "statement, creator")
             statement_ms = server_time(site, statement[2], statement[3])
@@ -237,7 +241,7 @@ def site_pid(base: str) -> int:
     port = urllib.parse.urlsplit(base).port
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     for line in out.splitlines():
-        if f"127.0.0.1:{port}" in line and "wsgi:app" in line:
+        if f"127.0.0.1:{port}" in line and "gunicorn" in line:
             pid = int(line.split()[0])
             if _children(pid):
                 return pid
@@ -249,14 +253,20 @@ def report(kind, args, results, sizes, weight, weight_gzip, statement_ms, rss) -
     hello = rps["hello world"]
     print(f"\n{kind}, {args.scale} community: gunicorn -w 2 -k sync, wrk -t2 -c16, {args.seconds}s per page, "
           f"median of {args.runs} run(s)")
-    print(f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x hello':>9}{'KB':>8}")
+    cpu = {name: statistics.median(r["cpu"] for r in runs) for name, runs in results.items()}
+    print(f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x hello':>9}{'CPU ms':>8}{'x hello':>9}{'KB':>8}")
     for name, runs in results.items():
         p50 = statistics.median(r["p50"] for r in runs)
         p99 = statistics.median(r["p99"] for r in runs)
         flag = "  (errors!)" if any(r["errors"] for r in runs) else ""
-        print(f"{name:<28}{rps[name]:>9.0f}{p50:>9.1f}{p99:>9.1f}{rps[name] / hello:>9.3f}{sizes[name] / 1024:>8.1f}{flag}")
-    print(f"topic page: {rps['topic first page, member'] / rps['reference topic page']:.2f}x the reference; "
-          f"circle list: {rps['circle list, member'] / rps['reference circle list']:.2f}x the reference")
+        print(f"{name:<28}{rps[name]:>9.0f}{p50:>9.1f}{p99:>9.1f}{rps[name] / hello:>9.3f}{cpu[name]:>8.2f}"
+              f"{cpu['hello world'] / max(cpu[name], 0.001):>9.3f}{sizes[name] / 1024:>8.1f}{flag}")
+    print("(CPU ms: the workers' CPU time per request, from /proc; its x hello does not move with the load "
+          "other processes put on a shared machine, as req/s does)")
+    print(f"topic page: {rps['topic first page, member'] / rps['reference topic page']:.2f}x the reference "
+          f"({cpu['reference topic page'] / cpu['topic first page, member']:.2f}x by CPU); "
+          f"circle list: {rps['circle list, member'] / rps['reference circle list']:.2f}x the reference "
+          f"({cpu['reference circle list'] / cpu['circle list, member']:.2f}x by CPU)")
     print(f"first visit (home, HTML+CSS+JS as sent): {weight / 1024:.1f} KB brotli, {weight_gzip / 1024:.1f} KB gzip")
     print(f"statement page of the top creator, one request at a time: {statement_ms[0]:.1f} ms (median of 30), "
           f"{statement_ms[1]:.1f} ms of worker CPU per request")
