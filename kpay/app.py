@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite, storage, uploads  # noqa: F401 (models, sqlite: mappings and engine events)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, make_manager, migration_dirs
 from kpay.text import render_markdown
@@ -63,6 +63,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    uploads.init_app(app)  # before csrf: it raises the body limit of upload views
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
@@ -74,6 +75,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    storage.init_app(app)
 
     jobs.init_app(app)
     permissions.init_app(app)
