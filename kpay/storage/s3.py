@@ -63,7 +63,7 @@ class S3Storage:
         return StoredFile(key, head["ContentLength"], head["LastModified"])
 
     def list(self, prefix: str) -> Iterator[StoredFile]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self._key(prefix))
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix + check_key(prefix.rstrip("/")) + "/")
         for page in pages:
             for item in page.get("Contents", ()):
                 yield StoredFile(item["Key"][len(self.prefix):], item["Size"], item["LastModified"])

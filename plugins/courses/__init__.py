@@ -44,6 +44,9 @@ def kpay_config_defaults():
 
 @hookimpl
 def kpay_init_app(app):
+    from plugins.courses.playback import urls
+
+    app.jinja_env.globals["player_urls"] = urls
     heights = app.config["KPAY"]["plugins"]["courses"]["hls_heights"]
     if not all(h.isdigit() and 144 <= int(h) <= 2160 for h in heights):
         raise ConfigError(f"plugins.courses.hls_heights: expected heights from 144 to 2160 such as [\"360\", \"720\"], "
@@ -91,7 +94,9 @@ def kpay_assets(template):
     if template and template.startswith("courses/"):
         return [
             Asset(url_for("courses.static", filename="courses/courses.css"), "css"),
+            Asset(url_for("static", filename="vendor/hls.light-1.7.4.min.js"), "js"),
             Asset(url_for("courses.static", filename="courses/courses.js"), "js"),
+            Asset(url_for("courses.static", filename="courses/upload.js"), "js"),
         ]
     return []
 

@@ -31,6 +31,10 @@ from plugins.courses.models import Lesson
 PROGRESS_SECONDS = 2.0
 
 
+def UNREADABLE() -> str:  # noqa: N802 (a message, named like the constant it stands for)
+    return _("This video cannot be read (it may be truncated or not a video): upload it again.")
+
+
 def settings() -> dict:
     return current_app.config["KPAY"]["plugins"]["courses"]
 
@@ -69,7 +73,12 @@ def probe(path: Path) -> dict:
     found = json.loads(result.stdout or "{}") if result.returncode == 0 else {}
     video = next((s for s in found.get("streams", ()) if s.get("codec_type") == "video"), None)
     if video is None:
-        raise UploadError(_("This video cannot be read (it may be truncated or not a video): upload it again."))
+        raise UploadError(UNREADABLE())
+    # A truncated file still has its header: decoding its last second finds the missing end.
+    tail = subprocess.run([settings()["ffmpeg"], "-v", "error", "-xerror", "-sseof", "-1", "-i", str(path),
+                           "-f", "null", "-"], capture_output=True, text=True, timeout=300)
+    if tail.returncode != 0 or tail.stderr.strip():
+        raise UploadError(UNREADABLE())
     duration = float(found.get("format", {}).get("duration") or video.get("duration") or 0)
     return {"duration": round(duration, 2), "width": video.get("width"), "height": video.get("height"),
             "codec": video.get("codec_name"), "audio": any(s.get("codec_type") == "audio" for s in found["streams"])}

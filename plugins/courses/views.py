@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,14 +17,19 @@ from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.render import render
 from kpay.security import CSP
+from kpay.storage import storage
+from kpay.uploads import serve as serve_key
 from kpay.transactions import insert_once
-from plugins.courses import access, catalogue, progress, uploads
+from plugins.courses import access, catalogue, playback, progress, uploads
+from plugins.courses.playback import PATHS
 from plugins.courses.forms import CatalogueFilters, ReplyForm, ReviewForm
 from plugins.courses.models import Course, Enrolment, HelpfulVote, Lesson, Review
 
 bp = Blueprint("courses", __name__, template_folder="templates", static_folder="static")
 
 PRIVATE = {"Cache-Control": "private, no-store"}
+HLS_CSP = CSP.replace("media-src 'self' https:", "media-src 'self' https: blob:").replace(
+    "connect-src 'self'", "connect-src 'self' https:")
 
 
 @bp.route("/", endpoint="catalogue")
@@ -118,6 +123,21 @@ def lesson(course_id: int, lesson_id: int):
     if state.open and found.embed_url:
         host = urlsplit(found.embed_url).hostname
         response.headers["Content-Security-Policy"] = f"{CSP}; frame-src https://{host}"
+    elif state.open and found.kind == "video" and found.media:  # hls.js plays from blob:, segments may be on S3
+        response.headers["Content-Security-Policy"] = HLS_CSP
+    return response
+
+
+@bp.route("/<int:course_id>/lessons/<int:lesson_id>/media-status")
+def media_status(course_id: int, lesson_id: int):
+    """The lesson's media part: progress while it is processed, then the player (htmx polls it)."""
+    item, found = _open_lesson(course_id, lesson_id)
+    if found.kind not in ("video", "audio") or not found.media:
+        abort(404)
+    if not request.htmx:
+        return redirect(url_for("courses.lesson", course_id=item.id, lesson_id=found.id))
+    response = render("courses/lesson.html", "courses/_media.html", course=item, lesson=found, viewer=Viewer(item))
+    response.headers.update(PRIVATE)
     return response
 
 
@@ -139,6 +159,34 @@ def media(course_id: int, lesson_id: int):
     if found.kind not in ("video", "audio") or not found.media:
         abort(404)
     return uploads.serve(found.media, found.media_type)
+
+
+@bp.route("/<int:course_id>/lessons/<int:lesson_id>/stream/<token>/<path:path>")
+def stream(course_id: int, lesson_id: int, token: str, path: str):
+    """The lesson's media under a signed playback address: the source file (Range requests),
+    its poster, or its HLS playlists and segments; 403 once the address has expired, in
+    another session, or the member's access has ended."""
+    found = PATHS.fullmatch(path)
+    if not playback.valid(token, lesson_id):
+        abort(403)
+    _course, lesson_row = _open_lesson(course_id, lesson_id)
+    if found is None or lesson_row.kind not in ("video", "audio") or not lesson_row.media:
+        abort(404)
+    if path == "source":
+        return uploads.serve(lesson_row.media, lesson_row.media_type)
+    if path == "poster":
+        return uploads.serve(lesson_row.poster, "image/jpeg") if lesson_row.poster else abort(404)
+    if not lesson_row.hls:
+        abort(404)
+    key = f"{uploads.FOLDER}/hls/{lesson_row.hls}/{path}"
+    if path.endswith(".ts"):
+        return serve_key(key, "video/mp2t", accel_prefix=uploads.settings()["accel_redirect_prefix"])
+    try:
+        with storage().open(key) as playlist:
+            body = playlist.read()
+    except FileNotFoundError:
+        abort(404)
+    return Response(body, mimetype="application/vnd.apple.mpegurl", headers=PRIVATE)
 
 
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/download")
