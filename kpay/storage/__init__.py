@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -74,7 +75,14 @@ def build(settings: dict, instance_path: Path) -> Storage:
 
 
 def init_app(app) -> None:
-    app.extensions["kpay_storage"] = build(app.config["KPAY"]["storage"], Path(app.instance_path))
+    """Give ``app`` its backend; pages may then fetch media from an object store's origin."""
+    from kpay.security import CSP
+
+    backend = app.extensions["kpay_storage"] = build(app.config["KPAY"]["storage"], Path(app.instance_path))
+    url = backend.url("origin", 60, "application/octet-stream")
+    if url:
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+        app.extensions["kpay_csp"] = CSP.replace("connect-src 'self'", f"connect-src 'self' {origin}")
 
 
 def checksum(backend: Storage, key: str) -> str:

@@ -28,8 +28,6 @@ from plugins.courses.models import Course, Enrolment, HelpfulVote, Lesson, Revie
 bp = Blueprint("courses", __name__, template_folder="templates", static_folder="static")
 
 PRIVATE = {"Cache-Control": "private, no-store"}
-HLS_CSP = CSP.replace("media-src 'self' https:", "media-src 'self' https: blob:").replace(
-    "connect-src 'self'", "connect-src 'self' https:")
 
 
 @bp.route("/", endpoint="catalogue")
@@ -123,8 +121,6 @@ def lesson(course_id: int, lesson_id: int):
     if state.open and found.embed_url:
         host = urlsplit(found.embed_url).hostname
         response.headers["Content-Security-Policy"] = f"{CSP}; frame-src https://{host}"
-    elif state.open and found.kind == "video" and found.media:  # hls.js plays from blob:, segments may be on S3
-        response.headers["Content-Security-Policy"] = HLS_CSP
     return response
 
 

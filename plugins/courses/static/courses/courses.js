@@ -36,6 +36,9 @@
   }
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:load", scan);
+  if (document.readyState !== "loading") {
+    scan();  /* added to a boosted page after it was swapped in */
+  }
 })();
 
 /* Courses: a lesson's video plays its signed HLS playlist with hls.js where the browser has
@@ -80,7 +83,7 @@
       try {
         at = parseFloat(window.localStorage.getItem(key) || "0");
       } catch (error) { /* as above */ }
-      if (at > 3 && (!media.duration || at < media.duration - 3)) {
+      if (at > 3 && (!media.duration || at < media.duration - 1)) {
         media.currentTime = at;
       }
     }, { once: true });
@@ -105,6 +108,9 @@
   }
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:load", scan);
+  if (document.readyState !== "loading") {
+    scan();  /* added to a boosted page after it was swapped in */
+  }
 })();
 
 /* Studio: chapters and lessons can also be dragged to a new place; the drop posts the place

@@ -158,4 +158,7 @@
   }
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:load", scan);
+  if (document.readyState !== "loading") {
+    scan();  /* added to a boosted page after it was swapped in */
+  }
 })();
