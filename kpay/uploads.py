@@ -13,6 +13,7 @@ import io
 import re
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import BinaryIO
 
 from flask import Flask, Response, current_app, redirect, request, send_file
@@ -61,11 +62,14 @@ def measure(file: BinaryIO, max_mb: int, *, too_large=_l("This file is larger th
     return size, head
 
 
-def store(folder: str, extension: str, data: bytes | BinaryIO) -> str:
-    """Write ``data`` (bytes, or a file read in chunks from its position) to ``folder`` under a
-    new random name; returns the name."""
+def store(folder: str, extension: str, data: bytes | BinaryIO | Path) -> str:
+    """Write ``data`` (bytes, a file read in chunks from its position, or a local file that is
+    moved in) to ``folder`` under a new random name; returns the name."""
     name = f"{secrets.token_hex(16)}.{extension}"
-    storage().save(f"{folder}/{name}", io.BytesIO(data) if isinstance(data, bytes) else data)
+    if isinstance(data, Path):
+        storage().move_in(f"{folder}/{name}", data)
+    else:
+        storage().save(f"{folder}/{name}", io.BytesIO(data) if isinstance(data, bytes) else data)
     return name
 
 

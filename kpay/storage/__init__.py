@@ -39,6 +39,9 @@ class Storage(Protocol):
         """Write ``file`` (read in chunks from its current position) under ``key``, whole or
         not at all."""
 
+    def move_in(self, key: str, path: Path) -> None:
+        """Store the local file at ``path`` under ``key`` and remove it (a rename when it can)."""
+
     def open(self, key: str) -> BinaryIO:
         """The file under ``key`` for reading; ``FileNotFoundError`` when there is none."""
 

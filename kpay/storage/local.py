@@ -47,6 +47,17 @@ class LocalStorage:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def move_in(self, key: str, path: Path) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, target)
+            os.chmod(target, 0o640)
+        except OSError:  # another file system: copy, then remove
+            with path.open("rb") as file:
+                self.save(key, file)
+            path.unlink()
+
     def open(self, key: str) -> BinaryIO:
         return self._path(key).open("rb")
 

@@ -42,6 +42,10 @@ class S3Storage:
     def save(self, key: str, file: BinaryIO) -> None:
         self.client.upload_fileobj(file, self.bucket, self._key(key))
 
+    def move_in(self, key: str, path: Path) -> None:
+        self.client.upload_file(str(path), self.bucket, self._key(key))  # multipart, in parallel parts
+        path.unlink()
+
     def open(self, key: str) -> BinaryIO:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]

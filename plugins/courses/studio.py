@@ -287,8 +287,7 @@ def _store_upload(form: LessonForm, kind: str) -> tuple[str, str, int, str, dict
     else:
         path, filename = resumable.claim(form.upload.data, current_user.id, f"courses.{kind}")
         try:
-            with path.open("rb") as file:
-                stored = (*uploads.store_media(file, kind), filename)
+            stored = (*uploads.store_media(path, kind), filename)
         finally:
             resumable.finish(form.upload.data)
     try:

@@ -6,6 +6,7 @@ URLs of an object store)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -54,14 +55,19 @@ def sniff(head: bytes, kind: str) -> str | None:
     return found if found in ALLOWED.get(kind, {}) else None
 
 
-def store_media(file: BinaryIO, kind: str) -> tuple[str, str, int]:
-    """Store a lesson's ``kind`` file (seekable, read in chunks); returns (stored name, media
-    type, size in bytes). Raises ``UploadError`` for a file over the limit or of another type."""
-    size, head = measure(file, settings()[f"max_{kind}_mb"])
+def store_media(source: BinaryIO | Path, kind: str) -> tuple[str, str, int]:
+    """Store a lesson's ``kind`` file (a seekable file read in chunks, or a local file that is
+    moved in); returns (stored name, media type, size in bytes). Raises ``UploadError`` for a
+    file over the limit or of another type."""
+    if isinstance(source, Path):
+        with source.open("rb") as file:
+            size, head = measure(file, settings()[f"max_{kind}_mb"])
+    else:
+        size, head = measure(source, settings()[f"max_{kind}_mb"])
     media_type = sniff(head, kind)
     if media_type is None:
         raise UploadError(refusal(kind))
-    return uploads.store(FOLDER, ALLOWED[kind][media_type], file), media_type, size
+    return uploads.store(FOLDER, ALLOWED[kind][media_type], source), media_type, size
 
 
 def refusal(kind: str) -> str:
