@@ -27,7 +27,7 @@ def kpay_config_defaults():
             "Hosts whose https video players a lesson may embed.",
         ),
         "accel_redirect_prefix": Setting(
-            "", "When set (e.g. /protected/courses), media are sent by nginx through X-Accel-Redirect "
+            "", "When set (e.g. /protected), media are sent by nginx through X-Accel-Redirect "
                 "to this internal location + the file's key, which must alias the storage folder (instance/uploads/).",
         ),
         "per_page": Setting(24, "Courses per catalogue page."),

@@ -133,7 +133,7 @@ def test_free_preview_and_free_course_are_open_to_visitors(app, shop):
 
 
 def test_media_can_go_through_nginx_with_x_accel_redirect(make_app, make_user):
-    app = make_app({"plugins": {"enabled": ["courses"], "courses": {"accel_redirect_prefix": "/protected/courses"}}})
+    app = make_app({"plugins": {"enabled": ["courses"], "courses": {"accel_redirect_prefix": "/protected"}}})
     creator = make_user(role="creator")
     course = make_course(app, creator.id)
     client = logged_in(app, creator)
