@@ -118,12 +118,22 @@ def test_migrate_copies_every_upload_to_s3_verified_and_can_be_run_again(make_ap
         expected = checksum(storage(), "avatars/" + "2" * 32 + ".webp")
     result = app.test_cli_runner().invoke(cli, ["storage", "migrate", "--to", "s3"])
     assert result.exit_code == 0, result.output
-    assert "1 copied, 0 already there" in result.output
+    assert "1 copied, 0 already there" in result.output and 'storage.backend = "s3"' in result.output
     again = app.test_cli_runner().invoke(cli, ["storage", "migrate", "--to", "s3"])
     assert "0 copied, 1 already there" in again.output
     moved = make_app({"storage": s3_storage})
     with moved.app_context():
         assert checksum(storage(), "avatars/" + "2" * 32 + ".webp") == expected
+
+
+def test_backup_copies_every_declared_upload_from_the_backend_into_a_folder(app, tmp_path):
+    with app.app_context():
+        storage().save("avatars/" + "3" * 32 + ".webp", io.BytesIO(b"picture"))
+        storage().save("elsewhere/not-declared.bin", io.BytesIO(b"x"))
+    result = app.test_cli_runner().invoke(cli, ["storage", "backup", str(tmp_path / "backup")])
+    assert result.exit_code == 0 and "1 copied, 0 already there" in result.output
+    assert (tmp_path / "backup" / "avatars" / ("3" * 32 + ".webp")).read_bytes() == b"picture"
+    assert not (tmp_path / "backup" / "elsewhere").exists()
 
 
 def test_s3_without_a_bucket_stops_start_up_naming_the_key(make_app):

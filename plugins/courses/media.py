@@ -109,11 +109,14 @@ def replace(lesson: Lesson, name: str | None, media_type: str | None, size: int 
             enqueue(process, lesson.id, name, key=f"courses.media:{name}")
 
 
-def _current(lesson_id: int, name: str) -> Lesson | None:
-    """The lesson if it still has the file ``name`` (a newer upload makes older jobs moot)."""
+def _current(lesson_id: int, name: str) -> bool:
+    """Whether the lesson still has the file ``name`` (a newer upload makes older jobs moot).
+    The transaction ends here: none stays open (on SQLite, holding the write lock) while
+    ffmpeg works."""
     db.session.rollback()
-    lesson = db.session.get(Lesson, lesson_id)
-    return lesson if lesson is not None and lesson.media == name else None
+    found = db.session.scalar(sa.select(Lesson.id).where(Lesson.id == lesson_id, Lesson.media == name))
+    db.session.rollback()
+    return found is not None
 
 
 def _set(lesson_id: int, name: str, **values) -> bool:
@@ -126,8 +129,7 @@ def _set(lesson_id: int, name: str, **values) -> bool:
 def process(lesson_id: int, name: str) -> None:
     """The job: probe, poster frame and (when ``hls_heights`` is not empty) HLS renditions of
     lesson ``lesson_id``'s video ``name``, recording progress and the outcome on the lesson."""
-    lesson = _current(lesson_id, name)
-    if lesson is None:
+    if not _current(lesson_id, name):
         return
     stem = name.split(".")[0]
     try:

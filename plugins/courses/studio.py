@@ -257,6 +257,9 @@ def _check_content(form: LessonForm, found: Lesson | None) -> bool:
         if kind == "text":
             form.file.errors = [_("A text lesson has no file: choose another kind.")]
             return False
+        # Storing and probing a large file takes seconds: end the transaction first (on SQLite
+        # a POST's transaction holds the write lock); _save_lesson reads the lesson again.
+        db.session.commit()
         try:
             form.stored = _store_upload(form, kind)
         except uploads.UploadError as error:

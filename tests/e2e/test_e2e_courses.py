@@ -46,6 +46,16 @@ def add_a_lesson(page) -> None:
     page.get_by_role("heading", name="New lesson").wait_for()
 
 
+def buy_the_course(page) -> None:
+    page.goto("/courses/")
+    page.get_by_role("link", name=COURSE).click()
+    page.get_by_role("link", name="Buy this course").click()
+    page.get_by_label("Test payment (no money is taken)").check()
+    page.get_by_role("button", name="Buy now").click()
+    page.get_by_role("button", name="Pay (test)").click()
+    page.get_by_text("Payment received. Thank you!").wait_for()
+
+
 def test_visitor_previews_buys_learns_gets_a_certificate_and_reviews(site, page):
     page.goto("/")
     page.locator("header").get_by_role("link", name="Courses").click()
@@ -58,13 +68,7 @@ def test_visitor_previews_buys_learns_gets_a_certificate_and_reviews(site, page)
 
     site.add_member("student@example.com", "Stu Dent")
     log_in(page, "student@example.com")
-    page.goto("/courses/")
-    page.get_by_role("link", name=COURSE).click()
-    page.get_by_role("link", name="Buy this course").click()
-    page.get_by_label("Test payment (no money is taken)").check()
-    page.get_by_role("button", name="Buy now").click()
-    page.get_by_role("button", name="Pay (test)").click()
-    page.get_by_text("Payment received. Thank you!").wait_for()
+    buy_the_course(page)
 
     page.goto("/courses/")
     page.get_by_role("link", name=COURSE).click()
@@ -127,16 +131,6 @@ def test_creator_builds_a_course_with_a_scheduled_lesson(site, page):
     page.get_by_text("The course is published.").wait_for()
     page.goto("/courses/")
     page.get_by_role("link", name="Speaking with confidence").wait_for()
-
-
-def buy_the_course(page) -> None:
-    page.goto("/courses/")
-    page.get_by_role("link", name=COURSE).click()
-    page.get_by_role("link", name="Buy this course").click()
-    page.get_by_label("Test payment (no money is taken)").check()
-    page.get_by_role("button", name="Buy now").click()
-    page.get_by_role("button", name="Pay (test)").click()
-    page.get_by_text("Payment received. Thank you!").wait_for()
 
 
 def test_a_video_uploaded_through_a_dropped_connection_streams_signed_hls_to_buyers_only(site, new_page, tmp_path):

@@ -8,6 +8,7 @@ import base64
 import io
 import re
 import subprocess
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -293,3 +294,31 @@ def test_deleting_a_lesson_deletes_its_video_and_the_sweep_its_renditions(app, s
         assert list(storage().list("courses/")) == []
     assert count(app, Product) == 1
 
+
+
+def test_two_uploads_racing_for_one_lesson_leave_one_video_and_no_orphan(app, make_user, video):
+    creator = make_user(role="creator")
+    client = logged_in(app, creator)
+    course_id = new_course(client)
+    save(client, course_id, kind="video", title="Clip", upload=upload_in_chunks(client, course_id, video))
+    lesson_id = the_lesson(app).id
+    racers = [logged_in(app, creator) for _ in range(2)]
+    tokens = [upload_in_chunks(racer, course_id, video) for racer in racers]
+    barrier = threading.Barrier(2)
+
+    def race(racer, token):
+        barrier.wait()
+        assert save(racer, course_id, lesson_id, kind="video", title="Clip", upload=token).status_code == 302
+
+    threads = [threading.Thread(target=race, args=pair) for pair in zip(racers, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winner = the_lesson(app)
+    with app.app_context():
+        app.config["KPAY"]["storage"]["grace_hours"] = 1
+        with time_machine.travel(utcnow() + timedelta(hours=2)):
+            upload_folders.sweep()  # a racer's file stored for a change that lost: gone after the grace period
+        files = {item.key.split("/")[-1] for item in storage().list("courses/") if item.key.count("/") == 1}
+    assert files == {winner.media, winner.poster}
