@@ -148,15 +148,6 @@ def _open_lesson(course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
     return item, found
 
 
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/media")
-def media(course_id: int, lesson_id: int):
-    """The lesson's video or audio, streamed with Range support, after the access check."""
-    _course, found = _open_lesson(course_id, lesson_id)
-    if found.kind not in ("video", "audio") or not found.media:
-        abort(404)
-    return uploads.serve(found.media, found.media_type)
-
-
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/stream/<token>/<path:path>")
 def stream(course_id: int, lesson_id: int, token: str, path: str):
     """The lesson's media under a signed playback address: the source file (Range requests),
