@@ -109,14 +109,15 @@ def replace(lesson: Lesson, name: str | None, media_type: str | None, size: int 
             enqueue(process, lesson.id, name, key=f"courses.media:{name}")
 
 
-def _current(lesson_id: int, name: str) -> bool:
-    """Whether the lesson still has the file ``name`` (a newer upload makes older jobs moot).
-    The transaction ends here: none stays open (on SQLite, holding the write lock) while
-    ffmpeg works."""
+def _current(lesson_id: int, name: str) -> tuple[bool, dict | None]:
+    """Whether the lesson still has the file ``name`` (a newer upload makes older jobs moot),
+    and what ffprobe found when it was saved. The transaction ends here: none stays open (on
+    SQLite, holding the write lock) while ffmpeg works."""
     db.session.rollback()
-    found = db.session.scalar(sa.select(Lesson.id).where(Lesson.id == lesson_id, Lesson.media == name))
+    found = db.session.execute(
+        sa.select(Lesson.id, Lesson.media_info).where(Lesson.id == lesson_id, Lesson.media == name)).first()
     db.session.rollback()
-    return found is not None
+    return found is not None, found.media_info if found else None
 
 
 def _set(lesson_id: int, name: str, **values) -> bool:
@@ -129,12 +130,13 @@ def _set(lesson_id: int, name: str, **values) -> bool:
 def process(lesson_id: int, name: str) -> None:
     """The job: probe, poster frame and (when ``hls_heights`` is not empty) HLS renditions of
     lesson ``lesson_id``'s video ``name``, recording progress and the outcome on the lesson."""
-    if not _current(lesson_id, name):
+    current, info = _current(lesson_id, name)
+    if not current:
         return
     stem = name.split(".")[0]
     try:
         with local_copy(f"{uploads.FOLDER}/{name}") as source, tempfile.TemporaryDirectory(prefix="kpay-hls-") as work:
-            info = probe(source)
+            info = info or probe(source)
             out = Path(work)
             _ffmpeg(["-ss", str(min(1.0, info["duration"] / 10)), "-i", str(source), "-frames:v", "1",
                      "-vf", "scale=-2:min(720\\,ih)", str(out / "poster.jpg")])

@@ -322,3 +322,21 @@ def test_two_uploads_racing_for_one_lesson_leave_one_video_and_no_orphan(app, ma
             upload_folders.sweep()  # a racer's file stored for a change that lost: gone after the grace period
         files = {item.key.split("/")[-1] for item in storage().list("courses/") if item.key.count("/") == 1}
     assert files == {winner.media, winner.poster}
+
+
+def test_a_failed_transcode_is_shown_with_its_reason_and_the_upload_plays_as_it_was(app, make_user, video, tmp_path):
+    client = logged_in(app, make_user(role="creator"))
+    course_id = new_course(client)
+    response = lesson_form(client, course_id, kind="video", title="Clip", upload=upload_in_chunks(client, course_id, video))
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\necho 'Conversion failed: no space left on device' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    app.config["KPAY"]["plugins"]["courses"]["ffmpeg"] = str(broken)  # the worker's ffmpeg breaks
+    response.close()
+    lesson = the_lesson(app)
+    assert lesson.media_status == "failed" and lesson.hls is None
+    studio = client.get(f"/courses/studio/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Processing failed; the video plays as uploaded. Reason: Conversion failed: no space left on device" in studio
+    page = client.get(f"/courses/{course_id}/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Reason: Conversion failed" in page and "data-hls" not in page
+    assert client.get(_address(page, "source"), headers={"Range": "bytes=0-3"}).status_code in (206, 302)
