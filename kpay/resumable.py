@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import time
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from kpay.uploads import UploadError
 CHUNK = 1024 * 1024
 TOKEN = re.compile(r"[0-9a-f]{32}")
 STALE_SECONDS = 24 * 3600
+MAX_OPEN = 5  # unfinished uploads one member may have at a time
+SPARE_BYTES = 1024**3  # left free on the disk after an upload has arrived
 
 bp = Blueprint("uploads", __name__, url_prefix="/uploads")
 
@@ -41,18 +44,33 @@ def folder() -> Path:
 def begin(user_id: int, purpose: str, filename: str, size: int, max_mb: int) -> str:
     """Start an upload of ``size`` bytes for ``purpose`` (``"courses.video"``); its token.
 
-    Raises ``UploadError`` when ``size`` is zero or over ``max_mb`` MiB.
+    Raises ``UploadError`` when ``size`` is zero or over ``max_mb`` MiB, when the member has
+    ``MAX_OPEN`` unfinished uploads, or when the disk would keep less than ``SPARE_BYTES``.
     """
     if size <= 0:
         raise UploadError(_("Choose a file to upload."))
     if size > max_mb * 2**20:
         raise UploadError(_("This file is larger than %(mb)s MB.", mb=max_mb))
-    token = secrets.token_hex(16)
     folder().mkdir(parents=True, exist_ok=True)
+    mine = sum(1 for meta in folder().glob("*.json") if _owner(meta) == user_id)
+    if mine >= MAX_OPEN:
+        raise UploadError(_("You have %(num)s unfinished uploads: finish or wait for one before starting another.",
+                            num=mine))
+    if shutil.disk_usage(folder()).free < size + SPARE_BYTES:
+        raise UploadError(_("The server has no room for this file now. Please tell the site's admin."))
+    token = secrets.token_hex(16)
     (folder() / f"{token}.part").touch(mode=0o640)
     meta = {"user_id": user_id, "purpose": purpose, "filename": filename[:200], "size": size}
     (folder() / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
     return token
+
+
+def _owner(meta: Path) -> int | None:
+    """Who started the upload ``meta`` records (None while it is being written or removed)."""
+    try:
+        return json.loads(meta.read_text(encoding="utf-8"))["user_id"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _meta(token: str, user_id: int) -> dict:

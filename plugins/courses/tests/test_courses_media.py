@@ -122,6 +122,10 @@ def test_the_upload_is_refused_before_any_chunk_when_its_type_or_size_is_wrong(a
     started = begin(client, course_id, video)
     past = send(client, started.json["url"], video + b"extra", 0)
     assert past.status_code == 413
+    for _ in range(4):
+        assert begin(client, course_id, video).status_code == 201
+    sixth = begin(client, course_id, video)
+    assert sixth.status_code == 422 and sixth.json["error"].startswith("You have 5 unfinished uploads")
 
 
 def test_only_the_uploader_sends_chunks_or_sees_an_upload(app, make_user, video):
