@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from kpay.extensions import db
-from kpay.jobs import enqueue
+from kpay.jobs import enqueue, long_running
 from kpay.storage import storage
 from kpay.uploads import UploadError, store
 from plugins.courses import uploads
@@ -127,6 +128,7 @@ def _set(lesson_id: int, name: str, **values) -> bool:
     return bool(done.rowcount)
 
 
+@long_running(timedelta(hours=6))
 def process(lesson_id: int, name: str) -> None:
     """The job: probe, poster frame and (when ``hls_heights`` is not empty) HLS renditions of
     lesson ``lesson_id``'s video ``name``, recording progress and the outcome on the lesson."""
