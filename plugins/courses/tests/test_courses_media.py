@@ -19,8 +19,9 @@ import time_machine
 from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
-from kpay.storage import storage
 from kpay.storage import folders as upload_folders
+from kpay.storage import storage
+from kpay.storage.plugin import sweep
 from plugins.courses.models import Course, Lesson
 from plugins.courses.tests.conftest import count, logged_in
 from plugins.courses.tests.test_courses_studio import errors, lesson_form, new_course
@@ -280,11 +281,7 @@ def test_an_address_stops_working_when_it_expires_or_access_ends(app, sold):
 def test_deleting_a_lesson_deletes_its_video_and_the_sweep_its_renditions(app, sold):
     course_id, lesson, _buyer = sold
     with app.app_context():
-        creator_id = db.session.get(Course, course_id).creator_id
-    from kpay.models import User
-
-    with app.app_context():
-        creator = db.session.get(User, creator_id)
+        creator = db.session.get(Course, course_id).creator
         db.session.expunge(creator)
     client = logged_in(app, creator)
     page = client.get(f"/courses/studio/lessons/{lesson.id}/delete")
@@ -344,3 +341,17 @@ def test_a_failed_transcode_is_shown_with_its_reason_and_the_upload_plays_as_it_
     page = client.get(f"/courses/{course_id}/lessons/{lesson.id}").get_data(as_text=True)
     assert "Reason: Conversion failed" in page and "data-hls" not in page
     assert client.get(_address(page, "source"), headers={"Range": "bytes=0-3"}).status_code in (206, 302)
+
+
+def test_an_upload_abandoned_for_a_day_is_swept_away(app, make_user, video):
+    client = logged_in(app, make_user(role="creator"))
+    started = begin(client, new_course(client), video)
+    send(client, started.json["url"], video[:1000], 0)
+    with app.app_context():
+        with time_machine.travel(utcnow() + timedelta(hours=23)):
+            sweep()
+        assert client.get(started.json["url"]).json["offset"] == 1000
+        with time_machine.travel(utcnow() + timedelta(hours=25)):
+            sweep()
+    assert client.get(started.json["url"]).status_code == 404
+    assert list((Path(app.instance_path) / "incoming").iterdir()) == []
