@@ -12,7 +12,9 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite, storage, uploads  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
+    errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite, storage, uploads,
+)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, make_manager, migration_dirs
 from kpay.text import render_markdown
@@ -47,7 +49,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     declared = _declared_settings(pm)
     for name in sorted(set(enabled) | set(declared)):
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
-    instance.mkdir(parents=True, exist_ok=True)
+    site_config.protect_instance(instance)
     if not (instance / site_config.CONFIG_FILE).exists():
         site_config.write_default_file(instance / site_config.CONFIG_FILE, declared)
     app = Flask(
@@ -58,12 +60,13 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         static_folder="static",
     )
     _configure_flask(app, settings, instance)
+    input_filter.init_app(app)
+    uploads.init_app(app)  # after the input filter: the upload views' body limit is raised first
     state = KPayState(pm=pm, config=settings, enabled=enabled)
     app.extensions["kpay"] = state
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
-    uploads.init_app(app)  # before csrf: it raises the body limit of upload views
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

@@ -59,7 +59,7 @@ def begin(user_id: int, purpose: str, filename: str, size: int, max_mb: int) -> 
     if shutil.disk_usage(folder()).free < size + SPARE_BYTES:
         raise UploadError(_("The server has no room for this file now. Please tell the site's admin."))
     token = secrets.token_hex(16)
-    (folder() / f"{token}.part").touch(mode=0o640)
+    (folder() / f"{token}.part").touch()
     meta = {"user_id": user_id, "purpose": purpose, "filename": filename[:200], "size": size}
     (folder() / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
     return token

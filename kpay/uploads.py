@@ -130,5 +130,6 @@ def _raise_body_limit() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the per-view body limit; call before ``csrf.init_app`` (which reads the form)."""
-    app.before_request(_raise_body_limit)
+    """Install the per-view body limit as the first request hook: whatever reads the form
+    (the input filter, CSRF) must see it. Call after ``input_filter.init_app``."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _raise_body_limit)

@@ -146,12 +146,6 @@ def test_cli_worker_in_burst_mode_relays_the_outbox_and_runs_the_jobs(redis_app,
     assert balance_of(redis_app, member.email) == 10
 
 
-def test_cli_worker_refuses_to_start_in_embedded_mode(app):
-    result = app.test_cli_runner().invoke(cli, ["worker", "--burst"])
-    assert result.exit_code != 0
-    assert "embedded mode" in result.output
-
-
 def test_rq_gives_a_long_running_job_its_own_timeout(redis_app, make_user):
     from tests.test_jobs import transcode_for_hours
 

@@ -41,7 +41,6 @@ class LocalStorage:
         try:
             with os.fdopen(handle, "wb") as out:
                 shutil.copyfileobj(file, out, CHUNK)
-            os.chmod(temporary, 0o640)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -52,7 +51,6 @@ class LocalStorage:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(path, target)
-            os.chmod(target, 0o640)
         except OSError:  # another file system: copy, then remove
             with path.open("rb") as file:
                 self.save(key, file)
