@@ -40,7 +40,7 @@ from kpay.forms import FlaskForm
 from kpay.hookspecs import hookimpl
 from kpay.i18n import add_translations
 from kpay.input_filter import query_int
-from kpay.jobs import enqueue, enqueue_at
+from kpay.jobs import enqueue, enqueue_at, long_running
 from kpay.listing import Page, paginate, read_filters
 from kpay.models import Notification, User
 from kpay.models.base import UTCDateTime, utcnow
@@ -59,6 +59,7 @@ from kpay.points import award
 from kpay.ratelimits import keyed_by_member
 from kpay.render import render, wants_partial
 from kpay.security import CSP
+from kpay.storage import storage
 from kpay.text import render_markdown
 from kpay.transactions import add_to, after_commit, insert_once
 from kpay.types import (
@@ -72,24 +73,26 @@ from kpay.types import (
     Schedule,
     SearchDocument,
     Setting,
+    UploadFolder,
     Widget,
 )
-from kpay.uploads import UploadError, read_limited
+from kpay.uploads import UploadError, allow_large_body, measure, read_limited, store
+from kpay.uploads import serve as serve_upload
 
 #: The API by topic, in the order docs/api.md lists it.
 SECTIONS: dict[str, list[str]] = {
     "Hooks and the data they return": [
         "hookimpl", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
-        "SearchDocument", "Event", "NotificationKind", "Resource", "PaymentProvider", "add_translations",
+        "SearchDocument", "Event", "NotificationKind", "Resource", "PaymentProvider", "UploadFolder", "add_translations",
     ],
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
     "Views": [
         "render", "wants_partial", "render_markdown", "login_required", "require", "can", "FlaskForm", "csrf",
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "UploadError",
-        "read_limited",
+        "read_limited", "measure", "allow_large_body", "store", "serve_upload", "storage",
     ],
     "Members, activity and work": [
-        "User", "Notification", "notify", "emit", "award", "enqueue", "enqueue_at", "record_audit",
+        "User", "Notification", "notify", "emit", "award", "enqueue", "enqueue_at", "long_running", "record_audit",
     ],
     "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "EntitlementStatus"],
     "Orders and payment providers": [

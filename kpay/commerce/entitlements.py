@@ -8,7 +8,7 @@ entitlement at once. Every change is written to ``entitlement_events``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -51,6 +51,21 @@ def paid_until(user_id: int, product_id: int, now: datetime | None = None) -> da
             Entitlement.status == EntitlementStatus.ACTIVE, Entitlement.ends_at > now,
         )
     )
+
+
+def held_products(user_id: int, now: datetime | None = None) -> Sequence[tuple[Product, datetime | None]]:
+    """The products the member holds now, by name, each with when it ends (None: never); one
+    statement."""
+    now = now or utcnow()
+    return db.session.execute(
+        sa.select(Product, sa.func.max(Entitlement.ends_at))
+        .join(Entitlement, Entitlement.product_id == Product.id)
+        .where(
+            Entitlement.user_id == user_id, Entitlement.status == EntitlementStatus.ACTIVE,
+            sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now),
+        )
+        .group_by(Product.id).order_by(Product.name)
+    ).all()
 
 
 def grant(user_id: int, product: Product, source: str, now: datetime | None = None) -> Entitlement:
