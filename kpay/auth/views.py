@@ -13,7 +13,7 @@ import logging
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,6 +29,7 @@ from kpay.extensions import db, limiter, login_manager
 from kpay.mail import send_email
 from kpay.models import User
 from kpay.models.base import utcnow
+from kpay.models.notifications import unread_count_query
 from kpay.render import render
 from kpay.security import safe_next
 
@@ -85,14 +86,16 @@ def load_user(token: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None
     try:
-        user = db.session.get(User, int(user_id))
+        row = db.session.execute(sa.select(User, unread_count_query(int(user_id))).where(User.id == int(user_id))).first()
     except sa.exc.OperationalError:
         # Database unreachable: treat the visitor as anonymous so the error page can render.
         log.warning("could not load member %s: database unreachable", user_id)
         db.session.rollback()
         return None
+    user = row[0] if row is not None else None
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
+    g.unread_notifications = row[1]  # the bell's number, loaded with the member (one statement)
     return user
 
 
