@@ -5,44 +5,96 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from kpay.extensions import db
+from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
 from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
 
 PAGE_SIZE = 30
+PINNED_MAX = 10
 LISTS = ("latest", "top", "unanswered", "featured")
 PERIODS = {"week": 7, "month": 30, "all": None}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+class Author(NamedTuple):
+    """What a list shows of a topic's or post's author."""
+
+    id: int
+    display_name: str
+    avatar: str | None
+    role: str
+
+
+class TopicRow(NamedTuple):
+    """A topic as its lists show it, read as a plain row (nothing writes it)."""
+
+    id: int
+    circle_id: int
+    circle_name: str
+    title: str
+    kind: str
+    tags: str
+    pinned: bool
+    locked: bool
+    featured_at: datetime | None
+    accepted_post_id: int | None
+    post_count: int
+    reply_count: int
+    like_count: int
+    bumped_at: datetime
+    created_at: datetime
+    author: Author | None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+
 @dataclass
 class Page:
     """A page of rows, the cursor of the next page (None on the last), and for topics the
-    member's read marker of each (topic id to post number; absent when never opened)."""
+    member's read marker of each (topic id to post number; absent when never opened) and,
+    on a circle's first latest page, its pinned topics."""
 
     rows: list
     next_cursor: str | None
     read: dict[int, int] = field(default_factory=dict)
+    pinned: list = field(default_factory=list)
 
 
-def _with_markers(query, user):
-    """``query`` (of topics) with the member's read marker of each as a second column."""
-    uid = user.id if getattr(user, "is_authenticated", False) else None
-    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
-    return query.add_columns(marker.scalar_subquery())
+TOPIC_COLUMNS = (Topic.id, Topic.circle_id, Circle.name, Topic.title, Topic.kind, Topic.tags, Topic.pinned,
+                 Topic.locked, Topic.featured_at, Topic.accepted_post_id, Topic.post_count, Topic.reply_count,
+                 Topic.like_count, Topic.bumped_at, Topic.created_at)
+AUTHOR_COLUMNS = (User.id, User.display_name, User.avatar, User.role)
 
 
-def _page(rows, limit: int, cursor) -> Page:
-    """A Page from (topic, marker) rows fetched with one extra row to know whether more follow."""
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page([t for t, _ in rows], cursor(rows[-1][0]) if more and rows else None,
-                {t.id: number for t, number in rows if number is not None})
+def _uid(user) -> int | None:
+    return user.id if getattr(user, "is_authenticated", False) else None
+
+
+def _topic_rows(user, section: int = 0):
+    """Topics with their circle's name, author and ``user``'s read marker, as joins (no
+    per-row subquery); ``section`` orders the pinned before the rest in one statement."""
+    uid = _uid(user)
+    marker = ReadMarker.last_number if uid is not None else sa.null()
+    query = (sa.select(*TOPIC_COLUMNS, *AUTHOR_COLUMNS, marker.label("marker"), sa.literal(section).label("section"))
+             .select_from(Topic).join(Circle, Circle.id == Topic.circle_id).outerjoin(User, User.id == Topic.author_id))
+    if uid is not None:
+        query = query.outerjoin(ReadMarker, sa.and_(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid))
+    return query
+
+
+def _topic(row) -> TopicRow:
+    values = tuple(row)
+    author = Author(*values[15:19]) if values[15] is not None else None
+    return TopicRow(*values[:15], author)
 
 
 def _order(kind: str):
@@ -70,7 +122,7 @@ def _parse_cursor(kind: str, cursor: str | None):
     return value, topic_id
 
 
-def _cursor(kind: str, topic: Topic) -> str:
+def _cursor(kind: str, topic) -> str:
     column, _ = _order(kind)
     value = getattr(topic, column.key)
     if kind != "top":
@@ -79,16 +131,15 @@ def _cursor(kind: str, topic: Topic) -> str:
 
 
 def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = None, period: str = "all",
-           limit: int = PAGE_SIZE, user=None) -> Page:
+           limit: int = PAGE_SIZE, user=None, with_pinned: bool = False) -> Page:
     """One page of visible topics of the given circles, in the list's order, after ``cursor``,
-    with ``user``'s read markers."""
+    with ``user``'s read markers; ``with_pinned`` (one circle's latest list) also brings its
+    pinned topics, in the same statement. Keyset paging compares (sort value, id) as a row
+    value, which an index on the pair answers directly however deep the page."""
     column, id_column = _order(kind)
-    query = (
-        sa.select(Topic).options(joinedload(Topic.author))
-        .where(Topic.circle_id.in_(circle_ids), Topic.status == "visible")
-    )
+    query = _topic_rows(user, 1).where(Topic.circle_id.in_(circle_ids), Topic.status == "visible")
     if kind == "latest":
-        query = query.where(Topic.pinned.is_(False)) if len(circle_ids) == 1 else query
+        query = query.where(Topic.pinned == sa.false()) if len(circle_ids) == 1 else query
     elif kind == "top" and PERIODS.get(period):
         query = query.where(Topic.created_at >= utcnow() - timedelta(days=PERIODS[period]))
     elif kind == "unanswered":
@@ -97,19 +148,20 @@ def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = Non
         query = query.where(Topic.featured_at.is_not(None))
     after = _parse_cursor(kind, cursor)
     if after is not None:
-        value, last_id = after
-        query = query.where(sa.or_(column < value, sa.and_(column == value, id_column < last_id)))
-    query = _with_markers(query.order_by(column.desc(), id_column.desc()).limit(limit + 1), user)
-    return _page(db.session.execute(query).unique().all(), limit, lambda topic: _cursor(kind, topic))
-
-
-def pinned(circle_id: int, user=None) -> Page:
-    """The circle's pinned topics (first on the latest list's first page), with read markers."""
-    query = _with_markers(
-        sa.select(Topic).options(joinedload(Topic.author))
-        .where(Topic.circle_id == circle_id, Topic.status == "visible", Topic.pinned.is_(True))
-        .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(10), user)
-    return _page(db.session.execute(query).unique().all(), 10, lambda topic: None)
+        query = query.where(sa.tuple_(column, id_column) < sa.tuple_(*after))
+    query = query.order_by(column.desc(), id_column.desc()).limit(limit + 1)
+    if with_pinned:
+        pins = (_topic_rows(user, 0).where(Topic.circle_id == circle_ids[0], Topic.status == "visible",
+                                           Topic.pinned == sa.true())
+                .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(PINNED_MAX))
+        both = sa.union_all(sa.select(pins.subquery()), sa.select(query.subquery())).subquery()
+        query = sa.select(both).order_by(both.c.section, both.c[column.key].desc(), both.c.id.desc())
+    rows = db.session.execute(query).all()
+    read = {r.id: r.marker for r in rows if r.marker is not None}
+    pinned = [_topic(r) for r in rows if r.section == 0]
+    listed = [r for r in rows if r.section == 1]
+    found = [_topic(r) for r in listed[:limit]]
+    return Page(found, _cursor(kind, found[-1]) if len(listed) > limit and found else None, read, pinned)
 
 
 def mark_read(user, topic_id: int, number: int) -> None:
@@ -129,6 +181,7 @@ class Reading:
     """A page of a topic as one member reads it, from two statements."""
 
     topic: Topic
+    member: Membership | None  # the member's row in the topic's circle
     last_read: int  # the member's read marker (0 for visitors and first visits)
     watching: bool
     page: Page = None
@@ -136,50 +189,89 @@ class Reading:
     experts: set[int] = None  # authors on the page who answer as experts
 
 
+class Quote(NamedTuple):
+    """What a post shows of the post it quotes."""
+
+    number: int
+    status: str
+    author: Author | None
+
+
+class PostRow(NamedTuple):
+    """A post as the topic page shows it, read as a plain row (nothing writes it)."""
+
+    id: int
+    number: int
+    author_id: int | None
+    body: str
+    status: str
+    quote_of_id: int | None
+    like_count: int
+    edited_at: datetime | None
+    created_at: datetime
+    author: Author | None
+    quote: Quote | None
+
+
 STAFF_ROLES = ("owner", "admin", "moderator", "creator")
 
 
 def reading(topic_id: int, user) -> Reading | None:
-    """The topic with the member's read marker and watch (one statement), or None."""
-    uid = user.id if getattr(user, "is_authenticated", False) else None
-    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
-    watch = sa.exists().where(Watch.target == "topic", Watch.target_id == Topic.id, Watch.user_id == uid)
-    row = db.session.execute(
-        sa.select(Topic, marker.scalar_subquery(), watch).where(Topic.id == topic_id)
-    ).unique().first()
+    """The topic with the member's row in its circle, read marker and watch (one statement), or None."""
+    uid = _uid(user)
+    if uid is None:
+        row = db.session.execute(sa.select(Topic, sa.null(), sa.null(), sa.null()).where(Topic.id == topic_id)).first()
+    else:
+        marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
+        watch = sa.exists().where(Watch.target == "topic", Watch.target_id == Topic.id, Watch.user_id == uid)
+        row = db.session.execute(
+            sa.select(Topic, Membership, marker.scalar_subquery(), watch)
+            .outerjoin(Membership, sa.and_(Membership.circle_id == Topic.circle_id, Membership.user_id == uid))
+            .options(lazyload(Membership.user)).where(Topic.id == topic_id)
+        ).first()
     if row is None or row[0].status == "deleted":
         return None
-    return Reading(row[0], row[1] or 0, bool(row[2]))
+    return Reading(row[0], row[1], row[2] or 0, bool(row[3]))
 
 
 def posts_for(found: Reading, user, after: int = 0, limit: int = PAGE_SIZE) -> Reading:
-    """Fill in up to ``limit`` posts numbered above ``after`` with their authors, whether the
-    member likes each, and which authors are experts (one statement)."""
+    """Fill in up to ``limit`` posts numbered above ``after`` with their authors, the posts
+    they quote, whether the member likes each, and which authors are experts: one statement
+    of joins, no subquery per post."""
     topic = found.topic
-    uid = user.id if getattr(user, "is_authenticated", False) else None
-    liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == uid)
-    moderator = sa.exists().where(Membership.circle_id == topic.circle_id, Membership.user_id == Post.author_id,
-                                  Membership.role == "moderator")
-    rows = db.session.execute(
-        sa.select(Post, liked, moderator).options(joinedload(Post.author))
+    uid = _uid(user)
+    author, quote, quote_author = sa.orm.aliased(User), sa.orm.aliased(Post), sa.orm.aliased(User)
+    moderator = sa.orm.aliased(Membership)
+    liked = Like.id if uid is not None else sa.null()
+    query = (
+        sa.select(Post.id, Post.number, Post.author_id, Post.body, Post.status, Post.quote_of_id, Post.like_count,
+                  Post.edited_at, Post.created_at, author.id, author.display_name, author.avatar, author.role,
+                  quote.number, quote.status, quote_author.id, quote_author.display_name, quote_author.avatar,
+                  quote_author.role, liked.label("liked"), moderator.id.label("moderator"))
+        .outerjoin(author, author.id == Post.author_id)
+        .outerjoin(quote, quote.id == Post.quote_of_id).outerjoin(quote_author, quote_author.id == quote.author_id)
+        .outerjoin(moderator, sa.and_(moderator.circle_id == topic.circle_id, moderator.user_id == Post.author_id,
+                                      moderator.role == "moderator"))
         .where(Post.topic_id == topic.id, Post.number > after).order_by(Post.number).limit(limit + 1)
-    ).unique().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    found.page = Page([r[0] for r in rows], str(rows[-1][0].number) if more and rows else None)
-    found.liked = {post.id for post, is_liked, _ in rows if is_liked}
-    found.experts = {post.author_id for post, _, is_moderator in rows
-                     if post.author is not None and (is_moderator or post.author.role in STAFF_ROLES)}
+    )
+    if uid is not None:
+        query = query.outerjoin(Like, sa.and_(Like.post_id == Post.id, Like.user_id == uid))
+    rows = db.session.execute(query).all()
+    posts = [_post(row) for row in rows[:limit]]
+    found.page = Page(posts, str(posts[-1].number) if len(rows) > limit else None)
+    found.liked = {row[0] for row in rows if row.liked is not None}
+    found.experts = {post.author_id for post, row in zip(posts, rows)
+                     if post.author is not None and (row.moderator is not None or post.author.role in STAFF_ROLES)}
     return found
 
 
-def quoted(post_ids: list[int]) -> dict[int, Post]:
-    """The posts quoted by a page of posts, by id (one query)."""
-    ids = [i for i in post_ids if i]
-    if not ids:
-        return {}
-    return {p.id: p for p in db.session.scalars(
-        sa.select(Post).options(joinedload(Post.author)).where(Post.id.in_(ids))).unique()}
+def _post(row) -> PostRow:
+    values = tuple(row)
+    author = Author(*values[9:13]) if values[9] is not None else None
+    quote = None
+    if values[13] is not None:
+        quote = Quote(values[13], values[14], Author(*values[15:19]) if values[15] is not None else None)
+    return PostRow(*values[:9], author, quote)
 
 
 def all_circles() -> list[Circle]:

@@ -56,7 +56,11 @@ class Topic(db.Model):
 
     __tablename__ = "forums_topics"
     __table_args__ = (
-        sa.Index("ix_forums_topics_latest", "circle_id", "status", "bumped_at", "id"),
+        # One index per list order, so each list reads its page straight from an index.
+        sa.Index("ix_forums_topics_latest", "circle_id", "status", "pinned", "bumped_at", "id"),
+        sa.Index("ix_forums_topics_active", "status", "bumped_at", "id"),  # latest of all circles
+        sa.Index("ix_forums_topics_top", "circle_id", "status", "like_count", "id"),
+        sa.Index("ix_forums_topics_unanswered", "circle_id", "status", "kind", "accepted_post_id", "created_at", "id"),
         sa.Index("ix_forums_topics_featured", "circle_id", "featured_at", "id"),
     )
 
