@@ -17,7 +17,8 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "key"),
-        sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),  # the bell
+        sa.Index("ix_notifications_user_id_created_at", "user_id", "created_at", "id"),  # the list
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -60,7 +60,9 @@ class Topic(db.Model):
         sa.Index("ix_forums_topics_latest", "circle_id", "status", "pinned", "bumped_at", "id"),
         sa.Index("ix_forums_topics_active", "status", "bumped_at", "id"),  # latest of all circles
         sa.Index("ix_forums_topics_top", "circle_id", "status", "like_count", "id"),
-        sa.Index("ix_forums_topics_unanswered", "circle_id", "status", "kind", "accepted_post_id", "created_at", "id"),
+        sa.Index("ix_forums_topics_unanswered", "circle_id", "status", "created_at", "id",
+                 sqlite_where=sa.text("kind = 'question' AND accepted_post_id IS NULL"),
+                 postgresql_where=sa.text("kind = 'question' AND accepted_post_id IS NULL")),
         sa.Index("ix_forums_topics_featured", "circle_id", "featured_at", "id"),
     )
 
