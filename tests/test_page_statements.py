@@ -45,8 +45,11 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
                                                        Topic.pinned.is_(False))
                                 .order_by(Topic.bumped_at.desc(), Topic.id.desc())).all()
     deep = lists._cursor("latest", latest[len(latest) * 2 // 3])
-    course = db.session.scalar(sa.select(Course.id).join(Enrolment).where(Enrolment.user_id == member).order_by(Course.id))
-    lesson = db.session.scalar(sa.select(Lesson.id).where(Lesson.course_id == course).order_by(Lesson.position, Lesson.id))
+    enrolled = sa.select(Course.id).join(Enrolment).where(Enrolment.user_id == member).order_by(Course.id)
+    course = db.session.scalar(enrolled.where(Course.product_id.is_not(None)))  # bought
+    free = db.session.scalar(enrolled.where(Course.product_id.is_(None)))
+    lesson, free_lesson = (db.session.scalar(sa.select(Lesson.id).where(Lesson.course_id == c).order_by(Lesson.position, Lesson.id))
+                           for c in (course, free))
     product = db.session.scalar(sa.select(Product.id).where(Product.active.is_(True)).order_by(Product.id))
     last = max(long.post_count - lists.PAGE_SIZE, 1)
     urls = {
@@ -67,6 +70,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
         "lesson, member": ("member", f"/courses/{course}/lessons/{lesson}", {}),
+        "free course, member": ("member", f"/courses/{free}", {}),
+        "free lesson, member": ("member", f"/courses/{free}/lessons/{free_lesson}", {}),
         "notifications, member": ("member", "/notifications", {}),
         "notifications partial, member": ("member", "/notifications", HTMX),
         "bell count, member": ("member", "/notifications/count", {}),
@@ -144,7 +149,8 @@ PAGE_NAMES = [
         "home", "circle directory", "active widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "topic, first page",
         "topic, last page", "catalogue", "course", "shop", "checkout") for who in ("visitor", "member")
-] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "notifications, member",
+] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
+     "free lesson, member", "notifications, member",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
      "course editor, creator", "studio products, creator", "studio coupons, creator"]
 

@@ -24,6 +24,7 @@ from kpay.accounts import (
     AccountError, authenticate, create_user, end_sessions, find_by_email, normalize_email, record_login,
 )
 from kpay.auth.forms import ConfirmForm, LoginForm, SignupForm
+from kpay.commerce import entitlements
 from kpay.config import LOCALES
 from kpay.extensions import db, limiter, login_manager
 from kpay.mail import send_email
@@ -86,7 +87,10 @@ def load_user(token: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None
     try:
-        row = db.session.execute(sa.select(User, unread_count_query(int(user_id))).where(User.id == int(user_id))).first()
+        row = db.session.execute(
+            sa.select(User, unread_count_query(int(user_id)), entitlements.held_query(int(user_id)))
+            .where(User.id == int(user_id))
+        ).first()
     except sa.exc.OperationalError:
         # Database unreachable: treat the visitor as anonymous so the error page can render.
         log.warning("could not load member %s: database unreachable", user_id)
@@ -95,7 +99,8 @@ def load_user(token: str) -> User | None:
     user = row[0] if row is not None else None
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
-    g.unread_notifications = row[1]  # the bell's number, loaded with the member (one statement)
+    g.unread_notifications = row[1]  # the bell's number and the products the member holds,
+    entitlements.remember_held(user.id, row[2])  # loaded with the member in one statement
     return user
 
 
