@@ -9,6 +9,7 @@ confirm their address through the e-mailed link first or later).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from urllib.parse import urlsplit
 
@@ -87,10 +88,7 @@ def load_user(token: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None
     try:
-        row = db.session.execute(
-            sa.select(User, unread_count_query(int(user_id)), entitlements.held_query(int(user_id)))
-            .where(User.id == int(user_id))
-        ).first()
+        row = db.session.execute(_member_statement(), {"uid": int(user_id), "now": utcnow()}).first()
     except sa.exc.OperationalError:
         # Database unreachable: treat the visitor as anonymous so the error page can render.
         log.warning("could not load member %s: database unreachable", user_id)
@@ -102,6 +100,13 @@ def load_user(token: str) -> User | None:
     g.unread_notifications = row[1]  # the bell's number and the products the member holds,
     entitlements.remember_held(user.id, row[2])  # loaded with the member in one statement
     return user
+
+
+@functools.cache
+def _member_statement():
+    """The member, their unread count and the products they hold (built once per process)."""
+    uid, now = sa.bindparam("uid", type_=sa.Integer), sa.bindparam("now", type_=User.created_at.type)
+    return sa.select(User, unread_count_query(uid), entitlements.held_query(uid, now)).where(User.id == uid)
 
 
 def keyed_by_form_email(scope: str):

@@ -33,11 +33,10 @@ def _current(user_id: int, product_ids: Iterable[int], now: datetime):
     )
 
 
-def held_query(user_id: int):
-    """The ids of the products the member holds a running entitlement to now, as a scalar
-    subquery of one comma-separated string (None for none): the log-in loads it with the
-    member, so the request's access checks need no statement of their own."""
-    now = utcnow()
+def held_query(user_id, now):
+    """The ids of the products the member holds a running entitlement to at ``now``, as a
+    scalar subquery of one comma-separated string (None for none): the log-in loads it with
+    the member, so the request's access checks need no statement of their own."""
     running = sa.select(Entitlement.product_id).where(
         Entitlement.user_id == user_id, Entitlement.status == "active", Entitlement.starts_at <= now,
         sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now))

@@ -59,7 +59,7 @@ class DigestRun(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-def unread_count_query(user_id: int):
+def unread_count_query(user_id):
     """The member's unread notifications counted up to ``BELL_MAX + 1``, as a scalar subquery:
     an index range of at most 100 rows, however many are unread."""
     unread = (sa.select(sa.literal(1)).where(Notification.user_id == user_id, Notification.read_at.is_(None))

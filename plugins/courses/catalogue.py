@@ -3,6 +3,7 @@ queries whatever the number of lessons or learners."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -134,17 +135,23 @@ def reviews(course_id: int, limit: int = 20) -> tuple[list[tuple[Review, User, i
     """The latest reviews with their authors and how far each author got (percent), and how
     many reviews gave each number of stars (5 to 1), in one statement: the counts ride on
     each row as uncorrelated subqueries, which the database evaluates once."""
+    rows = db.session.execute(_reviews_statement(), {"course_id": course_id, "limit": limit}).all()
+    counts = rows[0][3:] if rows else (0,) * 5
+    return [tuple(row[:3]) for row in rows], dict(zip(range(5, 0, -1), counts))
+
+
+@functools.cache
+def _reviews_statement():
+    course_id = sa.bindparam("course_id")
     stars = [sa.select(sa.func.count()).where(Review.course_id == course_id, Review.rating == n).scalar_subquery()
              for n in range(5, 0, -1)]
-    rows = db.session.execute(
+    return (
         sa.select(Review, User, Enrolment.percent, *stars)
         .join(User, User.id == Review.user_id)
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Review.course_id, Enrolment.user_id == Review.user_id))
         .where(Review.course_id == course_id)
-        .order_by(Review.helpful_count.desc(), Review.id.desc()).limit(limit)
-    ).all()
-    counts = rows[0][3:] if rows else (0,) * 5
-    return [tuple(row[:3]) for row in rows], dict(zip(range(5, 0, -1), counts))
+        .order_by(Review.helpful_count.desc(), Review.id.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+    )
 
 
 def distribution(course_id: int) -> dict[int, int]:

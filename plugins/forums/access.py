@@ -7,10 +7,12 @@ Seeing a members-only circle needs a log-in; a paid circle is decided by
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
 from flask import abort, current_app
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from kpay.commerce import can_access
 from kpay.extensions import db
@@ -53,17 +55,22 @@ def circle_for(user, circle_id: int, watched: bool = False) -> tuple[Circle, Mem
     """The circle (else a 404) with ``user``'s row in it and, when ``watched``, whether they
     watch it: one statement."""
     uid = user.id if getattr(user, "is_authenticated", False) else None
-    columns = [Circle, Membership if uid is not None else sa.null()]
-    if watched and uid is not None:
-        columns.append(sa.exists().where(Watch.user_id == uid, Watch.target == "circle", Watch.target_id == Circle.id))
-    query = sa.select(*columns).where(Circle.id == circle_id)
-    if uid is not None:
-        query = query.outerjoin(Membership, sa.and_(Membership.circle_id == Circle.id, Membership.user_id == uid)
-                                ).options(lazyload(Membership.user))
-    row = db.session.execute(query).first()
+    row = db.session.execute(_circle_statement(uid is not None, watched), {"circle_id": circle_id, "uid": uid}).first()
     if row is None:
         abort(404)
-    return row[0], row[1], bool(len(row) > 2 and row[2])
+    return row[0], row[1], bool(row[2])
+
+
+@functools.cache
+def _circle_statement(member: bool, watched: bool):
+    if not member:
+        return sa.select(Circle, sa.null(), sa.null()).where(Circle.id == sa.bindparam("circle_id"))
+    uid = sa.bindparam("uid")
+    watch = (sa.exists().where(Watch.user_id == uid, Watch.target == "circle", Watch.target_id == Circle.id)
+             if watched else sa.null())
+    return (sa.select(Circle, Membership, watch).where(Circle.id == sa.bindparam("circle_id"))
+            .outerjoin(Membership, sa.and_(Membership.circle_id == Circle.id, Membership.user_id == uid))
+            .options(lazyload(Membership.user)))
 
 
 def site_moderator(user) -> bool:

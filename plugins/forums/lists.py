@@ -3,6 +3,7 @@ keyset so page 1,000 costs what page 1 costs, with per-member unread markers."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -79,15 +80,15 @@ def _uid(user) -> int | None:
     return user.id if getattr(user, "is_authenticated", False) else None
 
 
-def _topic_rows(user, section: int = 0):
-    """Topics with their circle's name, author and ``user``'s read marker, as joins (no
-    per-row subquery); ``section`` orders the pinned before the rest in one statement."""
-    uid = _uid(user)
-    marker = ReadMarker.last_number if uid is not None else sa.null()
+def _topic_rows(member: bool, section: int):
+    """Topics with their circle's name, author and the member's read marker (``:uid``), as
+    joins (no per-row subquery); ``section`` orders the pinned before the rest in one statement."""
+    marker = ReadMarker.last_number if member else sa.null()
     query = (sa.select(*TOPIC_COLUMNS, *AUTHOR_COLUMNS, marker.label("marker"), sa.literal(section).label("section"))
              .select_from(Topic).join(Circle, Circle.id == Topic.circle_id).outerjoin(User, User.id == Topic.author_id))
-    if uid is not None:
-        query = query.outerjoin(ReadMarker, sa.and_(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid))
+    if member:
+        query = query.outerjoin(ReadMarker, sa.and_(ReadMarker.topic_id == Topic.id,
+                                                    ReadMarker.user_id == sa.bindparam("uid")))
     return query
 
 
@@ -136,32 +137,47 @@ def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = Non
     with ``user``'s read markers; ``with_pinned`` (one circle's latest list) also brings its
     pinned topics, in the same statement. Keyset paging compares (sort value, id) as a row
     value, which an index on the pair answers directly however deep the page."""
-    column, id_column = _order(kind)
-    query = _topic_rows(user, 1).where(Topic.circle_id.in_(circle_ids), Topic.status == "visible")
-    if kind == "latest":
-        query = query.where(Topic.pinned == sa.false()) if len(circle_ids) == 1 else query
-    elif kind == "top" and PERIODS.get(period):
-        query = query.where(Topic.created_at >= utcnow() - timedelta(days=PERIODS[period]))
-    elif kind == "unanswered":
-        query = query.where(Topic.kind == "question", Topic.accepted_post_id.is_(None))
-    elif kind == "featured":
-        query = query.where(Topic.featured_at.is_not(None))
-    after = _parse_cursor(kind, cursor)
-    if after is not None:
-        query = query.where(sa.tuple_(column, id_column) < sa.tuple_(*after))
-    query = query.order_by(column.desc(), id_column.desc()).limit(limit + 1)
-    if with_pinned:
-        pins = (_topic_rows(user, 0).where(Topic.circle_id == circle_ids[0], Topic.status == "visible",
-                                           Topic.pinned == sa.true())
-                .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(PINNED_MAX))
-        both = sa.union_all(sa.select(pins.subquery()), sa.select(query.subquery())).subquery()
-        query = sa.select(both).order_by(both.c.section, both.c[column.key].desc(), both.c.id.desc())
-    rows = db.session.execute(query).all()
+    uid, after = _uid(user), _parse_cursor(kind, cursor)
+    since = utcnow() - timedelta(days=PERIODS[period]) if kind == "top" and PERIODS.get(period) else None
+    query = _topics_statement(kind, uid is not None, len(circle_ids) > 1, since is not None, after is not None,
+                              with_pinned)
+    rows = db.session.execute(query, {
+        "circles": circle_ids, "uid": uid, "since": since, "limit": limit + 1, "pinned_max": PINNED_MAX,
+        "after_value": after[0] if after else None, "after_id": after[1] if after else None,
+    }).all()
     read = {r.id: r.marker for r in rows if r.marker is not None}
     pinned = [_topic(r) for r in rows if r.section == 0]
     listed = [r for r in rows if r.section == 1]
     found = [_topic(r) for r in listed[:limit]]
     return Page(found, _cursor(kind, found[-1]) if len(listed) > limit and found else None, read, pinned)
+
+
+@functools.cache
+def _topics_statement(kind: str, member: bool, several: bool, since: bool, after: bool, with_pinned: bool):
+    """The statement of one kind of topic list, built once per process with its values as
+    parameters (building a statement costs more than running this one)."""
+    column, id_column = _order(kind)
+    circles = sa.bindparam("circles", expanding=True)
+    query = _topic_rows(member, 1).where(Topic.circle_id.in_(circles), Topic.status == "visible")
+    if kind == "latest" and not several:
+        query = query.where(Topic.pinned == sa.false())
+    elif kind == "unanswered":
+        query = query.where(Topic.kind == "question", Topic.accepted_post_id.is_(None))
+    elif kind == "featured":
+        query = query.where(Topic.featured_at.is_not(None))
+    if since:
+        query = query.where(Topic.created_at >= sa.bindparam("since", type_=Topic.created_at.type))
+    if after:
+        query = query.where(sa.tuple_(column, id_column) < sa.tuple_(
+            sa.bindparam("after_value", type_=column.type), sa.bindparam("after_id", type_=sa.Integer)))
+    query = query.order_by(column.desc(), id_column.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+    if not with_pinned:
+        return query
+    pins = (_topic_rows(member, 0).where(Topic.circle_id.in_(circles), Topic.status == "visible",
+                                         Topic.pinned == sa.true())
+            .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(sa.bindparam("pinned_max", type_=sa.Integer)))
+    both = sa.union_all(sa.select(pins.subquery()), sa.select(query.subquery())).subquery()
+    return sa.select(both).order_by(both.c.section, both.c[column.key].desc(), both.c.id.desc())
 
 
 def mark_read(user, topic_id: int, number: int) -> None:
@@ -219,50 +235,59 @@ STAFF_ROLES = ("owner", "admin", "moderator", "creator")
 def reading(topic_id: int, user) -> Reading | None:
     """The topic with the member's row in its circle, read marker and watch (one statement), or None."""
     uid = _uid(user)
-    if uid is None:
-        row = db.session.execute(sa.select(Topic, sa.null(), sa.null(), sa.null()).where(Topic.id == topic_id)).first()
-    else:
-        marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
-        watch = sa.exists().where(Watch.target == "topic", Watch.target_id == Topic.id, Watch.user_id == uid)
-        row = db.session.execute(
-            sa.select(Topic, Membership, marker.scalar_subquery(), watch)
-            .outerjoin(Membership, sa.and_(Membership.circle_id == Topic.circle_id, Membership.user_id == uid))
-            .options(lazyload(Membership.user)).where(Topic.id == topic_id)
-        ).first()
+    row = db.session.execute(_reading_statement(uid is not None), {"topic_id": topic_id, "uid": uid}).first()
     if row is None or row[0].status == "deleted":
         return None
     return Reading(row[0], row[1], row[2] or 0, bool(row[3]))
+
+
+@functools.cache
+def _reading_statement(member: bool):
+    if not member:
+        return sa.select(Topic, sa.null(), sa.null(), sa.null()).where(Topic.id == sa.bindparam("topic_id"))
+    uid = sa.bindparam("uid")
+    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
+    watch = sa.exists().where(Watch.target == "topic", Watch.target_id == Topic.id, Watch.user_id == uid)
+    return (sa.select(Topic, Membership, marker.scalar_subquery(), watch)
+            .outerjoin(Membership, sa.and_(Membership.circle_id == Topic.circle_id, Membership.user_id == uid))
+            .options(lazyload(Membership.user)).where(Topic.id == sa.bindparam("topic_id")))
 
 
 def posts_for(found: Reading, user, after: int = 0, limit: int = PAGE_SIZE) -> Reading:
     """Fill in up to ``limit`` posts numbered above ``after`` with their authors, the posts
     they quote, whether the member likes each, and which authors are experts: one statement
     of joins, no subquery per post."""
-    topic = found.topic
     uid = _uid(user)
-    author, quote, quote_author = sa.orm.aliased(User), sa.orm.aliased(Post), sa.orm.aliased(User)
-    moderator = sa.orm.aliased(Membership)
-    liked = Like.id if uid is not None else sa.null()
-    query = (
-        sa.select(Post.id, Post.number, Post.author_id, Post.body, Post.status, Post.quote_of_id, Post.like_count,
-                  Post.edited_at, Post.created_at, author.id, author.display_name, author.avatar, author.role,
-                  quote.number, quote.status, quote_author.id, quote_author.display_name, quote_author.avatar,
-                  quote_author.role, liked.label("liked"), moderator.id.label("moderator"))
-        .outerjoin(author, author.id == Post.author_id)
-        .outerjoin(quote, quote.id == Post.quote_of_id).outerjoin(quote_author, quote_author.id == quote.author_id)
-        .outerjoin(moderator, sa.and_(moderator.circle_id == topic.circle_id, moderator.user_id == Post.author_id,
-                                      moderator.role == "moderator"))
-        .where(Post.topic_id == topic.id, Post.number > after).order_by(Post.number).limit(limit + 1)
-    )
-    if uid is not None:
-        query = query.outerjoin(Like, sa.and_(Like.post_id == Post.id, Like.user_id == uid))
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(_posts_statement(uid is not None), {
+        "topic_id": found.topic.id, "circle_id": found.topic.circle_id, "uid": uid, "after": after, "limit": limit + 1,
+    }).all()
     posts = [_post(row) for row in rows[:limit]]
     found.page = Page(posts, str(posts[-1].number) if len(rows) > limit else None)
     found.liked = {row[0] for row in rows if row.liked is not None}
     found.experts = {post.author_id for post, row in zip(posts, rows)
                      if post.author is not None and (row.moderator is not None or post.author.role in STAFF_ROLES)}
     return found
+
+
+@functools.cache
+def _posts_statement(member: bool):
+    author, quote, quote_author = sa.orm.aliased(User), sa.orm.aliased(Post), sa.orm.aliased(User)
+    moderator = sa.orm.aliased(Membership)
+    query = (
+        sa.select(Post.id, Post.number, Post.author_id, Post.body, Post.status, Post.quote_of_id, Post.like_count,
+                  Post.edited_at, Post.created_at, author.id, author.display_name, author.avatar, author.role,
+                  quote.number, quote.status, quote_author.id, quote_author.display_name, quote_author.avatar,
+                  quote_author.role, (Like.id if member else sa.null()).label("liked"), moderator.id.label("moderator"))
+        .outerjoin(author, author.id == Post.author_id)
+        .outerjoin(quote, quote.id == Post.quote_of_id).outerjoin(quote_author, quote_author.id == quote.author_id)
+        .outerjoin(moderator, sa.and_(moderator.circle_id == sa.bindparam("circle_id"),
+                                      moderator.user_id == Post.author_id, moderator.role == "moderator"))
+        .where(Post.topic_id == sa.bindparam("topic_id"), Post.number > sa.bindparam("after"))
+        .order_by(Post.number).limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+    if member:
+        query = query.outerjoin(Like, sa.and_(Like.post_id == Post.id, Like.user_id == sa.bindparam("uid")))
+    return query
 
 
 def _post(row) -> PostRow:
