@@ -13,7 +13,7 @@ from pathlib import Path
 import pytz
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_babel, get_locale
+from flask_babel import get_babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -104,12 +104,36 @@ def forget_loaded_catalogs() -> None:
     domain = vars(babel).get("domain_instance")
     if domain is not None:
         domain.cache.clear()
+    TRANSLATED.clear()
+
+
+TRANSLATED: dict[tuple[Locale | None, str], str] = {}  # (language, message): its translation
+TRANSLATED_MAX = 20_000  # templates' messages are a fixed set; this only bounds a mistake
+
+
+def template_gettext(message: str) -> str:
+    """Templates' ``_()``: a message is looked up in the catalogs once per process and language
+    (Flask-Babel's own walks its context and domain on every call: a list page's labels and
+    per-row words cost a dictionary look-up each instead)."""
+    key = (get_locale(), message)
+    found = TRANSLATED.get(key)
+    if found is None:
+        found = get_translations().ugettext(message)
+        if len(TRANSLATED) < TRANSLATED_MAX:
+            TRANSLATED[key] = found
+    return found
 
 
 def init_app(app: Flask) -> None:
     """Expose the page language to templates as ``html_lang`` and translate Flask-Login."""
     app.login_manager.login_message = LOGIN_MESSAGE
     app.login_manager.localize_callback = str
+    app.jinja_env.install_gettext_callables(  # as Flask-Babel does, but ``_()`` remembers
+        gettext=template_gettext, newstyle=True,
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def language():
