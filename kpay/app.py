@@ -12,7 +12,8 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import compression, errors, i18n, jobs, permissions, render, security, static_files
+from kpay import models, sqlite  # noqa: F401 (mappings and engine events)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, make_manager, migration_dirs
 from kpay.text import render_markdown
@@ -87,6 +88,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         for blueprint in blueprints or ():
             prefix = None if blueprint.url_prefix is not None else f"/{blueprint.name}"
             app.register_blueprint(blueprint, url_prefix=prefix)
+    static_files.init_app(app)
+    compression.init_app(app)
     state.migration_dirs = migration_dirs(pm)
     pm.hook.kpay_init_app(app=app)
     return app
@@ -143,7 +146,7 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         RATELIMIT_STORAGE_URI=settings["redis_url"] or "memory://",
         RATELIMIT_KEY_PREFIX=settings["queue_name"],
-        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 * 24 * 365 if production else None,
+        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 if production else None,  # versioned URLs: a year (static_files)
     )
     site_url = urlsplit(settings["site_url"])
     if site_url.netloc:

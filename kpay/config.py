@@ -54,6 +54,7 @@ CORE_SETTINGS: dict[str, Any] = {
     "max_request_mb": Setting(16, "Largest request body accepted, in MiB (larger ones get 413)."),
     "max_avatar_mb": Setting(2, "Largest avatar picture a member may upload, in MiB."),
     "trusted_proxies": Setting(0, "How many reverse proxies (nginx) stand in front of KPay."),
+    "compress": Setting(True, "Compress responses over 1 KB (brotli or gzip); false when a proxy compresses them."),
     "gunicorn_pid_file": Setting("", "When set, `kpay plugins enable|disable` sends gunicorn HUP."),
     "mail": {
         "server": Setting("", "SMTP host; empty writes e-mails to instance/outbox/."),
