@@ -1,7 +1,7 @@
 """notifications: an index in the order the member's list shows them
 
-Revision ID: 0005_page_indexes
-Revises: 0004_commerce_records
+Revision ID: 0007_page_indexes
+Revises: 0006_admin_members_indexes
 Create Date: 2026-12-06 02:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_page_indexes'
-down_revision = '0004_commerce_records'
+revision = '0007_page_indexes'
+down_revision = '0006_admin_members_indexes'
 branch_labels = None
 depends_on = None
 
