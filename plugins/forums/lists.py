@@ -93,9 +93,12 @@ def _topic_rows(member: bool, section: int):
 
 
 def _topic(row) -> TopicRow:
-    values = tuple(row)
-    author = Author(*values[15:19]) if values[15] is not None else None
-    return TopicRow(*values[:15], author)
+    values, n = tuple(row), len(TOPIC_COLUMNS)
+    return TopicRow(*values[:n], _author(values[n:n + len(AUTHOR_COLUMNS)]))
+
+
+def _author(values: tuple) -> Author | None:
+    return Author(*values) if values[0] is not None else None
 
 
 def _order(kind: str):
@@ -269,15 +272,19 @@ def posts_for(found: Reading, user, after: int = 0, limit: int = PAGE_SIZE) -> R
     return found
 
 
+POST_COLUMNS = 9  # PostRow's own fields, before its author and quote
+
+
 @functools.cache
 def _posts_statement(member: bool):
     author, quote, quote_author = sa.orm.aliased(User), sa.orm.aliased(Post), sa.orm.aliased(User)
     moderator = sa.orm.aliased(Membership)
     query = (
         sa.select(Post.id, Post.number, Post.author_id, Post.body, Post.status, Post.quote_of_id, Post.like_count,
-                  Post.edited_at, Post.created_at, author.id, author.display_name, author.avatar, author.role,
-                  quote.number, quote.status, quote_author.id, quote_author.display_name, quote_author.avatar,
-                  quote_author.role, (Like.id if member else sa.null()).label("liked"), moderator.id.label("moderator"))
+                  Post.edited_at, Post.created_at,
+                  author.id, author.display_name, author.avatar, author.role, quote.number, quote.status,
+                  quote_author.id, quote_author.display_name, quote_author.avatar, quote_author.role,
+                  (Like.id if member else sa.null()).label("liked"), moderator.id.label("moderator"))
         .outerjoin(author, author.id == Post.author_id)
         .outerjoin(quote, quote.id == Post.quote_of_id).outerjoin(quote_author, quote_author.id == quote.author_id)
         .outerjoin(moderator, sa.and_(moderator.circle_id == sa.bindparam("circle_id"),
@@ -291,12 +298,12 @@ def _posts_statement(member: bool):
 
 
 def _post(row) -> PostRow:
-    values = tuple(row)
-    author = Author(*values[9:13]) if values[9] is not None else None
-    quote = None
-    if values[13] is not None:
-        quote = Quote(values[13], values[14], Author(*values[15:19]) if values[15] is not None else None)
-    return PostRow(*values[:9], author, quote)
+    """A PostRow from a row of ``_posts_statement``: the post's columns, its author's, the
+    quoted post's number and status, and the quoted post's author's."""
+    values, n, a = tuple(row), POST_COLUMNS, len(AUTHOR_COLUMNS)
+    quote = Quote(values[n + a], values[n + a + 1], _author(values[n + a + 2:n + 2 * a + 2])) \
+        if values[n + a] is not None else None
+    return PostRow(*values[:n], _author(values[n:n + a]), quote)
 
 
 def all_circles() -> list[Circle]:
