@@ -1,9 +1,8 @@
 """Sign-up with address confirmation, log-in and log-out, and the pages they share.
 
-Sign-up never says whether an address is registered: a new address and a taken one get the
-same "check your e-mail" page; the owner of a taken address is told by e-mail instead (S13).
-So sign-up never logs the newcomer in: they log in next (and, when the site requires it,
-confirm their address through the e-mailed link first or later).
+Sign-up logs a newcomer in at once (with the confirmation banner when the site asks for
+confirmed addresses). A taken address gets a "check your e-mail" page instead and its owner
+is told by e-mail, so the form never logs anyone into an account they did not just create.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from kpay import audit, events, tokens
 from kpay.accounts import (
     AccountError, authenticate, create_user, end_sessions, find_by_email, normalize_email, record_login,
 )
+from kpay.auth import throttle
 from kpay.auth.forms import ConfirmForm, LoginForm, SignupForm
 from kpay.commerce import entitlements
 from kpay.config import LOCALES
@@ -87,13 +87,8 @@ def load_user(token: str) -> User | None:
     user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    try:
-        row = db.session.execute(_member_statement(), {"uid": int(user_id), "now": utcnow()}).first()
-    except sa.exc.OperationalError:
-        # Database unreachable: treat the visitor as anonymous so the error page can render.
-        log.warning("could not load member %s: database unreachable", user_id)
-        db.session.rollback()
-        return None
+    # An unreachable database raises (a 503 from kpay.errors): a visitor it would log out.
+    row = db.session.execute(_member_statement(), {"uid": int(user_id), "now": utcnow()}).first()
     user = row[0] if row is not None else None
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
@@ -175,17 +170,19 @@ def signup():
             login_url=url_for("auth.login", _external=True),
             reset_url=url_for("auth.reset_request", _external=True),
         )
-    else:
-        events.emit("user.signed_up", user=user, subject=user)
-        if confirmation_required():
-            send_confirmation(user)
-    db.session.commit()
+        db.session.commit()
+        return check_email_page(
+            normalize_email(form.email.data),
+            _l("This address already has an account: we sent it a message. Log in, or reset the password."),
+        )
+    events.emit("user.signed_up", user=user, subject=user)
     if confirmation_required():
-        message = _l("We sent a message to this address. Follow the link in it to confirm your address.")
-    else:
-        message = _l("If this address is new here, your account is ready: log in to start. "
-                     "If it already has an account, we sent it a message.")
-    return check_email_page(normalize_email(form.email.data), message)
+        send_confirmation(user)
+    record_login(user)
+    db.session.commit()
+    start_session(user, remember=False)
+    flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+    return redirect(safe_next(form.next.data, url_for("home.index")))
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -217,8 +214,11 @@ def resend_confirmation():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"])
-@limiter.limit("10/hour", methods=["POST"], key_func=keyed_by_form_email("login"))
+@limiter.limit(throttle.BY_ADDRESS, methods=["POST"])
+@limiter.limit(throttle.BY_ACCOUNT_AND_ADDRESS, methods=["POST"], key_func=throttle.account_and_address,
+               deduct_when=throttle.failed)
+@limiter.limit(throttle.BY_ACCOUNT_FROM_NEW_PLACES, methods=["POST"], key_func=throttle.account,
+               deduct_when=throttle.failed, exempt_when=throttle.known_client)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
@@ -228,7 +228,9 @@ def login():
             events.emit("user.logged_in", user=user)
             db.session.commit()
             start_session(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, url_for("home.index")))
+            response = redirect(safe_next(form.next.data, url_for("home.index")))
+            throttle.remember_browser(response, user)
+            return response
         audit.record("auth.login_failed", after={"email": normalize_email(form.email.data)})
         db.session.commit()
         form.password.errors.append(_("That e-mail and password do not match an active account."))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -79,8 +80,8 @@ def record_payout(creator: User, amount_minor: int, currency: str, reference: st
         after={"creator_id": creator.id, "amount_minor": amount_minor, "currency": currency, "reference": reference},
     )
     with force_locale(creator.locale or current_app.config["KPAY"]["default_locale"]):
-        text = _("A payout of %(amount)s was recorded (%(reference)s).",
-                 amount=format_money(amount_minor, currency), reference=reference)
+        amount = format_money(amount_minor, currency)
+    text = _l("A payout of %(amount)s was recorded (%(reference)s).", amount=amount, reference=reference)
     notify(creator, "purchases", text, url_for("commerce.revenue"), key=f"commerce:payout:{payout_id}")
     return payout, True
 

@@ -15,6 +15,7 @@ from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
+from plugins.courses.access import bought, product_ids
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson, Review
 
 
@@ -131,13 +132,15 @@ def learner(course_id: int, user) -> tuple[Enrolment | None, Review | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def reviews(course_id: int, limit: int = 20) -> tuple[list[tuple[Review, User, int | None]], dict[int, int]]:
-    """The latest reviews with their authors and how far each author got (percent), and how
-    many reviews gave each number of stars (5 to 1), in one statement: the counts ride on
-    each row as uncorrelated subqueries, which the database evaluates once."""
-    rows = db.session.execute(_reviews_statement(), {"course_id": course_id, "limit": limit}).all()
-    counts = rows[0][3:] if rows else (0,) * 5
-    return [tuple(row[:3]) for row in rows], dict(zip(range(5, 0, -1), counts))
+def reviews(course_id: int, limit: int = 20) -> tuple[list[tuple[Review, User, int | None, bool]], dict[int, int]]:
+    """The latest reviews with their authors, how far each author got (percent) and whether
+    they bought the course (a completed, unrefunded purchase); and how many reviews gave each
+    number of stars (5 to 1). One statement: the counts ride on each row as uncorrelated
+    subqueries, which the database evaluates once."""
+    rows = db.session.execute(_reviews_statement(), {
+        "course_id": course_id, "limit": limit, "products": product_ids(course_id) or []}).all()
+    counts = rows[0][4:] if rows else (0,) * 5
+    return [tuple(row[:4]) for row in rows], dict(zip(range(5, 0, -1), counts))
 
 
 @functools.cache
@@ -145,8 +148,9 @@ def _reviews_statement():
     course_id = sa.bindparam("course_id")
     stars = [sa.select(sa.func.count()).where(Review.course_id == course_id, Review.rating == n).scalar_subquery()
              for n in range(5, 0, -1)]
+    purchased = bought(sa.bindparam("products", expanding=True), Review.user_id)
     return (
-        sa.select(Review, User, Enrolment.percent, *stars)
+        sa.select(Review, User, Enrolment.percent, purchased, *stars)
         .join(User, User.id == Review.user_id)
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Review.course_id, Enrolment.user_id == Review.user_id))
         .where(Review.course_id == course_id)

@@ -14,7 +14,7 @@ from kpay import events, jobs, notify
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.transactions import insert_once
+from kpay.transactions import add_to, insert_once
 from plugins.forums import access
 from plugins.forums.models import Circle, Like, Membership, Poll, PollOption, Post, Topic, Watch
 
@@ -103,13 +103,13 @@ def _twin(model, *same):
 def published(post: Post, topic: Topic, member: Membership | None) -> None:
     """What follows a post becoming visible: counters, the event, mentions and watchers."""
     if member is not None:
-        member.approved_posts += 1
+        add_to(member, approved_posts=1)
     if post.number == 1:
         topic.status = "visible"
         db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + 1))
         events.emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id)
     else:
-        topic.reply_count += 1
+        add_to(topic, reply_count=1)
         topic.bumped_at = post.created_at or utcnow()
         events.emit("reply.created", user=post.author, subject=post, topic_id=topic.id)
     notify_mentions(post, topic)
@@ -128,7 +128,7 @@ def set_status(post: Post, status: str) -> None:
             delta = 1 if now_visible else -1
             db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + delta))
     elif was_visible != now_visible:
-        topic.reply_count += 1 if now_visible else -1
+        add_to(topic, reply_count=1 if now_visible else -1)
         if topic.accepted_post_id == post.id and not now_visible:
             topic.accepted_post_id = None
 
@@ -188,13 +188,19 @@ def watching(user, target: str, target_id: int) -> bool:
 
 
 def mentioned_users(text: str) -> list[User]:
-    """Members named by ``@name`` in ``text``: their display name, or its first word, matches."""
+    """Members named exactly by ``@name`` in ``text``: their display name without spaces, in
+    any case (``@NinaLi`` is "Nina Li"). A name two active members share names nobody."""
     names = list(dict.fromkeys(m.lower() for m in MENTION.findall(text)))[:MAX_MENTIONS]
     if not names:
         return []
-    name = sa.func.lower(User.display_name)
-    conditions = [sa.or_(name == n, name.like(f"{n} %")) for n in names]
-    return list(db.session.scalars(sa.select(User).where(sa.or_(*conditions), User.status == "active").limit(MAX_MENTIONS)))
+    handle = sa.func.lower(sa.func.replace(User.display_name, " ", ""))
+    found = db.session.execute(
+        sa.select(User, handle).where(handle.in_(names), User.status == "active").limit(MAX_MENTIONS * 2)
+    ).all()
+    by_handle: dict[str, list[User]] = {}
+    for user, name in found:
+        by_handle.setdefault(name, []).append(user)
+    return [users[0] for users in by_handle.values() if len(users) == 1][:MAX_MENTIONS]
 
 
 def notify_mentions(post: Post, topic: Topic) -> None:

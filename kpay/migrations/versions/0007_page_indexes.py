@@ -1,7 +1,7 @@
 """notifications: an index in the order the member's list shows them
 
 Revision ID: 0007_page_indexes
-Revises: 0006_admin_members_indexes
+Revises: 0006_admin_members_indexes, 0005_jobs_base_url_messages
 Create Date: 2026-12-06 02:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007_page_indexes'
-down_revision = '0006_admin_members_indexes'
+down_revision = ('0006_admin_members_indexes', '0005_jobs_base_url_messages')  # also joins the two 0005 lines
 branch_labels = None
 depends_on = None
 
