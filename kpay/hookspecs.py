@@ -79,6 +79,15 @@ def kpay_cli(cli):
 
 
 @hookspec
+def kpay_backup_folders():
+    """Declare the folders under the instance folder the plugin keeps uploaded files in.
+
+    Called: by ``kpay backup`` and ``kpay restore`` (the core's own folders are always there).
+    Returns: a list of folder paths relative to the instance folder, e.g. ``["uploads/courses"]``.
+    """
+
+
+@hookspec
 def kpay_schedules():
     """Give the sweeps the worker's minute clock runs.
 

@@ -46,6 +46,11 @@ def kpay_migration_dirs():
 
 
 @hookimpl
+def kpay_backup_folders():
+    return ["uploads/courses"]
+
+
+@hookimpl
 def kpay_permissions():
     return [
         Permission("courses.create", _l("Create courses and sell them"), ("owner", "admin", "creator")),
