@@ -81,8 +81,15 @@ def create(output: Path, *, include_config: bool = False, passphrase: str | None
     app = current_app
     instance = Path(app.instance_path)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    uploads = folders.files(instance)
+    try:
+        uploads = folders.files(instance)
+    except OSError as error:
+        raise BackupError(f"cannot read the uploads: {error}") from None
     target = output / archive_name()
+    serial = 1
+    while target.exists():  # two backups in one second
+        serial += 1
+        target = output / archive_name().replace(".tar.gz", f"-{serial}.tar.gz")
     handle, temporary = tempfile.mkstemp(dir=output, prefix=".partial-", suffix=".tar.gz")
     os.close(handle)
     try:

@@ -64,7 +64,7 @@ def dump(url: str, target: Path) -> dict[str, dict]:
         source = sqlite3.connect(sqlite_path(url), timeout=30)
         copy = sqlite3.connect(target)
         try:
-            source.backup(copy, pages=256)
+            source.backup(copy)  # in one step: writers in WAL mode go on, the copy is one snapshot
         finally:
             copy.close()
             source.close()

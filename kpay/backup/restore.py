@@ -33,7 +33,8 @@ def _script() -> ScriptDirectory:
 
 
 def check_versions(manifest: dict) -> bool:
-    """Whether the archive needs migrating after restore; ``BackupError`` when it comes from
+    """Whether the archive needs migrating after restore (not one made with no migrations
+    applied); ``BackupError`` when it comes from
     newer code (a revision this code does not know)."""
     script = _script()
     archived = set(manifest["database"]["heads"])
@@ -42,7 +43,7 @@ def check_versions(manifest: dict) -> bool:
             raise BackupError(
                 f"the archive was made by a newer KPay ({manifest['kpay_version']}, migration {revision}); "
                 "upgrade KPay first")
-    return archived != set(script.get_heads())
+    return bool(archived) and archived != set(script.get_heads())
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
