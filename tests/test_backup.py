@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from kpay import demo, jobs
+from kpay import demo, hookimpl, jobs
 from kpay.app import create_app
 from kpay.backup import archive, database
 from kpay.cli import cli
@@ -220,3 +220,26 @@ def test_config_is_left_out_unless_asked(site, tmp_path):
     with_config = max((tmp_path / "plain").glob("kpay-backup-*.tar.gz"), key=lambda item: item.stat().st_mtime)
     with tarfile.open(with_config) as tar:
         assert "config/secret_key" in tar.getnames()
+
+
+class NotesPlugin:
+    """A plugin keeping uploads in ``uploads/notes``."""
+
+    @hookimpl
+    def kpay_backup_folders(self):
+        return ["uploads/notes"]
+
+
+def test_hook_kpay_backup_folders(make_app, tmp_path):
+    """A plugin's declared folder is backed up and restored; undeclared folders are not."""
+    app = make_app(plugins=[NotesPlugin()])
+    instance = Path(app.instance_path)
+    (instance / "uploads" / "notes").mkdir(parents=True)
+    (instance / "uploads" / "notes" / "a.txt").write_text("a note")
+    (instance / "scratch").mkdir()
+    (instance / "scratch" / "b.txt").write_text("not declared")
+    path = back_up(app, tmp_path / "backups")
+    with tarfile.open(path) as tar:
+        names = tar.getnames()
+    assert "files/uploads/notes/a.txt" in names
+    assert not [name for name in names if "scratch" in name]
