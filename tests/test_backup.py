@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
 
 from kpay import demo, hookimpl, jobs
 from kpay.app import create_app
@@ -243,3 +244,20 @@ def test_hook_kpay_backup_folders(make_app, tmp_path):
         names = tar.getnames()
     assert "files/uploads/notes/a.txt" in names
     assert not [name for name in names if "scratch" in name]
+
+
+def test_older_archive_is_restored_then_migrated_to_the_heads(make_app, tmp_path, fresh_url):
+    app = make_app(create_tables=False)
+    with app.app_context():
+        upgrade(revision="heads")
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        heads = sorted(script.get_heads())
+        (core,) = [head for head in heads if not script.get_revision(head).branch_labels]
+        downgrade(revision=script.get_revision(core).down_revision)
+    path = back_up(app, tmp_path / "backups")
+    restored_app = create_app({"instance_path": str(tmp_path / "restored"), "database_url": fresh_url,
+                               "redis_url": "", "plugins": {"enabled": []}})
+    result = run(restored_app, "restore", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Migrated the database to this version's heads." in result.output
+    assert archive.database_heads(fresh_url) == heads
