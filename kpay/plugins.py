@@ -19,7 +19,8 @@ from kpay.config import BUILTIN_FOLDER, ConfigError
 ENTRY_POINT_GROUP = "kpay.plugins"
 BUILTIN_PACKAGE = "plugins"
 CORE_PLUGINS = (
-    "kpay.admin.plugin", "kpay.auth.plugin", "kpay.clock", "kpay.commerce.plugin", "kpay.home.plugin",
+    "kpay.admin.plugin", "kpay.auth.plugin", "kpay.backup.scheduled", "kpay.clock", "kpay.commerce.plugin",
+    "kpay.home.plugin",
     "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin",
 )
 
