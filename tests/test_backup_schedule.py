@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
 from kpay.app import create_app
 from kpay.backup.scheduled import prune, take_daily
+from kpay.backup.database import BackupError
 from kpay.config import ConfigError
+from kpay.extensions import db
+from kpay.models.mail import EmailMessage
 
 
 def at(text: str) -> datetime:
@@ -61,3 +65,16 @@ def test_retention_keeps_newest_per_day_week_and_month(tmp_path):
 def test_a_bad_backup_time_is_refused_at_start(tmp_path):
     with pytest.raises(ConfigError, match="backup.at: expected a time such as '03:00'"):
         create_app({"instance_path": str(tmp_path), "backup": {"at": "3 am"}, "plugins": {"enabled": []}})
+
+
+def test_a_failed_backup_is_e_mailed_to_the_owner(make_app, make_user, tmp_path):
+    app = make_app({"backup": {"folder": str(tmp_path / "gone"), "at": "00:00"}})
+    owner = make_user("owner")
+    make_user("admin")
+    with app.app_context(), pytest.raises(BackupError, match="does not exist"):
+        take_daily()
+    with app.app_context():
+        sent = db.session.scalars(sa.select(EmailMessage)).all()
+    assert [message.to_address for message in sent] == [owner.email]
+    assert "failed" in sent[0].subject
+    assert "does not exist" in sent[0].text_body

@@ -10,11 +10,16 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from kpay.backup import archive
+from kpay.extensions import db
 from kpay.hookspecs import hookimpl
-from kpay.models import ScheduleRun
+from kpay.mail import send_email
+from kpay.models import ScheduleRun, User
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
 from kpay.types import Schedule
@@ -39,17 +44,31 @@ def take_daily(now: datetime | None = None) -> Path | None:
         return None
     if insert_once(ScheduleRun, ("name", "slot"), name="backup.day", slot=local.date().toordinal()) is None:
         return None
-    from kpay.extensions import db
-
     db.session.commit()  # the claim holds even if the backup fails
     passphrase = None
     if settings["passphrase_file"]:
         passphrase = Path(settings["passphrase_file"]).read_text().splitlines()[0].strip()
     folder = Path(settings["folder"])
-    path = archive.create(folder, passphrase=passphrase)
+    try:
+        path = archive.create(folder, passphrase=passphrase)
+    except Exception as error:
+        _tell_owners(error)
+        db.session.commit()
+        raise
     log.info("backup written: %s (%d bytes)", path, path.stat().st_size)
     prune(folder, settings["keep_daily"], settings["keep_weekly"], settings["keep_monthly"])
     return path
+
+
+def _tell_owners(error: Exception) -> None:
+    """E-mail every active owner that today's backup failed, and why."""
+    site = current_app.config["KPAY"]["site_name"]
+    owners = db.session.scalars(sa.select(User).where(User.role == "owner", User.status == "active"))
+    for owner in owners:
+        with force_locale(owner.locale or current_app.config["KPAY"]["default_locale"]):
+            subject = _("The backup of %(site)s failed", site=site)
+        send_email(owner.email, subject, "backup_failed", locale=owner.locale,
+                   name=owner.display_name, site=site, error=str(error) or type(error).__name__)
 
 
 def prune(folder: Path, daily: int, weekly: int, monthly: int) -> list[Path]:
