@@ -4,6 +4,8 @@ else may, and a remembered session must re-authenticate first."""
 from __future__ import annotations
 
 import io
+import os
+import time
 import tarfile
 
 import pytest
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 
 from kpay.extensions import db
 from kpay.models.audit import AuditEntry
-from tests.conftest import csrf_token
+from tests.conftest import Auth, csrf_token
 
 
 @pytest.fixture
@@ -49,3 +51,22 @@ def test_only_the_owner_with_a_fresh_log_in(app, client, auth, make_user):
     auth.login(make_user("owner").email, remember=True)
     client.delete_cookie("session")
     assert "/reauth" in client.get("/admin/backups").headers["Location"]
+
+
+def test_overview_warns_when_no_backup_was_written_in_a_day(app, client, auth, make_user, tmp_path):
+    auth.login(make_user("owner").email)
+    warning = b"No backup was written in the last day"
+    assert warning in client.get("/admin/").data
+    archive = tmp_path / "backups" / "kpay-backup-20261201-030000.tar.gz"
+    archive.write_bytes(b"x")
+    assert warning not in client.get("/admin/").data
+    old = time.time() - 27 * 3600
+    os.utime(archive, (old, old))
+    assert warning in client.get("/admin/").data
+
+
+def test_overview_says_nothing_without_scheduled_backups(make_app, make_user):
+    """The same database, served without ``backup.folder``."""
+    client = make_app(create_tables=False).test_client()
+    Auth(client).login(make_user("owner").email)
+    assert b"No backup was written" not in client.get("/admin/").data

@@ -3,7 +3,7 @@ one (owner only, after a fresh log-in, audit-logged)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, send_from_directory, url_for
@@ -17,8 +17,11 @@ from kpay.backup import archive
 from kpay.backup.database import BackupError
 from kpay.backup.scheduled import NAME
 from kpay.extensions import db
+from kpay.models.base import utcnow
 from kpay.permissions import require
 from kpay.render import render
+
+OVERDUE = timedelta(hours=26)
 
 
 def _folder() -> Path | None:
@@ -34,6 +37,16 @@ def archives(folder: Path | None) -> list[dict]:
               "written": datetime.fromtimestamp(path.stat().st_mtime, UTC)}
              for path in folder.iterdir() if NAME.fullmatch(path.name)]
     return sorted(found, key=lambda item: item["written"], reverse=True)
+
+
+def overdue() -> bool:
+    """Scheduled backups are on but no archive is younger than a day and two hours (the last
+    one failed or the clock did not run)."""
+    folder = _folder()
+    if folder is None:
+        return False
+    found = archives(folder)
+    return not found or utcnow() - found[0]["written"] > OVERDUE
 
 
 @bp.route("/backups")
