@@ -12,7 +12,10 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
+    compression, errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite,
+    static_files, storage, uploads,
+)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, declared_settings, make_manager, migration_dirs
 from kpay.text import render_markdown
@@ -59,6 +62,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     )
     _configure_flask(app, settings, instance)
     input_filter.init_app(app)
+    uploads.init_app(app)  # after the input filter: the upload views' body limit is raised first
     state = KPayState(pm=pm, config=settings, enabled=enabled)
     app.extensions["kpay"] = state
 
@@ -75,6 +79,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    storage.init_app(app)
 
     jobs.init_app(app)
     permissions.init_app(app)
@@ -89,6 +94,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         for blueprint in blueprints or ():
             prefix = None if blueprint.url_prefix is not None else f"/{blueprint.name}"
             app.register_blueprint(blueprint, url_prefix=prefix)
+    static_files.init_app(app)
+    compression.init_app(app)
     state.migration_dirs = migration_dirs(pm)
     pm.hook.kpay_init_app(app=app)
     return app
@@ -137,7 +144,7 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         RATELIMIT_STORAGE_URI=settings["redis_url"] or "memory://",
         RATELIMIT_KEY_PREFIX=settings["queue_name"],
-        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 * 24 * 365 if production else None,
+        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 if production else None,  # versioned URLs: a year (static_files)
     )
     use_site_url(app, settings["site_url"])
 

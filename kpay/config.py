@@ -61,6 +61,7 @@ CORE_SETTINGS: dict[str, Any] = {
     "max_request_mb": Setting(16, "Largest request body accepted, in MiB (larger ones get 413)."),
     "max_avatar_mb": Setting(2, "Largest avatar picture a member may upload, in MiB."),
     "trusted_proxies": Setting(0, "How many reverse proxies (nginx) stand in front of KPay."),
+    "compress": Setting(True, "Compress responses over 1 KB (brotli or gzip); false when a proxy compresses them."),
     "gunicorn_pid_file": Setting("", "When set, `kpay plugins enable|disable` sends gunicorn HUP."),
     "mail": {
         "server": Setting("", "SMTP host; empty writes e-mails to instance/outbox/."),
@@ -87,6 +88,19 @@ CORE_SETTINGS: dict[str, Any] = {
         "keep_weekly": Setting(4, "Newest archive of each of this many last weeks is kept."),
         "keep_monthly": Setting(6, "Newest archive of each of this many last months is kept."),
         "passphrase_file": Setting("", "File whose first line encrypts the scheduled backups; empty: not encrypted."),
+    },
+    "storage": {
+        "backend": Setting("local", "Where uploads live: local (a folder) or s3 (an S3-compatible bucket).",
+                           choices=("local", "s3")),
+        "local_folder": Setting("", "Folder of the local backend; empty means instance/uploads."),
+        "s3_bucket": Setting("", "Bucket of the s3 backend (required with backend = \"s3\")."),
+        "s3_prefix": Setting("", "Key prefix inside the bucket, for a bucket shared with other sites."),
+        "s3_endpoint_url": Setting("", "Endpoint of a non-AWS store (https://minio.example:9000); empty: AWS."),
+        "s3_region": Setting("", "Region of the bucket; empty: boto3's default."),
+        "s3_access_key_id": Setting("", "Access key; empty: boto3's usual sources (environment, role)."),
+        "s3_secret_access_key": Setting("", "Secret key; empty: boto3's usual sources."),
+        "url_seconds": Setting(300, "How long a presigned or signed media URL stays valid, in seconds."),
+        "grace_hours": Setting(24, "How long a file no row points at is kept before the sweep deletes it."),
     },
     "plugins": {
         "enabled": Setting(
@@ -162,6 +176,7 @@ def check_core(config: dict) -> None:
             raise ConfigError(f"{key}: expected a colour such as '#0b6e4f', got {config[key]!r}")
     _check_commerce(config["commerce"])
     _check_backup(config["backup"])
+    _check_storage(config["storage"])
 
 
 def _check_backup(backup: dict) -> None:
@@ -188,6 +203,14 @@ def _check_commerce(commerce: dict) -> None:
             raise ConfigError(
                 f"commerce.creator_fees: expected entries like 'creator@example.com=5', got {item!r}"
             )
+
+
+def _check_storage(storage: dict) -> None:
+    if storage["backend"] == "s3" and not storage["s3_bucket"]:
+        raise ConfigError("storage.s3_bucket: required when storage.backend is 's3'")
+    for key in ("url_seconds", "grace_hours"):
+        if storage[key] <= 0:
+            raise ConfigError(f"storage.{key}: expected a positive number, got {storage[key]!r}")
 
 
 def validate(raw: dict, schema: dict, prefix: str = "") -> dict:

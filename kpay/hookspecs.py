@@ -79,15 +79,6 @@ def kpay_cli(cli):
 
 
 @hookspec
-def kpay_backup_folders():
-    """Declare the folders under the instance folder the plugin keeps uploaded files in.
-
-    Called: by ``kpay backup`` and ``kpay restore`` (the core's own folders are always there).
-    Returns: a list of folder paths relative to the instance folder, e.g. ``["uploads/courses"]``.
-    """
-
-
-@hookspec
 def kpay_schedules():
     """Give the sweeps the worker's minute clock runs.
 
@@ -193,6 +184,19 @@ def kpay_payment_providers():
     Called: at start-up (a ``test_mode`` provider stops a production site) and whenever
     checkout lists or uses providers.
     Returns: a list of ``kpay.types.PaymentProvider``; names are unique across plugins.
+    """
+
+
+@hookspec
+def kpay_upload_folders():
+    """Declare the storage folders the plugin keeps uploaded files in.
+
+    Called: by ``kpay storage check``, ``migrate`` and ``backup``, ``kpay backup`` and
+    ``kpay restore``, and by the
+    core's cleanup sweep, which deletes a folder's files that are no longer in use once they
+    are older than ``storage.grace_hours``.
+    Returns: a list of ``kpay.types.UploadFolder``; its ``in_use()`` gives the keys (or key
+    prefixes ending in ``/``) that rows still point at.
     """
 
 

@@ -14,15 +14,14 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from kpay import demo, hookimpl, jobs
+from kpay import demo, jobs
 from kpay.app import create_app
-from kpay.backup import archive, database
+from kpay.backup import archive, database, folders
 from kpay.cli import cli
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.commerce import Entitlement, Order, Product
-from plugins.courses.models import Course, Lesson
-from plugins.courses.uploads import folder as course_folder
+from kpay.storage import folders as upload_folders
 from tests.commerce_helpers import buy_paid, ledger_sum, make_product, refund
 from tests.conftest import TEST_DATABASE_URL, fresh_postgres_database
 
@@ -77,10 +76,9 @@ def check_invariants(app, manifest: dict) -> None:
         orphans = db.session.execute(sa.select(Entitlement.id).outerjoin(
             Product, Product.id == Entitlement.product_id).where(Product.id.is_(None))).all()
         assert orphans == []
-        names = [*db.session.execute(sa.select(Lesson.media).where(Lesson.media.is_not(None))).scalars(),
-                 *db.session.execute(sa.select(Course.cover).where(Course.cover.is_not(None))).scalars()]
-        assert names, "the demo has uploaded lessons"
-        assert all((course_folder() / name).is_file() for name in names)
+        reports = list(upload_folders.check())
+        assert any(report.folder.in_use() for report in reports), "the demo has uploaded lessons"
+        assert [key for report in reports for key in report.missing] == []
         with db.engine.connect() as connection:
             counts = {name: item["rows"] for name, item in database.table_figures(connection).items()}
     assert counts == {name: item["rows"] for name, item in manifest["database"]["tables"].items()}
@@ -158,7 +156,7 @@ def test_truncated_and_tampered_archives_are_refused_before_anything_is_written(
     with tarfile.open(path) as source, tarfile.open(tampered, "w:gz") as target:
         for member in source.getmembers():
             data = source.extractfile(member).read()
-            if member.name.startswith("files/uploads/courses/"):
+            if member.name.startswith("files/courses/"):
                 data = data[:-1] + b"!"
             target.addfile(member, io.BytesIO(data))
 
@@ -168,7 +166,8 @@ def test_truncated_and_tampered_archives_are_refused_before_anything_is_written(
         assert result.exit_code == 1
         assert message in result.output
     assert database.tables(fresh_url) == []
-    assert not (tmp_path / "restored" / "uploads").exists()
+    with restored_app.app_context():
+        assert folders.stored() == []  # no upload written
 
 
 def test_newer_archive_is_refused_and_a_full_site_needs_replace(site, tmp_path):
@@ -197,19 +196,11 @@ def test_newer_archive_is_refused_and_a_full_site_needs_replace(site, tmp_path):
     assert "Restored" in replaced.output
 
 
-def test_missing_or_unwritable_folder_fails_without_a_partial_archive(site, tmp_path):
+def test_a_missing_backup_folder_fails_loudly(site, tmp_path):
     missing = run(site, "backup", "--output", str(tmp_path / "nowhere"))
     assert missing.exit_code == 1
     assert "does not exist" in missing.output
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    unreadable = Path(site.instance_path) / "avatars"
-    unreadable.parent.mkdir(parents=True, exist_ok=True)
-    unreadable.write_text("not a folder")
-    failed = run(site, "backup", "--output", str(broken))
-    assert failed.exit_code == 1
-    assert "avatars is not a folder" in failed.output
-    assert list(broken.iterdir()) == []
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_config_is_left_out_unless_asked(site, tmp_path):
@@ -221,29 +212,6 @@ def test_config_is_left_out_unless_asked(site, tmp_path):
     with_config = max((tmp_path / "plain").glob("kpay-backup-*.tar.gz"), key=lambda item: item.stat().st_mtime)
     with tarfile.open(with_config) as tar:
         assert "config/secret_key" in tar.getnames()
-
-
-class NotesPlugin:
-    """A plugin keeping uploads in ``uploads/notes``."""
-
-    @hookimpl
-    def kpay_backup_folders(self):
-        return ["uploads/notes"]
-
-
-def test_hook_kpay_backup_folders(make_app, tmp_path):
-    """A plugin's declared folder is backed up and restored; undeclared folders are not."""
-    app = make_app(plugins=[NotesPlugin()])
-    instance = Path(app.instance_path)
-    (instance / "uploads" / "notes").mkdir(parents=True)
-    (instance / "uploads" / "notes" / "a.txt").write_text("a note")
-    (instance / "scratch").mkdir()
-    (instance / "scratch" / "b.txt").write_text("not declared")
-    path = back_up(app, tmp_path / "backups")
-    with tarfile.open(path) as tar:
-        names = tar.getnames()
-    assert "files/uploads/notes/a.txt" in names
-    assert not [name for name in names if "scratch" in name]
 
 
 def test_older_archive_is_restored_then_migrated_to_the_heads(make_app, tmp_path, fresh_url):

@@ -1,7 +1,8 @@
 """Writing a backup archive and opening one again, checking everything it holds.
 
 An archive is a gzipped tar: ``manifest.json``, ``database/`` (a SQLite copy or a
-``pg_dump -Fc`` file), ``files/`` (the upload folders and site pictures) and, when asked,
+``pg_dump -Fc`` file), ``files/`` (the storage folders' uploads, by key), ``pictures/`` (the
+site pictures) and, when asked,
 ``config/`` (kpay.toml, secrets.toml, secret_key). With a passphrase the whole tar is sealed
 with Fernet under a key derived by scrypt, so a wrong passphrase or a changed byte is refused.
 """
@@ -31,6 +32,7 @@ from kpay import plugins
 from kpay.backup import database, folders
 from kpay.backup.database import BackupError
 from kpay.models.base import utcnow
+from kpay.storage import storage
 
 FORMAT = 1
 SEALED = b"KPAYBACKUP-FERNET-1\n"
@@ -82,7 +84,8 @@ def create(output: Path, *, include_config: bool = False, passphrase: str | None
     instance = Path(app.instance_path)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     try:
-        uploads = folders.files(instance)
+        uploads = folders.stored()
+        pictures = folders.pictures()
     except OSError as error:
         raise BackupError(f"cannot read the uploads: {error}") from None
     target = output / archive_name()
@@ -99,17 +102,16 @@ def create(output: Path, *, include_config: bool = False, passphrase: str | None
             heads = database_heads(url)
             tables = database.dump(url, dump_file)
             members = {dump_name: dump_file}
-            members.update({f"files/{name}": path for name, path in uploads})
+            members.update({f"pictures/{path.name}": path for path in pictures})
             if include_config:
                 for name in CONFIG_FILES:
                     if (instance / name).is_file():
                         members[f"config/{name}"] = instance / name
-            items = list(members.items())
+            items = [*members.items(), *((f"files/{item.key}", item) for item in uploads)]
             checksums = {}
             with tarfile.open(temporary, "w:gz") as tar:
-                for name, path in (progress(items) if progress else items):
-                    checksums[name] = {"size": path.stat().st_size, "sha256": _sha256(path)}
-                    tar.add(path, arcname=name, recursive=False)
+                for name, source in (progress(items) if progress else items):
+                    checksums[name] = _add(tar, name, source)
                 manifest = {
                     "format": FORMAT,
                     "created": utcnow().isoformat(),
@@ -118,8 +120,7 @@ def create(output: Path, *, include_config: bool = False, passphrase: str | None
                         app.config["KPAY"]["plugins"]["enabled"]) if info.enabled},
                     "database": {"kind": "sqlite" if database.is_sqlite(url) else "postgresql",
                                  "file": dump_name, "heads": heads, "tables": tables},
-                    "files": {"count": len(uploads),
-                              "bytes": sum(checksums[f"files/{name}"]["size"] for name, _ in uploads)},
+                    "files": {"count": len(uploads), "bytes": sum(item.size for item in uploads)},
                     "config_included": include_config,
                     "members": checksums,
                 }
@@ -136,6 +137,39 @@ def create(output: Path, *, include_config: bool = False, passphrase: str | None
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+class _Hashing:
+    """A reader that hashes what passes through it."""
+
+    def __init__(self, file):
+        self.file, self.digest, self.size = file, hashlib.sha256(), 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.file.read(size)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
+
+
+def _add(tar: tarfile.TarFile, name: str, source) -> dict:
+    """Add a local file (a Path) or a stored upload (a ``StoredFile``) as ``name``; its size
+    and SHA-256 as read."""
+    info = tarfile.TarInfo(name)
+    info.mtime = int(utcnow().timestamp())
+    info.mode = 0o600
+    if isinstance(source, Path):
+        info.size = source.stat().st_size
+        opened = source.open("rb")
+    else:
+        info.size = source.size
+        opened = storage().open(source.key)
+    with opened as file:
+        reader = _Hashing(file)
+        tar.addfile(info, reader)
+    if reader.size != info.size:
+        raise BackupError(f"{name} changed while it was read; run the backup again")
+    return {"size": reader.size, "sha256": reader.digest.hexdigest()}
 
 
 def _seal(path: Path, passphrase: str) -> None:
@@ -155,15 +189,11 @@ class Opened:
     def dump(self) -> Path:
         return self.folder / self.manifest["database"]["file"]
 
-    def files(self) -> Iterator[tuple[str, Path]]:
-        """``(path relative to the instance folder, unpacked file)`` per upload."""
+    def members(self, folder: str) -> Iterator[tuple[str, Path]]:
+        """``(name without the folder, unpacked file)`` per member under ``folder/``."""
         for name in sorted(self.manifest["members"]):
-            if name.startswith("files/"):
-                yield name.removeprefix("files/"), self.folder / name
-
-    def config_files(self) -> list[str]:
-        return sorted(name.removeprefix("config/") for name in self.manifest["members"]
-                      if name.startswith("config/"))
+            if name.startswith(folder + "/"):
+                yield name.removeprefix(folder + "/"), self.folder / name
 
 
 @contextlib.contextmanager

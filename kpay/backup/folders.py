@@ -1,8 +1,6 @@
-"""The instance folders holding uploads, as the core and the plugins declare them.
-
-The core's are listed here; plugins add theirs through ``kpay_backup_folders``. Site pictures
-(the logo, a QR code) are PNG files at the top of the instance folder.
-"""
+"""What of the uploads goes into an archive: every file of the storage folders the core and the
+plugins declare (``kpay_upload_folders``), from whichever backend holds them, and the site
+pictures (the logo, a QR code: PNG files at the top of the instance folder)."""
 
 from __future__ import annotations
 
@@ -10,28 +8,16 @@ from pathlib import Path
 
 from flask import current_app
 
-CORE_FOLDERS = ("avatars",)
+from kpay.storage import StoredFile, storage
+from kpay.storage import folders as upload_folders
 
 
-def declared() -> list[str]:
-    """Every declared folder, relative to the instance folder, sorted and without repeats."""
-    names = set(CORE_FOLDERS)
-    for items in current_app.extensions["kpay"].pm.hook.kpay_backup_folders():
-        names.update(items or ())
-    return sorted(names)
+def stored() -> list[StoredFile]:
+    """Every file in the declared storage folders."""
+    backend = storage()
+    return [item for folder in upload_folders.folders() for item in backend.list(folder.prefix + "/")]
 
 
-def files(instance: Path) -> list[tuple[str, Path]]:
-    """``(name in the archive, path)`` for every file in the declared folders and every site
-    picture; a declared folder that exists but cannot be read raises ``OSError``."""
-    found = [(item.name, item) for item in sorted(instance.glob("*.png")) if item.is_file()]
-    for name in declared():
-        folder = instance / name
-        if not folder.exists():
-            continue
-        if not folder.is_dir():
-            raise OSError(f"{folder} is not a folder")
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                found.append((path.relative_to(instance).as_posix(), path))
-    return found
+def pictures() -> list[Path]:
+    """The site pictures in the instance folder."""
+    return sorted(path for path in Path(current_app.instance_path).glob("*.png") if path.is_file())

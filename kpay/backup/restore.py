@@ -15,6 +15,7 @@ from kpay.backup import database, folders
 from kpay.backup.archive import Opened, compare_tables
 from kpay.backup.database import BackupError
 from kpay.extensions import db
+from kpay.storage import storage
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def occupied() -> list[str]:
     tables = database.tables(url)
     if tables:
         found.append(f"{len(tables)} tables in the database")
-    uploads = folders.files(Path(current_app.instance_path))
+    uploads = folders.stored()
     if uploads:
         found.append(f"{len(uploads)} uploaded files")
     return found
@@ -78,17 +79,19 @@ def restore(archive: Opened) -> Restored:
     db.engine.dispose()
     compare_tables(manifest["database"]["tables"], database.load(url, archive.dump))
     instance = Path(current_app.instance_path)
-    for name in folders.declared():
-        shutil.rmtree(instance / name, ignore_errors=True)
+    backend = storage()
+    for item in folders.stored():
+        backend.delete(item.key)
     count = 0
-    for name, path in archive.files():
-        target = instance / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+    for key, path in archive.members("files"):
+        with path.open("rb") as file:
+            backend.save(key, file)
         count += 1
-    config_files = archive.config_files()
-    for name in config_files:
-        shutil.copyfile(archive.folder / "config" / name, instance / name)
+    for name, path in archive.members("pictures"):
+        shutil.copyfile(path, instance / name)
+    config_files = [name for name, _ in archive.members("config")]
+    for name, path in archive.members("config"):
+        shutil.copyfile(path, instance / name)
         (instance / name).chmod(0o600)
     if migrate:
         migrate_upgrade(revision="heads")

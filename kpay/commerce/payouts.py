@@ -25,12 +25,10 @@ from kpay.commerce.views import bp
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import LedgerEntry, Payout
+from kpay.models.commerce import LedgerBalance, Payout
 from kpay.permissions import require
 from kpay.render import render
 from kpay.transactions import insert_once
-
-CREATOR_PREFIX = ledger.creator_account("")  # "creator:"
 
 
 class PayoutRefused(Exception):
@@ -38,17 +36,17 @@ class PayoutRefused(Exception):
 
 
 def owed(creator_id: int | None = None) -> dict[int, dict[str, int]]:
-    """What the site owes creators (all, or one), in minor units by currency; only amounts above zero."""
-    account = LedgerEntry.account
+    """What the site owes creators (all, or one), in minor units by currency; only amounts
+    above zero. Read from the balances the ledger keeps, one row per account and currency."""
+    account = LedgerBalance.account
     query = (
-        sa.select(account, LedgerEntry.currency, sa.func.sum(LedgerEntry.amount_minor))
-        .where(account == ledger.creator_account(creator_id) if creator_id else account.startswith(CREATOR_PREFIX))
-        .group_by(account, LedgerEntry.currency)
-        .having(sa.func.sum(LedgerEntry.amount_minor) < 0)
+        sa.select(account, LedgerBalance.currency, LedgerBalance.balance_minor)
+        .where(account == ledger.creator_account(creator_id) if creator_id else account.startswith(ledger.CREATOR_PREFIX))
+        .where(LedgerBalance.balance_minor < 0)
     )
     found: dict[int, dict[str, int]] = {}
     for name, currency, balance in db.session.execute(query):
-        found.setdefault(int(name.removeprefix(CREATOR_PREFIX)), {})[currency] = -int(balance)
+        found.setdefault(int(name.removeprefix(ledger.CREATOR_PREFIX)), {})[currency] = -int(balance)
     return found
 
 
