@@ -56,7 +56,7 @@ def backup_command(output: Path, include_config: bool, verify_path: Path | None,
                               progress=progress if with_bar else None)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backup written: {path} ({path.stat().st_size / 2**20:.1f} MiB).")
+    click.echo(f"Backup written: {path} ({path.stat().st_size:,} bytes).")
 
 
 @click.command("restore")
