@@ -57,6 +57,9 @@ from kpay.notifications.service import notify
 from kpay.permissions import can, require
 from kpay.points import award
 from kpay.ratelimits import keyed_by_member
+from kpay.resumable import begin as begin_resumable
+from kpay.resumable import claim as claim_resumable
+from kpay.resumable import finish as finish_resumable
 from kpay.render import render, wants_partial
 from kpay.security import CSP
 from kpay.storage import storage
@@ -77,6 +80,9 @@ from kpay.types import (
     Widget,
 )
 from kpay.uploads import UploadError, allow_large_body, measure, read_limited, store
+from kpay.uploads import NAME as UPLOAD_NAME
+from kpay.uploads import discard as discard_upload
+from kpay.uploads import forget as forget_upload
 from kpay.uploads import serve as serve_upload
 
 #: The API by topic, in the order docs/api.md lists it.
@@ -89,7 +95,8 @@ SECTIONS: dict[str, list[str]] = {
     "Views": [
         "render", "wants_partial", "render_markdown", "login_required", "require", "can", "FlaskForm", "csrf",
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "UploadError",
-        "read_limited", "measure", "allow_large_body", "store", "serve_upload", "storage",
+        "read_limited", "measure", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
+        "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable",
     ],
     "Members, activity and work": [
         "User", "Notification", "notify", "emit", "award", "enqueue", "enqueue_at", "long_running", "record_audit",
@@ -111,6 +118,8 @@ NOTES: dict[str, str] = {
           "caller commits.",
     "csrf": "Flask-WTF's CSRF protection; ``@csrf.exempt`` only for a signed webhook.",
     "limiter": "Flask-Limiter: ``@limiter.limit(\"5/minute\", key_func=keyed_by_member(\"scope\"))``.",
+    "UPLOAD_NAME": "The pattern of a stored upload's name (32 hex digits and an extension): check a name "
+                   "from a URL with ``UPLOAD_NAME.fullmatch`` before serving it.",
     "CSP": "The site's Content-Security-Policy header value, to extend for a page that embeds another origin.",
     "login_required": "Flask-Login's decorator: a visitor is sent to log in (an htmx request gets "
                       "``HX-Redirect``).",

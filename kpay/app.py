@@ -85,7 +85,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     permissions.init_app(app)
     app.jinja_env.globals.update(
         nav_items=render.nav_items, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
-        assets=render.assets,
+        assets=render.assets, row_url=render.row_url,
         can=permissions.can,
     )
     app.jinja_env.filters["markdown"] = render_markdown

@@ -1,4 +1,4 @@
-"""The ``kpay`` command: run, worker, demo, plugins, users and db (Flask-Migrate)."""
+"""The ``kpay`` command: run, worker, demo, plugins, users, db (Flask-Migrate), backup, restore."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from werkzeug.serving import run_simple
 
 from kpay import config as site_config
 from kpay import plugins, site_settings
+from kpay.backup.commands import backup_command, restore_command
 from kpay.config import ConfigError
 from kpay.models.users import ROLES
 
@@ -71,6 +72,8 @@ cli = KPayGroup(
 )
 cli.add_command(shell_command)
 cli.add_command(routes_command)
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 
 @db_group.command("upgrade")

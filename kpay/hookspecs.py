@@ -191,7 +191,8 @@ def kpay_payment_providers():
 def kpay_upload_folders():
     """Declare the storage folders the plugin keeps uploaded files in.
 
-    Called: by ``kpay storage check``, ``migrate`` and ``backup``, and by the
+    Called: by ``kpay storage check``, ``migrate`` and ``backup``, ``kpay backup`` and
+    ``kpay restore``, and by the
     core's cleanup sweep, which deletes a folder's files that are no longer in use once they
     are older than ``storage.grace_hours``.
     Returns: a list of ``kpay.types.UploadFolder``; its ``in_use()`` gives the keys (or key

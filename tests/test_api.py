@@ -43,16 +43,11 @@ def core_imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-# Known and listed: the media work uses these two services as modules (resumable.begin,
-# uploads.discard, ...); they join kpay.api name by name next. Nothing else may be added here.
-NOT_YET = {("plugins/courses/studio.py", "kpay.resumable"), ("plugins/courses/uploads.py", "kpay.uploads")}
-
-
 def test_plugins_import_kpay_only_through_the_api():
     reaching = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in plugin_modules() for line, module in core_imports(path)
-        if module != "kpay.api" and (str(path.relative_to(ROOT)), module) not in NOT_YET
+        if module != "kpay.api"
     ]
     assert plugin_modules(), "no plugin files found"
     assert reaching == [], "plugins must import KPay only from kpay.api:\n" + "\n".join(reaching)

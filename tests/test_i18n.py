@@ -88,6 +88,17 @@ def test_english_browser_sees_english_on_a_chinese_site(make_app):
     assert "登录" not in login
 
 
+def test_form_library_messages_follow_each_requests_language(client):
+    """WTForms' own messages come in the page's language, request after request (the catalog
+    is read once per language, not once per request)."""
+    for headers, wanted, other in ((CHINESE, "该字段是必填字段。", "This field is required."),
+                                   (ENGLISH, "This field is required.", "该字段是必填字段。"),
+                                   (CHINESE, "该字段是必填字段。", "This field is required.")):
+        token = csrf_token(client.get("/signup", headers=headers))
+        answer = client.post("/signup", data={"email": "", "csrf_token": token}, headers=headers).get_data(as_text=True)
+        assert wanted in answer and other not in answer
+
+
 def test_site_default_language_when_the_browser_says_nothing(make_app):
     client = make_app({"default_locale": "zh_CN"}).test_client()
     home = page(client, "/")

@@ -106,11 +106,11 @@ def test_a_disabled_plugins_recorded_revision_does_not_break_upgrade(site, hello
 
 
 def test_status_checks_keep_existing_orders_and_refuse_unknown_statuses(site):
-    """0008 adds the status CHECK constraints to a database with orders, payments and
+    """0009 adds the status CHECK constraints to a database with orders, payments and
     entitlements in it (SQLite rebuilds the tables under their references); every row stays."""
     app = site([])
     with app.app_context():
-        upgrade(revision="0007_admin_members_indexes")
+        upgrade(revision="0008_page_indexes")
         with db.engine.begin() as connection:
             run = connection.exec_driver_sql
             run("INSERT INTO users (id, email, password_hash, display_name, role, status, session_version, bio, "
@@ -138,6 +138,6 @@ def test_status_checks_keep_existing_orders_and_refuse_unknown_statuses(site):
             with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
                 connection.exec_driver_sql(f"UPDATE {table} SET status = '{bad}' WHERE id = 1")
 
-        downgrade(revision="0007_admin_members_indexes")
+        downgrade(revision="0008_page_indexes")
         with db.engine.begin() as connection:
             connection.exec_driver_sql("UPDATE orders SET status = 'payed' WHERE id = 1")  # no constraint now

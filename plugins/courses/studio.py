@@ -16,8 +16,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 
-from kpay.api import Order, OrderStatus, Product, User, allow_large_body, can, db, insert_once, query_int, render, require, utcnow
-from kpay import resumable
+from kpay.api import (
+    Order,
+    OrderStatus,
+    Product,
+    User,
+    allow_large_body,
+    begin_resumable,
+    can,
+    claim_resumable,
+    db,
+    finish_resumable,
+    insert_once,
+    query_int,
+    render,
+    require,
+    utcnow,
+)
 from plugins.courses import access, catalogue, media, progress, uploads
 from plugins.courses.drip import announce_published_courses
 from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options
@@ -281,11 +296,11 @@ def _store_upload(form: LessonForm, kind: str) -> tuple[str, str, int, str, dict
     if form.file.data:
         stored = (*uploads.store_media(form.file.data.stream, kind), form.file.data.filename or "")
     else:
-        path, filename = resumable.claim(form.upload.data, current_user.id, f"courses.{kind}")
+        path, filename = claim_resumable(form.upload.data, current_user.id, f"courses.{kind}")
         try:
             stored = (*uploads.store_media(path, kind), filename)
         finally:
-            resumable.finish(form.upload.data)
+            finish_resumable(form.upload.data)
     try:
         return (*stored, media.probe_stored(stored[0]) if kind == "video" else None)
     except uploads.UploadError:
@@ -309,7 +324,7 @@ def studio_upload_begin(course_id: int):
     try:
         if uploads.sniff(head, kind) is None:
             raise uploads.UploadError(uploads.refusal(kind))
-        token = resumable.begin(current_user.id, f"courses.{kind}", str(data.get("filename", "")), size,
+        token = begin_resumable(current_user.id, f"courses.{kind}", str(data.get("filename", "")), size,
                                 uploads.settings()[f"max_{kind}_mb"])
     except uploads.UploadError as error:
         return {"error": str(error)}, 422

@@ -32,10 +32,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, worker_id):
     """A KPay site with the demo community, the ``hello`` plugin and the sandbox and manual
-    payment providers, asking new members to confirm their address. It trusts one proxy, so
+    payment providers, asking new members to confirm their address, backing up into
+    ``instance/backups``. It trusts one proxy, so
     each browser context comes from an address of its own (``X-Forwarded-For``), as visitors do."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    (instance / "backups").mkdir()
     with serve(
-        tmp_path_factory.mktemp("e2e-instance"), f"kpay_e2e_{worker_id}",
+        instance, f"kpay_e2e_{worker_id}", backup_folder=str(instance / "backups"),
         plugins_enabled="hello,pay_sandbox,pay_manual", require_email_confirmation="true",
         plugins_pay_manual_instructions="Transfer the amount to our bank account and give its reference.",
         plugins_pay_manual_account_details="KPay Demo Ltd at China Merchants Bank 6225 0000 0000 0000",

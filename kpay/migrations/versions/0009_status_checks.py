@@ -1,7 +1,7 @@
 """orders and entitlements: the database holds each status to its enum (CHECK constraints)
 
-Revision ID: 0008_status_checks
-Revises: 0007_admin_members_indexes
+Revision ID: 0009_status_checks
+Revises: 0008_page_indexes
 Create Date: 2026-12-06 01:40:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_status_checks'
-down_revision = '0007_admin_members_indexes'
+revision = '0009_status_checks'
+down_revision = '0008_page_indexes'
 branch_labels = None
 depends_on = None
 
