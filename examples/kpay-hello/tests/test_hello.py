@@ -10,7 +10,7 @@ from kpay.accounts import create_user
 from kpay.cli import cli
 from kpay.extensions import db
 from kpay_hello.models import Greeting
-from tests.conftest import csrf_token
+from kpay.testing import csrf_token
 
 
 @pytest.fixture
