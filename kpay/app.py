@@ -49,7 +49,12 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
     instance.mkdir(parents=True, exist_ok=True)
     if not (instance / site_config.CONFIG_FILE).exists():
-        site_config.write_default_file(instance / site_config.CONFIG_FILE, declared)
+        # Every installed plugin's settings, enabled or not, so the owner sees what there is.
+        try:
+            installed = _declared_settings(make_manager(sorted(available())))
+        except Exception:  # a broken plugin nobody enabled must not stop the site
+            installed = {}
+        site_config.write_default_file(instance / site_config.CONFIG_FILE, {**installed, **declared})
     app = Flask(
         "kpay",
         instance_path=str(instance),

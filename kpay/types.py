@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 
@@ -13,12 +13,18 @@ class Setting:
     """A plugin setting: its default, and optionally the values it may take.
 
     The type a value must have is the type of ``default`` (a list default takes a list of
-    strings). ``choices`` restricts the value to a fixed set.
+    strings). ``choices`` restricts the value to a fixed set; ``min`` and ``max`` bound a
+    number; ``validate(value)`` returns a message saying what is wrong, or None when the
+    value is good. A value that fails any of them stops start-up with a ``ConfigError``
+    naming the key (``plugins.checkin.points: expected at least 1, got 0``).
     """
 
     default: Any
     help: str = ""
     choices: Sequence[Any] | None = None
+    min: float | None = None
+    max: float | None = None
+    validate: Callable[[Any], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,11 +72,35 @@ class Permission:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A sweep the minute clock runs every ``minutes`` minutes; it must be idempotent."""
+    """A sweep the minute clock runs every ``minutes`` minutes, or daily ``at="HH:MM"`` in the
+    site's time zone; it must be idempotent.
+
+    Periods are aligned to the clock: ``minutes=N`` runs in the first tick of every N-minute
+    period counted from 1970-01-01 00:00 UTC (``60``: each hour at :00, ``1440``: at 00:00 UTC;
+    a period that does not divide a day drifts across days). ``at`` runs in the first tick at
+    or after that local time each day, so a clock that was down then runs it when it is back.
+    """
 
     name: str
     func: Callable[[], Any]
     minutes: int = 1
+    at: str | None = None
+
+    def __post_init__(self):
+        if self.minutes < 1:
+            raise ValueError(f"schedule {self.name}: minutes must be at least 1, got {self.minutes!r}")
+        if self.at is not None:
+            hours, _, minutes = self.at.partition(":")
+            if not (len(hours) == len(minutes) == 2 and hours.isdigit() and minutes.isdigit()
+                    and int(hours) < 24 and int(minutes) < 60):
+                raise ValueError(f"schedule {self.name}: at must be HH:MM (00:00 to 23:59), got {self.at!r}")
+
+    def slot(self, now: datetime, zone: tzinfo) -> int | None:
+        """The period ``now`` falls in (claimed once across clocks), or None before ``at`` today."""
+        if self.at is None:
+            return int(now.timestamp() // 60) // self.minutes
+        local = now.astimezone(zone)
+        return local.toordinal() if local.strftime("%H:%M") >= self.at else None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,11 @@ __version__ = "0.1.0"
 
 @hookimpl
 def kpay_config_defaults():
-    return {"greeting": Setting("Hello", "How the plugin greets members.")}
+    return {
+        "greeting": Setting("Hello", "How the plugin greets members.",
+                            validate=lambda text: None if text.strip() else "expected some words"),
+        "points": Setting(1, "Points a member earns for each greeting.", min=1, max=100),
+    }
 
 
 @hookimpl
