@@ -105,16 +105,19 @@ def _database(folder: Path, name: str):
 
 
 @contextlib.contextmanager
-def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, **settings: str):
+def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, environment: dict | None = None,
+          **settings: str):
     """Serve a new site from ``instance`` on a free port; yield its ``Site``.
 
-    ``settings`` become ``KPAY_<NAME>`` variables (``plugins_enabled="hello"``). One worker
-    by default: the in-memory rate limits then count every request, as on a one-process site.
+    ``settings`` become ``KPAY_<NAME>`` variables (``plugins_enabled="hello"``); ``environment``
+    adds other variables (``PYTHONPATH``). One worker by default: the in-memory rate limits
+    then count every request, as on a one-process site.
     """
     with _database(instance, name) as database_url:
         port = free_port()
         env = {
             **os.environ,
+            **(environment or {}),
             "KPAY_INSTANCE_PATH": str(instance),
             "KPAY_DATABASE_URL": database_url,
             "KPAY_REDIS_URL": "",
