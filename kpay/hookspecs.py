@@ -110,11 +110,11 @@ def kpay_nav_items(user):
 
 @hookspec
 def kpay_widgets(slot, context, user):
-    """Fill a widget slot such as ``home.main`` or ``home.sidebar``.
+    """Fill a widget slot such as ``home.sidebar`` or ``course.side`` (listed under "Widget slots").
 
-    Called: when a template calls ``widgets("<slot>")``.
-    Receives: ``slot`` (its name), ``context`` (a dict the page passes, possibly empty) and
-    ``user``. Return nothing for slots the plugin does not fill.
+    Called: when a page places the slot with ``{{ widget_slot("<slot>", context) }}``.
+    Receives: ``slot`` (its name), ``context`` (a dict of what the page passes, possibly
+    empty) and ``user``. Return nothing for slots the plugin does not fill.
     Returns: a list of ``kpay.types.Widget``; sorted by ``order``, then title.
     """
 

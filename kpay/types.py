@@ -42,8 +42,9 @@ class NavItem:
 class Widget:
     """A box in a widget slot: a template rendered in place, or a URL loaded lazily by htmx.
 
-    ``template`` is rendered with ``context`` plus the slot's own context; ``lazy_url`` is
-    fetched with ``hx-trigger="revealed"`` and shown as a plain link without JavaScript.
+    ``template`` is rendered in place and sees ``widget`` (this, with the ``context`` the plugin
+    gave) and ``context`` (what the slot passes); ``lazy_url`` is fetched with
+    ``hx-trigger="revealed"`` and shown as a plain link without JavaScript.
     """
 
     title: str
