@@ -21,6 +21,13 @@ def kpay_config_defaults():
 
 
 @hookimpl
+def kpay_init_app(app):
+    from kpay.i18n import add_translations
+
+    add_translations(app, Path(__file__).parent / "translations")
+
+
+@hookimpl
 def kpay_blueprints():
     from kpay_hello.views import bp
 
@@ -34,7 +41,7 @@ def kpay_migration_dirs():
 
 @hookimpl
 def kpay_permissions():
-    return [Permission("hello.post", "Post a greeting", ("owner", "admin", "moderator", "creator", "member"))]
+    return [Permission("hello.post", _l("Post a greeting"), ("owner", "admin", "moderator", "creator", "member"))]
 
 
 @hookimpl
