@@ -94,3 +94,18 @@ def test_every_slot_renders_a_plugins_widget_with_its_documented_context(site):
         if page.status_code not in (200, 403) or not shown or probe_text not in html:
             missing.append(f"{slot.name} on {pages[slot.name]}: {page.status_code}, slot shown: {shown}")
     assert missing == []
+
+
+def test_the_plugin_guide_names_every_slot_and_settings_signature_as_the_code_has_them():
+    import inspect
+
+    from kpay.types import Schedule, Setting
+
+    guide = " ".join((ROOT / "docs" / "plugins.md").read_text(encoding="utf-8").split())
+    assert [slot.name for slot in SLOTS if f"`{slot.name}`" not in guide] == []
+    fields = ", ".join(
+        name if p.default is inspect.Parameter.empty else f"{name}={p.default!r}"
+        for name, p in inspect.signature(Setting).parameters.items()
+    ).replace("help=''", "help")
+    assert f"`Setting({fields})`" in guide
+    assert set(inspect.signature(Schedule).parameters) == {"name", "func", "minutes", "at"}
