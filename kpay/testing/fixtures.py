@@ -24,6 +24,7 @@ Marks: ``postgres`` and ``redis`` skip a test unless ``KPAY_TEST_DATABASE_URL`` 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
 from pathlib import Path
@@ -208,31 +209,39 @@ class Problems:
             self.items.append(f"CSP: {message.text}")
 
 
-@pytest.fixture
-def new_page(browser, live_site):
-    """Open pages of ``live_site`` in fresh browser contexts: ``new_page(javascript=True,
-    viewport=None)``. Each context comes from an address of its own (``X-Forwarded-For``, for a
-    site that trusts one proxy); the test fails if a page broke the CSP or raised a script error."""
+@contextlib.contextmanager
+def browser_pages(browser, base_url: str):
+    """Yield ``open_page(javascript=True, viewport=None)``, which opens a page of ``base_url`` in
+    a fresh browser context (its own cookies) from an address of its own (``X-Forwarded-For``,
+    for a site that trusts one proxy). On leaving, the contexts close and it fails if a page
+    broke the Content-Security-Policy or raised a script error."""
     contexts = []
     problems = Problems()
 
-    def factory(javascript: bool = True, viewport: dict | None = None):
+    def open_page(javascript: bool = True, viewport: dict | None = None):
         visitor = next(VISITORS)
         address = f"10.{visitor // 250}.0.{visitor % 250 + 1}"
         context = browser.new_context(
-            base_url=live_site.url, java_script_enabled=javascript,
-            viewport=viewport or {"width": 1280, "height": 800}, accept_downloads=True, locale="en-GB",
-            extra_http_headers={"X-Forwarded-For": address},
+            base_url=base_url, java_script_enabled=javascript, viewport=viewport or {"width": 1280, "height": 800},
+            accept_downloads=True, locale="en-GB", extra_http_headers={"X-Forwarded-For": address},
         )
         context.set_default_timeout(10_000)
         context.on("page", problems.watch)
         contexts.append(context)
         return context.new_page()
 
-    yield factory
+    yield open_page
     for context in contexts:
         context.close()
     assert problems.items == []
+
+
+@pytest.fixture
+def new_page(browser, live_site):
+    """Open pages of ``live_site`` in fresh browser contexts: ``new_page(javascript=True,
+    viewport=None)`` (see ``browser_pages``)."""
+    with browser_pages(browser, live_site.url) as open_page:
+        yield open_page
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Problems, log_in
+from kpay.testing.fixtures import browser_pages
+from tests.e2e.conftest import log_in
 from tests.live import serve
 
 pytest.importorskip("plugins.forums")
@@ -27,20 +28,8 @@ def forum_site(tmp_path_factory, worker_id):
 @pytest.fixture
 def person(browser, forum_site):
     """``person()``: a page in a browser context of its own, from an address of its own."""
-    contexts, problems = [], Problems()
-
-    def factory():
-        context = browser.new_context(base_url=forum_site.url, locale="en-GB",
-                                      extra_http_headers={"X-Forwarded-For": f"10.9.0.{len(contexts) + 1}"})
-        context.set_default_timeout(10_000)
-        context.on("page", problems.watch)
-        contexts.append(context)
-        return context.new_page()
-
-    yield factory
-    for context in contexts:
-        context.close()
-    assert problems.items == []
+    with browser_pages(browser, forum_site.url) as open_page:
+        yield open_page
 
 
 def test_question_answer_poll_flag_and_mention_in_the_browser(person):
