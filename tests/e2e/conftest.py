@@ -28,10 +28,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def live_site(tmp_path_factory, worker_id):
+def site(tmp_path_factory, worker_id):
     """A KPay site with the demo community, the ``hello`` plugin and the sandbox and manual
     payment providers, asking new members to confirm their address. It trusts one proxy, so
-    each browser context comes from an address of its own (``X-Forwarded-For``), as visitors do."""
+    each browser context comes from an address of its own (``X-Forwarded-For``), as visitors do.
+    A test module may define a ``site`` of its own."""
     with serve(
         tmp_path_factory.mktemp("e2e-instance"), f"kpay_e2e_{worker_id}",
         plugins_enabled="hello,pay_sandbox,pay_manual", require_email_confirmation="true",
@@ -42,10 +43,10 @@ def live_site(tmp_path_factory, worker_id):
         yield running
 
 
-@pytest.fixture(scope="session")
-def site(live_site):
-    """The tests' name for ``live_site``."""
-    return live_site
+@pytest.fixture
+def live_site(site):
+    """The site kpay.testing's ``page`` and ``new_page`` open: this module's ``site``."""
+    return site
 
 
 def log_in(page, email: str, password: str = DEMO_PASSWORD, remember: bool = False) -> None:
