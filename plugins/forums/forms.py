@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, URL
 
+from kpay.forms import FlaskForm
 from kpay.models.base import utcnow
 
 TITLE_MAX = 200
