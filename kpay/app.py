@@ -12,9 +12,10 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import compression, errors, i18n, input_filter, jobs, permissions, render, security, static_files
+from kpay import models, sqlite  # noqa: F401 (mappings and engine events)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from kpay.plugins import available, make_manager, migration_dirs
+from kpay.plugins import available, declared_settings, make_manager, migration_dirs
 from kpay.text import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,15 +45,15 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     settings = site_config.load(instance, overrides)
     enabled = sorted(set(settings["plugins"]["enabled"]))
     pm = make_manager(enabled, plugins, trace=os.environ.get("KPAY_TRACE_HOOKS") == "1")
-    declared = _declared_settings(pm)
+    declared = declared_settings(pm)
     for name in sorted(set(enabled) | set(declared)):
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
     site_config.protect_instance(instance)
     if not (instance / site_config.CONFIG_FILE).exists():
         # Every installed plugin's settings, enabled or not, so the owner sees what there is.
         try:
-            installed = _declared_settings(make_manager(sorted(available())))
-        except Exception:  # a broken plugin nobody enabled must not stop the site
+            installed = declared_settings(make_manager(sorted(available())))
+        except (ImportError, site_config.ConfigError):  # a broken plugin nobody enabled stops nothing
             installed = {}
         site_config.write_default_file(instance / site_config.CONFIG_FILE, {**installed, **declared})
     app = Flask(
@@ -84,7 +85,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     jobs.init_app(app)
     permissions.init_app(app)
     app.jinja_env.globals.update(
-        nav_items=render.nav_items, widgets=render.widgets, assets=render.assets,
+        nav_items=render.nav_items, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
+        assets=render.assets,
         can=permissions.can,
     )
     app.jinja_env.filters["markdown"] = render_markdown
@@ -93,6 +95,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         for blueprint in blueprints or ():
             prefix = None if blueprint.url_prefix is not None else f"/{blueprint.name}"
             app.register_blueprint(blueprint, url_prefix=prefix)
+    static_files.init_app(app)
+    compression.init_app(app)
     state.migration_dirs = migration_dirs(pm)
     pm.hook.kpay_init_app(app=app)
     return app
@@ -110,14 +114,6 @@ def _version_locations(alembic_config):
     folders = dict.fromkeys([str(MIGRATIONS / "versions"), *state.migration_dirs, *installed])
     alembic_config.set_main_option("version_locations", os.pathsep.join(folders))
     return alembic_config
-
-
-def _declared_settings(pm) -> dict[str, dict]:
-    """The settings each registered plugin declares (``kpay_config_defaults``), by name."""
-    return {
-        impl.plugin_name: impl.function() or {}
-        for impl in pm.hook.kpay_config_defaults.get_hookimpls()
-    }
 
 
 def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
@@ -149,11 +145,17 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         RATELIMIT_STORAGE_URI=settings["redis_url"] or "memory://",
         RATELIMIT_KEY_PREFIX=settings["queue_name"],
-        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 * 24 * 365 if production else None,
+        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 if production else None,  # versioned URLs: a year (static_files)
     )
-    site_url = urlsplit(settings["site_url"])
+    use_site_url(app, settings["site_url"])
+
+
+def use_site_url(app: Flask, url: str) -> None:
+    """Make ``url`` the site's address: ``url_for(_external=True)`` works outside a request
+    (digests sent by the clock). An empty ``url`` changes nothing."""
+    site_url = urlsplit(url)
     if site_url.netloc:
-        # Lets url_for(_external=True) work outside a request (digests sent by the clock).
+        app.config["KPAY"]["site_url"] = url
         app.config.update(
             SERVER_NAME=site_url.netloc,
             PREFERRED_URL_SCHEME=site_url.scheme or "https",

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import secrets
 import tomllib
 import zoneinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomlkit
 
 from kpay.types import Setting
 
 CONFIG_FILE = "kpay.toml"
+SECRETS_FILE = "secrets.toml"  # written by the admin (Stripe's keys), mode 0600
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 SECRET_FILE = "secret_key"
 LOCALES = ("en", "zh_CN")
 BUILTIN_FOLDER = Path(__file__).resolve().parent.parent / "plugins"
@@ -32,6 +36,9 @@ def default_plugins() -> list[str]:
 
 CORE_SETTINGS: dict[str, Any] = {
     "site_name": Setting("KPay Community", "The name shown in the header, titles and e-mails."),
+    "logo": Setting("", "File name of the site's logo in the instance folder (uploaded in the admin)."),
+    "brand_color": Setting("", "Colour of the header and buttons, like #0b6e4f; empty: the theme's."),
+    "accent_color": Setting("", "Colour of links and highlights, like #b54708; empty: the theme's."),
     "site_url": Setting(
         "", "Public address (https://community.example): links in e-mails sent by the worker."
     ),
@@ -54,6 +61,7 @@ CORE_SETTINGS: dict[str, Any] = {
     "max_request_mb": Setting(16, "Largest request body accepted, in MiB (larger ones get 413)."),
     "max_avatar_mb": Setting(2, "Largest avatar picture a member may upload, in MiB."),
     "trusted_proxies": Setting(0, "How many reverse proxies (nginx) stand in front of KPay."),
+    "compress": Setting(True, "Compress responses over 1 KB (brotli or gzip); false when a proxy compresses them."),
     "gunicorn_pid_file": Setting("", "When set, `kpay plugins enable|disable` sends gunicorn HUP."),
     "mail": {
         "server": Setting("", "SMTP host; empty writes e-mails to instance/outbox/."),
@@ -93,6 +101,15 @@ class ConfigError(Exception):
     """
 
 
+class SettingNeeded(Exception):
+    """Work that cannot be done until the owner sets ``setting`` (a job fails with it)."""
+
+    def __init__(self, setting: str, reason: str):
+        super().__init__(f"{setting}: {reason}")
+        self.setting = setting
+        self.reason = reason
+
+
 def instance_path() -> Path:
     """The instance folder: ``KPAY_INSTANCE_PATH`` or ``instance/`` beside the code."""
     default = Path(__file__).resolve().parent.parent / "instance"
@@ -106,11 +123,8 @@ def load(path: Path, overrides: dict | None = None) -> dict:
     ``plugins`` table keeps each ``[plugins.<name>]`` table as found;
     ``validate_plugin_settings`` checks those of enabled plugins once the plugins are known.
     """
-    file = path / CONFIG_FILE
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+    raw = _read_toml(path / CONFIG_FILE)
+    _merge(raw, _read_toml(path / SECRETS_FILE))
     _merge(raw, _from_environment(CORE_SETTINGS))
     _merge(raw, copy.deepcopy(overrides or {}))
     plugins = raw.get("plugins", {})
@@ -119,13 +133,32 @@ def load(path: Path, overrides: dict | None = None) -> dict:
     tables = {key: value for key, value in plugins.items() if isinstance(value, dict)}
     core = {**raw, "plugins": {k: v for k, v in plugins.items() if k not in tables}}
     config = validate(core, CORE_SETTINGS)
+    check_core(config)
+    config["plugins"].update(tables)
+    return config
+
+
+def _read_toml(file: Path) -> dict:
+    """The tables of a TOML file ({} when there is none); a ``ConfigError`` when it is broken."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+
+
+def check_core(config: dict) -> None:
+    """Ranges and formats of the core settings that their types alone do not catch."""
     if config["timezone"] not in zoneinfo.available_timezones():
         raise ConfigError(
             f"timezone: expected an IANA time zone such as 'Asia/Shanghai', got {config['timezone']!r}"
         )
+    site_url = urlsplit(config["site_url"])
+    if config["site_url"] and (site_url.scheme not in ("http", "https") or not site_url.netloc):
+        raise ConfigError(f"site_url: expected an address such as 'https://community.example', got {config['site_url']!r}")
+    for key in ("brand_color", "accent_color"):
+        if config[key] and not COLOR.fullmatch(config[key]):
+            raise ConfigError(f"{key}: expected a colour such as '#0b6e4f', got {config[key]!r}")
     _check_commerce(config["commerce"])
-    config["plugins"].update(tables)
-    return config
 
 
 def _check_commerce(commerce: dict) -> None:

@@ -111,8 +111,19 @@ def kpay_nav_items(user):
 
 
 @hookspec
+def kpay_admin_nav_items(user):
+    """Give links for the admin console's menu (a plugin's moderation queue, say).
+
+    Called: when an admin console page is rendered, for a member who may open it.
+    Receives: ``user``, the current member.
+    Returns: a list of ``kpay.types.NavItem``; sorted by ``order``, then label. Check the
+    member's permission before returning a link.
+    """
+
+
+@hookspec
 def kpay_widgets(slot, context, user):
-    """Fill a widget slot such as ``home.sidebar`` or ``course.side`` (listed under "Widget slots").
+    """Fill a widget slot such as ``home.sidebar``, ``learning.main`` or ``course.side`` (see "Widget slots").
 
     Called: when a page places the slot with ``{{ widget_slot("<slot>", context) }}``.
     Receives: ``slot`` (its name), ``context`` (a dict of what the page passes, possibly

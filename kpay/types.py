@@ -25,6 +25,10 @@ class Setting:
     min: float | None = None
     max: float | None = None
     validate: Callable[[Any], str | None] | None = None
+    # How the admin's settings form edits it: "" (by its type), "textarea", "image" (an
+    # uploaded picture; the value is its file name in the instance folder) or "secret"
+    # (kept in instance/secrets.toml, mode 0600, and never shown again in full).
+    field: str = ""
 
 
 @dataclass(frozen=True)

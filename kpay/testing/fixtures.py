@@ -211,20 +211,21 @@ class Problems:
 
 @contextlib.contextmanager
 def browser_pages(browser, base_url: str):
-    """Yield ``open_page(javascript=True, viewport=None)``, which opens a page of ``base_url`` in
-    a fresh browser context (its own cookies) from an address of its own (``X-Forwarded-For``,
-    for a site that trusts one proxy). On leaving, the contexts close and it fails if a page
-    broke the Content-Security-Policy or raised a script error."""
+    """Yield ``open_page(**context_options)``, which opens a page of ``base_url`` in a fresh
+    browser context (its own cookies): en-GB, 1280 px wide, downloads on, from an address of
+    its own (``X-Forwarded-For``, for a site that trusts one proxy); ``context_options``
+    (Playwright's ``new_context`` arguments) override those. On leaving, the contexts close
+    and it fails if a page broke the Content-Security-Policy or raised a script error."""
     contexts = []
     problems = Problems()
 
-    def open_page(javascript: bool = True, viewport: dict | None = None):
+    def open_page(**options):
         visitor = next(VISITORS)
-        address = f"10.{visitor // 250}.0.{visitor % 250 + 1}"
-        context = browser.new_context(
-            base_url=base_url, java_script_enabled=javascript, viewport=viewport or {"width": 1280, "height": 800},
-            accept_downloads=True, locale="en-GB", extra_http_headers={"X-Forwarded-For": address},
-        )
+        defaults = {
+            "locale": "en-GB", "viewport": {"width": 1280, "height": 800}, "accept_downloads": True,
+            "extra_http_headers": {"X-Forwarded-For": f"10.{visitor // 250}.0.{visitor % 250 + 1}"},
+        }
+        context = browser.new_context(base_url=base_url, **{**defaults, **options})
         context.set_default_timeout(10_000)
         context.on("page", problems.watch)
         contexts.append(context)
@@ -241,7 +242,8 @@ def new_page(browser, live_site):
     """Open pages of ``live_site`` in fresh browser contexts: ``new_page(javascript=True,
     viewport=None)`` (see ``browser_pages``)."""
     with browser_pages(browser, live_site.url) as open_page:
-        yield open_page
+        yield lambda javascript=True, viewport=None: open_page(
+            java_script_enabled=javascript, **({"viewport": viewport} if viewport else {}))
 
 
 @pytest.fixture

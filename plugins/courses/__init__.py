@@ -63,7 +63,7 @@ def kpay_nav_items(user):
 
 @hookimpl
 def kpay_widgets(slot, context, user):
-    if slot == "home.main" and user.is_authenticated:
+    if slot == "learning.main" and user.is_authenticated:
         return [Widget(_l("Continue learning"), order=20, lazy_url=url_for("courses.continue_learning"))]
     return []
 

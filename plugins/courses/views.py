@@ -326,5 +326,5 @@ def certificate(code: str):
 @bp.route("/continue")
 @login_required
 def continue_learning():
-    """The member's unfinished courses (the home page's lazy widget, or a page)."""
-    return render("courses/continue.html", "courses/_continue.html", rows=progress.continuing(current_user))
+    """The member's courses with their progress (a lazy widget of My learning, or a page)."""
+    return render("courses/continue.html", "courses/_continue.html", rows=progress.learning(current_user))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kpay.testing.fixtures import CHROMIUM
+from kpay.testing.fixtures import CHROMIUM, browser_pages  # noqa: F401 (the tests import them from here)
 from kpay.testing.live import DEMO_PASSWORD, link_in, serve  # noqa: F401
 
 PHONE = {"width": 360, "height": 740}

@@ -27,7 +27,7 @@ def greetings(app) -> list[str]:
 def test_hello_page_uses_the_configured_greeting_and_its_stylesheet(client):
     page = client.get("/hello/").get_data(as_text=True)
     assert '<h1 class="hello-title">Ni hao!</h1>' in page
-    assert '<link rel="stylesheet" href="/hello/static/hello/hello.css">' in page
+    assert '<link rel="stylesheet" href="/hello/static/hello/hello.css?v=' in page  # versioned static URL
     assert client.get("/hello/static/hello/hello.css").status_code == 200
     assert "hello.css" not in client.get("/").get_data(as_text=True)
 

@@ -57,7 +57,8 @@ def test_creator_builds_a_course_with_a_scheduled_lesson_and_publishes_it(app, m
     page = client.get(f"/courses/studio/{course_id}")
     assert "Headlines" in page.get_data(as_text=True) and "Opens" in page.get_data(as_text=True)
     assert app.test_client().get(f"/courses/{course_id}").status_code == 404  # still a draft
-    client.post(f"/courses/studio/{course_id}/publish", data={"csrf_token": csrf_token(page), "action": "now"})
+    published = client.post(f"/courses/studio/{course_id}/publish", data={"csrf_token": csrf_token(page), "action": "now"})
+    assert "The course is published." in client.get(published.headers["Location"]).get_data(as_text=True)
     visitor = app.test_client().get(f"/courses/{course_id}").get_data(as_text=True)
     assert "Headlines" in visitor and "Week two" in visitor
     buyer = logged_in(app, make_user())
