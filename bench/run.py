@@ -79,13 +79,14 @@ def prepare_site(folder: Path) -> dict:
     return env
 
 
-def log_in(base: str) -> str:
-    """Log the demo member in through the real form; returns the Cookie header."""
+def log_in(base: str, who: tuple[str, str] = DEMO_MEMBER) -> str:
+    """Log ``who`` (email, password; the demo member) in through the real form; returns the
+    Cookie header."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"email": DEMO_MEMBER[0], "password": DEMO_MEMBER[1], "csrf_token": token})
+    data = urllib.parse.urlencode({"email": who[0], "password": who[1], "csrf_token": token})
     opener.open(base + "/login", data.encode())
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 

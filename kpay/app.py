@@ -12,8 +12,10 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import compression, errors, i18n, input_filter, jobs, permissions, render, security, static_files
-from kpay import models, sqlite  # noqa: F401 (mappings and engine events)
+from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
+    compression, errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite,
+    static_files, storage, uploads,
+)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, declared_settings, make_manager, migration_dirs
 from kpay.text import render_markdown
@@ -65,6 +67,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     )
     _configure_flask(app, settings, instance)
     input_filter.init_app(app)
+    uploads.init_app(app)  # after the input filter: the upload views' body limit is raised first
     state = KPayState(pm=pm, config=settings, enabled=enabled)
     app.extensions["kpay"] = state
 
@@ -81,6 +84,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    storage.init_app(app)
 
     jobs.init_app(app)
     permissions.init_app(app)

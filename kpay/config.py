@@ -81,6 +81,19 @@ CORE_SETTINGS: dict[str, Any] = {
         "renewal_reminder_days": Setting(7, "Days before a membership ends that the member is reminded; 0: never."),
         "renewal_coupon_percent": Setting(0, "Percent off in a renewal reminder's own coupon; 0: no coupon."),
     },
+    "storage": {
+        "backend": Setting("local", "Where uploads live: local (a folder) or s3 (an S3-compatible bucket).",
+                           choices=("local", "s3")),
+        "local_folder": Setting("", "Folder of the local backend; empty means instance/uploads."),
+        "s3_bucket": Setting("", "Bucket of the s3 backend (required with backend = \"s3\")."),
+        "s3_prefix": Setting("", "Key prefix inside the bucket, for a bucket shared with other sites."),
+        "s3_endpoint_url": Setting("", "Endpoint of a non-AWS store (https://minio.example:9000); empty: AWS."),
+        "s3_region": Setting("", "Region of the bucket; empty: boto3's default."),
+        "s3_access_key_id": Setting("", "Access key; empty: boto3's usual sources (environment, role)."),
+        "s3_secret_access_key": Setting("", "Secret key; empty: boto3's usual sources."),
+        "url_seconds": Setting(300, "How long a presigned or signed media URL stays valid, in seconds."),
+        "grace_hours": Setting(24, "How long a file no row points at is kept before the sweep deletes it."),
+    },
     "plugins": {
         "enabled": Setting(
             default_plugins(), "Plugins to run: built-in names from plugins/ or entry points."
@@ -159,6 +172,7 @@ def check_core(config: dict) -> None:
         if config[key] and not COLOR.fullmatch(config[key]):
             raise ConfigError(f"{key}: expected a colour such as '#0b6e4f', got {config[key]!r}")
     _check_commerce(config["commerce"])
+    _check_storage(config["storage"])
 
 
 def _check_commerce(commerce: dict) -> None:
@@ -177,6 +191,14 @@ def _check_commerce(commerce: dict) -> None:
             raise ConfigError(
                 f"commerce.creator_fees: expected entries like 'creator@example.com=5', got {item!r}"
             )
+
+
+def _check_storage(storage: dict) -> None:
+    if storage["backend"] == "s3" and not storage["s3_bucket"]:
+        raise ConfigError("storage.s3_bucket: required when storage.backend is 's3'")
+    for key in ("url_seconds", "grace_hours"):
+        if storage[key] <= 0:
+            raise ConfigError(f"storage.{key}: expected a positive number, got {storage[key]!r}")
 
 
 def validate(raw: dict, schema: dict, prefix: str = "") -> dict:

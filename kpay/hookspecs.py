@@ -190,6 +190,18 @@ def kpay_payment_providers():
 
 
 @hookspec
+def kpay_upload_folders():
+    """Declare the storage folders the plugin keeps uploaded files in.
+
+    Called: by ``kpay storage check``, ``migrate`` and ``backup``, and by the
+    core's cleanup sweep, which deletes a folder's files that are no longer in use once they
+    are older than ``storage.grace_hours``.
+    Returns: a list of ``kpay.types.UploadFolder``; its ``in_use()`` gives the keys (or key
+    prefixes ending in ``/``) that rows still point at.
+    """
+
+
+@hookspec
 def kpay_search_documents(since):
     """Give the plugin's documents to the search index.
 

@@ -35,7 +35,6 @@ RETRY_DELAYS = (timedelta(seconds=10), timedelta(seconds=60), timedelta(minutes=
 LEASE = timedelta(minutes=15)
 REDIS_BACKOFF_SECONDS = 10.0
 RELAY_BATCH = 500
-RQ_TIMEOUT = int(LEASE.total_seconds()) - 60
 FAILURE_TTL = 7 * 24 * 3600
 
 
@@ -62,6 +61,7 @@ def run_job(job_id: int) -> None:
     after the last retry the job is kept as ``failed``.
     """
     now = utcnow()
+    held = _lease(db.session.scalar(sa.select(Job.func).where(Job.id == job_id)))
     claimed = db.session.execute(
         sa.update(Job)
         .where(
@@ -71,7 +71,7 @@ def run_job(job_id: int) -> None:
                 sa.and_(Job.status.in_(("pending", "running")), Job.run_at <= now),
             ),
         )
-        .values(status="running", run_at=now + LEASE, attempts=Job.attempts + 1)
+        .values(status="running", run_at=now + held, attempts=Job.attempts + 1)
     ).rowcount
     db.session.commit()
     if not claimed:
@@ -291,11 +291,12 @@ def _push(job_ids: list[int]) -> None:
     if not job_ids:
         return
     app = current_app
+    funcs = dict(db.session.execute(sa.select(Job.id, Job.func).where(Job.id.in_(job_ids))).all())
     try:
         rq_queue = queue(app)
         rq_queue.enqueue_many([
             rq_queue.prepare_data(
-                "kpay.jobs.run_job", args=(job_id,), timeout=RQ_TIMEOUT, result_ttl=0,
+                "kpay.jobs.run_job", args=(job_id,), timeout=_rq_timeout(funcs.get(job_id)), result_ttl=0,
                 failure_ttl=FAILURE_TTL,
             )
             for job_id in job_ids
@@ -334,6 +335,29 @@ def _dotted(func: Callable) -> str:
     if "<" in func.__qualname__ or "." in func.__qualname__:
         raise ValueError(f"{name}: jobs must be module-level functions")
     return name
+
+
+def long_running(duration: timedelta):
+    """Mark a job function that may run for up to ``duration`` (a video transcode): its lease,
+    and the rq timeout that ends a stuck run, are that long instead of ``LEASE``."""
+    def mark(func: Callable) -> Callable:
+        func.kpay_lease = duration
+        return func
+    return mark
+
+
+def _lease(path: str | None) -> timedelta:
+    """How long a run of the job function ``path`` holds its lease."""
+    try:
+        return max(LEASE, getattr(_resolve(path), "kpay_lease", LEASE))
+    except (AttributeError, ImportError, ValueError):  # unknown: the run records the failure
+        return LEASE
+
+
+def _rq_timeout(path: str | None) -> int:
+    """rq's timeout for a run of ``path``: a minute less than its lease, so rq ends a stuck
+    run before the relay hands the job to another worker."""
+    return int(_lease(path).total_seconds()) - 60
 
 
 def _resolve(path: str) -> Callable:

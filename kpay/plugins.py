@@ -20,7 +20,7 @@ ENTRY_POINT_GROUP = "kpay.plugins"
 BUILTIN_PACKAGE = "plugins"
 CORE_PLUGINS = (
     "kpay.admin.plugin", "kpay.auth.plugin", "kpay.clock", "kpay.commerce.plugin", "kpay.home.plugin",
-    "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin",
+    "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin", "kpay.storage.plugin",
 )
 
 log = logging.getLogger("kpay.hooks")

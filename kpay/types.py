@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -167,6 +167,19 @@ class Resource:
     def key(self) -> str:
         """``kind:id``, as search documents and caches name the resource."""
         return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class UploadFolder:
+    """A storage folder holding uploads: keys ``<prefix>/...``.
+
+    ``in_use()`` gives the keys still referenced by rows, or key prefixes ending in ``/``
+    (a video's HLS folder); every other file in the folder is an orphan.
+    """
+
+    prefix: str
+    description: str
+    in_use: Callable[[], Iterable[str]]
 
 
 @dataclass(frozen=True)

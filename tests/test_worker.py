@@ -144,3 +144,15 @@ def test_cli_worker_in_burst_mode_relays_the_outbox_and_runs_the_jobs(redis_app,
     assert result.exit_code == 0, result.output
     assert statuses(redis_app) == ["done"]
     assert balance_of(redis_app, member.email) == 10
+
+
+def test_rq_gives_a_long_running_job_its_own_timeout(redis_app, make_user):
+    from tests.test_jobs import transcode_for_hours
+
+    member = make_user()
+    with redis_app.app_context():
+        jobs.enqueue(transcode_for_hours, member.id)
+        jobs.enqueue(grant_welcome_points, member.id)
+        db.session.commit()
+        timeouts = sorted(job.timeout for job in jobs.queue(redis_app).jobs)
+    assert timeouts == [int(jobs.LEASE.total_seconds()) - 60, 6 * 3600 - 60]

@@ -1,4 +1,4 @@
-"""Members' pictures: checked and re-encoded with Pillow, kept in instance/avatars/.
+"""Members' pictures: checked and re-encoded with Pillow, kept in the storage folder ``avatars``.
 
 An upload is decoded only when Pillow recognises it as PNG, JPEG, WebP or GIF from its bytes
 (the file name is ignored) and its header declares at most ``MAX_PIXELS``; it is then cropped
@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import io
 import re
-import secrets
 import unicodedata
-from pathlib import Path
 
-from flask import current_app
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
+from kpay import uploads
+from kpay.extensions import db
 from kpay.models import User
-from kpay.transactions import after_commit
 from kpay.uploads import UploadError, read_limited
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
@@ -29,15 +28,17 @@ SIZE = 256
 MAX_PIXELS = 40_000_000
 NAME = re.compile(r"[0-9a-f]{32}\.webp")
 HUES = 8
+FOLDER = "avatars"
 
 
 class AvatarError(UploadError):
     """An upload that cannot become an avatar; the message is for the member."""
 
 
-def folder() -> Path:
-    """The folder avatars are stored in: ``avatars/`` in the instance folder."""
-    return Path(current_app.instance_path) / "avatars"
+def in_use() -> list[str]:
+    """Keys of the avatars members have (for ``kpay storage check`` and the sweep)."""
+    names = db.session.scalars(sa.select(User.avatar).where(User.avatar.is_not(None)))
+    return [f"{FOLDER}/{name}" for name in names]
 
 
 def square_webp(data: bytes) -> bytes:
@@ -70,11 +71,7 @@ def set_avatar(user: User, stream, max_mb: int) -> None:
     """
     data = read_limited(stream, max_mb, too_large=_l("This picture is larger than %(mb)s MB."),
                         empty=_l("Choose a picture to upload."))
-    encoded = square_webp(data)
-    name = f"{secrets.token_hex(16)}.webp"
-    folder().mkdir(parents=True, exist_ok=True)
-    (folder() / name).write_bytes(encoded)
-    _replace(user, name)
+    _replace(user, uploads.store(FOLDER, "webp", square_webp(data)))
 
 
 def remove_avatar(user: User) -> None:
@@ -84,9 +81,7 @@ def remove_avatar(user: User) -> None:
 
 def _replace(user: User, name: str | None) -> None:
     old, user.avatar = user.avatar, name
-    if old and NAME.fullmatch(old):
-        path = folder() / old
-        after_commit(lambda: path.unlink(missing_ok=True))
+    uploads.forget(FOLDER, old)
 
 
 def initials(name: str) -> str:

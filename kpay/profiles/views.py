@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, send_from_directory, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay import events
+from kpay import events, uploads
 from kpay.extensions import db, limiter
 from kpay.i18n import select_locale, select_timezone
 from kpay.models import User
@@ -87,10 +87,10 @@ def avatar(name: str) -> Response:
     """An avatar file; only names the site generated are looked up (no paths, no guesses)."""
     if not avatars.NAME.fullmatch(name):
         abort(404)
-    response = send_from_directory(avatars.folder(), name, mimetype="image/webp", max_age=ONE_YEAR)
     # A name is never reused for other content, so caches may keep it for good.
-    response.cache_control.public = True
-    response.cache_control.immutable = True
+    response = uploads.serve(f"{avatars.FOLDER}/{name}", "image/webp", private=False, max_age=ONE_YEAR)
+    if response.status_code == 200:
+        response.headers["Cache-Control"] += ", immutable"
     return response
 
 
