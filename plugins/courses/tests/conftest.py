@@ -17,6 +17,7 @@ from plugins.courses import uploads
 from plugins.courses.demo import tiny_pdf
 from plugins.courses.models import Chapter, Course, Lesson
 from kpay.testing import Auth
+from tests.conftest import s3_endpoint, s3_storage, storage_settings  # noqa: F401 (media tests use both backends)
 
 MEDIA = Path(__file__).resolve().parent.parent / "demo"
 WEBM = (MEDIA / "demo.webm").read_bytes()
