@@ -56,6 +56,7 @@ from kpay.models.commerce import (
 from kpay.notifications.service import notify
 from kpay.permissions import can, require
 from kpay.points import award
+from kpay.clock import site_now, today
 from kpay.ratelimits import keyed_by_member
 from kpay.resumable import begin as begin_resumable
 from kpay.resumable import claim as claim_resumable
@@ -100,6 +101,7 @@ SECTIONS: dict[str, list[str]] = {
     ],
     "Members, activity and work": [
         "User", "Notification", "notify", "emit", "award", "enqueue", "enqueue_at", "long_running", "record_audit",
+        "site_now", "today",
     ],
     "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "EntitlementStatus"],
     "Orders and payment providers": [

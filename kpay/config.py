@@ -114,7 +114,12 @@ RESERVED_ENV = {"KPAY_INSTANCE_PATH", "KPAY_TRACE_HOOKS", "KPAY_SECRET_KEY"}
 
 
 class ConfigError(Exception):
-    """A configuration value is missing, unknown or of the wrong type."""
+    """A configuration value is missing, unknown, of the wrong type or out of its range.
+
+    Its text is one line naming the key (``plugins.checkin.points: expected at least 1, got
+    0``); ``kpay`` commands print it as ``kpay: configuration error: ...`` and exit 2. A plugin
+    may raise it from ``kpay_init_app`` for a check that needs more than one setting.
+    """
 
 
 class SettingNeeded(Exception):
@@ -255,6 +260,13 @@ def check_value(name: str, value: Any, setting: Setting) -> Any:
     if setting.choices is not None and value not in setting.choices:
         allowed = ", ".join(map(repr, setting.choices))
         raise ConfigError(f"{name}: expected one of {allowed}, got {value!r}")
+    if setting.min is not None and value < setting.min:
+        raise ConfigError(f"{name}: expected at least {setting.min}, got {value!r}")
+    if setting.max is not None and value > setting.max:
+        raise ConfigError(f"{name}: expected at most {setting.max}, got {value!r}")
+    problem = setting.validate(value) if setting.validate else None
+    if problem:
+        raise ConfigError(f"{name}: {problem}, got {value!r}")
     return value
 
 

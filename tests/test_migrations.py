@@ -141,3 +141,9 @@ def test_status_checks_keep_existing_orders_and_refuse_unknown_statuses(site):
         downgrade(revision="0008_page_indexes")
         with db.engine.begin() as connection:
             connection.exec_driver_sql("UPDATE orders SET status = 'payed' WHERE id = 1")  # no constraint now
+
+
+def test_a_revision_for_a_plugin_without_migrations_is_refused_naming_the_hook(hello_app):
+    result = hello_app.test_cli_runner().invoke(cli, ["db", "revision", "--plugin", "pay_sandbox", "-m", "x"])
+    assert result.exit_code == 1
+    assert "plugin 'pay_sandbox' declares no migration folder (implement kpay_migration_dirs)" in result.output

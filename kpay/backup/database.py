@@ -45,12 +45,11 @@ def table_figures(connection: sa.Connection) -> dict[str, dict]:
     inspector = sa.inspect(connection)
     figures = {}
     for name in sorted(inspector.get_table_names()):
-        columns = [column["name"] for column in inspector.get_columns(name)]
-        keys = inspector.get_pk_constraint(name)["constrained_columns"] or columns
-        order = ", ".join(f'"{key}"' for key in keys)
+        table = sa.Table(name, sa.MetaData(), autoload_with=connection)
+        keys = list(table.primary_key.columns) or list(table.columns)
         digest = hashlib.sha256()
         rows = 0
-        result = connection.execute(sa.text(f'SELECT * FROM "{name}" ORDER BY {order}'))
+        result = connection.execute(sa.select(table).order_by(*keys))
         for row in result:
             digest.update(repr(tuple(row)).encode() + b"\n")
             rows += 1
