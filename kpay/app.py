@@ -15,7 +15,7 @@ from kpay import config as site_config
 from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, make_manager, migration_dirs
-from kpay.text import render_markdown
+from kpay.text import excerpt, pictures, render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -81,7 +81,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         nav_items=render.nav_items, widgets=render.widgets, assets=render.assets,
         can=permissions.can,
     )
-    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)
 
     for blueprints in pm.hook.kpay_blueprints():
         for blueprint in blueprints or ():

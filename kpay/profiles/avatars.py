@@ -8,59 +8,26 @@ nothing the member sent is ever served back as it was.
 
 from __future__ import annotations
 
-import io
 import re
 import secrets
 import unicodedata
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps
 
 from kpay.models import User
 from kpay.transactions import after_commit
-from kpay.uploads import UploadError, read_limited
+from kpay.uploads import UploadError, picture_webp, read_limited
 
-FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 SIZE = 256
-# 40 megapixels: any phone photo, and still a bounded amount of memory to decode.
-MAX_PIXELS = 40_000_000
 NAME = re.compile(r"[0-9a-f]{32}\.webp")
 HUES = 8
-
-
-class AvatarError(UploadError):
-    """An upload that cannot become an avatar; the message is for the member."""
 
 
 def folder() -> Path:
     """The folder avatars are stored in: ``avatars/`` in the instance folder."""
     return Path(current_app.instance_path) / "avatars"
-
-
-def square_webp(data: bytes) -> bytes:
-    """``data``, a picture, as a ``SIZE``×``SIZE`` WebP cropped around its centre.
-
-    Raises ``AvatarError`` when ``data`` is not a PNG, JPEG, WebP or GIF Pillow can read, or
-    declares more than ``MAX_PIXELS``.
-    """
-    try:
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise AvatarError(_("This picture has too many pixels."))
-            image.draft("RGB", (SIZE, SIZE))  # JPEG decodes at a reduced scale: less memory
-            picture = ImageOps.exif_transpose(image)
-            mode = "RGBA" if picture.has_transparency_data else "RGB"
-            square = ImageOps.fit(picture.convert(mode), (SIZE, SIZE), Image.Resampling.LANCZOS)
-    except Image.DecompressionBombError:
-        raise AvatarError(_("This picture has too many pixels.")) from None
-    except (OSError, ValueError, SyntaxError):  # what Pillow raises for unreadable files
-        raise AvatarError(_("Upload a PNG, JPEG, WebP or GIF picture.")) from None
-    out = io.BytesIO()
-    square.save(out, "WEBP", quality=85)
-    return out.getvalue()
 
 
 def set_avatar(user: User, stream, max_mb: int) -> None:
@@ -70,7 +37,7 @@ def set_avatar(user: User, stream, max_mb: int) -> None:
     """
     data = read_limited(stream, max_mb, too_large=_l("This picture is larger than %(mb)s MB."),
                         empty=_l("Choose a picture to upload."))
-    encoded = square_webp(data)
+    encoded = picture_webp(data, (SIZE, SIZE))
     name = f"{secrets.token_hex(16)}.webp"
     folder().mkdir(parents=True, exist_ok=True)
     (folder() / name).write_bytes(encoded)

@@ -1,4 +1,5 @@
-"""Profile settings (/account/profile), avatars (/avatars/<name>) and public profiles (/u/<id>)."""
+"""Profile settings (/account/profile), avatars (/avatars/<name>), covers (/covers/<name>) and
+public profiles (/u/<id>)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay import events
+from kpay import covers, events
 from kpay.extensions import db, limiter
 from kpay.i18n import select_locale, select_timezone
 from kpay.models import User
@@ -85,9 +86,19 @@ def delete_avatar():
 @bp.route("/avatars/<name>")
 def avatar(name: str) -> Response:
     """An avatar file; only names the site generated are looked up (no paths, no guesses)."""
-    if not avatars.NAME.fullmatch(name):
+    return _picture(avatars.folder(), avatars.NAME, name)
+
+
+@bp.route("/covers/<name>")
+def cover(name: str) -> Response:
+    """A cover picture of a circle or product, looked up like an avatar."""
+    return _picture(covers.folder(), covers.NAME, name)
+
+
+def _picture(folder, pattern, name: str) -> Response:
+    if not pattern.fullmatch(name):
         abort(404)
-    response = send_from_directory(avatars.folder(), name, mimetype="image/webp", max_age=ONE_YEAR)
+    response = send_from_directory(folder, name, mimetype="image/webp", max_age=ONE_YEAR)
     # A name is never reused for other content, so caches may keep it for good.
     response.cache_control.public = True
     response.cache_control.immutable = True

@@ -4,17 +4,15 @@ with generated names, and served only by the access-checked views (Range request
 
 from __future__ import annotations
 
-import io
 import re
 import secrets
 from pathlib import Path
 
 from flask import Response, current_app, send_file
 from flask_babel import gettext as _
-from PIL import Image, ImageOps
 
 from kpay.transactions import after_commit
-from kpay.uploads import UploadError, read_limited
+from kpay.uploads import UploadError, picture_webp, read_limited
 
 NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,4}")
 ALLOWED = {
@@ -23,7 +21,6 @@ ALLOWED = {
     "attachment": {"application/pdf": "pdf", "application/zip": "zip", "application/epub+zip": "epub"},
 }
 COVER_SIZE = (1200, 675)
-COVER_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 
 
 def settings() -> dict:
@@ -77,21 +74,9 @@ def store_media(stream, kind: str) -> tuple[str, str, int]:
 
 
 def store_cover(stream) -> str:
-    """Store a cover picture re-encoded as WebP (at most ``COVER_SIZE``); its name."""
+    """Store a cover picture re-encoded as a ``COVER_SIZE`` WebP; its name."""
     data = read_limited(stream, settings()["max_cover_mb"])
-    try:
-        with Image.open(io.BytesIO(data), formats=COVER_FORMATS) as image:
-            if image.width * image.height > 40_000_000:
-                raise UploadError(_("This picture has too many pixels."))
-            picture = ImageOps.exif_transpose(image).convert("RGB")
-            picture.thumbnail(COVER_SIZE)
-    except Image.DecompressionBombError:
-        raise UploadError(_("This picture has too many pixels.")) from None
-    except (OSError, ValueError, SyntaxError):
-        raise UploadError(_("Upload a PNG, JPEG, WebP or GIF picture.")) from None
-    out = io.BytesIO()
-    picture.save(out, "WEBP", quality=82)
-    return _write(out.getvalue(), "webp")
+    return _write(picture_webp(data, COVER_SIZE, quality=82), "webp")
 
 
 def forget(name: str | None) -> None:

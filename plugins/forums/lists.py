@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from kpay.extensions import db
+from kpay.models.commerce import Product
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
 from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
@@ -20,29 +21,51 @@ PERIODS = {"week": 7, "month": 30, "all": None}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What a feed shows of a topic beyond its row: the opening post's text (None while it is
+    not visible) and its author's role in the circle (None for a plain or former member)."""
+
+    body: str | None
+    role: str | None
+
+
 @dataclass
 class Page:
     """A page of rows, the cursor of the next page (None on the last), and for topics the
-    member's read marker of each (topic id to post number; absent when never opened)."""
+    member's read marker of each (topic id to post number; absent when never opened) and, for
+    the feed, each topic's ``Opening``."""
 
     rows: list
     next_cursor: str | None
     read: dict[int, int] = field(default_factory=dict)
+    openings: dict[int, Opening] = field(default_factory=dict)
 
 
-def _with_markers(query, user):
-    """``query`` (of topics) with the member's read marker of each as a second column."""
+def _with_markers(query, user, feed: bool = False):
+    """``query`` (of topics) with the member's read marker of each as a second column and, for
+    the feed, the opening post's body and its author's circle role (joined: still one statement)."""
     uid = user.id if getattr(user, "is_authenticated", False) else None
     marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
-    return query.add_columns(marker.scalar_subquery())
+    query = query.add_columns(marker.scalar_subquery())
+    if feed:
+        opening, author = aliased(Post), aliased(Membership)
+        query = (
+            query.outerjoin(opening, sa.and_(opening.topic_id == Topic.id, opening.number == 1, opening.status == "visible"))
+            .outerjoin(author, sa.and_(author.circle_id == Topic.circle_id, author.user_id == Topic.author_id,
+                                       author.active.is_(True)))
+            .add_columns(opening.body, author.role)
+        )
+    return query
 
 
 def _page(rows, limit: int, cursor) -> Page:
-    """A Page from (topic, marker) rows fetched with one extra row to know whether more follow."""
+    """A Page from (topic, marker[, body, role]) rows fetched with one extra row to know whether more follow."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page([t for t, _ in rows], cursor(rows[-1][0]) if more and rows else None,
-                {t.id: number for t, number in rows if number is not None})
+    return Page([row[0] for row in rows], cursor(rows[-1][0]) if more and rows else None,
+                {row[0].id: row[1] for row in rows if row[1] is not None},
+                {row[0].id: Opening(*row[2:]) for row in rows if len(row) > 2})
 
 
 def _order(kind: str):
@@ -79,9 +102,9 @@ def _cursor(kind: str, topic: Topic) -> str:
 
 
 def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = None, period: str = "all",
-           limit: int = PAGE_SIZE, user=None) -> Page:
+           limit: int = PAGE_SIZE, user=None, feed: bool = False) -> Page:
     """One page of visible topics of the given circles, in the list's order, after ``cursor``,
-    with ``user``'s read markers."""
+    with ``user``'s read markers (and, for the ``feed``, their openings)."""
     column, id_column = _order(kind)
     query = (
         sa.select(Topic).options(joinedload(Topic.author))
@@ -99,16 +122,17 @@ def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = Non
     if after is not None:
         value, last_id = after
         query = query.where(sa.or_(column < value, sa.and_(column == value, id_column < last_id)))
-    query = _with_markers(query.order_by(column.desc(), id_column.desc()).limit(limit + 1), user)
+    query = _with_markers(query.order_by(column.desc(), id_column.desc()).limit(limit + 1), user, feed)
     return _page(db.session.execute(query).unique().all(), limit, lambda topic: _cursor(kind, topic))
 
 
-def pinned(circle_id: int, user=None) -> Page:
-    """The circle's pinned topics (first on the latest list's first page), with read markers."""
+def pinned(circle_id: int, user=None, feed: bool = False) -> Page:
+    """The circle's pinned topics (first on the latest list's first page), with read markers
+    (and, for the ``feed``, their openings)."""
     query = _with_markers(
         sa.select(Topic).options(joinedload(Topic.author))
         .where(Topic.circle_id == circle_id, Topic.status == "visible", Topic.pinned.is_(True))
-        .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(10), user)
+        .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(10), user, feed)
     return _page(db.session.execute(query).unique().all(), 10, lambda topic: None)
 
 
@@ -185,3 +209,10 @@ def quoted(post_ids: list[int]) -> dict[int, Post]:
 def all_circles() -> list[Circle]:
     """Every circle, biggest first (the directory lists all; each page checks access itself)."""
     return list(db.session.scalars(sa.select(Circle).order_by(Circle.member_count.desc(), Circle.id)))
+
+
+def directory() -> list[tuple[Circle, Product | None]]:
+    """Every circle with the product that unlocks it (for its price), biggest first."""
+    return list(db.session.execute(
+        sa.select(Circle, Product).outerjoin(Product, Product.id == Circle.product_id)
+        .order_by(Circle.member_count.desc(), Circle.id)).all())

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from kpay import audit, events
+from kpay import audit, covers, events
 from kpay.auth.views import keyed_by_member
 from kpay.extensions import db, limiter
 from kpay.models import User
@@ -70,7 +70,7 @@ def _back_to(topic: Topic, post: Post | None = None):
 @bp.route("/")
 def index():
     """The circle directory, with the member's own circles marked."""
-    circles = lists.all_circles()
+    circles = lists.directory()
     mine = set()
     if current_user.is_authenticated:
         mine = set(db.session.scalars(sa.select(Membership.circle_id).where(
@@ -104,9 +104,10 @@ def _circle_form(circle: Circle | None):
         query = query.where(Product.creator_id == owner_id)
     products = db.session.scalars(query).all()
     form.product_id.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name) for p in products]
-    if not form.validate_on_submit():
+    cover = covers.from_form(form) if form.validate_on_submit() else None
+    if form.errors or not form.is_submitted():
         return render("forums/circle_form.html", form=form, circle=circle, status=422 if form.is_submitted() else 200)
-    values = {name: getattr(form, name).data for name in ("name", "description", "cover_url", "rules", "visibility", "approve_first_posts")}
+    values = {name: getattr(form, name).data for name in ("name", "description", "rules", "visibility", "approve_first_posts")}
     values["product_id"] = form.product_id.data or None
     if circle is None:
         circle = Circle(creator_id=current_user.id, member_count=1, **values)
@@ -122,24 +123,29 @@ def _circle_form(circle: Circle | None):
             setattr(circle, key, value)
         audit.record("forums.circle_edited", actor=current_user, target=circle, before=before,
                      after={k: values[k] for k in before})
+    covers.apply(circle, form, cover)
     db.session.commit()
+    flash(_("The circle is saved."), "success")
     return redirect(url_for("forums.circle", circle_id=circle.id))
 
 
 @bp.route("/c/<int:circle_id>")
 def circle(circle_id: int):
-    """A circle's topics: ``list`` latest, top (``period``), unanswered or featured, by keyset ``cursor``."""
+    """A circle's topics: ``list`` latest, top (``period``), unanswered or featured, by keyset
+    ``cursor``; a feed of openings with avatars, or with ``view=table`` a compact table."""
     circle, member, moderator = _readable_circle(circle_id)
     kind = request.args.get("list", "latest")
     kind = kind if kind in lists.LISTS else "latest"
     period = request.args.get("period", "all")
     period = period if period in lists.PERIODS else "all"
     cursor = request.args.get("cursor")
-    page = lists.topics([circle.id], kind, cursor, period, user=current_user)
-    pinned = lists.pinned(circle.id, current_user) if kind == "latest" and not cursor else lists.Page([], None)
+    feed = request.args.get("view") != "table"
+    page = lists.topics([circle.id], kind, cursor, period, user=current_user, feed=feed)
+    pinned = lists.pinned(circle.id, current_user, feed) if kind == "latest" and not cursor else lists.Page([], None)
     read = {**page.read, **pinned.read}
     return render(
-        "forums/circle.html", partial="forums/_topic_page.html", circle=circle, member=member, moderator=moderator,
+        "forums/circle.html", partial="forums/_topic_feed.html" if feed else "forums/_topic_page.html",
+        circle=circle, member=member, moderator=moderator, feed=feed, openings={**page.openings, **pinned.openings},
         kind=kind, period=period, listing=page, pinned=pinned.rows, read=read, cursor=cursor,
         watching=posting.watching(current_user, "circle", circle.id),
     )
@@ -439,6 +445,7 @@ def delete_post(post_id: int):
     if post.status != "deleted":
         posting.set_status(post, "deleted")
         db.session.commit()
+        flash(_("Your post is deleted."), "success")
     if post.number == 1:
         return redirect(url_for("forums.circle", circle_id=topic.circle_id))
     return _back_to(topic, post)
@@ -471,6 +478,7 @@ def accept(post_id: int):
         abort(403)
     posting.accept(topic, post, current_user)
     db.session.commit()
+    flash(_("This answer is accepted."), "success")
     return _back_to(topic, post)
 
 
@@ -503,6 +511,8 @@ def moderate_post(post_id: int):
         abort(400)
     moderation.act_on_post(current_user, post, action)
     db.session.commit()
+    flash({"hide": _("The post is hidden."), "restore": _("The post is shown again."),
+           "approve": _("The post is approved.")}[action], "success")
     return redirect(request.form.get("next") if request.form.get("next") == url_for("forums.queue", circle_id=topic.circle_id)
                     else url_for("forums.topic", topic_id=topic.id, after=max(post.number - 1, 0) or None))
 
@@ -518,11 +528,16 @@ def moderate_topic(topic_id: int):
         if target is None or not access.can_moderate(current_user, target):
             abort(400)
         moderation.move(current_user, topic, target)
+        done = _("The topic is moved to %(name)s.", name=target.name)
     elif action in moderation.TOPIC_ACTIONS:
         moderation.act_on_topic(current_user, topic, action)
+        done = {"lock": _("The topic is locked."), "unlock": _("The topic is unlocked."),
+                "pin": _("The topic is pinned."), "unpin": _("The topic is unpinned."),
+                "feature": _("The topic is featured."), "unfeature": _("The topic is no longer featured.")}[action]
     else:
         abort(400)
     db.session.commit()
+    flash(done, "success")
     return redirect(url_for("forums.topic", topic_id=topic.id))
 
 

@@ -47,7 +47,9 @@ def test_latest_list_pages_by_keyset_with_more_links(app, forum, make_user, make
         url = more.group(1).replace("&amp;", "&") if more else None
     assert seen == [f"{n:04d}" for n in range(64, -1, -1)]
     partial = visitor.get(f"/forums/c/{circle}?cursor=bad", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert partial.lstrip().startswith('<tr class="forums-topic') and 'hx-trigger="revealed"' in partial
+    assert partial.lstrip().startswith('<article class="card forums-feed-item') and 'hx-trigger="revealed"' in partial
+    table = visitor.get(f"/forums/c/{circle}?cursor=bad&view=table", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert table.lstrip().startswith('<tr class="forums-topic') and "view=table" in table
 
 
 def test_top_list_orders_by_likes(app, forum, make_user, make_circle):
