@@ -126,9 +126,12 @@ def test_query_counts_do_not_grow_with_the_data(app, forum, make_user, make_circ
             reader.page(f"/forums/t/{topic}?after=5")
         with queries() as list_page:
             reader.page(f"/forums/c/{circle}")
+        with queries() as table:
+            reader.page(f"/forums/c/{circle}?view=table")
         with queries() as directory:
             reader.page("/forums/")
-        counts[size] = (topic_page[0], list_page[0], directory[0])
+        counts[size] = (topic_page[0], list_page[0], table[0], directory[0])
         fill(app, circle, chen.id, topics=80, replies_to=topic, replies=400)
         make_circle(chen)
     assert counts["small"] == counts["large"], counts
+    assert counts["small"][1] == counts["small"][2], "the feed costs the statements the table costs"
