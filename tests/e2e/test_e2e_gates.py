@@ -96,7 +96,9 @@ def visits(browser, community) -> list[Visit]:
 
     axe, found = Axe(), []
     for number, (person, email) in enumerate(PEOPLE.items()):
+        # The learner reads in dark mode, so both colour schemes meet the contrast rules.
         context = browser.new_context(base_url=community.url, locale="en-GB",
+                                      color_scheme="dark" if person == "learner" else "light",
                                       extra_http_headers={"X-Forwarded-For": f"10.250.0.{number + 1}"})
         context.set_default_timeout(15_000)
         page = context.new_page()
@@ -143,7 +145,8 @@ MAIN_PAGES = ["/", "/courses/", "/courses/2", "/forums/", "/forums/c/1", "/forum
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_main_pages_fit_a_phone_and_are_photographed(browser, community, language):
-    """A learner's main pages at 1280 and 360 px: nothing wider than the phone; each shot saved."""
+    """A learner's main pages and certificate at 1280 and 360 px: nothing wider than the
+    phone; each shot saved."""
     folder = SCREENSHOTS / language
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -157,15 +160,17 @@ def test_main_pages_fit_a_phone_and_are_photographed(browser, community, languag
             page.select_option("#site-locale", language)
             page.locator("footer .language button").click()
             page.wait_for_load_state()
-        for path in MAIN_PAGES:
+        page.goto("/courses/2")  # the learner finished it: their certificate is one of their pages
+        certificate = page.locator("a[href^='/courses/certificates/']").first.get_attribute("href")
+        for path in [*MAIN_PAGES, certificate]:
             page.goto(path)
             page.wait_for_load_state("networkidle")
-            name = re.sub(r"[^a-z0-9]+", "-", path).strip("-") or "home"
+            name = "certificate" if path == certificate else re.sub(r"[^a-z0-9]+", "-", path).strip("-") or "home"
             page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if width == "360" and scroll > PHONE["width"]:
                 too_wide.append(f"{path} is {scroll} px wide")
         context.close()
     assert too_wide == []
-    assert len(list(folder.glob("*.png"))) == 2 * len(MAIN_PAGES)
+    assert len(list(folder.glob("*.png"))) == 2 * (len(MAIN_PAGES) + 1)
 
