@@ -41,7 +41,8 @@ def test_creator_uploads_a_product_cover_and_visitors_see_it_as_a_fresh_webp(app
     assert app.test_client().get("/covers/../kpay.db").status_code == 404
 
     # Taking the cover away brings back the generated one, and deletes the file.
-    edit = post_form(client, f"/studio/products/{product(app, 'Writing Club').id}/edit", {**PRODUCT, "remove_cover": "y"})
+    edit_url = f"/studio/products/{product(app, 'Writing Club').id}/edit"
+    edit = post_form(client, edit_url, {**PRODUCT, "remove_cover": "y"})
     assert edit.status_code == 302 and product(app, "Writing Club").cover is None
     assert app.test_client().get(f"/covers/{cover}").status_code == 404
     assert 'class="cover cover-hue-' in app.test_client().get("/shop/").get_data(as_text=True)

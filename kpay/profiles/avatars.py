@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from kpay.models import User
 from kpay.transactions import after_commit
-from kpay.uploads import UploadError, picture_webp, read_limited
+from kpay.uploads import picture_webp, read_limited
 
 SIZE = 256
 NAME = re.compile(r"[0-9a-f]{32}\.webp")

@@ -15,6 +15,7 @@ from kpay.models import User
 from kpay.profiles import avatars
 from kpay.profiles.forms import PROFILE_FIELDS, AvatarForm, ProfileForm
 from kpay.render import render
+from kpay.uploads import UploadError
 
 bp = Blueprint("profiles", __name__, url_prefix="")
 ONE_YEAR = 60 * 60 * 24 * 365
@@ -62,7 +63,7 @@ def upload_avatar():
     if form.validate_on_submit():
         try:
             avatars.set_avatar(user, form.avatar.data.stream, current_app.config["KPAY"]["max_avatar_mb"])
-        except avatars.UploadError as error:
+        except UploadError as error:
             form.avatar.errors.append(str(error))
         else:
             db.session.commit()

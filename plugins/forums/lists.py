@@ -10,10 +10,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from kpay.extensions import db
-from kpay.models.commerce import Product
 from kpay.models.base import utcnow
+from kpay.models.commerce import Product
 from kpay.transactions import insert_once
-from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
+from plugins.forums.models import (
+    Circle,
+    Like,
+    Membership,
+    Post,
+    ReadMarker,
+    Topic,
+    Watch,
+)
 
 PAGE_SIZE = 30
 LISTS = ("latest", "top", "unanswered", "featured")
