@@ -160,6 +160,9 @@ def test_main_pages_fit_a_phone_and_are_photographed(browser, community, languag
             page.select_option("#site-locale", language)
             page.locator("footer .language button").click()
             page.wait_for_load_state()
+        # Members find their places in a bar at the bottom of a phone's screen, not on a desktop.
+        assert page.locator("nav.bottom-nav").is_visible() == (width == "360")
+        assert page.locator("nav.bottom-nav a").count() == 5
         page.goto("/courses/2")  # the learner finished it: their certificate is one of their pages
         certificate = page.locator("a[href^='/courses/certificates/']").first.get_attribute("href")
         for path in [*MAIN_PAGES, certificate]:
