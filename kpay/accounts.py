@@ -12,6 +12,7 @@ from kpay import audit
 from kpay.extensions import db
 from kpay.models import ROLES, User
 from kpay.models.base import utcnow
+from kpay.transactions import add_to
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
@@ -112,7 +113,7 @@ def record_login(user: User) -> None:
 
 def end_sessions(user: User) -> None:
     """End every session and remember-me cookie of ``user`` on its next request."""
-    user.session_version += 1
+    add_to(user, session_version=1)
 
 
 def change_password(user: User, password: str, action: str = "auth.password_changed") -> None:

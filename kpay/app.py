@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, make_manager, migration_dirs
 from kpay.text import excerpt, pictures, render_markdown
@@ -47,7 +47,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     declared = _declared_settings(pm)
     for name in sorted(set(enabled) | set(declared)):
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
-    instance.mkdir(parents=True, exist_ok=True)
+    site_config.protect_instance(instance)
     if not (instance / site_config.CONFIG_FILE).exists():
         site_config.write_default_file(instance / site_config.CONFIG_FILE, declared)
     app = Flask(
@@ -58,6 +58,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         static_folder="static",
     )
     _configure_flask(app, settings, instance)
+    input_filter.init_app(app)
     state = KPayState(pm=pm, config=settings, enabled=enabled)
     app.extensions["kpay"] = state
 

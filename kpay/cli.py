@@ -101,26 +101,18 @@ def run_command(host: str, port: int) -> None:
 
 
 @cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and cron).")
+@click.option("--burst", is_flag=True, help="Stop when nothing is left to do (for tests and cron).")
 @click.option("--no-clock", is_flag=True, help="Do not run the minute clock in this worker.")
 @with_appcontext
 def worker_command(burst: bool, no_clock: bool) -> None:
-    """Run background jobs from Redis, relay the outbox, and tick the minute clock."""
-    from rq import SimpleWorker
-
-    from kpay import clock, jobs
+    """Run background jobs from Redis (or the database outbox while it is away) and tick the clock."""
+    from kpay import jobs, worker
 
     app = current_app._get_current_object()
     queue = jobs.queue(app)
-    if queue is None:
-        raise click.ClickException("redis_url is empty: in embedded mode jobs run in the web process")
-    jobs.relay()
-    if burst:
-        clock.tick()
-    elif not no_clock:
-        clock.start_thread(app)
-    click.echo(f" * KPay worker on queue {queue.name!r}")
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
+    where = f"queue {queue.name!r}" if queue is not None else "the database outbox (no redis_url)"
+    click.echo(f" * KPay worker on {where}")
+    worker.run(app, burst=burst, with_clock=not no_clock)
 
 
 @cli.command("demo")

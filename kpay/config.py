@@ -199,6 +199,15 @@ def validate_plugin_settings(config: dict, name: str, declared: dict) -> None:
     config["plugins"][name] = validate(raw, schema, f"plugins.{name}.")
 
 
+def protect_instance(path: Path) -> None:
+    """Make the instance folder private: ``path`` itself 0700, and everything this process
+    creates from now on (the SQLite database, e-mails in the outbox, exports, uploads) 0600
+    or 0700 folders, by setting the process's umask to 077. KPay writes nowhere else."""
+    os.umask(0o077)
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
 def secret_key(path: Path, env: str) -> str:
     """The session signing key: ``KPAY_SECRET_KEY``, else ``instance/secret_key`` (made once)."""
     key = os.environ.get("KPAY_SECRET_KEY", "")

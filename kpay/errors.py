@@ -1,18 +1,24 @@
-"""Error pages (400, 403, 404, 405, 413, 429, 500) in the layout, and as banners for htmx."""
+"""Error pages (400, 403, 404, 405, 413, 429, 500) in the layout, and as banners for htmx;
+503 when the database or Redis cannot be reached (or SQLite stays locked), on a page that
+needs neither and keeps what the member typed."""
 
 from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import time
 
-from flask import Flask, Response, make_response, render_template
+import sqlalchemy as sa
+from flask import Flask, Response, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from kpay.extensions import db, limiter
+from kpay.extensions import db, limiter, login_manager
 from kpay.plugins import hook
 from kpay.render import wants_partial
 
@@ -28,6 +34,12 @@ MESSAGES = {
     500: (_l("Something went wrong"), _l("An error on our side stopped this page. It has been logged.")),
 }
 CSRF_MESSAGE = _l("This page has expired. Reload the page and try again.")
+OUTAGE_TITLE = _l("Briefly unavailable")
+OUTAGE_MESSAGE = _l("The site cannot reach its database or queue just now. Please try again in a moment.")
+# What a request may raise when the database or Redis is down, or SQLite stays locked.
+OUTAGES = (sa.exc.OperationalError, sa.exc.InterfaceError, RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_SECONDS = 5
+KEPT_FIELDS_SKIPPED = ("password",)
 
 
 def render_error(error: HTTPException) -> Response:
@@ -89,7 +101,46 @@ def handle_exception(error: Exception) -> Response:
     return render_error(InternalServerError(original_exception=error))
 
 
+def is_outage(error: Exception) -> bool:
+    """True when ``error`` says a dependency is away (not a bug): any of ``OUTAGES`` except
+    SQLite's own errors other than a lock that outlasted the busy timeout."""
+    original = getattr(error, "orig", None)
+    if isinstance(original, sqlite3.Error):
+        return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
+    return isinstance(error, OUTAGES)
+
+
+def render_outage(error: Exception) -> Response:
+    """503 with ``Retry-After``: the page (which needs no database) keeps the form's text; an
+    htmx request gets the reload banner in ``#kpay-alerts``, its form left as it was. The
+    session is untouched: an outage never logs anyone out."""
+    if not is_outage(error):
+        return handle_exception(error)
+    log.warning("answering 503: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 (the connection is gone; the pool replaces it)
+        db.session.close()
+    g._login_user = login_manager.anonymous_user()  # for this page only; nothing is asked of the DB
+    context = {"code": 503, "title": OUTAGE_TITLE, "message": OUTAGE_MESSAGE, "reload": True}
+    if wants_partial():
+        response = make_response(render_template("errors/_banner.html", **context), 503)
+        response.headers["HX-Retarget"] = "#kpay-alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+    else:
+        kept = [
+            (name, value) for name, value in request.form.items(multi=True)
+            if not any(part in name for part in KEPT_FIELDS_SKIPPED)
+        ] if request.method == "POST" else []
+        response = make_response(render_template("errors/outage.html", kept=kept, **context), 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.vary.add("HX-Request")
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the error pages on ``app``."""
     app.register_error_handler(HTTPException, render_error)
+    for outage in OUTAGES:
+        app.register_error_handler(outage, render_outage)
     app.register_error_handler(Exception, handle_exception)

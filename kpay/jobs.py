@@ -92,6 +92,25 @@ def relay(limit: int = RELAY_BATCH) -> int:
 
     Returns how many were due. Called by the minute clock and when a worker starts.
     """
+    due = _due(limit)
+    _dispatch(due)
+    return len(due)
+
+
+def run_due(limit: int = RELAY_BATCH, queued_too: bool = False) -> int:
+    """Run due outbox jobs here, whatever the mode: the worker's way while Redis is away.
+
+    ``queued_too`` also runs jobs handed to Redis that Redis has not delivered; should it
+    deliver them later, ``run_job`` finds them done. Returns how many were due.
+    """
+    due = _due(limit, queued_too)
+    for job_id in due:
+        run_job(job_id)
+    return len(due)
+
+
+def _due(limit: int, queued_too: bool = False) -> list[int]:
+    """Ids of due jobs, after expired leases (a killed worker's job) become pending again."""
     now = utcnow()
     db.session.execute(
         sa.update(Job)
@@ -103,15 +122,15 @@ def relay(limit: int = RELAY_BATCH) -> int:
         )
         .values(status="pending")
     )
+    ready = sa.and_(Job.status == "pending", Job.run_at <= now)
     due = db.session.scalars(
         sa.select(Job.id)
-        .where(Job.status == "pending", Job.run_at <= now)
+        .where(sa.or_(ready, Job.status == "queued") if queued_too else ready)
         .order_by(Job.run_at, Job.id)
         .limit(limit)
     ).all()
     db.session.commit()
-    _dispatch(due)
-    return len(due)
+    return due
 
 
 def retry(job_id: int) -> bool:
@@ -217,6 +236,11 @@ def _redis_mode() -> bool:
 
 def _redis_down() -> bool:
     return current_app.extensions.get("kpay_redis", {}).get("down_until", 0) > time.monotonic()
+
+
+def redis_is_back(app: Flask) -> None:
+    """Forget the backoff of an outage: the next job goes straight to Redis."""
+    app.extensions.setdefault("kpay_redis", {})["down_until"] = 0
 
 
 def _run_inline(job_ids: list[int]) -> None:

@@ -21,7 +21,7 @@ from kpay.extensions import db
 from kpay.jobs import enqueue
 from kpay.models import EmailMessage
 from kpay.models.base import utcnow
-from kpay.transactions import insert_once
+from kpay.transactions import add_to, insert_once
 
 OUTBOX = "outbox"
 # RFC 5322's line limit: at the default 78, a long header word (the URL in List-Unsubscribe)
@@ -73,7 +73,7 @@ def deliver(message_id: int) -> None:
     message = db.session.get(EmailMessage, message_id)
     if message is None or message.sent_at is not None:
         return
-    message.attempts += 1
+    add_to(message, attempts=1)
     mime = build_mime(message)
     settings = current_app.config["KPAY"]["mail"]
     try:

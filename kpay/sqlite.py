@@ -1,26 +1,32 @@
-"""SQLite made fit for a small site: WAL, a busy timeout, and BEGIN IMMEDIATE for writers.
+"""SQLite made fit for a small site: WAL, a busy timeout, and a write lock only while writing.
 
-pysqlite's deferred BEGIN lets two transactions read and then both try to write, and one of
-them fails with "database is locked" at once. Transactions that may write (any request that
-is not GET/HEAD/OPTIONS, CLI commands and jobs) therefore begin IMMEDIATE and queue on the
-busy timeout instead; GET requests, which never write, begin deferred and never block.
+Every transaction begins deferred, so work that only reads (rendering, checking a password,
+calling a payment provider) holds no lock and never waits. The write lock is taken at the
+transaction's first write: an INSERT, UPDATE, DELETE or SAVEPOINT, or a ``SELECT ... FOR
+UPDATE`` (which SQLite does not know, so it is the place a read-then-write takes its lock,
+as it takes a row lock on PostgreSQL). There the read-only transaction ends and a ``BEGIN
+IMMEDIATE`` one starts: it queues on the busy timeout instead of failing with "database is
+locked" at once, as pysqlite's deferred upgrade would when another writer got in first.
+Rows read before that point may be stale, exactly as under PostgreSQL's READ COMMITTED; code
+that must not act on a stale value locks it with ``with_for_update()`` first.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+BUSY_SECONDS = 15
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA busy_timeout=15000",  # milliseconds a writer waits for the lock
+    f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}",  # milliseconds a writer waits for the lock
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+LOCKED = "kpay_write_lock"
 
 
 @event.listens_for(Engine, "connect")
@@ -38,5 +44,26 @@ def _configure(dbapi_connection, connection_record) -> None:
 def _begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    reading = has_request_context() and request.method in READ_ONLY_METHODS
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN")
+    connection.info[LOCKED] = False
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _lock_before_writing(connection, cursor, statement, parameters, context, executemany) -> None:
+    if connection.dialect.name != "sqlite" or connection.info.get(LOCKED, True):
+        return
+    if not _writes(statement, context):
+        return
+    connection.info[LOCKED] = True
+    cursor.execute("COMMIT")  # the read-only part: nothing to keep, no lock to give up
+    cursor.execute("BEGIN IMMEDIATE")
+
+
+def _writes(statement: str, context) -> bool:
+    """True when ``statement`` writes or asks to lock what it reads (``FOR UPDATE``)."""
+    if statement.lstrip()[:9].upper().startswith(WRITES):
+        return True
+    if getattr(context, "isinsert", False) or getattr(context, "isupdate", False) or getattr(context, "isdelete", False):
+        return True
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None

@@ -1,5 +1,5 @@
-"""Transaction helpers: code that runs only once a transaction has committed, and inserts
-that happen once per unique key.
+"""Transaction helpers: code that runs only once a transaction has committed, inserts that
+happen once per unique key, and counters changed in SQL.
 
 Callbacks belong to the transaction (or savepoint) that was open when they were registered.
 Releasing a savepoint hands its callbacks to the enclosing transaction; rolling a savepoint
@@ -50,6 +50,22 @@ def insert_once(model, unique: tuple[str, ...], **values) -> int | None:
 
     statement = _insert_once_statement(db.session.get_bind().dialect.name, model.__table__, unique)
     return db.session.execute(statement, values).scalar()
+
+
+def add_to(instance, **deltas: int) -> None:
+    """Add ``deltas`` to ``instance``'s number columns in one ``UPDATE ... SET n = n + d``.
+
+    Never add in Python and write back: that writes a value read earlier, and concurrent writers
+    lose each other's updates (F16). The loaded ``instance`` shows the values written.
+    """
+    from kpay.extensions import db
+
+    model = type(instance)
+    db.session.execute(
+        sa.update(model).where(model.id == instance.id)
+        .values({name: getattr(model, name) + delta for name, delta in deltas.items()})
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 @functools.cache

@@ -136,7 +136,11 @@ def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, **sett
             yield site
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            try:
+                server.wait(timeout=30)  # gunicorn's graceful timeout; slower on a busy machine
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
             log.close()
 
 

@@ -1,5 +1,6 @@
 """Concurrency against a live gunicorn on 127.0.0.1 (SQLite, or PostgreSQL when configured):
-a coupon's cap and a form's one-time nonce hold when many requests arrive at once (M7, M11)."""
+a coupon's cap and a form's one-time nonce hold when many requests arrive at once (M7, M11),
+and fifty members log in at once without an error (F20)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from kpay.app import create_app
 from kpay.extensions import db
 from kpay.models.commerce import Coupon, CouponRedemption, Order, Product
 from tests.commerce_helpers import checkout_form
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_token
 from tests.live import Client, serve
 
 MEMBERS = 50
@@ -25,7 +26,7 @@ def shop(tmp_path_factory, worker_id):
     """A live site selling one course with a 3-use coupon, and 50 members to want it."""
     instance = tmp_path_factory.mktemp("race-instance")
     with serve(
-        instance, f"kpay_race_{worker_id}", demo=False, workers=2,
+        instance, f"kpay_race_{worker_id}", demo=False, workers=4,
         plugins_enabled="pay_sandbox", trusted_proxies="1",
     ) as site:
         app = create_app({
@@ -61,6 +62,18 @@ def all_at_once(calls) -> list:
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+def test_fifty_members_log_in_at_once_without_an_error(shop):
+    """F20: password checks hold no write lock, so log-ins do not queue behind each other's."""
+    site, _app = shop
+    clients = [Client(site.url, forwarded_for=f"10.1.{n // 250}.{n % 250 + 1}") for n in range(MEMBERS)]
+    forms = [{"email": f"member{n}@example.com", "password": PASSWORD, "csrf_token": csrf_token(c.get("/login"))}
+             for n, c in enumerate(clients)]
+    answers = all_at_once([
+        (lambda c=c, f=f: c.post("/login", f)) for c, f in zip(clients, forms, strict=True)
+    ])
+    assert [a.status for a in answers] == [302] * MEMBERS
 
 
 def test_fifty_members_racing_for_a_three_use_coupon_get_exactly_three(shop):

@@ -3,6 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
+from redis import Redis
+
 from kpay.extensions import db
 from kpay.hookspecs import hookimpl
 
@@ -20,6 +22,10 @@ def failing_app(app):
     @app.route("/test-only/bad-sql")
     def bad_sql():
         db.session.execute(sa.text("SELECT secret FROM no_such_table"))
+
+    @app.route("/test-only/redis", methods=["GET", "POST"])
+    def needs_redis():
+        Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2).ping()
 
     return app
 
@@ -80,3 +86,11 @@ def test_error_in_the_layout_still_gets_a_plain_500_with_headers(make_app):
     assert response.status_code == 500
     assert response.get_data(as_text=True) == "500 Internal Server Error"
     assert "Content-Security-Policy" in response.headers
+
+
+def test_a_page_that_needs_redis_while_it_is_down_answers_503_keeping_the_form(failing_app):
+    """F19: a Redis outage is a 503 to retry, and what was typed comes back."""
+    failing_app.config["WTF_CSRF_ENABLED"] = False
+    response = failing_app.test_client().post("/test-only/redis", data={"body": "my long reply"})
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "my long reply</textarea>" in response.get_data(as_text=True)

@@ -3,6 +3,7 @@
 import pytest
 
 from kpay.app import create_app
+from tests.conftest import csrf_token
 
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/x"
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
@@ -51,20 +52,47 @@ def test_mail_server_down_is_reported_but_not_fatal(make_app):
     assert response.json["checks"]["mail"].startswith("error")
 
 
-def test_pages_show_the_error_page_when_the_database_is_unreachable(app_without_database):
+def test_pages_answer_503_with_retry_after_when_the_database_is_unreachable(app_without_database):
+    """F19: an outage is a 503 the browser may retry, not a 500."""
     response = app_without_database.test_client().get("/")
-    assert response.status_code == 500
-    assert "Something went wrong" in response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "Briefly unavailable" in response.get_data(as_text=True)
     assert "Content-Security-Policy" in response.headers
 
 
-def test_signed_in_member_sees_the_error_page_when_the_database_goes_away(
+def offline_member(client, auth, make_user, app_without_database):
+    """A signed-in member's browser whose site has just lost its database; the profile page's
+    CSRF token, fetched while it was up."""
+    auth.login(make_user().email)
+    token = csrf_token(client.get("/account/profile"))
+    offline = app_without_database.test_client()
+    offline.set_cookie("session", client.get_cookie("session").value)
+    return offline, token
+
+
+def test_a_member_posting_during_an_outage_keeps_the_text_and_the_session(
     client, auth, make_user, app_without_database
 ):
-    auth.login(make_user().email)
-    cookie = client.get_cookie("session").value
-    offline = app_without_database.test_client()
-    offline.set_cookie("session", cookie)
-    response = offline.get("/")
-    assert response.status_code == 500
-    assert "Something went wrong" in response.get_data(as_text=True)
+    """F19: the form comes back with what was typed, and the member is not sent to log in."""
+    offline, token = offline_member(client, auth, make_user, app_without_database)
+    response = offline.post("/account/profile", data={
+        "csrf_token": token, "display_name": "Ada", "bio": "A long story I typed\nover two lines",
+    })
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "A long story I typed\nover two lines</textarea>" in page
+    assert 'value="{}"'.format(token) in page
+    assert "/login" not in response.headers.get("Location", "")
+    assert client.get("/account/profile").status_code == 200  # still logged in once it is back
+
+
+def test_an_htmx_post_during_an_outage_gets_the_reload_banner(client, auth, make_user, app_without_database):
+    offline, token = offline_member(client, auth, make_user, app_without_database)
+    response = offline.post(
+        "/account/profile", data={"csrf_token": token, "bio": "typed"},
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+    )
+    assert response.status_code == 503
+    assert response.headers["HX-Retarget"] == "#kpay-alerts"
+    assert "Reload the page" in response.get_data(as_text=True)

@@ -129,3 +129,35 @@ def test_admin_reading_the_outbox_never_sees_a_reset_link(app, client, auth, mak
     assert owner.email in page
     assert link not in page
     assert "personal link" in page
+
+
+def statements_of(app, send) -> list[str]:
+    """The SQL statements (their verbs and tables) that ``send()`` makes the app run."""
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()[:4]))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return response, seen
+
+
+def test_asking_for_a_link_does_the_same_work_for_known_and_unknown_addresses(app, client, make_user):
+    """S13: no lookup, token or e-mail while the request is answered; the job does them."""
+    member = make_user()
+    known, for_known = statements_of(app, lambda: ask_for_link(client, member.email))
+    unknown, for_unknown = statements_of(app, lambda: ask_for_link(client, "nobody@example.com"))
+    assert known.status_code == unknown.status_code == 200
+    assert for_known == for_unknown
+    assert known.get_data(as_text=True).replace(member.email, "@") == unknown.get_data(as_text=True).replace(
+        "nobody@example.com", "@")
+    known.close()
+    unknown.close()
+    assert len(messages(app, member.email)) == 1
+    assert messages(app, "nobody@example.com") == []

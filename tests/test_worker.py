@@ -144,9 +144,3 @@ def test_cli_worker_in_burst_mode_relays_the_outbox_and_runs_the_jobs(redis_app,
     assert result.exit_code == 0, result.output
     assert statuses(redis_app) == ["done"]
     assert balance_of(redis_app, member.email) == 10
-
-
-def test_cli_worker_refuses_to_start_in_embedded_mode(app):
-    result = app.test_cli_runner().invoke(cli, ["worker", "--burst"])
-    assert result.exit_code != 0
-    assert "embedded mode" in result.output

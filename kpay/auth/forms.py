@@ -1,11 +1,11 @@
 """The forms of sign-up, log-in, recovery and the security settings."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from kpay.accounts import PASSWORD_MAX, PASSWORD_MIN, password_problem
+from kpay.forms import FlaskForm
 
 
 def _strip(value):

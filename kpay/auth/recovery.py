@@ -1,15 +1,19 @@
 """Password reset by an e-mailed link that works once, within an hour.
 
-Asking for a link answers the same whether or not the address is registered (S13).
+Asking for a link answers the same, and does the same work, whether or not the address is
+registered (S13): the request only queues a job, which looks the address up and e-mails the
+link when a member uses it.
 """
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+import contextlib
+
+from flask import current_app, flash, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kpay import tokens
+from kpay import jobs, tokens
 from kpay.accounts import change_password, find_by_email, normalize_email
 from kpay.auth.forms import ResetPasswordForm, ResetRequestForm
 from kpay.auth.views import bp, check_email_page, keyed_by_form_email, link_problem, mail_member
@@ -39,19 +43,27 @@ def reset_request():
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return render("auth/reset-request.html", form=form), 200 if request.method == "GET" else 422
-    user = find_by_email(form.email.data)
-    if user is not None and user.is_active:
-        token = tokens.issue("reset", user, **_unchanged_password(user))
-        mail_member(
-            user, user.email, _l("Reset your password"), "password_reset",
-            link=url_for("auth.reset", token=token, _external=True),
-        )
-        db.session.commit()
+    jobs.enqueue(send_reset_link, normalize_email(form.email.data), request.url_root)
+    db.session.commit()
     return check_email_page(
         normalize_email(form.email.data),
         _l("If an account uses this address, we sent it a link to choose a new password. "
            "The link works once, within an hour."),
     )
+
+
+def send_reset_link(email: str, url_root: str) -> None:
+    """The job: e-mail a link that sets a new password, when an active member uses ``email``;
+    the link is on ``site_url``, else on the address the request came to (``url_root``)."""
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = tokens.issue("reset", user, **_unchanged_password(user))
+    outside = not has_request_context() and not current_app.config.get("SERVER_NAME")
+    with current_app.test_request_context("/", base_url=url_root) if outside else contextlib.nullcontext():
+        link = url_for("auth.reset", token=token, _external=True)
+    mail_member(user, user.email, _l("Reset your password"), "password_reset", link=link)
+    db.session.commit()
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

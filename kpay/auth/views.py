@@ -23,6 +23,7 @@ from kpay import audit, events, tokens
 from kpay.accounts import (
     AccountError, authenticate, create_user, end_sessions, find_by_email, normalize_email, record_login,
 )
+from kpay.auth import throttle
 from kpay.auth.forms import ConfirmForm, LoginForm, SignupForm
 from kpay.config import LOCALES
 from kpay.extensions import db, limiter, login_manager
@@ -84,13 +85,8 @@ def load_user(token: str) -> User | None:
     user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    try:
-        user = db.session.get(User, int(user_id))
-    except sa.exc.OperationalError:
-        # Database unreachable: treat the visitor as anonymous so the error page can render.
-        log.warning("could not load member %s: database unreachable", user_id)
-        db.session.rollback()
-        return None
+    # An unreachable database raises (a 503 from kpay.errors): a visitor it would log out.
+    user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user
@@ -204,8 +200,11 @@ def resend_confirmation():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"])
-@limiter.limit("10/hour", methods=["POST"], key_func=keyed_by_form_email("login"))
+@limiter.limit(throttle.BY_ADDRESS, methods=["POST"])
+@limiter.limit(throttle.BY_ACCOUNT_AND_ADDRESS, methods=["POST"], key_func=throttle.account_and_address,
+               deduct_when=throttle.failed)
+@limiter.limit(throttle.BY_ACCOUNT_FROM_NEW_PLACES, methods=["POST"], key_func=throttle.account,
+               deduct_when=throttle.failed, exempt_when=throttle.known_client)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
@@ -215,7 +214,9 @@ def login():
             events.emit("user.logged_in", user=user)
             db.session.commit()
             start_session(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, url_for("home.index")))
+            response = redirect(safe_next(form.next.data, url_for("home.index")))
+            throttle.remember_browser(response, user)
+            return response
         audit.record("auth.login_failed", after={"email": normalize_email(form.email.data)})
         db.session.commit()
         form.password.errors.append(_("That e-mail and password do not match an active account."))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from kpay.commerce.forms import nonce_field
+from kpay.forms import FlaskForm
 
 STATUS_LABELS = {
     "pending": _l("Waiting for payment"),

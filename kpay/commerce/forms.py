@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from kpay.forms import FlaskForm
 
 
 def nonce_field() -> HiddenField:

@@ -1,9 +1,11 @@
 """Orders: checkout, payment, expiry and refunds, each safe to repeat.
 
 ``checkout`` computes the amount on the server and is keyed by the form's one-time nonce (a
-double click finds the first order). ``mark_paid`` is keyed by the provider's reference and
-moves the order to ``paid`` with a conditional UPDATE, so a replayed or concurrent callback
-grants once. Every effect (payment, entitlement, ledger, history) is written in the caller's
+double click finds the first order); it refuses a one-time product the member owns.
+``mark_paid`` is keyed by the provider's reference and moves the order to ``paid`` with a
+conditional UPDATE, so a replayed or concurrent callback grants once; under the buyer's row
+lock it asks again whether they own the product (two tabs, two orders), and a payment for an
+owned one grants nothing and is refunded by a job (``refunds.refund_second_purchase``). Every effect (payment, entitlement, ledger, history) is written in the caller's
 transaction; e-mails and events follow its commit.
 """
 
@@ -18,13 +20,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from kpay import events
+from kpay import events, jobs
 from kpay.commerce import coupons, entitlements, ledger
 from kpay.extensions import db
 from kpay.mail import send_email
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import Order, OrderEvent, Payment, Product, Refund
+from kpay.models.commerce import Entitlement, Order, OrderEvent, Payment, Product, Refund
 from kpay.transactions import insert_once
 
 log = logging.getLogger("kpay.commerce")
@@ -61,6 +63,8 @@ def checkout(user: User, product: Product, provider_name: str, nonce: str, coupo
         return existing
     if not product.active:
         raise CheckoutError("product", _l("This product is not for sale."))
+    if owns(user.id, product):
+        raise CheckoutError("product", _l("You already own this. You will find it in your purchases."))
     now = utcnow()
     coupon = None
     if coupon_code.strip():
@@ -91,6 +95,11 @@ def checkout(user: User, product: Product, provider_name: str, nonce: str, coupo
     if order.amount_minor == 0:
         mark_paid(order.id, "free", f"free:{order.id}", 0, order.currency)
     return order
+
+
+def owns(user_id: int, product: Product) -> bool:
+    """True when ``product`` is sold once and the member holds it already."""
+    return product.kind == "one_time" and entitlements.has_active(user_id, [product.id])
 
 
 def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor: int, currency: str) -> bool:
@@ -130,6 +139,11 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
         provider_ref=provider_ref, amount_minor=amount_minor, currency=currency, created_at=now,
     )
     product = db.session.get(Product, order.product_id)
+    # One buyer's payments one at a time: two tabs' orders for one product cannot both grant.
+    db.session.execute(sa.select(User.id).where(User.id == order.user_id).with_for_update())
+    second = owns(order.user_id, product) and not db.session.scalar(
+        sa.select(sa.func.count()).select_from(Entitlement).where(Entitlement.source == f"order:{order.id}")
+    )
     creator = db.session.get(User, product.creator_id)
     fee = ledger.fee_of(amount_minor, ledger.fee_percent(creator))
     ledger.post(
@@ -141,12 +155,24 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
         },
         order_id=order.id, memo=product.name,
     )
-    entitlement = entitlements.grant(order.user_id, product, f"order:{order.id}", now)
     record(order, "paid", provider=provider_name, provider_ref=provider_ref, fee_minor=fee)
+    if second:
+        record(order, "already_owned")
+        jobs.enqueue(refund_second_purchase, order.id, key=f"commerce:second-purchase:{order.id}")
+        return True
+    entitlement = entitlements.grant(order.user_id, product, f"order:{order.id}", now)
     buyer = db.session.get(User, order.user_id)
     events.emit("order.paid", user=buyer, subject=order, product_id=product.id, amount_minor=amount_minor)
     _send_receipt(buyer, order, product, entitlement.ends_at)
     return True
+
+
+def refund_second_purchase(order_id: int) -> None:
+    """The job: pay back an order for a product its buyer already owned (see ``refunds``)."""
+    from kpay.commerce.refunds import refund_second_purchase as refund_it
+
+    refund_it(order_id)
+    db.session.commit()
 
 
 def _send_receipt(buyer: User, order: Order, product: Product, ends_at) -> None:

@@ -1,4 +1,5 @@
-"""An admin refunds part or all of a paid order.
+"""An admin refunds part or all of a paid order; a second payment for an owned product is
+refunded by itself.
 
 The refund is keyed by the admin's one-time form nonce, so a double click or a resent form
 refunds once. When the order's provider can pay money back (``PaymentProvider.refund``) it is
@@ -65,6 +66,34 @@ def refund_by_admin(order: Order, amount_minor: int, key: str, admin: User, reas
         url_for("commerce.order", order_id=order.id), key=f"refund:{made.id}",
     )
     return made
+
+
+def refund_second_purchase(order_id: int) -> None:
+    """Pay back all of an order paid for a one-time product its buyer already owned (a late
+    webhook, a second tab): through its provider when it can refund, else flagged for the
+    site's commerce managers to pay back by hand. Once per order; the caller commits."""
+    order = db.session.get(Order, order_id)
+    key = f"second-purchase:{order.id}"
+    if not orders.refundable(order) or db.session.scalar(sa.select(Refund.id).where(Refund.key == key)):
+        return
+    chosen = provider(order.provider)
+    url = url_for("commerce.order", order_id=order.id)
+    product = db.session.get(Product, order.product_id)
+    if chosen is None or chosen.refund is None:
+        orders.record(order, "refund_needed")
+        notices.tell_managers(
+            _l("Order %(id)s paid again for %(product)s, which the member already owned: refund it.",
+               id=order.id, product=product.name), url, key=key,
+        )
+        return
+    provider_ref = chosen.refund(order, order.amount_minor, key)  # raises: the job is retried
+    orders.refund(order, order.amount_minor, key, None, "already owned", provider_ref=provider_ref)
+    amount = LazyString(format_money, order.amount_minor, order.currency)
+    notices.tell(
+        db.session.get(User, order.user_id),
+        _l("You already owned %(product)s, so your payment of %(amount)s was refunded.",
+           product=product.name, amount=amount), url, key=key,
+    )
 
 
 def refunds_through(order: Order) -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, DateField, Form, IntegerField, SelectField, StringField, TextAreaField,
@@ -21,6 +20,7 @@ from kpay.commerce.coupons import normalize_code
 from kpay.commerce.forms import nonce_field
 from kpay.commerce.money import parse_money
 from kpay.extensions import db
+from kpay.forms import FlaskForm
 from kpay.models.commerce import Coupon
 
 MAX_MINOR = 1_000_000_000  # ten million yuan: far above any price, far below the column's limit

@@ -130,8 +130,15 @@ def order(order_id: int):
 @bp.route("/orders/<int:order_id>/pay", methods=["POST"])
 @login_required
 def pay(order_id: int):
-    """Go back to paying an open order (the provider's page was closed)."""
-    return _continue(_own_order(order_id))
+    """Go back to paying an open order (the provider's page was closed), unless the member
+    has come to own its product meanwhile (another tab's order): then it is cancelled."""
+    found = _own_order(order_id)
+    if found.status in orders.OPEN and orders.owns(found.user_id, db.session.get(Product, found.product_id)):
+        orders.cancel(found, current_user, "already owned")
+        db.session.commit()
+        flash(_("You already own this. You will find it in your purchases."), "info")
+        return redirect(url_for("commerce.order", order_id=found.id))
+    return _continue(found)
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
+from kpay.forms import FlaskForm
 from kpay.types import NotificationKind
 
 CHANNEL_CHOICES = [

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kpay.extensions import csrf, db
+from kpay.input_filter import query_int
 from kpay.models import EmailMessage, Notification, User
 from kpay.notifications import service
 from kpay.notifications.forms import preferences_form
@@ -25,7 +26,7 @@ OUTBOX_PER_PAGE = 50
 @bp.route("/notifications")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = query_int("page", 1)
     return render("notifications/index.html", "notifications/_list.html", **_list(page))
 
 
@@ -108,7 +109,7 @@ csrf.exempt(unsubscribe)
 @bp.route("/admin/outbox")
 def outbox():
     require("admin.access")
-    page = request.args.get("page", 1, type=int)
+    page = query_int("page", 1)
     messages = db.paginate(
         sa.select(EmailMessage).order_by(EmailMessage.id.desc()),
         page=page, per_page=OUTBOX_PER_PAGE, error_out=False,

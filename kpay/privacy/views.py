@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
 from kpay.accounts import PASSWORD_MAX
 from kpay.extensions import db, limiter
+from kpay.forms import FlaskForm
 from kpay.privacy.erase import erase_member, is_last_owner
 from kpay.privacy.exports import downloadable, export_path, latest_export, request_export
 from kpay.render import render, wants_partial

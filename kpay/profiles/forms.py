@@ -10,12 +10,12 @@ import pytz
 from babel import Locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from kpay.config import LOCALES
+from kpay.forms import FlaskForm
 from kpay.profiles.interests import MAX_TAG_LENGTH, MAX_TAGS, parse_interests
 
 BIO_MAX = 5000

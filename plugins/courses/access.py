@@ -14,6 +14,7 @@ from flask_login import current_user
 from kpay.commerce import can_access
 from kpay.extensions import db
 from kpay.models.base import utcnow
+from kpay.models.commerce import Order
 from kpay.permissions import can
 from kpay.types import Resource
 from plugins.courses.models import Course, Enrolment, Lesson
@@ -72,6 +73,24 @@ def resource(course: Course, lesson: Lesson | None = None) -> Resource:
 def has_course(course: Course, user=None) -> bool:
     """True when the user may open every (opened) lesson of ``course``."""
     return can_access(current_user if user is None else user, resource(course))
+
+
+def bought(product_ids: list[int], user_id) -> sa.ColumnElement[bool]:
+    """SQL: ``user_id`` (a value or a column) paid for one of ``product_ids`` and got none of
+    it back: a completed, unrefunded purchase."""
+    return sa.exists().where(
+        Order.user_id == user_id, Order.product_id.in_(product_ids), Order.status == "paid",
+        Order.refunded_minor == 0,
+    )
+
+
+def may_review(course: Course, user=None) -> bool:
+    """True when the user may review ``course``: enrolled, and holding it now or having bought
+    it (a refund, or a membership that ended, takes that away)."""
+    user = current_user if user is None else user
+    if enrolment_of(course, user) is None:
+        return False
+    return has_course(course, user) or bool(db.session.scalar(sa.select(bought(product_ids(course.id), user.id))))
 
 
 def enrolment_of(course: Course, user=None) -> Enrolment | None:

@@ -14,6 +14,7 @@ from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
+from plugins.courses.access import bought, product_ids
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson, Review
 
 
@@ -131,10 +132,11 @@ def learner(course_id: int, user) -> tuple[Enrolment | None, Review | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def reviews(course_id: int, limit: int = 20) -> list[tuple[Review, User, int | None]]:
-    """The latest reviews with their authors and how far each author got (percent)."""
+def reviews(course_id: int, limit: int = 20) -> list[tuple[Review, User, int | None, bool]]:
+    """The latest reviews with their authors, how far each author got (percent) and whether
+    they bought the course (a completed, unrefunded purchase)."""
     return db.session.execute(
-        sa.select(Review, User, Enrolment.percent)
+        sa.select(Review, User, Enrolment.percent, bought(product_ids(course_id) or [], Review.user_id))
         .join(User, User.id == Review.user_id)
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Review.course_id, Enrolment.user_id == Review.user_id))
         .where(Review.course_id == course_id)

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, DateTimeLocalField, Form, IntegerField, RadioField, SelectField, StringField,
@@ -15,6 +14,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from kpay.forms import FlaskForm
 
 
 def options(*pairs) -> list[SelectChoice]:

@@ -16,6 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from kpay.extensions import db
+from kpay.input_filter import query_int
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Order, Product
@@ -229,7 +230,7 @@ def _lesson_form(item: Course, found: Lesson | None):
     form.chapter_id.choices = options(*((c.id, c.title) for c in chapters))
     if not form.is_submitted():
         if found is None:
-            form.chapter_id.data = request.args.get("chapter_id", type=int)
+            form.chapter_id.data = query_int("chapter_id")
         else:
             form.opens_at.data = _typed(found.opens_at)
     if form.validate_on_submit() and _check_content(form, found):

@@ -3,6 +3,7 @@ reviews and certificates. Every route decides access itself through ``plugins.co
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from flask_login import current_user, login_required
 from kpay import events
 from kpay.admin.listing import read_filters
 from kpay.extensions import db
+from kpay.input_filter import query_int
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.render import render
@@ -98,7 +100,7 @@ def _resume(context: dict) -> Lesson | None:
 def syllabus(course_id: int):
     """The syllabus sidebar (an htmx partial), or a page of its own without htmx."""
     item = access.visible_course(course_id)
-    current = request.args.get("lesson", type=int)
+    current = query_int("lesson")
     return render("courses/syllabus.html", "courses/_syllabus.html", **_course_context(item), current=current)
 
 
@@ -143,11 +145,21 @@ def media(course_id: int, lesson_id: int):
 
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/download")
 def download(course_id: int, lesson_id: int):
-    """The lesson's attachment, downloaded after the access check."""
+    """The lesson's attachment, downloaded after the access check, under a name made from the
+    lesson's title and the type its bytes were found to be (never the uploader's file name:
+    a PDF called ``x.html`` is saved as ``<title>.pdf``)."""
     _course, found = _open_lesson(course_id, lesson_id)
     if found.kind != "attachment" or not found.media:
         abort(404)
-    return uploads.serve(found.media, found.media_type, download_name=found.media_name or found.media)
+    return uploads.serve(found.media, found.media_type, download_name=attachment_name(found.title, found.media_type))
+
+
+def attachment_name(title: str, media_type: str) -> str:
+    """A safe file name: the title's words (no separators, quotes or control characters, at
+    most 80 characters) and the extension of ``media_type``."""
+    words = re.sub(r"[^\w\s.-]", " ", title, flags=re.UNICODE).replace(".", " ").split()
+    stem = "-".join(words)[:80].strip("-") or "attachment"
+    return f"{stem}.{uploads.ALLOWED['attachment'].get(media_type, 'bin')}"
 
 
 @bp.route("/<int:course_id>/cover")
@@ -199,12 +211,10 @@ def complete(course_id: int, lesson_id: int):
 
 # Reviews
 
-def _reviewer(item: Course) -> Enrolment:
-    """The current member's enrolment, required to review (403 without)."""
-    enrolment = access.enrolment_of(item)
-    if enrolment is None:
+def _reviewer(item: Course) -> None:
+    """403 unless the current member may review ``item`` (``access.may_review``)."""
+    if not access.may_review(item):
         abort(403)
-    return enrolment
 
 
 def _review_page(item: Course, form: ReviewForm, mine: Review | None):

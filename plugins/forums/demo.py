@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
+from kpay.transactions import add_to
 from kpay.models.commerce import Product
 from plugins.forums.models import Ballot, Circle, Like, Membership, Poll, PollOption, Post, Topic
 
@@ -36,7 +37,7 @@ def _topic(circle: Circle, author: User, title: str, posts: list[tuple[User, str
     for number, (writer, body) in enumerate(posts, start=1):
         db.session.add(Post(topic_id=topic.id, circle_id=circle.id, number=number, author_id=writer.id, body=body,
                             created_at=start + timedelta(hours=number - 1)))
-    circle.topic_count += 1
+    add_to(circle, topic_count=1)
     db.session.flush()
     return topic
 
@@ -101,5 +102,5 @@ def add_demo_circles() -> None:
     for topic, liker in ((question, leo), (welcome, chen), (weekly, chen)):
         post = db.session.scalar(sa.select(Post).where(Post.topic_id == topic.id, Post.number == 2))
         db.session.add(Like(post_id=post.id, user_id=liker.id))
-        post.like_count += 1
-        topic.like_count += 1
+        add_to(post, like_count=1)
+        add_to(topic, like_count=1)

@@ -5,20 +5,12 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    HiddenField,
-    SelectField,
-    StringField,
-    TextAreaField,
-    ValidationError,
-)
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from kpay.forms import FlaskForm
 from kpay.models.base import utcnow
 
 TITLE_MAX = 200

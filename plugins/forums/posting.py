@@ -14,7 +14,7 @@ from kpay import events, jobs, notify
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.transactions import insert_once
+from kpay.transactions import add_to, insert_once
 from plugins.forums import access
 from plugins.forums.models import Circle, Like, Membership, Poll, PollOption, Post, Topic, Watch
 
@@ -103,13 +103,13 @@ def _twin(model, *same):
 def published(post: Post, topic: Topic, member: Membership | None) -> None:
     """What follows a post becoming visible: counters, the event, mentions and watchers."""
     if member is not None:
-        member.approved_posts += 1
+        add_to(member, approved_posts=1)
     if post.number == 1:
         topic.status = "visible"
         db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + 1))
         events.emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id)
     else:
-        topic.reply_count += 1
+        add_to(topic, reply_count=1)
         topic.bumped_at = post.created_at or utcnow()
         events.emit("reply.created", user=post.author, subject=post, topic_id=topic.id)
     notify_mentions(post, topic)
@@ -128,7 +128,7 @@ def set_status(post: Post, status: str) -> None:
             delta = 1 if now_visible else -1
             db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + delta))
     elif was_visible != now_visible:
-        topic.reply_count += 1 if now_visible else -1
+        add_to(topic, reply_count=1 if now_visible else -1)
         if topic.accepted_post_id == post.id and not now_visible:
             topic.accepted_post_id = None
 

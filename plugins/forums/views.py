@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from kpay import audit, covers, events
 from kpay.auth.views import keyed_by_member
 from kpay.extensions import db, limiter
+from kpay.input_filter import query_int
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
@@ -276,7 +277,7 @@ def topic(topic_id: int):
     if found is None:
         abort(404)
     topic, member, moderator = _readable_topic(topic_id, found.topic)
-    after = max(request.args.get("after", 0, type=int), 0)
+    after = query_int("after", 0)
     lists.posts_for(found, current_user, after)
     page = found.page
     context = {

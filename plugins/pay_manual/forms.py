@@ -1,9 +1,10 @@
 """The form where a member gives the reference of their transfer."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
+
+from kpay.forms import FlaskForm
 
 
 def _strip(value):

@@ -222,7 +222,8 @@ def test_review_needs_a_rating_is_one_per_member_and_editable(app, make_user):
         assert (item.rating_count, item.rating_sum) == (1, 2)
         assert db.session.scalar(sa.select(Review.text)) == "Changed my mind"
     text = app.test_client().get(page).get_data(as_text=True)
-    assert "Changed my mind" in text and "Verified learner" in text and "0% completed" in text
+    assert "Changed my mind" in text and "Learner" in text and "0% completed" in text
+    assert "Verified purchase" not in text  # a free course: nothing was bought
     assert events(app, "review.created") == 1
 
 
@@ -278,3 +279,27 @@ def test_a_new_course_shows_no_zero_learners_nor_rating_in_cards_and_shared_link
     assert '<meta property="og:description" content="Fresh start">' in page and "learners" not in page
     shared = client.get(f"/courses/{known.id}").get_data(as_text=True)
     assert '<meta property="og:description" content="★ 4.5 (2) · 1 learner">' in shared
+
+
+def test_only_current_learners_and_unrefunded_buyers_review_and_the_badge_says_which(app, make_user):
+    """A refunded buyer keeps the enrolment row, but may no longer post or edit a review."""
+    from kpay.commerce import orders
+    from kpay.models.commerce import Order
+
+    creator, buyer, refunded = make_user(role="creator"), make_user(name="Bea"), make_user(name="Ray")
+    course = make_course(app, creator.id, media=False)
+    page = f"/courses/{course.id}"
+    clients = {}
+    for person in (buyer, refunded):
+        clients[person.id] = logged_in(app, person)
+        buy(clients[person.id], course.product_id)
+        assert post(clients[person.id], f"/courses/{course.id}/reviews", page, rating="5").status_code == 302
+    with app.test_request_context("/", method="POST"):
+        order = db.session.scalar(sa.select(Order).where(Order.user_id == refunded.id))
+        orders.refund(order, order.amount_minor, "test-refund", None)
+        db.session.commit()
+    assert post(clients[refunded.id], f"/courses/{course.id}/reviews/mine", page, rating="1").status_code == 403
+    assert post(clients[buyer.id], f"/courses/{course.id}/reviews/mine", page, rating="4").status_code == 302
+    text = app.test_client().get(page).get_data(as_text=True)
+    bea, ray = text.index("Bea"), text.index("Ray")
+    assert "Verified purchase" in text[bea:bea + 200] and "Verified purchase" not in text[ray:ray + 200]

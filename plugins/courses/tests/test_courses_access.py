@@ -10,6 +10,8 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kpay.extensions import db
+from plugins.courses.models import Lesson
 from plugins.courses.tests.conftest import canary, logged_in, make_course
 from tests.commerce_helpers import buy
 
@@ -109,7 +111,23 @@ def test_buyer_gets_every_paid_lesson_file_and_range(app, shop):
     assert client.get(f"/courses/{paid.id}/lessons/{audio}/media").mimetype == "audio/ogg"
     download = client.get(f"/courses/{paid.id}/lessons/{attachment}/download")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
-    assert "attachment" in download.headers["Content-Disposition"] and "notes.pdf" in download.headers["Content-Disposition"]
+    assert download.headers["Content-Disposition"] == "attachment; filename=A-attachment.pdf"
+
+
+def test_an_attachment_is_named_from_its_title_and_sniffed_type_not_the_uploaded_name(app, shop):
+    """S10: a PDF uploaded as ``x.html`` is never offered to the browser as HTML."""
+    paid, _other, _free, people = shop
+    attachment = paid.lessons[-1]
+    with app.app_context():
+        lesson = db.session.get(Lesson, attachment)
+        lesson.media_name, lesson.title = "x.html", 'Week 1: "slides" <b>/../..\\ 第一周.html'
+        db.session.commit()
+    download = logged_in(app, people["buyer"]).get(f"/courses/{paid.id}/lessons/{attachment}/download")
+    assert download.mimetype == "application/pdf"
+    disposition = download.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=Week-1-slides-b--html.pdf")
+    assert "filename*=UTF-8''Week-1-slides-b-%E7%AC%AC%E4%B8%80%E5%91%A8-html.pdf" in disposition
+    assert "x.html" not in disposition
 
 
 def test_uploads_are_not_reachable_as_static_files(app, shop):
