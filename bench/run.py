@@ -4,6 +4,9 @@ Both apps run under gunicorn (2 sync workers) on 127.0.0.1 and are driven by wrk
 (``-t2 -c16``), or by a bounded Python load loop when wrk is missing. Prints requests/s,
 p50 and p99 latency, each page's ratio to hello world, and the home page's gzipped weight
 with its CSS and JS. Usage: ``python bench/run.py [--runs 3] [--seconds 10]``.
+
+``--scale large`` runs the pages on the community of ``bench/scale.py`` instead, on SQLite and
+PostgreSQL (see ``bench/large.py``).
 """
 
 from __future__ import annotations
@@ -76,13 +79,14 @@ def prepare_site(folder: Path) -> dict:
     return env
 
 
-def log_in(base: str) -> str:
-    """Log the demo member in through the real form; returns the Cookie header."""
+def log_in(base: str, who: tuple[str, str] = DEMO_MEMBER) -> str:
+    """Log ``who`` (email, password; the demo member) in through the real form; returns the
+    Cookie header."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"email": DEMO_MEMBER[0], "password": DEMO_MEMBER[1], "csrf_token": token})
+    data = urllib.parse.urlencode({"email": who[0], "password": who[1], "csrf_token": token})
     opener.open(base + "/login", data.encode())
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
@@ -153,7 +157,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="runs to take the median of")
     parser.add_argument("--seconds", type=int, default=5, help="seconds of load per page and run")
+    parser.add_argument("--scale", choices=("demo", "large", "medium"), default="demo",
+                        help="demo: the demo site plus a long topic; large/medium: bench/scale.py's community")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="with --scale: which to run on")
+    parser.add_argument("--sqlite", help="with --scale: an instance folder already seeded (kpay.db in it)")
+    parser.add_argument("--postgres", help="with --scale: a PostgreSQL URL already seeded")
+    parser.add_argument("--postgres-admin", default="postgresql://postgres@127.0.0.1/postgres",
+                        help="with --scale: where to make (and drop) a PostgreSQL database to seed")
+    parser.add_argument("--mixed", type=int, default=10_000, help="with --scale: mixed requests before reading RSS")
     args = parser.parse_args()
+    if args.scale != "demo":
+        from bench import large
+
+        large.main(args)
+        return
 
     with tempfile.TemporaryDirectory(prefix="kpay-bench-") as folder:
         env = prepare_site(Path(folder))

@@ -12,9 +12,12 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite  # noqa: F401 (models, sqlite: mappings and engine events)
+from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
+    compression, errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite,
+    static_files, storage, uploads,
+)
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from kpay.plugins import available, make_manager, migration_dirs
+from kpay.plugins import available, declared_settings, make_manager, migration_dirs
 from kpay.text import excerpt, pictures, render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +47,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     settings = site_config.load(instance, overrides)
     enabled = sorted(set(settings["plugins"]["enabled"]))
     pm = make_manager(enabled, plugins, trace=os.environ.get("KPAY_TRACE_HOOKS") == "1")
-    declared = _declared_settings(pm)
+    declared = declared_settings(pm)
     for name in sorted(set(enabled) | set(declared)):
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
     site_config.protect_instance(instance)
@@ -59,6 +62,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     )
     _configure_flask(app, settings, instance)
     input_filter.init_app(app)
+    uploads.init_app(app)  # after the input filter: the upload views' body limit is raised first
     state = KPayState(pm=pm, config=settings, enabled=enabled)
     app.extensions["kpay"] = state
 
@@ -75,11 +79,13 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    storage.init_app(app)
 
     jobs.init_app(app)
     permissions.init_app(app)
     app.jinja_env.globals.update(
-        nav_items=render.nav_items, widgets=render.widgets, assets=render.assets,
+        nav_items=render.nav_items, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
+        assets=render.assets,
         can=permissions.can,
     )
     app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)
@@ -88,6 +94,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         for blueprint in blueprints or ():
             prefix = None if blueprint.url_prefix is not None else f"/{blueprint.name}"
             app.register_blueprint(blueprint, url_prefix=prefix)
+    static_files.init_app(app)
+    compression.init_app(app)
     state.migration_dirs = migration_dirs(pm)
     pm.hook.kpay_init_app(app=app)
     return app
@@ -105,14 +113,6 @@ def _version_locations(alembic_config):
     folders = dict.fromkeys([str(MIGRATIONS / "versions"), *state.migration_dirs, *installed])
     alembic_config.set_main_option("version_locations", os.pathsep.join(folders))
     return alembic_config
-
-
-def _declared_settings(pm) -> dict[str, dict]:
-    """The settings each registered plugin declares (``kpay_config_defaults``), by name."""
-    return {
-        impl.plugin_name: impl.function() or {}
-        for impl in pm.hook.kpay_config_defaults.get_hookimpls()
-    }
 
 
 def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
@@ -144,11 +144,17 @@ def _configure_flask(app: Flask, settings: dict, instance: Path) -> None:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         RATELIMIT_STORAGE_URI=settings["redis_url"] or "memory://",
         RATELIMIT_KEY_PREFIX=settings["queue_name"],
-        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 * 24 * 365 if production else None,
+        SEND_FILE_MAX_AGE_DEFAULT=60 * 60 if production else None,  # versioned URLs: a year (static_files)
     )
-    site_url = urlsplit(settings["site_url"])
+    use_site_url(app, settings["site_url"])
+
+
+def use_site_url(app: Flask, url: str) -> None:
+    """Make ``url`` the site's address: ``url_for(_external=True)`` works outside a request
+    (digests sent by the clock). An empty ``url`` changes nothing."""
+    site_url = urlsplit(url)
     if site_url.netloc:
-        # Lets url_for(_external=True) work outside a request (digests sent by the clock).
+        app.config["KPAY"]["site_url"] = url
         app.config.update(
             SERVER_NAME=site_url.netloc,
             PREFERRED_URL_SCHEME=site_url.scheme or "https",

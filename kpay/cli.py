@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import sys
-from pathlib import Path
 
 import click
-import tomlkit
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 from flask_migrate.cli import db as db_group
@@ -17,7 +13,7 @@ from flask_migrate import upgrade as migrate_upgrade
 from werkzeug.serving import run_simple
 
 from kpay import config as site_config
-from kpay import plugins
+from kpay import plugins, site_settings
 from kpay.config import ConfigError
 from kpay.models.users import ROLES
 
@@ -89,15 +85,36 @@ def upgrade_command(revision: str, sql: bool) -> None:
 @click.option("--port", default=5000, show_default=True)
 @with_appcontext
 def run_command(host: str, port: int) -> None:
-    """Serve the site with the development server (and the minute clock in embedded mode)."""
-    from kpay import clock
+    """Serve the site with the development server (and the minute clock in embedded mode).
 
-    app = current_app._get_current_object()
-    if not app.config["KPAY"]["redis_url"]:
-        clock.start_thread(app)
+    Without ``site_url``, the address served here is the site's address, so jobs and the
+    clock build their links to it.
+    """
+    from kpay import clock
+    from kpay.app import create_app, use_site_url
+    from kpay.reloading import ReloadingApp
+
+    def build(app=None):
+        app = app or create_app()
+        if not app.config["KPAY"]["site_url"]:
+            use_site_url(app, served_url(host, port))
+        return app
+
+    served = ReloadingApp(build, build(current_app._get_current_object()))
+    if not served.app.config["KPAY"]["redis_url"]:
+        clock.start_thread(served.app)
     click.echo(f" * KPay serving http://{host}:{port}/ (Ctrl+C to stop)")
     # Werkzeug's server itself: Flask's app.run() does nothing when called from its own CLI.
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    run_simple(host, port, served, use_reloader=False, use_debugger=False, threaded=True)
+
+
+def served_url(host: str, port: int) -> str:
+    """The address ``kpay run --host HOST --port PORT`` serves (localhost for every interface)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
 
 
 @cli.command("worker")
@@ -123,7 +140,7 @@ def demo_command() -> None:
 
     app = current_app._get_current_object()
     # Demo content may e-mail its members: links point at site_url, else at `kpay run`'s address.
-    base_url = app.config["KPAY"]["site_url"] or "http://127.0.0.1:5000/"
+    base_url = app.config["KPAY"]["site_url"] or served_url("127.0.0.1", 5000)
     with app.test_request_context("/", base_url=base_url):
         owner = demo.build()
         jobs.run_queued_inline()
@@ -211,36 +228,22 @@ def _config_error(error: ConfigError):
 
 def _set_enabled(name: str, enabled: bool) -> None:
     """Edit ``[plugins] enabled`` in kpay.toml, keeping its comments, and apply the change."""
-    file = site_config.instance_path() / site_config.CONFIG_FILE
-    if not file.exists():
-        site_config.write_default_file(file)
-    doc = tomlkit.parse(file.read_text(encoding="utf-8"))
-    table = doc.setdefault("plugins", tomlkit.table())
-    names = [str(n) for n in table.get("enabled", site_config.default_plugins())]
+    instance = site_config.instance_path()
     word = "enabled" if enabled else "disabled"
-    if (name in names) == enabled:
+    if not site_settings.set_plugin_enabled(instance, name, enabled):
         click.echo(f"{name} is already {word}.")
         return
-    table["enabled"] = sorted({*names, name}) if enabled else [n for n in names if n != name]
-    file.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    click.echo(f"{name} {word} in {file}.")
-    if "KPAY_PLUGINS_ENABLED" in os.environ:
+    click.echo(f"{name} {word} in {instance / site_config.CONFIG_FILE}.")
+    if site_settings.overridden("plugins.enabled"):
         click.echo("Note: KPAY_PLUGINS_ENABLED is set and overrides the file.")
-    _reload_gunicorn(_site_settings()["gunicorn_pid_file"])
-
-
-def _reload_gunicorn(pid_file: str) -> None:
-    """Send gunicorn HUP so its workers restart with the new plugin set, or ask for a restart."""
-    if pid_file:
-        try:
-            pid = int(Path(pid_file).read_text(encoding="utf-8").strip())
-            os.kill(pid, signal.SIGHUP)
-        except (OSError, ValueError) as error:
-            click.echo(f"Could not signal gunicorn ({pid_file}: {error}).")
-        else:
-            click.echo(f"Sent HUP to gunicorn (pid {pid}): workers reload with the new plugin set.")
-            return
-    click.echo("Restart KPay (and its workers) to apply the change.")
+    pid_file = _site_settings()["gunicorn_pid_file"]
+    pid = site_settings.reload_gunicorn(pid_file) if pid_file else None
+    if pid is not None:
+        click.echo(f"Sent HUP to gunicorn (pid {pid}): workers reload with the new plugin set.")
+    else:
+        if pid_file:
+            click.echo(f"Could not signal gunicorn ({pid_file}).")
+        click.echo("Restart KPay (and its workers) to apply the change.")
 
 
 def main() -> None:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import secrets
 import tomllib
 import zoneinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomlkit
 
 from kpay.types import Setting
 
 CONFIG_FILE = "kpay.toml"
+SECRETS_FILE = "secrets.toml"  # written by the admin (Stripe's keys), mode 0600
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 SECRET_FILE = "secret_key"
 LOCALES = ("en", "zh_CN")
 BUILTIN_FOLDER = Path(__file__).resolve().parent.parent / "plugins"
@@ -32,6 +36,9 @@ def default_plugins() -> list[str]:
 
 CORE_SETTINGS: dict[str, Any] = {
     "site_name": Setting("KPay Community", "The name shown in the header, titles and e-mails."),
+    "logo": Setting("", "File name of the site's logo in the instance folder (uploaded in the admin)."),
+    "brand_color": Setting("", "Colour of the header and buttons, like #0b6e4f; empty: the theme's."),
+    "accent_color": Setting("", "Colour of links and highlights, like #b54708; empty: the theme's."),
     "site_url": Setting(
         "", "Public address (https://community.example): links in e-mails sent by the worker."
     ),
@@ -55,6 +62,7 @@ CORE_SETTINGS: dict[str, Any] = {
     "max_avatar_mb": Setting(2, "Largest avatar picture a member may upload, in MiB."),
     "max_cover_mb": Setting(4, "Largest cover picture of a circle or product that may be uploaded, in MiB."),
     "trusted_proxies": Setting(0, "How many reverse proxies (nginx) stand in front of KPay."),
+    "compress": Setting(True, "Compress responses over 1 KB (brotli or gzip); false when a proxy compresses them."),
     "gunicorn_pid_file": Setting("", "When set, `kpay plugins enable|disable` sends gunicorn HUP."),
     "mail": {
         "server": Setting("", "SMTP host; empty writes e-mails to instance/outbox/."),
@@ -74,6 +82,19 @@ CORE_SETTINGS: dict[str, Any] = {
         "renewal_reminder_days": Setting(7, "Days before a membership ends that the member is reminded; 0: never."),
         "renewal_coupon_percent": Setting(0, "Percent off in a renewal reminder's own coupon; 0: no coupon."),
     },
+    "storage": {
+        "backend": Setting("local", "Where uploads live: local (a folder) or s3 (an S3-compatible bucket).",
+                           choices=("local", "s3")),
+        "local_folder": Setting("", "Folder of the local backend; empty means instance/uploads."),
+        "s3_bucket": Setting("", "Bucket of the s3 backend (required with backend = \"s3\")."),
+        "s3_prefix": Setting("", "Key prefix inside the bucket, for a bucket shared with other sites."),
+        "s3_endpoint_url": Setting("", "Endpoint of a non-AWS store (https://minio.example:9000); empty: AWS."),
+        "s3_region": Setting("", "Region of the bucket; empty: boto3's default."),
+        "s3_access_key_id": Setting("", "Access key; empty: boto3's usual sources (environment, role)."),
+        "s3_secret_access_key": Setting("", "Secret key; empty: boto3's usual sources."),
+        "url_seconds": Setting(300, "How long a presigned or signed media URL stays valid, in seconds."),
+        "grace_hours": Setting(24, "How long a file no row points at is kept before the sweep deletes it."),
+    },
     "plugins": {
         "enabled": Setting(
             default_plugins(), "Plugins to run: built-in names from plugins/ or entry points."
@@ -89,6 +110,15 @@ class ConfigError(Exception):
     """A configuration value is missing, unknown or of the wrong type."""
 
 
+class SettingNeeded(Exception):
+    """Work that cannot be done until the owner sets ``setting`` (a job fails with it)."""
+
+    def __init__(self, setting: str, reason: str):
+        super().__init__(f"{setting}: {reason}")
+        self.setting = setting
+        self.reason = reason
+
+
 def instance_path() -> Path:
     """The instance folder: ``KPAY_INSTANCE_PATH`` or ``instance/`` beside the code."""
     default = Path(__file__).resolve().parent.parent / "instance"
@@ -102,11 +132,8 @@ def load(path: Path, overrides: dict | None = None) -> dict:
     ``plugins`` table keeps each ``[plugins.<name>]`` table as found;
     ``validate_plugin_settings`` checks those of enabled plugins once the plugins are known.
     """
-    file = path / CONFIG_FILE
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+    raw = _read_toml(path / CONFIG_FILE)
+    _merge(raw, _read_toml(path / SECRETS_FILE))
     _merge(raw, _from_environment(CORE_SETTINGS))
     _merge(raw, copy.deepcopy(overrides or {}))
     plugins = raw.get("plugins", {})
@@ -115,13 +142,33 @@ def load(path: Path, overrides: dict | None = None) -> dict:
     tables = {key: value for key, value in plugins.items() if isinstance(value, dict)}
     core = {**raw, "plugins": {k: v for k, v in plugins.items() if k not in tables}}
     config = validate(core, CORE_SETTINGS)
+    check_core(config)
+    config["plugins"].update(tables)
+    return config
+
+
+def _read_toml(file: Path) -> dict:
+    """The tables of a TOML file ({} when there is none); a ``ConfigError`` when it is broken."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8")) if file.exists() else {}
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+
+
+def check_core(config: dict) -> None:
+    """Ranges and formats of the core settings that their types alone do not catch."""
     if config["timezone"] not in zoneinfo.available_timezones():
         raise ConfigError(
             f"timezone: expected an IANA time zone such as 'Asia/Shanghai', got {config['timezone']!r}"
         )
+    site_url = urlsplit(config["site_url"])
+    if config["site_url"] and (site_url.scheme not in ("http", "https") or not site_url.netloc):
+        raise ConfigError(f"site_url: expected an address such as 'https://community.example', got {config['site_url']!r}")
+    for key in ("brand_color", "accent_color"):
+        if config[key] and not COLOR.fullmatch(config[key]):
+            raise ConfigError(f"{key}: expected a colour such as '#0b6e4f', got {config[key]!r}")
     _check_commerce(config["commerce"])
-    config["plugins"].update(tables)
-    return config
+    _check_storage(config["storage"])
 
 
 def _check_commerce(commerce: dict) -> None:
@@ -140,6 +187,14 @@ def _check_commerce(commerce: dict) -> None:
             raise ConfigError(
                 f"commerce.creator_fees: expected entries like 'creator@example.com=5', got {item!r}"
             )
+
+
+def _check_storage(storage: dict) -> None:
+    if storage["backend"] == "s3" and not storage["s3_bucket"]:
+        raise ConfigError("storage.s3_bucket: required when storage.backend is 's3'")
+    for key in ("url_seconds", "grace_hours"):
+        if storage[key] <= 0:
+            raise ConfigError(f"storage.{key}: expected a positive number, got {storage[key]!r}")
 
 
 def validate(raw: dict, schema: dict, prefix: str = "") -> dict:

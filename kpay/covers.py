@@ -1,28 +1,23 @@
 """Covers of circles and products (courses keep theirs beside their lessons): uploaded
 pictures re-encoded by ``kpay.uploads.picture_webp`` into a fresh 16:9 WebP under a random
-name in instance/covers/, served at ``/covers/<name>``. Something without a cover shows a
-generated one (its colour and initials) from the ``cover`` macro in templates/_macros.html.
+name in the storage's ``covers/`` folder, served at ``/covers/<name>``. Something without a
+cover shows a generated one (its colour and initials) from the ``cover`` macro in
+templates/_macros.html.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from kpay.transactions import after_commit
+from kpay import uploads
 from kpay.uploads import UploadError, picture_webp, read_limited
 
 SIZE = (1200, 675)
 NAME = re.compile(r"[0-9a-f]{32}\.webp")
-
-
-def folder() -> Path:
-    """The folder covers are stored in: ``covers/`` in the instance folder."""
-    return Path(current_app.instance_path) / "covers"
+FOLDER = "covers"
 
 
 def store(stream) -> str:
@@ -30,20 +25,15 @@ def store(stream) -> str:
     ``UploadError`` (for the member) when the picture is refused."""
     data = read_limited(stream, current_app.config["KPAY"]["max_cover_mb"],
                         too_large=_l("This picture is larger than %(mb)s MB."), empty=_l("Choose a picture to upload."))
-    name = f"{secrets.token_hex(16)}.webp"
-    folder().mkdir(parents=True, exist_ok=True)
-    (folder() / name).write_bytes(picture_webp(data, SIZE, quality=82))
-    return name
+    return uploads.store(FOLDER, "webp", picture_webp(data, SIZE, quality=82))
 
 
 def replace(item, name: str | None) -> None:
     """Give ``item`` the stored cover ``name`` (None: the generated one); the old file is
     deleted once the change is committed."""
     old, item.cover = item.cover, name
-    if old and old != name and NAME.fullmatch(old):
-        path = folder() / old
-        after_commit(lambda: path.unlink(missing_ok=True))
-
+    if old and old != name:
+        uploads.forget(FOLDER, old)
 
 
 def from_form(form) -> str | None:

@@ -109,8 +109,19 @@ def kpay_nav_items(user):
 
 
 @hookspec
+def kpay_admin_nav_items(user):
+    """Give links for the admin console's menu (a plugin's moderation queue, say).
+
+    Called: when an admin console page is rendered, for a member who may open it.
+    Receives: ``user``, the current member.
+    Returns: a list of ``kpay.types.NavItem``; sorted by ``order``, then label. Check the
+    member's permission before returning a link.
+    """
+
+
+@hookspec
 def kpay_widgets(slot, context, user):
-    """Fill a widget slot such as ``home.main`` or ``home.sidebar``.
+    """Fill a widget slot such as ``home.main``, ``home.sidebar`` or ``learning.main`` (My learning).
 
     Called: when a template calls ``widgets("<slot>")``.
     Receives: ``slot`` (its name), ``context`` (a dict the page passes, possibly empty) and
@@ -173,6 +184,18 @@ def kpay_payment_providers():
     Called: at start-up (a ``test_mode`` provider stops a production site) and whenever
     checkout lists or uses providers.
     Returns: a list of ``kpay.types.PaymentProvider``; names are unique across plugins.
+    """
+
+
+@hookspec
+def kpay_upload_folders():
+    """Declare the storage folders the plugin keeps uploaded files in.
+
+    Called: by ``kpay storage check``, ``migrate`` and ``backup``, and by the
+    core's cleanup sweep, which deletes a folder's files that are no longer in use once they
+    are older than ``storage.grace_hours``.
+    Returns: a list of ``kpay.types.UploadFolder``; its ``in_use()`` gives the keys (or key
+    prefixes ending in ``/``) that rows still point at.
     """
 
 

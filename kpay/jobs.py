@@ -14,8 +14,8 @@ import importlib
 import logging
 import time
 import traceback
-from functools import partial
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from redis import Redis
 from redis.exceptions import RedisError
 
+from kpay.config import SettingNeeded
 from kpay.extensions import db
 from kpay.models import Job
 from kpay.models.base import utcnow
@@ -34,7 +35,6 @@ RETRY_DELAYS = (timedelta(seconds=10), timedelta(seconds=60), timedelta(minutes=
 LEASE = timedelta(minutes=15)
 REDIS_BACKOFF_SECONDS = 10.0
 RELAY_BATCH = 500
-RQ_TIMEOUT = int(LEASE.total_seconds()) - 60
 FAILURE_TTL = 7 * 24 * 3600
 
 
@@ -61,6 +61,7 @@ def run_job(job_id: int) -> None:
     after the last retry the job is kept as ``failed``.
     """
     now = utcnow()
+    held = _lease(db.session.scalar(sa.select(Job.func).where(Job.id == job_id)))
     claimed = db.session.execute(
         sa.update(Job)
         .where(
@@ -70,21 +71,40 @@ def run_job(job_id: int) -> None:
                 sa.and_(Job.status.in_(("pending", "running")), Job.run_at <= now),
             ),
         )
-        .values(status="running", run_at=now + LEASE, attempts=Job.attempts + 1)
+        .values(status="running", run_at=now + held, attempts=Job.attempts + 1)
     ).rowcount
     db.session.commit()
     if not claimed:
         return
     job = db.session.get(Job, job_id)
     try:
-        _resolve(job.func)(*job.args, **job.kwargs)
+        with _link_context(job.base_url):
+            _resolve(job.func)(*job.args, **job.kwargs)
         db.session.execute(
             sa.update(Job).where(Job.id == job_id).values(status="done", finished_at=utcnow())
         )
         db.session.commit()
-    except Exception:
+    except Exception as error:
         db.session.rollback()
-        _record_failure(job_id, traceback.format_exc())
+        _record_failure(job_id, traceback.format_exc(), _needed_setting(error))
+
+
+def _link_context(base_url: str | None):
+    """Where the job's ``url_for(_external=True)`` points: ``site_url`` when set (an app
+    context does), else the address of the request that queued the job."""
+    if has_request_context() or current_app.config.get("SERVER_NAME") or not base_url:
+        return nullcontext()
+    return current_app.test_request_context("/", base_url=base_url)
+
+
+def _needed_setting(error: Exception) -> SettingNeeded | None:
+    """The setting whose absence made the job fail, or None for any other failure."""
+    if isinstance(error, SettingNeeded):
+        return error
+    if isinstance(error, RuntimeError) and "SERVER_NAME" in str(error):
+        # Flask's url_for outside a request: only site_url gives it an address.
+        return SettingNeeded("site_url", "links cannot be built without the site's address")
+    return None
 
 
 def relay(limit: int = RELAY_BATCH) -> int:
@@ -141,7 +161,7 @@ def retry(job_id: int) -> bool:
     changed = db.session.execute(
         sa.update(Job)
         .where(Job.id == job_id, Job.status == "failed")
-        .values(status="pending", attempts=0, run_at=utcnow(), finished_at=None)
+        .values(status="pending", attempts=0, run_at=utcnow(), finished_at=None, needs_setting=None)
     ).rowcount
     if changed:
         after_commit(lambda: _dispatch([job_id]))
@@ -188,16 +208,9 @@ def init_app(app: Flask) -> None:
         job_ids = g.pop("kpay_inline_jobs", None)
         if job_ids:
             flask_app = current_app._get_current_object()
-            # Without site_url, the jobs build their links (in e-mails, say) from this
-            # request's address, as the page that queued them did.
-            context = (
-                flask_app.app_context
-                if flask_app.config.get("SERVER_NAME")
-                else partial(flask_app.test_request_context, "/", base_url=request.url_root)
-            )
 
             def run_them():
-                with context():
+                with flask_app.app_context():
                     g.kpay_inline_jobs = job_ids
                     run_queued_inline()
 
@@ -213,6 +226,7 @@ def _add(func, args, kwargs, key, run_at) -> None:
     job_id = insert_once(
         Job, ("key",), func=_dotted(func), args=list(args), kwargs=kwargs, key=key,
         status="queued" if push else "pending", run_at=run_at if later else now,
+        base_url=request.url_root if has_request_context() else None,
     )
     if job_id is None or later:
         return
@@ -277,11 +291,12 @@ def _push(job_ids: list[int]) -> None:
     if not job_ids:
         return
     app = current_app
+    funcs = dict(db.session.execute(sa.select(Job.id, Job.func).where(Job.id.in_(job_ids))).all())
     try:
         rq_queue = queue(app)
         rq_queue.enqueue_many([
             rq_queue.prepare_data(
-                "kpay.jobs.run_job", args=(job_id,), timeout=RQ_TIMEOUT, result_ttl=0,
+                "kpay.jobs.run_job", args=(job_id,), timeout=_rq_timeout(funcs.get(job_id)), result_ttl=0,
                 failure_ttl=FAILURE_TTL,
             )
             for job_id in job_ids
@@ -299,11 +314,14 @@ def _push(job_ids: list[int]) -> None:
         db.session.commit()
 
 
-def _record_failure(job_id: int, error: str) -> None:
+def _record_failure(job_id: int, error: str, needed: SettingNeeded | None) -> None:
+    """Schedule a retry, or keep the job as ``failed``: at once when it lacks a setting,
+    which no retry brings (the admin runs it again after setting it)."""
     job = db.session.get(Job, job_id)
     log.error("job %s (%s) failed on attempt %s:\n%s", job_id, job.func, job.attempts, error)
     job.last_error = error[-4000:]
-    if job.attempts <= len(RETRY_DELAYS):
+    job.needs_setting = needed.setting if needed else None
+    if needed is None and job.attempts <= len(RETRY_DELAYS):
         job.status = "pending"
         job.run_at = utcnow() + RETRY_DELAYS[job.attempts - 1]
     else:
@@ -317,6 +335,29 @@ def _dotted(func: Callable) -> str:
     if "<" in func.__qualname__ or "." in func.__qualname__:
         raise ValueError(f"{name}: jobs must be module-level functions")
     return name
+
+
+def long_running(duration: timedelta):
+    """Mark a job function that may run for up to ``duration`` (a video transcode): its lease,
+    and the rq timeout that ends a stuck run, are that long instead of ``LEASE``."""
+    def mark(func: Callable) -> Callable:
+        func.kpay_lease = duration
+        return func
+    return mark
+
+
+def _lease(path: str | None) -> timedelta:
+    """How long a run of the job function ``path`` holds its lease."""
+    try:
+        return max(LEASE, getattr(_resolve(path), "kpay_lease", LEASE))
+    except (AttributeError, ImportError, ValueError):  # unknown: the run records the failure
+        return LEASE
+
+
+def _rq_timeout(path: str | None) -> int:
+    """rq's timeout for a run of ``path``: a minute less than its lease, so rq ends a stuck
+    run before the relay hands the job to another worker."""
+    return int(_lease(path).total_seconds()) - 60
 
 
 def _resolve(path: str) -> Callable:

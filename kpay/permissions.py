@@ -13,6 +13,7 @@ CORE_PERMISSIONS = (
     Permission("jobs.view", "See the job outbox and failed jobs", ("owner", "admin")),
     Permission("members.manage", "Find members; change their role, disable or ban them", ("owner", "admin")),
     Permission("audit.view", "Read the audit log", ("owner", "admin")),
+    Permission("site.configure", "Change the site's settings, plugins and payment providers", ("owner",)),
 )
 
 

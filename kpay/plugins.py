@@ -20,7 +20,7 @@ ENTRY_POINT_GROUP = "kpay.plugins"
 BUILTIN_PACKAGE = "plugins"
 CORE_PLUGINS = (
     "kpay.admin.plugin", "kpay.auth.plugin", "kpay.clock", "kpay.commerce.plugin", "kpay.home.plugin",
-    "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin",
+    "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin", "kpay.storage.plugin",
 )
 
 log = logging.getLogger("kpay.hooks")
@@ -156,3 +156,11 @@ def migration_dirs(pm) -> list[str]:
 def hook():
     """The current app's hook relay: ``hook().kpay_nav_items(user=...)``."""
     return current_app.extensions["kpay"].pm.hook
+
+
+def declared_settings(pm: pluggy.PluginManager) -> dict[str, dict]:
+    """The settings each registered plugin declares (``kpay_config_defaults``), by name."""
+    return {
+        impl.plugin_name: impl.function() or {}
+        for impl in pm.hook.kpay_config_defaults.get_hookimpls()
+    }

@@ -33,6 +33,12 @@ def nav_items() -> list[NavItem]:
     return sorted(items, key=lambda item: (item.order, item.label))
 
 
+def admin_nav_items() -> list[NavItem]:
+    """The plugins' links in the admin console's menu for the current member."""
+    items = [item for group in hook().kpay_admin_nav_items(user=current_user) for item in group or ()]
+    return sorted(items, key=lambda item: (item.order, item.label))
+
+
 def widgets(slot: str, **context) -> list[Widget]:
     """The widgets that fill ``slot`` for the current user, by order then title."""
     found = hook().kpay_widgets(slot=slot, context=context, user=current_user)

@@ -14,7 +14,7 @@ CSP = "; ".join([
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: https:",
-    "media-src 'self' https:",
+    "media-src 'self' https: blob:",  # blob: HLS players feed <video> through Media Source Extensions
     "font-src 'self'",
     "connect-src 'self'",
     "form-action 'self'",
@@ -50,7 +50,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 def add_security_headers(response: Response) -> Response:
     """Set CSP, nosniff, referrer and framing rules, HSTS over https, and ``Vary: HX-Request``."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", current_app.extensions.get("kpay_csp", CSP))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,10 @@ class Setting:
     default: Any
     help: str = ""
     choices: Sequence[Any] | None = None
+    # How the admin's settings form edits it: "" (by its type), "textarea", "image" (an
+    # uploaded picture; the value is its file name in the instance folder) or "secret"
+    # (kept in instance/secrets.toml, mode 0600, and never shown again in full).
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,19 @@ class Resource:
     def key(self) -> str:
         """``kind:id``, as search documents and caches name the resource."""
         return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class UploadFolder:
+    """A storage folder holding uploads: keys ``<prefix>/...``.
+
+    ``in_use()`` gives the keys still referenced by rows, or key prefixes ending in ``/``
+    (a video's HLS folder); every other file in the folder is an orphan.
+    """
+
+    prefix: str
+    description: str
+    in_use: Callable[[], Iterable[str]]
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,37 @@ def auth(client):
     return Auth(client)
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3-compatible server (moto's) on loopback for this test process; its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_endpoint):
+    """``[storage]`` settings of the s3 backend on a fresh bucket of the loopback server."""
+    import boto3
+
+    bucket = f"kpay-{uuid.uuid4().hex[:12]}"
+    settings = {"backend": "s3", "s3_bucket": bucket, "s3_endpoint_url": s3_endpoint, "s3_region": "us-east-1",
+                "s3_access_key_id": "test", "s3_secret_access_key": "test"}
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test").create_bucket(Bucket=bucket)
+    return settings
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_settings(request):
+    """``[storage]`` settings of each backend in turn: the local folder, then S3."""
+    return {"backend": "local"} if request.param == "local" else request.getfixturevalue("s3_storage")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not TEST_DATABASE_URL:

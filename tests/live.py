@@ -110,6 +110,8 @@ def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, **sett
 
     ``settings`` become ``KPAY_<NAME>`` variables (``plugins_enabled="hello"``). One worker
     by default: the in-memory rate limits then count every request, as on a one-process site.
+    gunicorn writes its pid to ``instance/gunicorn.pid``; with ``gunicorn_pid_file`` set to it,
+    the admin's changes reload the workers.
     """
     with _database(instance, name) as database_url:
         port = free_port()
@@ -128,7 +130,7 @@ def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, **sett
         log = open(instance / "gunicorn.log", "wb")  # noqa: SIM115 (open while the server runs)
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "8",
-             "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+             "--bind", f"127.0.0.1:{port}", "--pid", str(instance / "gunicorn.pid"), "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:

@@ -141,6 +141,9 @@ def test_admin_filters_orders_by_status_provider_product_creator_member_and_date
     assert listed(admin_client.get("/admin/orders?date_from=2026-02-10&date_to=2026-03-01")) == [third, second]
     assert listed(admin_client.get("/admin/orders?date_to=2026-01-10")) == [first]
     assert listed(admin_client.get("/admin/orders?member=mei&provider=refundpay")) == []
+    # The "Paid with" choices are the providers the site offers, not every name ever stored.
+    page = admin_client.get("/admin/orders").get_data(as_text=True)
+    assert '<option value="refundpay">RefundPay</option>' in page and 'value="bank"' not in page
     wrong = admin_client.get("/admin/orders?status=stolen&date_from=yesterday")
     assert wrong.status_code == 200 and listed(wrong) == [third, second, first]
     assert "Not a valid choice." in wrong.get_data(as_text=True)

@@ -70,7 +70,7 @@ def avatar_name(app, member) -> str | None:
 
 
 def avatars_folder(app) -> Path:
-    return Path(app.instance_path) / "avatars"
+    return Path(app.instance_path) / "uploads" / "avatars"
 
 
 def test_visitor_cannot_upload_or_remove_a_picture(client):

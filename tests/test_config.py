@@ -58,7 +58,7 @@ def test_environment_overrides_the_file(instance, monkeypatch):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("colour = 'red'", "colour: unknown setting (known here: commerce, database_url, default_locale,"),
+        ("colour = 'red'", "colour: unknown setting (known here: accent_color, brand_color, commerce, compress,"),
         ("[mail]\nprot = 25", "mail.prot: unknown setting (known here: password, port, sender,"),
         ("[mail]\nport = 'abc'", "mail.port: expected an integer, got 'abc'"),
         ("[mail]\nuse_tls = 'yes'", "mail.use_tls: expected true or false, got 'yes'"),

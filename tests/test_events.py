@@ -106,7 +106,7 @@ def test_signing_up_logs_the_event_and_plugins_hear_it(app, client, listener):
         "email": "new@example.com", "display_name": "Newcomer",
         "password": "correct horse battery", "csrf_token": token,
     })
-    assert response.status_code == 200, "the check-your-e-mail page"
+    assert response.status_code == 302, "logged in, on to the home page"
     assert names(listener) == ["user.signed_up"]
     assert logged_names(app) == ["user.signed_up"]
 

@@ -18,6 +18,7 @@ from kpay.cli import cli
 from kpay.extensions import db, migrate
 from kpay.permissions import can
 from kpay.types import Asset, NavItem, Permission, Schedule, Setting, Widget
+from tests.conftest import Auth
 
 
 def plugin(name: str, **hooks) -> types.ModuleType:
@@ -122,6 +123,16 @@ def test_hook_kpay_nav_items(make_app):
     page = make_app(plugins=[nav]).test_client().get("/").get_data(as_text=True)
     assert ">Waves</a>" in page
     assert page.index(">Home</a>") < page.index(">Waves</a>")
+
+
+def test_hook_kpay_admin_nav_items(make_app, make_user):
+    nav = plugin("wave", kpay_admin_nav_items=lambda user: [NavItem("Wave queue", "home.index", order=5)])
+    app = make_app(plugins=[nav])
+    owner = make_user(role="owner")
+    client = app.test_client()
+    Auth(client).login(owner.email)
+    assert '<a href="/">Wave queue</a>' in client.get("/admin/").get_data(as_text=True)
+    assert "Wave queue" not in client.get("/").get_data(as_text=True), "only in the admin's menu"
 
 
 def test_hook_kpay_widgets(make_app, tmp_path):

@@ -144,7 +144,7 @@ def test_signup_job_runs_only_after_the_response_is_closed(make_app):
     app = make_app(plugins=[WelcomePlugin()])
     client = app.test_client()
     response = sign_up(client)
-    assert response.status_code == 200
+    assert response.status_code == 302
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.email == "new@example.com"))
     assert [job.status for job in job_rows(app)] == ["pending"]
@@ -242,6 +242,27 @@ def test_job_of_a_crashed_worker_is_run_again_once_its_lease_expires(app, member
     [job] = job_rows(app)
     assert (job.status, job.attempts) == ("done", 2)
     assert balance_of(app, member.id) == 10
+
+
+LEASES_SEEN = []
+
+
+@jobs.long_running(timedelta(hours=6))
+def transcode_for_hours(user_id: int) -> None:
+    """A job that may run for hours (a video transcode): records the lease it runs under."""
+    LEASES_SEEN.append(db.session.scalar(sa.select(Job.run_at).where(Job.func.like("%transcode_for_hours"))))
+
+
+def test_a_long_running_job_holds_its_longer_lease_so_no_other_worker_takes_it(app, member):
+    with app.app_context():
+        started = utcnow()
+        jobs.enqueue(transcode_for_hours, member.id)
+        db.session.commit()
+        assert LEASES_SEEN[-1] - started > timedelta(hours=5, minutes=59)
+        with time_machine.travel(utcnow() + jobs.LEASE + timedelta(minutes=1), tick=False):
+            db.session.execute(sa.update(Job).values(status="running", run_at=LEASES_SEEN[-1]))
+            db.session.commit()
+            assert jobs.relay() == 0, "past the usual lease, the transcode still holds its own"
 
 
 def test_enqueue_on_the_request_path_takes_under_two_milliseconds(app, member):

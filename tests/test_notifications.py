@@ -255,3 +255,25 @@ def test_notify_is_exported_from_the_package():
     from kpay.notifications.service import notify as service_notify
 
     assert kpay.notify is notify is service_notify
+
+
+def test_notification_is_shown_in_the_language_the_member_reads_now(app, client, member):
+    from flask_babel import lazy_gettext
+
+    send(app, member.id, text=lazy_gettext("%(name)s replied in %(title)s", name="Ann", title="Pricing"))
+    send(app, member.id, text="Written before messages were kept")
+    assert "Ann replied in Pricing" in client.get("/notifications").get_data(as_text=True)
+    client.post("/language", data={"locale": "zh_CN", "csrf_token": csrf_token(client.get("/"))})
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Ann 回复了《Pricing》" in page and "Ann replied" not in page
+    assert "Written before messages were kept" in page, "a plain-text row is shown as written"
+
+
+def test_stored_message_that_no_longer_fits_falls_back_to_its_text(app, member):
+    from flask_babel import lazy_gettext
+
+    send(app, member.id, text=lazy_gettext("%(name)s replied in %(title)s", name="Ann", title="Pricing"))
+    with app.test_request_context():
+        [row] = db.session.scalars(sa.select(Notification)).all()
+        row.message = {**row.message, "params": {"name": "Ann"}}  # a parameter went missing
+        assert row.shown_text == "Ann replied in Pricing"

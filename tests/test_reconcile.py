@@ -97,8 +97,22 @@ def unbalanced_transaction(shop):
     )).inserted_primary_key[0]
     db.session.execute(sa.insert(LedgerEntry).values(
         transaction_id=transaction_id, account=ledger.FEES, amount_minor=-700, currency="CNY",
+        balance_after_minor=ledger.balance(ledger.FEES, "CNY") - 700, created_at=utcnow(),
     ))
     return f"ledger transaction {transaction_id}: entries sum to -700 CNY, not 0"
+
+
+def entry_without_its_balance(shop):
+    """An entry written around ``ledger.post``: the balances the ledger keeps no longer agree."""
+    transaction_id = db.session.execute(sa.insert(LedgerTransaction).values(
+        key="hand-made", kind="adjustment", created_at=utcnow(),
+    )).inserted_primary_key[0]
+    before = ledger.balance(ledger.FEES, "CNY")
+    entry_id = db.session.execute(sa.insert(LedgerEntry).values(
+        transaction_id=transaction_id, account=ledger.FEES, amount_minor=0, currency="CNY",
+        balance_after_minor=before - 500, created_at=utcnow(),
+    )).inserted_primary_key[0]
+    return f"ledger entry {entry_id}: running balance {before - 500}, but the entries up to it add up to {before}"
 
 
 def refunded_amount_mismatch(shop):
@@ -108,7 +122,8 @@ def refunded_amount_mismatch(shop):
 
 @pytest.mark.parametrize("seed", [
     paid_without_payment, payment_without_ledger, refund_without_ledger, payout_without_ledger,
-    paid_without_entitlement, refunded_with_active_entitlement, unbalanced_transaction, refunded_amount_mismatch,
+    paid_without_entitlement, refunded_with_active_entitlement, unbalanced_transaction, entry_without_its_balance,
+    refunded_amount_mismatch,
 ])
 def test_reconcile_reports_each_kind_of_drift_and_exits_1(app, shop, seed):
     with app.test_request_context("/", method="POST"):

@@ -269,3 +269,87 @@ def test_a_refund_gives_back_the_fee_charged_even_after_the_fee_changed(app, cli
         "Gross": "CN¥100.00", "Refunds": "CN¥100.00", "Platform fee": "CN¥0.00", "Net": "CN¥0.00",
         "Paid out": "CN¥0.00", "Owed at the end of the month": "CN¥0.00",
     }
+
+
+def day_rows(response) -> list[tuple[str, ...]]:
+    """The "By day" table's rows as shown: (date, gross, refunds, fee, net, paid out)."""
+    text = response.get_data(as_text=True)
+    table = text.split('class="statement-days"', 1)[1].split("</table>", 1)[0]
+    return [tuple(re.findall(r"<td>([^<]*)</td>", row)) for row in re.findall(r"<tr><td>.*?</tr>", table)]
+
+
+def line_orders(response) -> list[int]:
+    """The order numbers of the statement's lines on this page, in order."""
+    table = response.get_data(as_text=True).split('class="statement-lines"', 1)[1].split("</table>", 1)[0]
+    return [int(n) for n in re.findall(r'<small class="muted">#(\d+)</small>', table)]
+
+
+def test_the_month_is_shown_day_by_day_in_the_site_time_zone(make_app, make_user):
+    app = make_app({"timezone": "Asia/Shanghai"})
+    creator, admin = make_user("creator"), make_user("admin")
+    product_id = make_product(app, creator, price_minor=10000)
+    with time_machine.travel(datetime(2026, 3, 2, 15, 30, tzinfo=UTC), tick=False):  # 2 March, 23:30 in Shanghai
+        first = buy_paid(app, make_user(), product_id)
+    with time_machine.travel(datetime(2026, 3, 2, 16, 30, tzinfo=UTC), tick=False):  # 3 March, 00:30
+        buy_paid(app, make_user(), product_id)
+        buy_paid(app, make_user(), product_id)
+    with time_machine.travel(datetime(2026, 3, 20, 4, tzinfo=UTC), tick=False):
+        refund(app, first, 4000, admin)
+    client = app.test_client()
+    Auth(client).login(creator.email)
+    page = client.get("/studio/revenue?month=2026-03")
+    assert day_rows(page) == [
+        ("2026-03-02", "CN¥100.00", "CN¥0.00", "CN¥10.00", "CN¥90.00", "CN¥0.00"),
+        ("2026-03-03", "CN¥200.00", "CN¥0.00", "CN¥20.00", "CN¥180.00", "CN¥0.00"),
+        ("2026-03-20", "CN¥0.00", "CN¥40.00", "-CN¥4.00", "-CN¥36.00", "CN¥0.00"),
+    ]
+    assert figures(page) == {
+        "Gross": "CN¥300.00", "Refunds": "CN¥40.00", "Platform fee": "CN¥26.00", "Net": "CN¥234.00",
+        "Paid out": "CN¥0.00", "Owed at the end of the month": "CN¥234.00",
+    }
+    assert "<td>2026-03-02 23:30</td>" in page.get_data(as_text=True)  # a line's time, in the site's zone
+    assert "Gross" not in figures(client.get("/studio/revenue?month=2026-02"))
+    april = figures(client.get("/studio/revenue?month=2026-04"))
+    assert (april["Gross"], april["Owed at the end of the month"]) == ("CN¥0.00", "CN¥234.00")
+
+
+def test_lines_come_a_page_at_a_time_and_the_csv_has_them_all(app, client, auth, make_user, creator, admin):
+    from kpay.commerce.revenue import PER_PAGE
+
+    product_id = make_product(app, creator, price_minor=1000)
+    sold = [buy_paid(app, make_user(), product_id) for _ in range(PER_PAGE + 7)]
+    auth.login(creator.email)
+    first = client.get("/studio/revenue")
+    assert line_orders(first) == sold[:PER_PAGE]
+    more = re.search(r'href="([^"]+)#lines" rel="next">More lines<', first.get_data(as_text=True))
+    second = client.get(more.group(1).replace("&amp;", "&"))
+    assert line_orders(second) == sold[PER_PAGE:]
+    assert "More lines" not in second.get_data(as_text=True)
+    assert figures(second) == figures(first)
+    assert figures(first)["Gross"] == f"CN¥{10 * len(sold)}.00"
+    rows = csv_rows(client.get("/studio/revenue.csv"))
+    assert [int(r["order"]) for r in rows] == sold
+    assert {(r["type"], r["amount"], r["platform_fee"], r["net"]) for r in rows} == {("payment", "10.00", "1.00", "9.00")}
+
+
+def test_a_cursor_that_is_not_one_shows_the_first_lines(app, client, auth, make_user, creator):
+    order_id = buy_paid(app, make_user(), make_product(app, creator))
+    auth.login(creator.email)
+    for cursor in ("nonsense", "99999999999999999999-1", "20261301000000000000-5"):
+        page = client.get(f"/studio/revenue?after={cursor}")
+        assert page.status_code == 200 and line_orders(page) == [order_id]
+
+
+def test_the_csv_streams_in_chunks_that_add_up_to_the_whole(app, make_user, creator):
+    from kpay.commerce.revenue import _csv_rows, month_bounds
+
+    product_id = make_product(app, creator, price_minor=1000)
+    for _ in range(9):
+        buy_paid(app, make_user(), product_id)
+    with app.test_request_context("/"):
+        month = datetime.now(UTC).date().replace(day=1)
+        account = ledger.creator_account(creator.id)
+        chunks = list(_csv_rows(account, *month_bounds(month), chunk=4))
+        whole = "".join(_csv_rows(account, *month_bounds(month)))
+    assert len(chunks) == 3 and "".join(chunks) == whole
+    assert whole.count("\r\n") == 10  # the header and nine payments

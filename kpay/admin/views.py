@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 
 from kpay import plugins
+from kpay.admin import overview
 from kpay.jobs import retry
 from kpay.extensions import db
 from kpay.models import Job, User
@@ -34,6 +35,9 @@ def index():
         job_counts=job_counts,
         enabled=state.enabled,
         pending_migrations=pending_migrations(),
+        figures=overview.figures(),
+        failed=overview.failed_jobs(),
+        site_url=current_app.config["KPAY"]["site_url"],
     )
 
 
@@ -54,8 +58,10 @@ def pending_migrations() -> list[str]:
 @bp.route("/plugins")
 def plugin_list():
     require("plugins.view")
-    infos = plugins.describe(current_app.extensions["kpay"].enabled)
-    return render("admin/plugins.html", "admin/_plugins.html", plugins=infos)
+    state = current_app.extensions["kpay"]
+    infos = plugins.describe(state.enabled)
+    configurable = {name for name, declared in plugins.declared_settings(state.pm).items() if declared}
+    return render("admin/plugins.html", "admin/_plugins.html", plugins=infos, configurable=configurable)
 
 
 @bp.route("/jobs")

@@ -1,9 +1,8 @@
 """Sign-up with address confirmation, log-in and log-out, and the pages they share.
 
-Sign-up never says whether an address is registered: a new address and a taken one get the
-same "check your e-mail" page; the owner of a taken address is told by e-mail instead (S13).
-So sign-up never logs the newcomer in: they log in next (and, when the site requires it,
-confirm their address through the e-mailed link first or later).
+Sign-up logs a newcomer in at once (with the confirmation banner when the site asks for
+confirmed addresses). A taken address gets a "check your e-mail" page instead and its owner
+is told by e-mail, so the form never logs anyone into an account they did not just create.
 """
 
 from __future__ import annotations
@@ -158,17 +157,19 @@ def signup():
             login_url=url_for("auth.login", _external=True),
             reset_url=url_for("auth.reset_request", _external=True),
         )
-    else:
-        events.emit("user.signed_up", user=user, subject=user)
-        if confirmation_required():
-            send_confirmation(user)
-    db.session.commit()
+        db.session.commit()
+        return check_email_page(
+            normalize_email(form.email.data),
+            _l("This address already has an account: we sent it a message. Log in, or reset the password."),
+        )
+    events.emit("user.signed_up", user=user, subject=user)
     if confirmation_required():
-        message = _l("We sent a message to this address. Follow the link in it to confirm your address.")
-    else:
-        message = _l("If this address is new here, your account is ready: log in to start. "
-                     "If it already has an account, we sent it a message.")
-    return check_email_page(normalize_email(form.email.data), message)
+        send_confirmation(user)
+    record_login(user)
+    db.session.commit()
+    start_session(user, remember=False)
+    flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+    return redirect(safe_next(form.next.data, url_for("home.index")))
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

@@ -11,12 +11,14 @@ import sqlalchemy as sa
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from kpay.admin.listing import day_start, paginate, read_filters
 from kpay.admin.views import bp
 from kpay.commerce import confirmations, orders
 from kpay.commerce.admin_forms import OrderFilters, RefundForm, RejectForm
 from kpay.commerce.money import amount_text, format_money, parse_money
+from kpay.commerce.providers import providers
 from kpay.commerce.refunds import RefundRefused, refund_by_admin, refunds_through
 from kpay.extensions import db
 from kpay.members import matching
@@ -32,8 +34,8 @@ from kpay.render import render
 def orders_list():
     """Orders matching the filters, newest first; htmx gets the table."""
     require("commerce.manage")
-    used = db.session.scalars(sa.select(Order.provider).distinct().order_by(Order.provider)).all()
-    form, values = read_filters(OrderFilters, choices={"provider": used})
+    offered = [SelectChoice(p.name, p.label) for p in providers()]  # from configuration, not a scan of orders
+    form, values = read_filters(OrderFilters, choices={"provider": offered})
     query = sa.select(Order).order_by(Order.id.desc())
     if "status" in values:
         query = query.where(Order.status == values["status"])

@@ -53,6 +53,21 @@ def paid_until(user_id: int, product_id: int, now: datetime | None = None) -> da
     )
 
 
+def held_products(user_id: int, now: datetime | None = None) -> list[tuple[Product, datetime | None]]:
+    """The products the member holds now, by name, each with when it ends (None: never); one
+    statement."""
+    now = now or utcnow()
+    return db.session.execute(
+        sa.select(Product, sa.func.max(Entitlement.ends_at))
+        .join(Entitlement, Entitlement.product_id == Product.id)
+        .where(
+            Entitlement.user_id == user_id, Entitlement.status == "active",
+            sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now),
+        )
+        .group_by(Product.id).order_by(Product.name)
+    ).all()
+
+
 def grant(user_id: int, product: Product, source: str, now: datetime | None = None) -> Entitlement:
     """The entitlement from ``source`` (made once; a replay returns the same row)."""
     now = now or utcnow()

@@ -9,17 +9,21 @@ new, reversing transactions; the database refuses UPDATE and DELETE on both tabl
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import current_app
 
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import LedgerEntry, LedgerTransaction
-from kpay.transactions import insert_once
+from kpay.models.commerce import LedgerBalance, LedgerEntry, LedgerSlot, LedgerTransaction
+from kpay.transactions import _INSERTS, insert_once
 
 FEES = "platform:fees"
 PAYOUTS = "payouts"
+CREATOR_PREFIX = "creator:"
 
 
 def provider_account(name: str) -> str:
@@ -27,15 +31,17 @@ def provider_account(name: str) -> str:
 
 
 def creator_account(creator_id: int) -> str:
-    return f"creator:{creator_id}"
+    return f"{CREATOR_PREFIX}{creator_id}"
 
 
 def post(key: str, kind: str, currency: str, entries: dict[str, int], *, order_id: int | None = None,
          memo: str = "") -> int | None:
     """Record one transaction of ``entries`` (account: amount), once per ``key``.
 
-    Returns the transaction's id, or None when ``key`` was already recorded (a replay).
-    Raises ``ValueError`` when the entries do not sum to zero. The caller commits.
+    Each account's balance moves first (an upsert that locks its ``ledger_balances`` row until
+    the caller commits), so the entries, booked after it, carry their running balances in
+    booking order. Returns the transaction's id, or None when ``key`` was already recorded (a
+    replay). Raises ``ValueError`` when the entries do not sum to zero. The caller commits.
     """
     entries = {account: amount for account, amount in entries.items() if amount}
     if sum(entries.values()) != 0:
@@ -44,22 +50,76 @@ def post(key: str, kind: str, currency: str, entries: dict[str, int], *, order_i
         LedgerTransaction, ("key",), key=key, kind=kind, order_id=order_id, memo=memo[:300],
         created_at=utcnow(),
     )
-    if transaction_id is not None:
-        db.session.add_all(
-            LedgerEntry(transaction_id=transaction_id, account=account, amount_minor=amount, currency=currency)
+    if transaction_id is not None and entries:
+        after = _move(currency, entries)
+        booked = utcnow()
+        db.session.execute(sa.insert(LedgerEntry), [
+            {"transaction_id": transaction_id, "account": account, "amount_minor": amount, "currency": currency,
+             "balance_after_minor": after[account], "created_at": booked}
             for account, amount in sorted(entries.items())
-        )
-        db.session.flush()
+        ])
+        _add_to_slots(kind, currency, entries, booked)
     return transaction_id
 
 
-def balance(account: str, currency: str) -> int:
-    """The sum of the account's entries in ``currency``."""
-    total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_minor), 0))
-        .where(LedgerEntry.account == account, LedgerEntry.currency == currency)
+def quarter_of(moment: datetime) -> int:
+    """The quarter hour ``moment`` is in, counted from 1970 in UTC."""
+    return int(moment.timestamp()) // 900
+
+
+def _add_to_slots(kind: str, currency: str, entries: dict[str, int], booked: datetime) -> None:
+    """Count the creators' entries in their statements' quarter-hour sums."""
+    rows = [
+        {"account": account, "currency": currency, "quarter": quarter_of(booked), "kind": kind, "amount": amount,
+         "fee": entries.get(FEES, 0)}
+        for account, amount in sorted(entries.items()) if account.startswith(CREATOR_PREFIX)
+    ]
+    if rows:
+        db.session.execute(_slot_statement(db.session.get_bind().dialect.name), rows)
+
+
+def _move(currency: str, entries: dict[str, int]) -> dict[str, int]:
+    """Add each amount to its account's balance, in account order (so two transactions lock
+    the rows alike and never wait on each other in a circle); the balances after."""
+    statement = _upsert_statement(db.session.get_bind().dialect.name)
+    return {
+        account: db.session.execute(statement, {"account": account, "currency": currency, "amount": amount}).scalar_one()
+        for account, amount in sorted(entries.items())
+    }
+
+
+@functools.cache
+def _upsert_statement(dialect: str):
+    table = LedgerBalance.__table__
+    insert = _INSERTS[dialect](table).values(
+        account=sa.bindparam("account"), currency=sa.bindparam("currency"), balance_minor=sa.bindparam("amount"),
     )
-    return int(total)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.account, table.c.currency],
+        set_={"balance_minor": table.c.balance_minor + insert.excluded.balance_minor},
+    ).returning(table.c.balance_minor)
+
+
+@functools.cache
+def _slot_statement(dialect: str):
+    table = LedgerSlot.__table__
+    insert = _INSERTS[dialect](table).values(
+        account=sa.bindparam("account"), currency=sa.bindparam("currency"), quarter=sa.bindparam("quarter"),
+        kind=sa.bindparam("kind"), amount_minor=sa.bindparam("amount"), fee_minor=sa.bindparam("fee"), entries=1,
+    )
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.account, table.c.currency, table.c.quarter, table.c.kind],
+        set_={"amount_minor": table.c.amount_minor + insert.excluded.amount_minor,
+              "fee_minor": table.c.fee_minor + insert.excluded.fee_minor, "entries": table.c.entries + 1},
+    )
+
+
+def balance(account: str, currency: str) -> int:
+    """The account's balance in ``currency`` now."""
+    found = db.session.scalar(
+        sa.select(LedgerBalance.balance_minor).where(LedgerBalance.account == account, LedgerBalance.currency == currency)
+    )
+    return found or 0
 
 
 def moved(key: str, account: str) -> int:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -24,12 +25,10 @@ from kpay.commerce.views import bp
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import LedgerEntry, Payout
+from kpay.models.commerce import LedgerBalance, Payout
 from kpay.permissions import require
 from kpay.render import render
 from kpay.transactions import insert_once
-
-CREATOR_PREFIX = ledger.creator_account("")  # "creator:"
 
 
 class PayoutRefused(Exception):
@@ -37,17 +36,17 @@ class PayoutRefused(Exception):
 
 
 def owed(creator_id: int | None = None) -> dict[int, dict[str, int]]:
-    """What the site owes creators (all, or one), in minor units by currency; only amounts above zero."""
-    account = LedgerEntry.account
+    """What the site owes creators (all, or one), in minor units by currency; only amounts
+    above zero. Read from the balances the ledger keeps, one row per account and currency."""
+    account = LedgerBalance.account
     query = (
-        sa.select(account, LedgerEntry.currency, sa.func.sum(LedgerEntry.amount_minor))
-        .where(account == ledger.creator_account(creator_id) if creator_id else account.startswith(CREATOR_PREFIX))
-        .group_by(account, LedgerEntry.currency)
-        .having(sa.func.sum(LedgerEntry.amount_minor) < 0)
+        sa.select(account, LedgerBalance.currency, LedgerBalance.balance_minor)
+        .where(account == ledger.creator_account(creator_id) if creator_id else account.startswith(ledger.CREATOR_PREFIX))
+        .where(LedgerBalance.balance_minor < 0)
     )
     found: dict[int, dict[str, int]] = {}
     for name, currency, balance in db.session.execute(query):
-        found.setdefault(int(name.removeprefix(CREATOR_PREFIX)), {})[currency] = -int(balance)
+        found.setdefault(int(name.removeprefix(ledger.CREATOR_PREFIX)), {})[currency] = -int(balance)
     return found
 
 
@@ -81,8 +80,8 @@ def record_payout(creator: User, amount_minor: int, currency: str, reference: st
         after={"creator_id": creator.id, "amount_minor": amount_minor, "currency": currency, "reference": reference},
     )
     with force_locale(creator.locale or current_app.config["KPAY"]["default_locale"]):
-        text = _("A payout of %(amount)s was recorded (%(reference)s).",
-                 amount=format_money(amount_minor, currency), reference=reference)
+        amount = format_money(amount_minor, currency)
+    text = _l("A payout of %(amount)s was recorded (%(reference)s).", amount=amount, reference=reference)
     notify(creator, "purchases", text, url_for("commerce.revenue"), key=f"commerce:payout:{payout_id}")
     return payout, True
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from kpay.extensions import db
-from kpay.models.commerce import Entitlement, LedgerEntry, LedgerTransaction, Order, Payment, Payout, Refund
+from kpay.models.commerce import Entitlement, LedgerBalance, LedgerEntry, LedgerTransaction, Order, Payment, Payout, Refund
 
 PAID = ("paid", "refunded")
 
@@ -99,6 +99,31 @@ def unbalanced_transactions() -> Iterator[str]:
         yield f"ledger transaction {transaction_id}: entries sum to {amount} {currency}, not 0"
 
 
+def running_balance_drift() -> Iterator[str]:
+    """Entries whose running balance is not the sum of their account's entries up to them,
+    and accounts whose balance now is not the sum of all of them."""
+    running = sa.func.sum(LedgerEntry.amount_minor).over(
+        partition_by=(LedgerEntry.account, LedgerEntry.currency), order_by=(LedgerEntry.created_at, LedgerEntry.id),
+    )
+    entries = sa.select(LedgerEntry.id, LedgerEntry.balance_after_minor.label("kept"), running.label("sum")).subquery()
+    query = sa.select(entries.c.id, entries.c.kept, entries.c.sum).where(entries.c.kept != entries.c.sum)
+    for entry_id, kept, total in db.session.execute(query.order_by(entries.c.id)):
+        yield f"ledger entry {entry_id}: running balance {kept}, but the entries up to it add up to {total}"
+    sums = (
+        sa.select(LedgerEntry.account, LedgerEntry.currency, sa.func.sum(LedgerEntry.amount_minor).label("total"))
+        .group_by(LedgerEntry.account, LedgerEntry.currency).subquery()
+    )
+    kept = sa.func.coalesce(LedgerBalance.balance_minor, 0)
+    query = (
+        sa.select(sums.c.account, sums.c.currency, kept, sums.c.total)
+        .outerjoin(LedgerBalance, sa.and_(LedgerBalance.account == sums.c.account,
+                                          LedgerBalance.currency == sums.c.currency))
+        .where(kept != sums.c.total).order_by(sums.c.account, sums.c.currency)
+    )
+    for account, currency, balance, total in db.session.execute(query):
+        yield f"ledger account {account}: balance {balance} {currency}, but its entries add up to {total}"
+
+
 def refunded_amount_mismatch() -> Iterator[str]:
     refunded = (
         sa.select(Refund.order_id, sa.func.sum(Refund.amount_minor).label("total"))
@@ -117,7 +142,7 @@ def refunded_amount_mismatch() -> Iterator[str]:
 CHECKS: tuple[Callable[[], Iterator[str]], ...] = (
     paid_without_payment, payment_without_ledger, refund_without_ledger, payout_without_ledger,
     paid_without_entitlement, refunded_with_active_entitlement, unbalanced_transactions,
-    refunded_amount_mismatch,
+    running_balance_drift, refunded_amount_mismatch,
 )
 
 

@@ -14,7 +14,6 @@ from kpay.commerce.forms import CheckoutForm
 from kpay.commerce.providers import provider, providers
 from kpay.extensions import db, limiter
 from kpay.models import User
-from kpay.models.base import utcnow
 from kpay.models.commerce import Entitlement, Order, OrderEvent, Product
 from kpay.permissions import can
 from kpay.render import render
@@ -159,13 +158,4 @@ def purchases():
         sa.select(Order, Product).join(Product, Product.id == Order.product_id)
         .where(Order.user_id == current_user.id).order_by(Order.id.desc())
     ).all()
-    held = db.session.execute(
-        sa.select(Product, sa.func.max(Entitlement.ends_at))
-        .join(Entitlement, Entitlement.product_id == Product.id)
-        .where(
-            Entitlement.user_id == current_user.id, Entitlement.status == "active",
-            sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > utcnow()),
-        )
-        .group_by(Product.id).order_by(Product.name)
-    ).all()
-    return render("commerce/purchases.html", orders=mine, held=held)
+    return render("commerce/purchases.html", orders=mine, held=entitlements.held_products(current_user.id))

@@ -8,6 +8,7 @@ from kpay.types import NavItem
 
 @hookimpl
 def kpay_blueprints():
+    from kpay.home import look  # noqa: F401 (its routes join the blueprint)
     from kpay.home.views import bp
 
     return [bp]
@@ -15,4 +16,7 @@ def kpay_blueprints():
 
 @hookimpl
 def kpay_nav_items(user):
-    return [NavItem(_l("Home"), "home.index", order=0, icon="home")]
+    items = [NavItem(_l("Home"), "home.index", order=0, icon="home")]
+    if user.is_authenticated:
+        items.append(NavItem(_l("My learning"), "home.learning", order=5, icon="book"))
+    return items

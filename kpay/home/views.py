@@ -1,4 +1,4 @@
-"""The home page and the health checks."""
+"""The home page, My learning, and the health checks."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import smtplib
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from kpay import points
+from kpay.commerce import entitlements
 from kpay.extensions import db
 from kpay.jobs import redis_connection
 from kpay.models import User
@@ -22,8 +23,20 @@ def index():
     newest = db.session.scalars(
         sa.select(User).where(User.status == "active").order_by(User.id.desc()).limit(8)
     ).all()
-    balance = points.balance(current_user) if current_user.is_authenticated else None
-    return render("home/index.html", newest=newest, balance=balance)
+    if not current_user.is_authenticated:
+        return render("home/index.html", newest=newest)
+    return render(
+        "home/index.html", newest=newest, balance=points.balance(current_user),
+        held=entitlements.held_products(current_user.id),
+    )
+
+
+@bp.route("/me/learning")
+@login_required
+def learning():
+    """My learning: what the plugins put in ``learning.main`` (courses, circles) and the
+    products the member holds."""
+    return render("home/learning.html", held=entitlements.held_products(current_user.id))
 
 
 @bp.route("/healthz")

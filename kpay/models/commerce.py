@@ -218,16 +218,58 @@ class LedgerTransaction(db.Model):
 
 
 class LedgerEntry(db.Model):
-    """One side of a transaction: ``amount_minor`` into (positive) or out of ``account``."""
+    """One side of a transaction: ``amount_minor`` into (positive) or out of ``account``.
+
+    ``balance_after_minor`` is the account's balance in ``currency`` once this entry is booked
+    (a running total), and ``created_at`` when it was booked: an account's entries are booked
+    one at a time (its ``LedgerBalance`` row is locked), so in ``(created_at, id)`` order each
+    running total is the one before plus the amount. A balance at any moment is one index
+    lookup, and a month's entries of one account one index range.
+    """
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (sa.Index("ix_ledger_entries_account_currency", "account", "currency"),)
+    __table_args__ = (
+        sa.Index("ix_ledger_entries_account_currency_created_at", "account", "currency", "created_at", "id"),
+        sa.Index("ix_ledger_entries_account_created_at", "account", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transaction_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_transactions.id"), index=True)
     account: Mapped[str] = mapped_column(sa.String(80))
     amount_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(sa.String(3))
+    balance_after_minor: Mapped[int]
+    created_at = mapped_column(UTCDateTime, nullable=False)
+
+
+class LedgerBalance(db.Model):
+    """An account's balance in one currency now: the running total of its entries, moved by
+    one atomic upsert in the transaction that books each entry (which also holds the row's
+    lock until it commits, so the account's entries are booked in turn)."""
+
+    __tablename__ = "ledger_balances"
+
+    account: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    balance_minor: Mapped[int]
+
+
+class LedgerSlot(db.Model):
+    """A creator account's entries of one kind summed per quarter hour (``quarter``: quarter
+    hours since 1970 in UTC), with the platform fee their transactions moved: a month's
+    statement reads at most 2,976 of these per kind instead of every entry, in any time zone
+    (all are whole quarter hours from UTC). Raised by an upsert in the transaction that books
+    the entries."""
+
+    __tablename__ = "ledger_slots"
+
+    account: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # a month is one key range
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    amount_minor: Mapped[int]
+    fee_minor: Mapped[int]
+    entries: Mapped[int]
 
 
 class Payout(db.Model):

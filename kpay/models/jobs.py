@@ -30,6 +30,10 @@ class Job(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # The address of the request that queued the job: its links point there without site_url.
+    base_url: Mapped[str | None] = mapped_column(sa.String(300))
+    # The setting the job failed for want of (``site_url``): shown to the admin, not retried.
+    needs_setting: Mapped[str | None] = mapped_column(sa.String(100))
     run_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     finished_at = mapped_column(UTCDateTime)

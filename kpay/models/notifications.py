@@ -1,6 +1,7 @@
 """Notifications, each member's channel per kind, and the digests already claimed."""
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpay.extensions import db
@@ -24,12 +25,32 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(50))
     channel: Mapped[str] = mapped_column(sa.String(10))
     text: Mapped[str] = mapped_column(sa.Text)
+    # The translatable message (msgid, plural, n, params) that ``text`` was rendered from;
+    # None for plain text. Shown and mailed in the reader's language of the moment.
+    message: Mapped[dict | None] = mapped_column(sa.JSON)
     url: Mapped[str] = mapped_column(sa.Text)
     key: Mapped[str | None] = mapped_column(sa.String(200))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     read_at = mapped_column(UTCDateTime)
     emailed_at = mapped_column(UTCDateTime)
     digested_at = mapped_column(UTCDateTime)
+
+    @property
+    def shown_text(self) -> str:
+        """The notice in the current language: its message translated now, else ``text``
+        (rows written before messages were kept, or a message no longer in the catalogue)."""
+        message = self.message
+        if not message:
+            return self.text
+        translate = MESSAGE_FUNCTIONS.get(message.get("func"))
+        try:
+            return translate(*message["args"], **message["params"])
+        except (KeyError, TypeError, ValueError):
+            return self.text
+
+
+# The translation functions a stored message may name, as in flask_babel's lazy strings.
+MESSAGE_FUNCTIONS = {"gettext": gettext, "ngettext": ngettext}
 
 
 class NotificationPreference(db.Model):

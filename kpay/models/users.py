@@ -27,6 +27,10 @@ class User(UserMixin, db.Model):
     """
 
     __tablename__ = "users"
+    __table_args__ = (  # the admin members list's orders: newest (or oldest) first, by name
+        sa.Index("ix_users_created_at_id", "created_at", "id"),
+        sa.Index("ix_users_display_name_id", "display_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)

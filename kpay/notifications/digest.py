@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from kpay.extensions import db
 from kpay.models import DigestRun, Notification, User
 from kpay.models.base import utcnow
-from kpay.notifications.service import DIGEST, absolute_url, mail_member
+from kpay.notifications.service import DIGEST, absolute_url, mail_member, member_locale
 from kpay.transactions import insert_once
 
 log = logging.getLogger("kpay.notifications")
@@ -75,10 +76,12 @@ def send_digest(user: User, period: str) -> bool:
         .where(_undigested(), Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     ).all()
+    with force_locale(member_locale(user)):
+        items = [(item.shown_text, absolute_url(item.url)) for item in pending[:MAX_ITEMS]]
     mail_member(
         user, _l("Your %(site)s digest", site=current_app.config["KPAY"]["site_name"]),
         "digest", f"digest:{user.id}:{period}", DIGEST,
-        items=[(item.text, absolute_url(item.url)) for item in pending[:MAX_ITEMS]],
+        items=items,
         more=max(len(pending) - MAX_ITEMS, 0),
         list_url=url_for("notifications.index", _external=True),
     )

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -19,6 +20,7 @@ from kpay.config import LOCALES
 from kpay.extensions import db
 from kpay.mail import send_email
 from kpay.models import Notification, NotificationPreference, User
+from kpay.models.notifications import MESSAGE_FUNCTIONS
 from kpay.models.base import utcnow
 from kpay.plugins import hook
 from kpay.security import safe_next
@@ -45,6 +47,7 @@ def notify(user: User, kind: str, text, url: str, *, key: str | None = None) -> 
     """
     if kind not in kinds():
         raise ValueError(f"notification kind {kind!r} is not declared")
+    message = stored_message(text, member_locale(user))
     if not isinstance(text, str):
         with force_locale(member_locale(user)):
             text = str(text)
@@ -55,8 +58,8 @@ def notify(user: User, kind: str, text, url: str, *, key: str | None = None) -> 
     now = utcnow()
     notification_id = insert_once(
         Notification, ("user_id", "key"),
-        user_id=user.id, kind=kind, channel=channel, text=text, url=safe_next(url), key=key,
-        created_at=now, emailed_at=now if email_now else None,
+        user_id=user.id, kind=kind, channel=channel, text=text, message=message, url=safe_next(url),
+        key=key, created_at=now, emailed_at=now if email_now else None,
     )
     if notification_id is not None and email_now:
         site = current_app.config["KPAY"]["site_name"]
@@ -65,6 +68,20 @@ def notify(user: User, kind: str, text, url: str, *, key: str | None = None) -> 
             text=text, link=absolute_url(safe_next(url)),
         )
     return notification_id
+
+
+def stored_message(text, locale: str) -> dict | None:
+    """What a lazy string is made of (function, msgid and parameters, JSON values), so the
+    notice can be translated again for its reader; None for plain text. A parameter that is
+    itself a lazy string, or no JSON value, is kept as rendered in ``locale``."""
+    if not isinstance(text, LazyString) or text._func.__name__ not in MESSAGE_FUNCTIONS:
+        return None
+    with force_locale(locale):
+        params = {
+            name: value if isinstance(value, int | float | str) else str(value)
+            for name, value in text._kwargs.items()
+        }
+    return {"func": text._func.__name__, "args": list(text._args), "params": params}
 
 
 def kinds() -> dict[str, NotificationKind]:

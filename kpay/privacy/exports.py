@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
@@ -13,8 +12,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext
 
 from kpay.extensions import db
 from kpay.jobs import enqueue
@@ -81,12 +79,11 @@ def build_export(export_id: int, page_url: str) -> None:
         db.session.commit()
         raise
     export.status, export.finished_at = "ready", utcnow()
-    with force_locale(user.locale) if user.locale else contextlib.nullcontext():
-        text = ngettext(
-            "Your data is ready to download for %(num)s day.",
-            "Your data is ready to download for %(num)s days.",
-            EXPORT_LIFETIME.days,
-        )
+    text = lazy_ngettext(
+        "Your data is ready to download for %(num)s day.",
+        "Your data is ready to download for %(num)s days.",
+        EXPORT_LIFETIME.days,
+    )
     notify(user, "account", text, urlsplit(page_url).path, key=f"privacy:export-ready:{export.id}")
 
 

@@ -1,4 +1,4 @@
-"""Members' pictures: checked and re-encoded with Pillow, kept in instance/avatars/.
+"""Members' pictures: checked and re-encoded with Pillow, kept in the storage folder ``avatars``.
 
 An upload is decoded only when Pillow recognises it as PNG, JPEG, WebP or GIF from its bytes
 (the file name is ignored) and its header declares at most ``MAX_PIXELS``; it is then cropped
@@ -8,26 +8,60 @@ nothing the member sent is ever served back as it was.
 
 from __future__ import annotations
 
+import io
 import re
-import secrets
 import unicodedata
-from pathlib import Path
 
-from flask import current_app
+import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
 
+from kpay import uploads
+from kpay.extensions import db
 from kpay.models import User
-from kpay.transactions import after_commit
-from kpay.uploads import picture_webp, read_limited
+from kpay.uploads import UploadError, read_limited
 
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 SIZE = 256
+# 40 megapixels: any phone photo, and still a bounded amount of memory to decode.
+MAX_PIXELS = 40_000_000
 NAME = re.compile(r"[0-9a-f]{32}\.webp")
 HUES = 8
+FOLDER = "avatars"
 
 
-def folder() -> Path:
-    """The folder avatars are stored in: ``avatars/`` in the instance folder."""
-    return Path(current_app.instance_path) / "avatars"
+class AvatarError(UploadError):
+    """An upload that cannot become an avatar; the message is for the member."""
+
+
+def in_use() -> list[str]:
+    """Keys of the avatars members have (for ``kpay storage check`` and the sweep)."""
+    names = db.session.scalars(sa.select(User.avatar).where(User.avatar.is_not(None)))
+    return [f"{FOLDER}/{name}" for name in names]
+
+
+def square_webp(data: bytes) -> bytes:
+    """``data``, a picture, as a ``SIZE``×``SIZE`` WebP cropped around its centre.
+
+    Raises ``AvatarError`` when ``data`` is not a PNG, JPEG, WebP or GIF Pillow can read, or
+    declares more than ``MAX_PIXELS``.
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise AvatarError(_("This picture has too many pixels."))
+            image.draft("RGB", (SIZE, SIZE))  # JPEG decodes at a reduced scale: less memory
+            picture = ImageOps.exif_transpose(image)
+            mode = "RGBA" if picture.has_transparency_data else "RGB"
+            square = ImageOps.fit(picture.convert(mode), (SIZE, SIZE), Image.Resampling.LANCZOS)
+    except Image.DecompressionBombError:
+        raise AvatarError(_("This picture has too many pixels.")) from None
+    except (OSError, ValueError, SyntaxError):  # what Pillow raises for unreadable files
+        raise AvatarError(_("Upload a PNG, JPEG, WebP or GIF picture.")) from None
+    out = io.BytesIO()
+    square.save(out, "WEBP", quality=85)
+    return out.getvalue()
 
 
 def set_avatar(user: User, stream, max_mb: int) -> None:
@@ -37,11 +71,7 @@ def set_avatar(user: User, stream, max_mb: int) -> None:
     """
     data = read_limited(stream, max_mb, too_large=_l("This picture is larger than %(mb)s MB."),
                         empty=_l("Choose a picture to upload."))
-    encoded = picture_webp(data, (SIZE, SIZE))
-    name = f"{secrets.token_hex(16)}.webp"
-    folder().mkdir(parents=True, exist_ok=True)
-    (folder() / name).write_bytes(encoded)
-    _replace(user, name)
+    _replace(user, uploads.store(FOLDER, "webp", square_webp(data)))
 
 
 def remove_avatar(user: User) -> None:
@@ -51,9 +81,7 @@ def remove_avatar(user: User) -> None:
 
 def _replace(user: User, name: str | None) -> None:
     old, user.avatar = user.avatar, name
-    if old and NAME.fullmatch(old):
-        path = folder() / old
-        after_commit(lambda: path.unlink(missing_ok=True))
+    uploads.forget(FOLDER, old)
 
 
 def initials(name: str) -> str:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from kpay.hookspecs import hookimpl
-from kpay.types import NavItem
+from kpay.types import NavItem, UploadFolder
 
 
 @hookimpl
@@ -26,3 +26,10 @@ def kpay_nav_items(user):
     if not user.is_authenticated:
         return []
     return [NavItem(_l("Profile"), "profiles.edit", order=90, icon="user")]
+
+
+@hookimpl
+def kpay_upload_folders():
+    from kpay.profiles.avatars import FOLDER, in_use
+
+    return [UploadFolder(FOLDER, _l("Members' pictures"), in_use)]

@@ -3,12 +3,12 @@ public profiles (/u/<id>)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, send_from_directory, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay import covers, events
+from kpay import covers, events, uploads
 from kpay.extensions import db, limiter
 from kpay.i18n import select_locale, select_timezone
 from kpay.models import User
@@ -87,22 +87,22 @@ def delete_avatar():
 @bp.route("/avatars/<name>")
 def avatar(name: str) -> Response:
     """An avatar file; only names the site generated are looked up (no paths, no guesses)."""
-    return _picture(avatars.folder(), avatars.NAME, name)
+    return _picture(avatars.FOLDER, avatars.NAME, name)
 
 
 @bp.route("/covers/<name>")
 def cover(name: str) -> Response:
     """A cover picture of a circle or product, looked up like an avatar."""
-    return _picture(covers.folder(), covers.NAME, name)
+    return _picture(covers.FOLDER, covers.NAME, name)
 
 
 def _picture(folder, pattern, name: str) -> Response:
     if not pattern.fullmatch(name):
         abort(404)
-    response = send_from_directory(folder, name, mimetype="image/webp", max_age=ONE_YEAR)
     # A name is never reused for other content, so caches may keep it for good.
-    response.cache_control.public = True
-    response.cache_control.immutable = True
+    response = uploads.serve(f"{folder}/{name}", "image/webp", private=False, max_age=ONE_YEAR)
+    if response.status_code == 200:
+        response.headers["Cache-Control"] += ", immutable"
     return response
 
 

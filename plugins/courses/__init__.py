@@ -7,8 +7,9 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from kpay import hookimpl
+from kpay.config import ConfigError
 from kpay.permissions import can
-from kpay.types import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget
+from kpay.types import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, UploadFolder, Widget
 
 __version__ = "1.0"
 
@@ -16,7 +17,8 @@ __version__ = "1.0"
 @hookimpl
 def kpay_config_defaults():
     return {
-        "max_video_mb": Setting(16, "Largest video a creator may upload, in MiB (max_request_mb must allow it)."),
+        "max_video_mb": Setting(4096, "Largest video a creator may upload, in MiB (sent in chunks; a browser "
+                                      "without JavaScript sends it in one request, which this limit also bounds)."),
         "max_audio_mb": Setting(16, "Largest audio file a creator may upload, in MiB."),
         "max_attachment_mb": Setting(16, "Largest attachment (PDF, EPUB, ZIP) a creator may upload, in MiB."),
         "max_cover_mb": Setting(4, "Largest cover picture a creator may upload, in MiB."),
@@ -25,11 +27,30 @@ def kpay_config_defaults():
             "Hosts whose https video players a lesson may embed.",
         ),
         "accel_redirect_prefix": Setting(
-            "", "When set (e.g. /protected/courses), media are sent by nginx through X-Accel-Redirect "
-                "to this internal location, which must alias instance/uploads/courses/.",
+            "", "When set (e.g. /protected), media are sent by nginx through X-Accel-Redirect "
+                "to this internal location + the file's key, which must alias the storage folder (instance/uploads/).",
         ),
         "per_page": Setting(24, "Courses per catalogue page."),
+        "ffmpeg": Setting("ffmpeg", "The ffmpeg command (Debian's ffmpeg package) that makes posters and HLS."),
+        "ffprobe": Setting("ffprobe", "The ffprobe command that reads a video's duration, size and codec."),
+        "hls_heights": Setting(["360", "720"], "Heights of the HLS renditions a video is transcoded to (those the "
+                                               "source can fill); empty: no HLS, the upload is played as it is."),
+        "hls_preset": Setting("veryfast", "x264 preset of the HLS transcode (ultrafast ... veryslow).",
+                              choices=("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+                                       "slower", "veryslow")),
+        "playback_minutes": Setting(240, "How long a member's signed playback address stays valid, in minutes."),
     }
+
+
+@hookimpl
+def kpay_init_app(app):
+    from plugins.courses.playback import urls
+
+    app.jinja_env.globals["player_urls"] = urls
+    heights = app.config["KPAY"]["plugins"]["courses"]["hls_heights"]
+    if not all(h.isdigit() and 144 <= int(h) <= 2160 for h in heights):
+        raise ConfigError(f"plugins.courses.hls_heights: expected heights from 144 to 2160 such as [\"360\", \"720\"], "
+                          f"got {heights!r}")
 
 
 @hookimpl
@@ -63,7 +84,7 @@ def kpay_nav_items(user):
 
 @hookimpl
 def kpay_widgets(slot, context, user):
-    if slot == "home.main" and user.is_authenticated:
+    if slot == "learning.main" and user.is_authenticated:
         return [Widget(_l("Continue learning"), order=20, lazy_url=url_for("courses.continue_learning"))]
     return []
 
@@ -73,7 +94,9 @@ def kpay_assets(template):
     if template and template.startswith("courses/"):
         return [
             Asset(url_for("courses.static", filename="courses/courses.css"), "css"),
+            Asset(url_for("static", filename="vendor/hls.light-1.7.4.min.js"), "js"),
             Asset(url_for("courses.static", filename="courses/courses.js"), "js"),
+            Asset(url_for("courses.static", filename="courses/upload.js"), "js"),
         ]
     return []
 
@@ -108,6 +131,13 @@ def kpay_schedules():
         Schedule("courses.published", announce_published_courses, minutes=1),
         Schedule("courses.lessons_opened", announce_opened_lessons, minutes=10),
     ]
+
+
+@hookimpl
+def kpay_upload_folders():
+    from plugins.courses.uploads import FOLDER, in_use
+
+    return [UploadFolder(FOLDER, _l("Course covers, lesson media, posters and HLS renditions"), in_use)]
 
 
 @hookimpl

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateTimeLocalField, Form, IntegerField, RadioField, SelectField, StringField,
+    BooleanField, DateTimeLocalField, Form, HiddenField, IntegerField, RadioField, SelectField, StringField,
     TextAreaField, ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
@@ -82,6 +82,7 @@ class LessonForm(FlaskForm):
     body = TextAreaField(_l("Text (markdown)"), validators=[Optional(), Length(max=200000)])
     embed_url = StringField(_l("Or embed a video from"), validators=[Optional(), Length(max=500)])
     file = FileField(_l("File"))
+    upload = HiddenField()  # the token of a file sent in chunks by courses/upload.js
     minutes = IntegerField(_l("Duration in minutes"), validators=[Optional(), NumberRange(min=0, max=10000)])
     preview = BooleanField(_l("Free preview: open to everyone"))
     opens_at = DateTimeLocalField(_l("Opens at"), validators=[Optional()])

@@ -113,7 +113,15 @@ class Lesson(db.Model):
     media: Mapped[str | None] = mapped_column(sa.String(64))
     media_type: Mapped[str | None] = mapped_column(sa.String(60))
     media_name: Mapped[str | None] = mapped_column(sa.String(200))
-    media_size: Mapped[int | None]
+    media_size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # A video's processing (plugins.courses.processing): status, percent, the reason it failed,
+    # what ffprobe found, its poster frame and its HLS folder once ready.
+    media_status: Mapped[str | None] = mapped_column(sa.String(20))
+    media_progress: Mapped[int] = mapped_column(default=0)
+    media_error: Mapped[str | None] = mapped_column(sa.String(300))
+    media_info: Mapped[dict | None] = mapped_column(sa.JSON)
+    poster: Mapped[str | None] = mapped_column(sa.String(64))
+    hls: Mapped[str | None] = mapped_column(sa.String(64))
     embed_url: Mapped[str | None] = mapped_column(sa.String(500))
     minutes: Mapped[int] = mapped_column(default=0)
     preview: Mapped[bool] = mapped_column(default=False)

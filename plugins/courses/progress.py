@@ -101,14 +101,16 @@ def finish(user: User, course: Course, enrolment: Enrolment, now) -> None:
     events.emit("course.completed", user=user, subject=course)
 
 
-def continuing(user: User, limit: int = 3) -> list[tuple[Course, Enrolment]]:
-    """The member's unfinished courses, most recently studied first."""
+def learning(user: User, limit: int = 12) -> list[tuple[Course, Enrolment]]:
+    """The member's courses: unfinished ones first, each group most recently studied first
+    (one statement)."""
     if not user.is_authenticated:
         return []
     return db.session.execute(
         sa.select(Course, Enrolment).join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.user_id == user.id, Enrolment.completed_at.is_(None))
-        .order_by(Enrolment.updated_at.desc()).limit(limit)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.completed_at.is_not(None), Enrolment.updated_at.desc(), Enrolment.id.desc())
+        .limit(limit)
     ).all()
 
 

@@ -6,6 +6,7 @@ A creator who asks for another creator's course gets 404, as if it did not exist
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from kpay import resumable
 from kpay.extensions import db
 from kpay.input_filter import query_int
 from kpay.models import User
@@ -23,7 +25,8 @@ from kpay.models.commerce import Order, Product
 from kpay.permissions import can, require
 from kpay.render import render
 from kpay.transactions import insert_once
-from plugins.courses import access, catalogue, progress, uploads
+from kpay.uploads import allow_large_body
+from plugins.courses import access, catalogue, media, progress, uploads
 from plugins.courses.drip import announce_published_courses
 from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, FormerProduct, Lesson
@@ -211,13 +214,19 @@ def studio_lesson_move(lesson_id: int):
     return _reorder(Lesson, lesson_id, "chapter_id")
 
 
+def _largest_upload_mb() -> int:
+    return max(uploads.settings()[f"max_{kind}_mb"] for kind in uploads.ALLOWED)
+
+
 @bp.route("/studio/<int:course_id>/lessons/new", methods=["GET", "POST"])
+@allow_large_body(_largest_upload_mb)
 def studio_lesson_new(course_id: int):
     item = _own_course(course_id)
     return _lesson_form(item, None)
 
 
 @bp.route("/studio/lessons/<int:lesson_id>", methods=["GET", "POST"])
+@allow_large_body(_largest_upload_mb)
 def studio_lesson(lesson_id: int):
     found = db.get_or_404(Lesson, lesson_id)
     return _lesson_form(_own_course(found.course_id), found)
@@ -240,20 +249,23 @@ def _lesson_form(item: Course, found: Lesson | None):
 
 
 def _check_content(form: LessonForm, found: Lesson | None) -> bool:
-    """Store an uploaded file in ``form.stored``; False (with a message beside the field)
-    when the file is refused or the lesson would have no content."""
+    """Store the file sent with the form, or the resumable upload it names, in ``form.stored``;
+    False (with a message beside the field) when the file is refused or the lesson would have
+    no content. A refused file is deleted at once."""
     form.stored = None
     kind = form.kind.data
-    if form.file.data:
+    if form.file.data or form.upload.data:
         if kind == "text":
             form.file.errors = [_("A text lesson has no file: choose another kind.")]
             return False
+        # Storing and probing a large file takes seconds: end the transaction first (on SQLite
+        # a POST's transaction holds the write lock); _save_lesson reads the lesson again.
+        db.session.commit()
         try:
-            form.stored = uploads.store_media(form.file.data.stream, kind)
+            form.stored = _store_upload(form, kind)
         except uploads.UploadError as error:
             form.file.errors = [str(error)]
             return False
-        form.stored = (*form.stored, form.file.data.filename or "")
     has_file = form.stored is not None or (found is not None and found.media and found.kind == kind)
     if kind == "text" and not (form.body.data or "").strip():
         form.body.errors = [_("Write the lesson's text.")]
@@ -265,9 +277,51 @@ def _check_content(form: LessonForm, found: Lesson | None) -> bool:
         form.embed_url.errors = [_("Only a video lesson embeds a player.")]
     if form.body.errors or form.file.errors or form.embed_url.errors:
         if form.stored:
-            (uploads.folder() / form.stored[0]).unlink(missing_ok=True)
+            uploads.discard(form.stored[0])
         return False
     return True
+
+
+def _store_upload(form: LessonForm, kind: str) -> tuple[str, str, int, str, dict | None]:
+    """(name, media type, size, the member's file name, ffprobe's figures) of the stored file
+    of ``form``: the file it carries, else its finished resumable upload (whose partial file
+    goes either way). A video ffprobe cannot read is deleted and refused."""
+    if form.file.data:
+        stored = (*uploads.store_media(form.file.data.stream, kind), form.file.data.filename or "")
+    else:
+        path, filename = resumable.claim(form.upload.data, current_user.id, f"courses.{kind}")
+        try:
+            stored = (*uploads.store_media(path, kind), filename)
+        finally:
+            resumable.finish(form.upload.data)
+    try:
+        return (*stored, media.probe_stored(stored[0]) if kind == "video" else None)
+    except uploads.UploadError:
+        uploads.discard(stored[0])
+        raise
+
+
+@bp.route("/studio/<int:course_id>/uploads", methods=["POST"])
+def studio_upload_begin(course_id: int):
+    """Start a resumable upload for a lesson of the course: JSON ``kind``, ``filename``,
+    ``size`` and ``head`` (the file's first bytes, base64) are checked before any chunk is sent."""
+    _own_course(course_id)
+    data = request.get_json(silent=True) or {}
+    kind, size = data.get("kind"), data.get("size")
+    if kind not in uploads.ALLOWED or not isinstance(size, int):
+        return {"error": _("Choose the lesson's kind, then its file.")}, 400
+    try:
+        head = base64.b64decode(str(data.get("head", "")), validate=True)
+    except ValueError:
+        head = b""
+    try:
+        if uploads.sniff(head, kind) is None:
+            raise uploads.UploadError(uploads.refusal(kind))
+        token = resumable.begin(current_user.id, f"courses.{kind}", str(data.get("filename", "")), size,
+                                uploads.settings()[f"max_{kind}_mb"])
+    except uploads.UploadError as error:
+        return {"error": str(error)}, 422
+    return {"token": token, "url": url_for("uploads.chunk", token=token)}, 201
 
 
 def _save_lesson(item: Course, found: Lesson | None, form: LessonForm):
@@ -275,18 +329,23 @@ def _save_lesson(item: Course, found: Lesson | None, form: LessonForm):
         last = db.session.scalar(sa.select(sa.func.max(Lesson.position)).where(Lesson.chapter_id == form.chapter_id.data))
         found = Lesson(course_id=item.id, position=(last or 0) + 1)
         db.session.add(found)
+    else:  # a second save racing this one waits here, then replaces what this one stored
+        db.session.refresh(found, with_for_update=True)
     found.chapter_id, found.title, found.kind = form.chapter_id.data, form.title.data, form.kind.data
     found.body = form.body.data or ""
     found.embed_url = form.embed_url.data or None if form.kind.data == "video" else None
     found.minutes, found.preview = form.minutes.data or 0, form.preview.data
     found.opens_at, found.opens_after_days = _local(form.opens_at.data), form.opens_after_days.data
     if form.stored:
-        uploads.forget(found.media)
-        found.media, found.media_type, found.media_size, found.media_name = form.stored
+        media.replace(found, *form.stored)
     elif found.media and form.kind.data == "text":
-        uploads.forget(found.media)
-        found.media = found.media_type = found.media_size = found.media_name = None
-    db.session.commit()
+        media.replace(found, None, None, None, None)
+    try:
+        db.session.commit()
+    except Exception:
+        if form.stored:
+            uploads.discard(form.stored[0])
+        raise
     flash(_("Lesson saved."), "success")
     return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")
 
@@ -310,7 +369,7 @@ def studio_lesson_delete(lesson_id: int):
         return render("courses/studio/delete.html", course=item, thing=found.title, warning=warning,
                       action=url_for("courses.studio_lesson_delete", lesson_id=found.id))
     progress.forget_lesson(item, found)
-    uploads.forget(found.media)
+    media.replace(found, None, None, None, None)
     db.session.commit()
     flash(_("Lesson deleted."), "success")
     return redirect(url_for("courses.studio_course", course_id=item.id) + "#outline")

@@ -1,35 +1,36 @@
-"""Lesson media and covers: checked by their bytes, stored under ``instance/uploads/courses/``
-with generated names, and served only by the access-checked views (Range requests through
-``send_file``, or ``X-Accel-Redirect`` to nginx when ``accel_redirect_prefix`` is set)."""
+"""Lesson media and covers: checked by their first bytes, kept in the storage folder
+``courses`` under generated names, and served only by the access-checked views (Range
+requests, ``X-Accel-Redirect`` to nginx when ``accel_redirect_prefix`` is set, or presigned
+URLs of an object store)."""
 
 from __future__ import annotations
 
-import re
-import secrets
+import io
 from pathlib import Path
+from typing import BinaryIO
 
-from flask import Response, current_app, send_file
+import sqlalchemy as sa
+from flask import Response, current_app
 from flask_babel import gettext as _
+from PIL import Image, ImageOps
 
-from kpay.transactions import after_commit
-from kpay.uploads import UploadError, picture_webp, read_limited
+from kpay import uploads
+from kpay.extensions import db
+from kpay.uploads import UploadError, measure, read_limited
+from plugins.courses.models import Course, Lesson
 
-NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{2,4}")
+FOLDER = "courses"
 ALLOWED = {
     "video": {"video/mp4": "mp4", "video/webm": "webm", "video/ogg": "ogv"},
     "audio": {"audio/mpeg": "mp3", "audio/ogg": "ogg", "audio/wav": "wav", "audio/mp4": "m4a", "audio/webm": "weba"},
     "attachment": {"application/pdf": "pdf", "application/zip": "zip", "application/epub+zip": "epub"},
 }
 COVER_SIZE = (1200, 675)
+COVER_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 
 
 def settings() -> dict:
     return current_app.config["KPAY"]["plugins"]["courses"]
-
-
-def folder() -> Path:
-    """Where course files live: ``uploads/courses/`` in the instance folder."""
-    return Path(current_app.instance_path) / "uploads" / "courses"
 
 
 def sniff(head: bytes, kind: str) -> str | None:
@@ -54,54 +55,71 @@ def sniff(head: bytes, kind: str) -> str | None:
     return found if found in ALLOWED.get(kind, {}) else None
 
 
-def _write(data: bytes, extension: str) -> str:
-    name = f"{secrets.token_hex(16)}.{extension}"
-    folder().mkdir(parents=True, exist_ok=True)
-    (folder() / name).write_bytes(data)
-    return name
-
-
-def store_media(stream, kind: str) -> tuple[str, str, int]:
-    """Store a lesson's ``kind`` file; returns (stored name, media type, size in bytes)."""
-    data = read_limited(stream, settings()[f"max_{kind}_mb"])
-    media_type = sniff(data[:512], kind)
+def store_media(source: BinaryIO | Path, kind: str) -> tuple[str, str, int]:
+    """Store a lesson's ``kind`` file (a seekable file read in chunks, or a local file that is
+    moved in); returns (stored name, media type, size in bytes). Raises ``UploadError`` for a
+    file over the limit or of another type."""
+    if isinstance(source, Path):
+        with source.open("rb") as file:
+            size, head = measure(file, settings()[f"max_{kind}_mb"])
+    else:
+        size, head = measure(source, settings()[f"max_{kind}_mb"])
+    media_type = sniff(head, kind)
     if media_type is None:
-        raise UploadError({
-            "video": _("Upload an MP4, WebM or Ogg video."),
-            "audio": _("Upload an MP3, Ogg, WAV, M4A or WebM audio file."),
-        }.get(kind, _("Upload a PDF, EPUB or ZIP file.")))
-    return _write(data, ALLOWED[kind][media_type]), media_type, len(data)
+        raise UploadError(refusal(kind))
+    return uploads.store(FOLDER, ALLOWED[kind][media_type], source), media_type, size
+
+
+def refusal(kind: str) -> str:
+    """What a member is told when a file is not of a type a ``kind`` lesson takes."""
+    return {
+        "video": _("Upload an MP4, WebM or Ogg video."),
+        "audio": _("Upload an MP3, Ogg, WAV, M4A or WebM audio file."),
+    }.get(kind, _("Upload a PDF, EPUB or ZIP file."))
 
 
 def store_cover(stream) -> str:
-    """Store a cover picture re-encoded as a ``COVER_SIZE`` WebP; its name."""
+    """Store a cover picture re-encoded as WebP (at most ``COVER_SIZE``); its name."""
     data = read_limited(stream, settings()["max_cover_mb"])
-    return _write(picture_webp(data, COVER_SIZE, quality=82), "webp")
+    try:
+        with Image.open(io.BytesIO(data), formats=COVER_FORMATS) as image:
+            if image.width * image.height > 40_000_000:
+                raise UploadError(_("This picture has too many pixels."))
+            picture = ImageOps.exif_transpose(image).convert("RGB")
+            picture.thumbnail(COVER_SIZE)
+    except Image.DecompressionBombError:
+        raise UploadError(_("This picture has too many pixels.")) from None
+    except (OSError, ValueError, SyntaxError):
+        raise UploadError(_("Upload a PNG, JPEG, WebP or GIF picture.")) from None
+    out = io.BytesIO()
+    picture.save(out, "WEBP", quality=82)
+    return uploads.store(FOLDER, "webp", out.getvalue())
 
 
 def forget(name: str | None) -> None:
     """Delete the stored file ``name`` once the current transaction commits."""
-    if name and NAME.fullmatch(name):
-        path = folder() / name
-        after_commit(lambda: path.unlink(missing_ok=True))
+    uploads.forget(FOLDER, name)
+
+
+def discard(name: str | None) -> None:
+    """Delete the stored file ``name`` now (stored for a change that was refused)."""
+    uploads.discard(FOLDER, name)
+
+
+def in_use() -> list[str]:
+    """Keys that lessons and courses point at: media, covers, posters and HLS folders."""
+    lessons = db.session.execute(sa.select(Lesson.media, Lesson.poster, Lesson.hls).where(Lesson.media.is_not(None)))
+    keys = [f"{FOLDER}/{name}" for name in db.session.scalars(sa.select(Course.cover).where(Course.cover.is_not(None)))]
+    for media, poster, hls in lessons:
+        keys += [f"{FOLDER}/{media}"] + ([f"{FOLDER}/{poster}"] if poster else [])
+        keys += [f"{FOLDER}/hls/{hls}/"] if hls else []
+    return keys
 
 
 def serve(name: str, media_type: str, download_name: str | None = None, private: bool = True) -> Response:
-    """A response with the stored file ``name`` (Range requests answered), or an
-    ``X-Accel-Redirect`` for nginx to send it. Call only after checking access."""
-    if not NAME.fullmatch(name or ""):
+    """A response with the stored file ``name`` (Range requests answered), an
+    ``X-Accel-Redirect`` for nginx, or a presigned URL. Call only after checking access."""
+    if not uploads.NAME.fullmatch(name or ""):
         return Response(status=404)
-    prefix = settings()["accel_redirect_prefix"]
-    if prefix:
-        response = Response(mimetype=media_type)
-        response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name
-    else:
-        path = folder() / name
-        if not path.is_file():
-            return Response(status=404)
-        response = send_file(path, mimetype=media_type, conditional=True, as_attachment=download_name is not None,
-                             download_name=download_name, max_age=0 if private else 3600)
-    if download_name is not None and prefix:
-        response.headers.set("Content-Disposition", "attachment", filename=download_name)
-    response.headers["Cache-Control"] = "private, no-store" if private else "public, max-age=3600"
-    return response
+    return uploads.serve(f"{FOLDER}/{name}", media_type, download_name=download_name, private=private,
+                         accel_prefix=settings()["accel_redirect_prefix"])

@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,8 +19,11 @@ from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.render import render
 from kpay.security import CSP
+from kpay.storage import storage
+from kpay.uploads import serve as serve_key
 from kpay.transactions import insert_once
-from plugins.courses import access, catalogue, progress, uploads
+from plugins.courses import access, catalogue, playback, progress, uploads
+from plugins.courses.playback import PATHS
 from plugins.courses.forms import CatalogueFilters, ReplyForm, ReviewForm
 from plugins.courses.models import Course, Enrolment, HelpfulVote, Lesson, Review
 
@@ -123,6 +126,19 @@ def lesson(course_id: int, lesson_id: int):
     return response
 
 
+@bp.route("/<int:course_id>/lessons/<int:lesson_id>/media-status")
+def media_status(course_id: int, lesson_id: int):
+    """The lesson's media part: progress while it is processed, then the player (htmx polls it)."""
+    item, found = _open_lesson(course_id, lesson_id)
+    if found.kind not in ("video", "audio") or not found.media:
+        abort(404)
+    if not request.htmx:
+        return redirect(url_for("courses.lesson", course_id=item.id, lesson_id=found.id))
+    response = render("courses/lesson.html", "courses/_media.html", course=item, lesson=found, viewer=Viewer(item))
+    response.headers.update(PRIVATE)
+    return response
+
+
 def _open_lesson(course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
     """The course and lesson if the current user may open the lesson now; else 403 (404 when
     there is no such lesson for them to see)."""
@@ -134,13 +150,32 @@ def _open_lesson(course_id: int, lesson_id: int) -> tuple[Course, Lesson]:
     return item, found
 
 
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/media")
-def media(course_id: int, lesson_id: int):
-    """The lesson's video or audio, streamed with Range support, after the access check."""
-    _course, found = _open_lesson(course_id, lesson_id)
-    if found.kind not in ("video", "audio") or not found.media:
+@bp.route("/<int:course_id>/lessons/<int:lesson_id>/stream/<token>/<path:path>")
+def stream(course_id: int, lesson_id: int, token: str, path: str):
+    """The lesson's media under a signed playback address: the source file (Range requests),
+    its poster, or its HLS playlists and segments; 403 once the address has expired, in
+    another session, or the member's access has ended."""
+    found = PATHS.fullmatch(path)
+    if not playback.valid(token, lesson_id):
+        abort(403)
+    _course, lesson_row = _open_lesson(course_id, lesson_id)
+    if found is None or lesson_row.kind not in ("video", "audio") or not lesson_row.media:
         abort(404)
-    return uploads.serve(found.media, found.media_type)
+    if path == "source":
+        return uploads.serve(lesson_row.media, lesson_row.media_type)
+    if path == "poster":
+        return uploads.serve(lesson_row.poster, "image/jpeg") if lesson_row.poster else abort(404)
+    if not lesson_row.hls:
+        abort(404)
+    key = f"{uploads.FOLDER}/hls/{lesson_row.hls}/{path}"
+    if path.endswith(".ts"):
+        return serve_key(key, "video/mp2t", accel_prefix=uploads.settings()["accel_redirect_prefix"])
+    try:
+        with storage().open(key) as playlist:
+            body = playlist.read()
+    except FileNotFoundError:
+        abort(404)
+    return Response(body, mimetype="application/vnd.apple.mpegurl", headers=PRIVATE)
 
 
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/download")
@@ -326,5 +361,5 @@ def certificate(code: str):
 @bp.route("/continue")
 @login_required
 def continue_learning():
-    """The member's unfinished courses (the home page's lazy widget, or a page)."""
-    return render("courses/continue.html", "courses/_continue.html", rows=progress.continuing(current_user))
+    """The member's courses with their progress (a lazy widget of My learning, or a page)."""
+    return render("courses/continue.html", "courses/_continue.html", rows=progress.learning(current_user))

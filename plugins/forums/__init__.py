@@ -6,6 +6,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from kpay import hookimpl
+from kpay.permissions import can
 from kpay.types import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget
 
 
@@ -50,8 +51,19 @@ def kpay_nav_items(user):
 def kpay_widgets(slot, context, user):
     if slot == "home.main":
         return [Widget(_l("Active discussions"), order=40, lazy_url=url_for("forums.active_widget"))]
+    if slot == "admin.overview" and can("forums.moderate", user):
+        return [Widget(_l("Moderation queue"), order=20, lazy_url=url_for("forums.queue_widget"))]
+    if slot == "learning.main" and user.is_authenticated:
+        return [Widget(_l("My circles"), order=30, lazy_url=url_for("forums.my_circles_widget"))]
     if slot == "home.sidebar" and user.is_authenticated and user.role in ("owner", "admin", "moderator", "creator"):
         return [Widget(_l("Unanswered questions"), order=40, lazy_url=url_for("forums.unanswered_widget"))]
+    return []
+
+
+@hookimpl
+def kpay_admin_nav_items(user):
+    if can("forums.moderate", user):
+        return [NavItem(_l("Moderation queue"), "forums.site_queue", order=50)]
     return []
 
 
@@ -69,6 +81,7 @@ def kpay_notification_kinds():
         NotificationKind("forums.reply", _l("New posts in topics and circles I watch"), "in_app", order=31),
         NotificationKind("forums.activity", _l("Accepted answers"), "in_app", order=32),
         NotificationKind("forums.best_of", _l("Weekly best of my circles"), "digest", order=33),
+        NotificationKind("forums.flags", _l("Posts flagged in circles I moderate"), "in_app", order=34),
     ]
 
 

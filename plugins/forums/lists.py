@@ -224,3 +224,24 @@ def directory() -> list[tuple[Circle, Product | None]]:
     return list(db.session.execute(
         sa.select(Circle, Product).outerjoin(Product, Product.id == Circle.product_id)
         .order_by(Circle.member_count.desc(), Circle.id)).all())
+
+
+def my_circles(user, limit: int = 12) -> list[tuple[Circle, int]]:
+    """The circles the member belongs to, each with how many of its topics have posts they
+    have not read (counting topics active since they joined), busiest first; one statement."""
+    unread = sa.and_(
+        Topic.id.is_not(None),
+        sa.func.coalesce(ReadMarker.last_number, 0) < Topic.post_count,
+    )
+    count = sa.func.count(sa.case((unread, Topic.id)))
+    return db.session.execute(
+        sa.select(Circle, count)
+        .join(Membership, sa.and_(Membership.circle_id == Circle.id, Membership.user_id == user.id,
+                                  Membership.active.is_(True)))
+        .outerjoin(Topic, sa.and_(Topic.circle_id == Circle.id, Topic.status == "visible",
+                                  Topic.bumped_at > Membership.joined_at))
+        .outerjoin(ReadMarker, sa.and_(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == user.id))
+        .group_by(Circle.id)
+        .order_by(count.desc(), Circle.name, Circle.id)
+        .limit(limit)
+    ).all()

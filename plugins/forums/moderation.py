@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
 from kpay import audit, events
 from kpay.extensions import db
+from kpay.models import User
+from kpay.notifications.service import notify
 from kpay.models.base import utcnow
 from kpay.transactions import insert_once
 from plugins.forums import posting
@@ -22,7 +27,24 @@ def flag(user, post: Post, reason: str) -> bool:
                    created_at=utcnow()) is None:
         return False
     db.session.execute(sa.update(Post).where(Post.id == post.id).values(flag_count=Post.flag_count + 1))
+    tell_moderators(post, reason)
     return True
+
+
+def tell_moderators(post: Post, reason: str) -> None:
+    """Notify the circle's creator and moderators (never the flagged post's author) that a
+    post waits in their queue: once per post, however many members flag it."""
+    circle = post.topic.circle
+    moderator_ids = sa.select(Membership.user_id).where(
+        Membership.circle_id == circle.id, Membership.role == "moderator", Membership.active.is_(True),
+        Membership.banned.is_(False))
+    moderators = db.session.scalars(sa.select(User).where(
+        sa.or_(User.id.in_(moderator_ids), User.id == circle.creator_id), User.status == "active",
+        User.id != post.author_id).order_by(User.id)).all()
+    for moderator in moderators:
+        notify(moderator, "forums.flags",
+               _l("A post in %(circle)s was flagged (%(reason)s)", circle=circle.name, reason=reason),
+               url_for("forums.queue", circle_id=circle.id), key=f"forums.flag:{post.id}")
 
 
 def queue(circle_ids: list[int], limit: int = 100) -> list[Post]:

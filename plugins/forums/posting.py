@@ -188,13 +188,19 @@ def watching(user, target: str, target_id: int) -> bool:
 
 
 def mentioned_users(text: str) -> list[User]:
-    """Members named by ``@name`` in ``text``: their display name, or its first word, matches."""
+    """Members named exactly by ``@name`` in ``text``: their display name without spaces, in
+    any case (``@NinaLi`` is "Nina Li"). A name two active members share names nobody."""
     names = list(dict.fromkeys(m.lower() for m in MENTION.findall(text)))[:MAX_MENTIONS]
     if not names:
         return []
-    name = sa.func.lower(User.display_name)
-    conditions = [sa.or_(name == n, name.like(f"{n} %")) for n in names]
-    return list(db.session.scalars(sa.select(User).where(sa.or_(*conditions), User.status == "active").limit(MAX_MENTIONS)))
+    handle = sa.func.lower(sa.func.replace(User.display_name, " ", ""))
+    found = db.session.execute(
+        sa.select(User, handle).where(handle.in_(names), User.status == "active").limit(MAX_MENTIONS * 2)
+    ).all()
+    by_handle: dict[str, list[User]] = {}
+    for user, name in found:
+        by_handle.setdefault(name, []).append(user)
+    return [users[0] for users in by_handle.values() if len(users) == 1][:MAX_MENTIONS]
 
 
 def notify_mentions(post: Post, topic: Topic) -> None:

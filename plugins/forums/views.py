@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -60,6 +61,18 @@ def _readable_topic(topic_id: int, topic: Topic | None = None):
     if not access.topic_visible_to(current_user, topic, moderator):
         abort(404)
     return topic, member, moderator
+
+
+POST_ACTION_DONE = {
+    "hide": _l("The post is hidden."), "restore": _l("The post is shown again."),
+    "approve": _l("The post is approved and visible."),
+}
+TOPIC_ACTION_DONE = {
+    "lock": _l("The topic is locked."), "unlock": _l("The topic is open for replies again."),
+    "pin": _l("The topic is pinned."), "unpin": _l("The topic is no longer pinned."),
+    "feature": _l("The topic is featured."), "unfeature": _l("The topic is no longer featured."),
+    "move": _l("The topic was moved."),
+}
 
 
 def _back_to(topic: Topic, post: Post | None = None):
@@ -290,8 +303,9 @@ def topic(topic_id: int):
         response = render("forums/_posts.html", **context)
     else:
         accepted = None
-        if topic.accepted_post_id:
-            accepted = next((p for p in page.rows if p.id == topic.accepted_post_id), None) or db.session.get(Post, topic.accepted_post_id)
+        if topic.accepted_post_id and all(p.id != topic.accepted_post_id for p in page.rows):
+            # Shown under the question only when it is not among this page's posts already.
+            accepted = db.session.get(Post, topic.accepted_post_id)
         response = render(
             "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
             watching=found.watching, move_to=access.moderated_circles(current_user) if moderator else [], **context,
@@ -479,8 +493,9 @@ def accept(post_id: int):
         abort(403)
     posting.accept(topic, post, current_user)
     db.session.commit()
-    flash(_("This answer is accepted."), "success")
-    return _back_to(topic, post)
+    flash(_("Answer accepted: it now shows under the question."), "success")
+    # The first page: the question, with the accepted answer under it.
+    return redirect(url_for("forums.topic", topic_id=topic.id, _anchor="accepted"))
 
 
 @bp.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
@@ -512,8 +527,7 @@ def moderate_post(post_id: int):
         abort(400)
     moderation.act_on_post(current_user, post, action)
     db.session.commit()
-    flash({"hide": _("The post is hidden."), "restore": _("The post is shown again."),
-           "approve": _("The post is approved.")}[action], "success")
+    flash(str(POST_ACTION_DONE[action]), "success")
     return redirect(request.form.get("next") if request.form.get("next") == url_for("forums.queue", circle_id=topic.circle_id)
                     else url_for("forums.topic", topic_id=topic.id, after=max(post.number - 1, 0) or None))
 
@@ -529,16 +543,12 @@ def moderate_topic(topic_id: int):
         if target is None or not access.can_moderate(current_user, target):
             abort(400)
         moderation.move(current_user, topic, target)
-        done = _("The topic is moved to %(name)s.", name=target.name)
     elif action in moderation.TOPIC_ACTIONS:
         moderation.act_on_topic(current_user, topic, action)
-        done = {"lock": _("The topic is locked."), "unlock": _("The topic is unlocked."),
-                "pin": _("The topic is pinned."), "unpin": _("The topic is unpinned."),
-                "feature": _("The topic is featured."), "unfeature": _("The topic is no longer featured.")}[action]
     else:
         abort(400)
     db.session.commit()
-    flash(done, "success")
+    flash(str(TOPIC_ACTION_DONE[action]), "success")
     return redirect(url_for("forums.topic", topic_id=topic.id))
 
 
@@ -562,6 +572,14 @@ def _queue_page(circle_ids, circle):
     return render("forums/queue.html", posts=posts, circle=circle, flags=moderation.open_flags([p.id for p in posts]))
 
 
+@bp.route("/widgets/queue")
+def queue_widget():
+    """"Moderation queue" on the admin overview: how many posts wait, with the link."""
+    require("forums.moderate")
+    waiting = len(moderation.queue([c.id for c in lists.all_circles() if access.can_see(current_user, c)]))
+    return render("forums/queue_widget.html", partial="forums/_queue_widget.html", waiting=waiting)
+
+
 @bp.route("/widgets/active")
 def active_widget():
     """"Active discussions": the latest topics of the circles the visitor may read."""
@@ -569,6 +587,14 @@ def active_widget():
     rows = lists.topics(readable, "latest", limit=5).rows if readable else []
     return render("forums/widget_page.html", partial="forums/_widget_topics.html", rows=rows,
                   widget_id="forums-active", title=_("Active discussions"))
+
+
+@bp.route("/widgets/mine")
+def my_circles_widget():
+    """"My circles" in My learning: the member's circles with their unread topics."""
+    access.require_login()
+    return render("forums/my_circles.html", partial="forums/_my_circles.html",
+                  rows=lists.my_circles(current_user))
 
 
 @bp.route("/widgets/unanswered")

@@ -23,13 +23,15 @@ def start(order):
 def kpay_config_defaults():
     return {
         "instructions": Setting(
-            "", "How to pay, in markdown, shown to the member; empty: the provider is not offered."
+            "", "How to pay, in markdown, shown to the member; empty: the provider is not offered.",
+            field="textarea",
         ),
         "account_details": Setting(
             [], "Lines shown as written: [\"Bank: ...\", \"Account name: ...\", \"Account number: ...\"]."
         ),
         "qr_image": Setting(
-            "", "File name of a payment QR code (PNG, JPEG, GIF or WebP) in the instance folder."
+            "", "File name of a payment QR code (PNG, JPEG, GIF or WebP) in the instance folder.",
+            field="image",
         ),
     }
 

@@ -17,10 +17,12 @@ __version__ = "1.0"
 @hookimpl
 def kpay_config_defaults():
     return {
-        "secret_key": Setting("", "Secret API key (sk_live_... or sk_test_...); empty: Stripe is not offered."),
+        "secret_key": Setting(
+            "", "Secret API key (sk_live_... or sk_test_...); empty: Stripe is not offered.", field="secret"
+        ),
         "webhook_secret": Setting(
             "", "Signing secret of the webhook endpoint (whsec_...); while rolling it, the new and "
-            "the old one separated by a comma.",
+            "the old one separated by a comma.", field="secret",
         ),
     }
 

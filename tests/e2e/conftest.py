@@ -7,6 +7,7 @@ and fails if a page broke the Content-Security-Policy or raised a script error.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from pathlib import Path
@@ -80,6 +81,25 @@ class Problems:
     def _console(self, message) -> None:
         if message.type == "error" and "Content Security Policy" in message.text:
             self.items.append(f"CSP: {message.text}")
+
+
+@contextlib.contextmanager
+def browser_pages(browser, base_url: str):
+    """Yield ``open_page(**context_options)``: a page in a browser context of its own on
+    ``base_url``; afterwards the contexts close, failing on a CSP violation or script error."""
+    contexts, problems = [], Problems()
+
+    def open_page(**options):
+        context = browser.new_context(base_url=base_url, **{"locale": "en-GB", **options})
+        context.set_default_timeout(10_000)
+        context.on("page", problems.watch)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert problems.items == []
 
 
 @pytest.fixture

@@ -31,13 +31,15 @@ def test_member_signs_up_confirms_resets_changes_settings_and_downloads_their_da
     assert "common" in field_errors(page, "password")
     page.fill("input[name=password]", "analytical engine 1843")
     page.get_by_role("button", name="Create my account").click()
-    page.get_by_role("heading", name="Check your e-mail").wait_for()
-    assert EMAIL in page.locator("#check-email").inner_text()
+    page.get_by_role("heading", name="Welcome back, Ada Lovelace").wait_for()  # logged in at once
+    assert EMAIL in page.locator("#unconfirmed-banner").inner_text()
 
     # Confirm the address from the e-mail: the link shows a button, the POST confirms.
     page.goto(link_in(site.wait_for_email(EMAIL, "Confirm your e-mail address"), "/confirm/"))
     page.get_by_role("button", name=f"Confirm {EMAIL}").click()
     page.get_by_text("Your e-mail address is confirmed.").wait_for()
+    assert page.locator("#unconfirmed-banner").count() == 0
+    log_out(page)
 
     log_in(page, EMAIL, "analytical engine 1843")
     page.get_by_role("heading", name="Welcome back, Ada Lovelace").wait_for()

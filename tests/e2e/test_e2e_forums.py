@@ -4,11 +4,12 @@ asker accepts the answer, votes in a poll, flags a post, and a moderator hides i
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Problems, log_in
+from tests.e2e.conftest import CHROMIUM, browser_pages, log_in
 from tests.live import serve
 
 pytest.importorskip("plugins.forums")
@@ -27,20 +28,9 @@ def forum_site(tmp_path_factory, worker_id):
 @pytest.fixture
 def person(browser, forum_site):
     """``person()``: a page in a browser context of its own, from an address of its own."""
-    contexts, problems = [], Problems()
-
-    def factory():
-        context = browser.new_context(base_url=forum_site.url, locale="en-GB",
-                                      extra_http_headers={"X-Forwarded-For": f"10.9.0.{len(contexts) + 1}"})
-        context.set_default_timeout(10_000)
-        context.on("page", problems.watch)
-        contexts.append(context)
-        return context.new_page()
-
-    yield factory
-    for context in contexts:
-        context.close()
-    assert problems.items == []
+    addresses = itertools.count(1)
+    with browser_pages(browser, forum_site.url) as open_page:
+        yield lambda: open_page(extra_http_headers={"X-Forwarded-For": f"10.9.0.{next(addresses)}"})
 
 
 def test_question_answer_poll_flag_and_mention_in_the_browser(person):
@@ -56,7 +46,7 @@ def test_question_answer_poll_flag_and_mention_in_the_browser(person):
     ana.get_by_role("link", name="New topic").click()
     ana.fill("#title", "How do I test a prototype?")
     ana.select_option("#kind", "question")
-    ana.fill("#body", "Any tips, @Bo?")
+    ana.fill("#body", "Any tips, @BoBuilder?")
     ana.get_by_role("button", name="Post topic").click()
     ana.wait_for_url(re.compile(r"/forums/t/\d+$"))
     question_url = ana.url
@@ -77,8 +67,10 @@ def test_question_answer_poll_flag_and_mention_in_the_browser(person):
     ana.locator("#post-2").get_by_role("button", name="Like").click()
     ana.locator("#post-2").get_by_role("button", name="Liked").wait_for()
     ana.locator("#post-2").get_by_role("button", name="Accept answer").click()
-    ana.locator(".forums-accepted").wait_for()
-    assert "Watch five people try it" in ana.locator(".forums-accepted").inner_text()
+    ana.get_by_text("Answer accepted").wait_for()  # back on the question, the answer marked in place
+    assert "How do I test a prototype?" in ana.locator("main").inner_text()
+    assert "Watch five people try it" in ana.locator(".is-accepted").inner_text()
+    assert ana.get_by_text("Watch five people try it").count() == 1
 
     ana.goto("/forums/c/1")
     ana.get_by_role("link", name=re.compile("Which prototyping tool")).click()

@@ -224,6 +224,7 @@ def test_review_needs_a_rating_is_one_per_member_and_editable(app, make_user):
     text = app.test_client().get(page).get_data(as_text=True)
     assert "Changed my mind" in text and "Learner" in text and "0% completed" in text
     assert "Verified purchase" not in text  # a free course: nothing was bought
+    assert text.count("1 review") == 2 and "1 reviews" not in text
     assert events(app, "review.created") == 1
 
 
@@ -246,7 +247,7 @@ def test_members_mark_reviews_helpful_once_and_the_creator_replies(app, make_use
     assert "1 member found this helpful" in text and "<strong>friend</strong>" in text
 
 
-def test_continue_learning_widget_on_home(app, make_user):
+def test_continue_learning_widget_in_my_learning_on_home(app, make_user):
     member = make_user()
     course = make_course(app, make_user(role="creator").id, price_minor=None, media=False, title="Habits")
     client = logged_in(app, member)

@@ -4,6 +4,7 @@ whatever URL they guess and however they ask (page, htmx partial, Range request)
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from flask import url_for
@@ -50,7 +51,8 @@ def course_urls(app, paid, other, free) -> list[str]:
                 lessons = guesses if "lesson_id" in args else [None]
                 for lesson_id in lessons:
                     values = {"course_id": course_id, "lesson_id": lesson_id, "review_id": 1, "code": "ABC",
-                              "chapter_id": 1, "filename": "courses/courses.css"}
+                              "chapter_id": 1, "filename": "courses/courses.css", "token": "forged",
+                              "path": "source"}
                     urls.append(url_for(rule.endpoint, **{a: values[a] for a in args}))
     return sorted(set(urls))
 
@@ -82,9 +84,16 @@ def test_guessed_paid_lesson_media_and_download_urls_answer_403(app, shop, role)
         assert client.get(base).status_code == 403
         assert client.get(base, headers={"HX-Request": "true"}).status_code == 403
     video, audio, attachment = paid.lessons[-3:]
-    assert client.get(f"/courses/{paid.id}/lessons/{video}/media", headers={"Range": "bytes=0-10"}).status_code == 403
-    assert client.get(f"/courses/{paid.id}/lessons/{audio}/media").status_code == 403
+    for lesson_id in (video, audio):
+        assert client.get(f"/courses/{paid.id}/lessons/{lesson_id}/stream/forged/source",
+                          headers={"Range": "bytes=0-10"}).status_code == 403
     assert client.get(f"/courses/{paid.id}/lessons/{attachment}/download").status_code == 403
+
+
+def source_address(client, course_id: int, lesson_id: int) -> str:
+    """The signed address of the lesson's uploaded file, as its page gives it to ``client``."""
+    page = client.get(f"/courses/{course_id}/lessons/{lesson_id}").get_data(as_text=True)
+    return re.search(rf'src="(/courses/{course_id}/lessons/{lesson_id}/stream/[^/"]+/source)"', page)[1]
 
 
 def test_locked_lesson_shows_title_syllabus_and_buy_button_only(app, shop):
@@ -104,11 +113,9 @@ def test_buyer_gets_every_paid_lesson_file_and_range(app, shop):
     assert page.status_code == 200 and canary(paid.lessons[1]) in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "private, no-store"
     video, audio, attachment = paid.lessons[-3:]
-    lesson_page = client.get(f"/courses/{paid.id}/lessons/{video}").get_data(as_text=True)
-    assert f"/courses/{paid.id}/lessons/{video}/media" in lesson_page
-    part = client.get(f"/courses/{paid.id}/lessons/{video}/media", headers={"Range": "bytes=0-3"})
+    part = client.get(source_address(client, paid.id, video), headers={"Range": "bytes=0-3"})
     assert part.status_code == 206 and part.data == b"\x1a\x45\xdf\xa3" and part.mimetype == "video/webm"
-    assert client.get(f"/courses/{paid.id}/lessons/{audio}/media").mimetype == "audio/ogg"
+    assert client.get(source_address(client, paid.id, audio)).mimetype == "audio/ogg"
     download = client.get(f"/courses/{paid.id}/lessons/{attachment}/download")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert download.headers["Content-Disposition"] == "attachment; filename=A-attachment.pdf"
@@ -151,15 +158,16 @@ def test_free_preview_and_free_course_are_open_to_visitors(app, shop):
 
 
 def test_media_can_go_through_nginx_with_x_accel_redirect(make_app, make_user):
-    app = make_app({"plugins": {"enabled": ["courses"], "courses": {"accel_redirect_prefix": "/protected/courses"}}})
+    app = make_app({"plugins": {"enabled": ["courses"], "courses": {"accel_redirect_prefix": "/protected"}}})
     creator = make_user(role="creator")
     course = make_course(app, creator.id)
     client = logged_in(app, creator)
     video = course.lessons[-3]
-    response = client.get(f"/courses/{course.id}/lessons/{video}/media")
+    address = source_address(client, course.id, video)
+    response = client.get(address)
     assert response.headers["X-Accel-Redirect"].startswith("/protected/courses/")
     assert response.data == b""
-    assert app.test_client().get(f"/courses/{course.id}/lessons/{video}/media").status_code == 403
+    assert app.test_client().get(address).status_code == 403
 
 
 def test_drafts_are_404_to_everyone_but_their_creator_and_admins(app, make_user):
@@ -184,7 +192,7 @@ def test_hypothesis_drawn_lesson_ids_never_leak_to_a_member_without_the_course(a
         st.sampled_from(paid.lessons + other.lessons + free.lessons),
         st.integers(min_value=-1, max_value=10_000),
     ))
-    suffix = data.draw(st.sampled_from(["", "/media", "/download"]))
+    suffix = data.draw(st.sampled_from(["", "/media-status", "/stream/forged/source", "/download"]))
     headers = data.draw(st.sampled_from(HEADERS))
     response = member.get(f"/courses/{course_id}/lessons/{lesson_id}{suffix}", headers=headers)
     body = response.get_data()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpay.extensions import db
-from kpay.models import ActivityEvent
+from kpay.models import ActivityEvent, Notification
 from kpay.models.audit import AuditEntry
 from plugins.forums.models import Flag, Membership, Post, Topic
 from plugins.forums.tests.conftest import count, forums_config, scalar
@@ -37,11 +37,14 @@ def test_flagged_post_is_hidden_from_the_queue_and_restored(app, forum, make_use
     leo_forum.post(f"/forums/p/{post}/flag", reason="spam", details="ads")
     leo_forum.post(f"/forums/p/{post}/flag", reason="spam")
     assert count(app, Flag) == 1
+    [told] = _flag_notifications(app)
+    assert (told.user_id, told.url) == (chen.id, f"/forums/c/{circle}/queue"), "the moderator, not the author"
     assert leo_forum.get(f"/forums/c/{circle}/queue").status_code == 403
     chen_forum = forum(chen)
     queue = chen_forum.page(f"/forums/c/{circle}/queue")
     assert "Buy cheap watches" in queue and "Flagged: spam: ads" in queue
-    chen_forum.post(f"/forums/p/{post}/moderate", action="hide", next=f"/forums/c/{circle}/queue")
+    hidden = chen_forum.post(f"/forums/p/{post}/moderate", action="hide", next=f"/forums/c/{circle}/queue")
+    assert "The post is hidden." in chen_forum.page(hidden.headers["Location"])
     assert "Buy cheap watches" not in leo_forum.page(f"/forums/t/{topic}")
     assert "Buy cheap watches" in chen_forum.page(f"/forums/t/{topic}")  # moderators still see it
     assert "Nothing waits" in chen_forum.page(f"/forums/c/{circle}/queue")
@@ -137,3 +140,8 @@ def test_site_moderator_sees_every_circles_queue(app, forum, make_user, make_cir
     forum(mei).start_topic(circle, title="Held one")
     assert "Held one" in forum(make_user(role="moderator")).page("/forums/queue")
     assert forum(leo).get("/forums/queue").status_code == 403
+
+
+def _flag_notifications(app):
+    with app.app_context():
+        return db.session.scalars(sa.select(Notification).where(Notification.kind == "forums.flags")).all()

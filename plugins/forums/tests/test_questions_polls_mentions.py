@@ -38,12 +38,33 @@ def test_asker_accepts_an_answer_shown_under_the_question(app, forum, circle_of)
     assert "Expert" in expert.split("</header>")[0]
     answer = scalar(app, sa.select(Post.id).where(Post.topic_id == question, Post.number == 2))
     assert leo_forum.post(f"/forums/p/{answer}/accept").status_code == 403
-    assert mei_forum.post(f"/forums/p/{answer}/accept").status_code == 302
-    page = mei_forum.page(f"/forums/t/{question}")
-    assert 'class="forums-accepted card"' in page and "Start low" in page.split("forums-accepted")[1]
+    accepted = mei_forum.post(f"/forums/p/{answer}/accept")
+    assert accepted.status_code == 302 and accepted.headers["Location"] == f"/forums/t/{question}#accepted"
+    page = mei_forum.page(accepted.headers["Location"])
+    assert 'id="post-1"' in page and "How to price?" in page, "the asker lands on the question"
+    assert "Answer accepted" in page
+    assert page.count("Start low") == 1, "the accepted answer on this page is marked in place, not repeated"
+    assert "is-accepted" in page.split('id="post-2"')[0].rsplit("<article", 1)[1]
     assert "How to price?" not in mei_forum.page(f"/forums/c/{circle}?list=unanswered")
     assert count(app, ActivityEvent, ActivityEvent.name == "answer.accepted") == 1
     assert count(app, Notification, Notification.user_id == leo.id, Notification.kind == "forums.activity") == 1
+
+
+def test_accepted_answer_on_a_later_page_is_shown_under_the_question(app, forum, circle_of, monkeypatch):
+    from plugins.forums import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists.posts_for, "__defaults__", (0, 2))
+    circle, chen, (mei, leo) = circle_of("Mei", "Leo")
+    question = forum(mei).start_topic(circle, title="Long one", body="Help", kind="question")
+    for n in range(3):
+        forum(leo).reply(question, body=f"Answer {n}")
+    answer = scalar(app, sa.select(Post.id).where(Post.topic_id == question, Post.number == 4))
+    forum(mei).post(f"/forums/p/{answer}/accept")
+    first = forum(mei).page(f"/forums/t/{question}")
+    assert 'id="accepted"' in first and first.count("Answer 2") == 1
+    later = forum(mei).page(f"/forums/t/{question}?after=2")
+    assert 'id="accepted"' not in later and "Answer 2" in later
 
 
 def test_member_votes_once_and_sees_results_after_voting(app, forum, circle_of):
@@ -103,6 +124,13 @@ def test_mention_notifies_the_member_who_can_read_it(app, forum, circle_of, make
     assert url.startswith(f"/forums/t/{topic}")
 
 
+def test_mention_names_exactly_one_member_never_a_prefix(app, forum, circle_of):
+    circle, chen, (mei, nina_li, _nina_wang, _sam, _other_sam) = circle_of("Mei", "Nina Li", "Nina Wang", "Sam", "Sam")
+    forum(mei).start_topic(circle, title="Names", body="Hi @Nina, @ninali and @Sam!")
+    mentioned = [n.user_id for n in _notifications(app, "forums.mention")]
+    assert mentioned == [nina_li.id], "@Nina is nobody here, @ninali is Nina Li, two are called Sam"
+
+
 def test_watchers_of_topic_and_circle_hear_of_new_replies(app, forum, circle_of):
     circle, chen, (mei, leo) = circle_of("Mei", "Leo")
     forum(chen).post(f"/forums/c/{circle}/watch")
@@ -127,7 +155,7 @@ def test_notifications_speak_each_members_language(app, forum, circle_of):
     forum(mei).start_topic(circle, title="Hello", body="@leo and @chen, look")
     texts = {user_id: text for user_id, text in [
         (n.user_id, n.text) for n in _notifications(app, "forums.mention")]}
-    assert texts[leo.id] == "Mei 在《Hello》中提到了你" and texts[chen.id] == "Mei mentioned you in Hello"
+    assert texts[leo.id] == "Mei 在《Hello》中提到了您" and texts[chen.id] == "Mei mentioned you in Hello"
 
 
 def _notifications(app, kind):

@@ -36,6 +36,81 @@
   }
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:load", scan);
+  if (document.readyState !== "loading") {
+    scan();  /* added to a boosted page after it was swapped in */
+  }
+})();
+
+/* Courses: a lesson's video plays its signed HLS playlist with hls.js where the browser has
+   Media Source Extensions, natively on Safari and iOS, else the uploaded file the page names
+   (which is also what plays without JavaScript). Video and audio resume where the member
+   stopped, remembered in this browser. */
+(function () {
+  function stream(video) {
+    var playlist = video.dataset.hls;
+    var source = video.getAttribute("src");
+    if (!playlist) {
+      return;
+    }
+    if (window.Hls && window.Hls.isSupported()) {
+      var hls = new window.Hls({ enableWorker: false });
+      hls.on(window.Hls.Events.ERROR, function (event, data) {
+        if (data.fatal) {
+          hls.destroy();
+          video.src = source;
+        }
+      });
+      hls.loadSource(playlist);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = playlist;
+    }
+  }
+  function remember(media) {
+    var key = "kpay-resume-" + media.dataset.resume;
+    var saved = 0;
+    function store(value) {
+      try {
+        if (value === null) {
+          window.localStorage.removeItem(key);
+        } else {
+          window.localStorage.setItem(key, String(value));
+        }
+      } catch (error) { /* storage refused (private mode): no resuming */ }
+    }
+    media.addEventListener("loadedmetadata", function () {
+      var at = 0;
+      try {
+        at = parseFloat(window.localStorage.getItem(key) || "0");
+      } catch (error) { /* as above */ }
+      if (at > 3 && (!media.duration || at < media.duration - 1)) {
+        media.currentTime = at;
+      }
+    }, { once: true });
+    media.addEventListener("timeupdate", function () {
+      if (Math.abs(media.currentTime - saved) >= 5) {
+        saved = media.currentTime;
+        store(Math.floor(saved));
+      }
+    });
+    media.addEventListener("ended", function () {
+      store(null);
+    });
+  }
+  function scan() {
+    document.querySelectorAll("[data-resume]").forEach(function (media) {
+      if (!media.dataset.playing) {
+        media.dataset.playing = "1";
+        remember(media);
+        stream(media);
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scan);
+  document.addEventListener("htmx:load", scan);
+  if (document.readyState !== "loading") {
+    scan();  /* added to a boosted page after it was swapped in */
+  }
 })();
 
 /* Studio: chapters and lessons can also be dragged to a new place; the drop posts the place

@@ -1,7 +1,7 @@
 """products get an uploaded cover picture
 
-Revision ID: 0005_product_covers
-Revises: 0004_commerce_records
+Revision ID: 0008_product_covers
+Revises: 0007_admin_members_indexes
 Create Date: 2026-12-06 01:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_product_covers'
-down_revision = '0004_commerce_records'
+revision = '0008_product_covers'
+down_revision = '0007_admin_members_indexes'
 branch_labels = None
 depends_on = None
 
