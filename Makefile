@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CATALOGS := $(wildcard kpay/translations/*/LC_MESSAGES/messages.po)
+CATALOGS := $(wildcard kpay/translations/*/LC_MESSAGES/messages.po examples/kpay-hello/kpay_hello/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: install install-dev translations messages run test bench clean
 

@@ -251,7 +251,7 @@ class _Community:
                                                 "rating_count rating_sum created_at updated_at")
         chapters = self.table("courses_chapters", "id course_id title position")
         lessons = self.table("courses_lessons", "id course_id chapter_id title kind body minutes preview position "
-                                                "updated_at")
+                                                "updated_at media_progress")
         self.product_creator: dict[int, int] = {}
         self.product_price: dict[int, int] = {}
         self.course_product: dict[int, int | None] = {}
@@ -284,7 +284,7 @@ class _Community:
                     ids.append(lesson_id)
                     lessons.append((lesson_id, course_id, chapter_id, f"Lesson {position + 1} · 第{position + 1}课",
                                     "text", self.text(lesson_id, 6), r.randint(3, 25), int(position == 0), position,
-                                    _stamp(made)))
+                                    _stamp(made), 0))
             self.course_lessons[course_id] = ids
         # Membership products for the paid circles: the top creator's first.
         self.membership_products = []

@@ -52,7 +52,12 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         site_config.validate_plugin_settings(settings, name, declared.get(name, {}))
     site_config.protect_instance(instance)
     if not (instance / site_config.CONFIG_FILE).exists():
-        site_config.write_default_file(instance / site_config.CONFIG_FILE, declared)
+        # Every installed plugin's settings, enabled or not, so the owner sees what there is.
+        try:
+            installed = declared_settings(make_manager(sorted(available())))
+        except (ImportError, site_config.ConfigError):  # a broken plugin nobody enabled stops nothing
+            installed = {}
+        site_config.write_default_file(instance / site_config.CONFIG_FILE, {**installed, **declared})
     app = Flask(
         "kpay",
         instance_path=str(instance),
@@ -85,7 +90,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     permissions.init_app(app)
     app.jinja_env.globals.update(
         nav_items=render.nav_items, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
-        assets=render.assets,
+        assets=render.assets, row_url=render.row_url,
         can=permissions.can,
     )
     app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)

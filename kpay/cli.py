@@ -1,9 +1,10 @@
-"""The ``kpay`` command: run, worker, demo, plugins, users and db (Flask-Migrate)."""
+"""The ``kpay`` command: run, worker, demo, plugins, users, db (Flask-Migrate), backup, restore."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -14,6 +15,7 @@ from werkzeug.serving import run_simple
 
 from kpay import config as site_config
 from kpay import plugins, site_settings
+from kpay.backup.commands import backup_command, restore_command
 from kpay.config import ConfigError
 from kpay.models.users import ROLES
 
@@ -69,6 +71,8 @@ cli = KPayGroup(
 )
 cli.add_command(shell_command)
 cli.add_command(routes_command)
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 
 @db_group.command("upgrade")
@@ -78,6 +82,29 @@ cli.add_command(routes_command)
 def upgrade_command(revision: str, sql: bool) -> None:
     """Apply migrations of the core and every enabled plugin (all heads)."""
     migrate_upgrade(revision=revision, sql=sql)
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", help="What the revision does.")
+@click.option("--autogenerate", is_flag=True, help="Fill it in by comparing the models with the database.")
+@click.option("--plugin", help="Add it to this plugin's own branch (its first one starts the branch).")
+@click.option("--head", default="head", show_default=True, help="The revision it follows (without --plugin).")
+@click.option("--rev-id", help="Its id (without --plugin; default: a random one).")
+@with_appcontext
+def revision_command(message: str | None, autogenerate: bool, plugin: str | None, head: str, rev_id: str | None) -> None:
+    """Write a new revision: the core's, or with --plugin NAME that plugin's next one."""
+    from flask_migrate import revision
+
+    if not plugin:
+        revision(message=message, autogenerate=autogenerate, head=head, rev_id=rev_id)
+        return
+    from kpay.plugin_revisions import revise
+
+    try:
+        path = revise(plugin, message or "", autogenerate)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Wrote {path}; read it before you commit it.")
 
 
 @cli.command("run")
@@ -133,8 +160,9 @@ def worker_command(burst: bool, no_clock: bool) -> None:
 
 
 @cli.command("demo")
+@click.option("--plugin", help="Add only this enabled plugin's demo data, to a site that has members.")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(plugin: str | None) -> None:
     """Fill an empty database with the demo community and print the owner's login."""
     from kpay import demo, jobs
 
@@ -142,6 +170,14 @@ def demo_command() -> None:
     # Demo content may e-mail its members: links point at site_url, else at `kpay run`'s address.
     base_url = app.config["KPAY"]["site_url"] or served_url("127.0.0.1", 5000)
     with app.test_request_context("/", base_url=base_url):
+        if plugin:
+            try:
+                demo.add_plugin_demo(plugin)
+            except ValueError as error:
+                raise click.ClickException(str(error)) from None
+            jobs.run_queued_inline()
+            click.echo(f"Demo data of {plugin} added.")
+            return
         owner = demo.build()
         jobs.run_queued_inline()
     if owner is None:
@@ -185,6 +221,24 @@ def plugins_enable(name: str) -> None:
 def plugins_disable(name: str) -> None:
     """Remove NAME from [plugins] enabled in kpay.toml; its data stays."""
     _set_enabled(name, False)
+
+
+@plugins_group.command("new", with_appcontext=False)
+@click.argument("name")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write it (default: ./NAME).")
+def plugins_new(name: str, directory: Path | None) -> None:
+    """Write a new plugin package NAME that passes its own tests: see its README."""
+    from kpay.scaffold import ScaffoldError, write_plugin
+
+    folder = directory or Path(name)
+    try:
+        written = write_plugin(name, folder)
+    except ScaffoldError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Wrote {len(written)} files in {folder}. Next:")
+    click.echo(f"  pip install -e {folder}  &&  (cd {folder} && pytest)")
+    click.echo(f"  kpay plugins enable {name}  &&  kpay db upgrade")
 
 
 @cli.group("users")

@@ -1,11 +1,13 @@
-"""The minute clock: runs the ``kpay_schedules`` sweeps, each once per period across clocks."""
+"""The minute clock: runs the ``kpay_schedules`` sweeps, each once per period across clocks;
+and the site's own time (``site_now``, ``today``)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
@@ -23,15 +25,17 @@ log = logging.getLogger("kpay.clock")
 def tick(now=None) -> list[str]:
     """Run every sweep whose current period no clock has claimed yet; returns their names.
 
-    A sweep every ``minutes`` minutes runs in the first tick of each period, so a tick that
+    A sweep runs in the first tick of each of its periods (``Schedule.slot``), so a tick that
     comes late or a clock that was down for the top of the hour still runs it. A sweep that
     raises is logged and does not stop the others; its claim stays, so it runs next period.
     """
-    minute = int((now or utcnow()).timestamp() // 60)
+    now = now or utcnow()
+    zone = site_zone()
     ran = []
     for group in current_app.extensions["kpay"].pm.hook.kpay_schedules():
         for schedule in group or ():
-            if not _claim(schedule.name, minute // schedule.minutes):
+            slot = schedule.slot(now, zone)
+            if slot is None or not _claim(schedule.name, slot):
                 continue
             try:
                 schedule.func()
@@ -41,6 +45,21 @@ def tick(now=None) -> list[str]:
                 db.session.rollback()
                 log.exception("sweep %s failed", schedule.name)
     return ran
+
+
+def site_zone() -> ZoneInfo:
+    """The site's time zone (``timezone`` in kpay.toml)."""
+    return ZoneInfo(current_app.config["KPAY"]["timezone"])
+
+
+def site_now() -> datetime:
+    """The current time in the site's time zone (aware)."""
+    return utcnow().astimezone(site_zone())
+
+
+def today() -> date:
+    """Today's date in the site's time zone: a daily streak or a daily limit counts by it."""
+    return site_now().date()
 
 
 def run_forever(app: Flask, stop: threading.Event) -> None:

@@ -82,6 +82,14 @@ CORE_SETTINGS: dict[str, Any] = {
         "renewal_reminder_days": Setting(7, "Days before a membership ends that the member is reminded; 0: never."),
         "renewal_coupon_percent": Setting(0, "Percent off in a renewal reminder's own coupon; 0: no coupon."),
     },
+    "backup": {
+        "folder": Setting("", "Folder the daily backup is written to; empty: no scheduled backups."),
+        "at": Setting("03:00", "Time of the daily backup, HH:MM in the site's time zone."),
+        "keep_daily": Setting(7, "Newest archive of each of this many last days is kept."),
+        "keep_weekly": Setting(4, "Newest archive of each of this many last weeks is kept."),
+        "keep_monthly": Setting(6, "Newest archive of each of this many last months is kept."),
+        "passphrase_file": Setting("", "File whose first line encrypts the scheduled backups; empty: not encrypted."),
+    },
     "storage": {
         "backend": Setting("local", "Where uploads live: local (a folder) or s3 (an S3-compatible bucket).",
                            choices=("local", "s3")),
@@ -107,7 +115,12 @@ RESERVED_ENV = {"KPAY_INSTANCE_PATH", "KPAY_TRACE_HOOKS", "KPAY_SECRET_KEY"}
 
 
 class ConfigError(Exception):
-    """A configuration value is missing, unknown or of the wrong type."""
+    """A configuration value is missing, unknown, of the wrong type or out of its range.
+
+    Its text is one line naming the key (``plugins.checkin.points: expected at least 1, got
+    0``); ``kpay`` commands print it as ``kpay: configuration error: ...`` and exit 2. A plugin
+    may raise it from ``kpay_init_app`` for a check that needs more than one setting.
+    """
 
 
 class SettingNeeded(Exception):
@@ -168,7 +181,16 @@ def check_core(config: dict) -> None:
         if config[key] and not COLOR.fullmatch(config[key]):
             raise ConfigError(f"{key}: expected a colour such as '#0b6e4f', got {config[key]!r}")
     _check_commerce(config["commerce"])
+    _check_backup(config["backup"])
     _check_storage(config["storage"])
+
+
+def _check_backup(backup: dict) -> None:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", backup["at"]):
+        raise ConfigError(f"backup.at: expected a time such as '03:00', got {backup['at']!r}")
+    for key in ("keep_daily", "keep_weekly", "keep_monthly"):
+        if backup[key] < 0:
+            raise ConfigError(f"backup.{key}: expected 0 or more, got {backup[key]}")
 
 
 def _check_commerce(commerce: dict) -> None:
@@ -239,6 +261,13 @@ def check_value(name: str, value: Any, setting: Setting) -> Any:
     if setting.choices is not None and value not in setting.choices:
         allowed = ", ".join(map(repr, setting.choices))
         raise ConfigError(f"{name}: expected one of {allowed}, got {value!r}")
+    if setting.min is not None and value < setting.min:
+        raise ConfigError(f"{name}: expected at least {setting.min}, got {value!r}")
+    if setting.max is not None and value > setting.max:
+        raise ConfigError(f"{name}: expected at most {setting.max}, got {value!r}")
+    problem = setting.validate(value) if setting.validate else None
+    if problem:
+        raise ConfigError(f"{name}: {problem}, got {value!r}")
     return value
 
 

@@ -36,3 +36,16 @@ def build() -> User | None:
     current_app.extensions["kpay"].pm.hook.kpay_demo_data()
     db.session.commit()
     return users["owner@example.com"]
+
+
+def add_plugin_demo(name: str) -> None:
+    """Add one enabled plugin's demo content (its ``kpay_demo_data``) to the site as it is,
+    members and all; a ``ValueError`` says why when the plugin is off or has none."""
+    state = current_app.extensions["kpay"]
+    if name not in state.enabled:
+        raise ValueError(f"plugin {name!r} is not enabled (kpay plugins enable {name})")
+    impls = [impl for impl in state.pm.hook.kpay_demo_data.get_hookimpls() if impl.plugin_name == name]
+    if not impls:
+        raise ValueError(f"plugin {name!r} has no demo data (it does not implement kpay_demo_data)")
+    impls[0].function()
+    db.session.commit()

@@ -1,11 +1,12 @@
-"""The hook reference, generated from ``kpay/hookspecs.py``: ``python -m kpay.hookdocs > docs/hooks.md``."""
+"""The hook reference, generated from ``kpay/hookspecs.py`` and the widget slots of ``kpay/slots.py``:
+``python -m kpay.hookdocs > docs/hooks.md``."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
 
-from kpay import hookspecs
+from kpay import hookspecs, slots
 
 
 def hooks() -> Iterator[tuple[str, inspect.Signature, dict, str]]:
@@ -34,6 +35,7 @@ def render() -> str:
         if modes:
             lines += [f"*{', '.join(modes)}*", ""]
         lines.append(doc)
+    lines += slots.render_docs()
     return "\n".join(lines) + "\n"
 
 

@@ -84,7 +84,9 @@ def kpay_schedules():
 
     Called: by the clock every minute (``kpay worker``, or ``kpay run`` in embedded mode).
     Each sweep runs at most once per period across all clocks (claimed by a database row) and
-    must be idempotent; slow work inside it goes through ``kpay.jobs.enqueue``.
+    must be idempotent; slow work inside it goes through ``kpay.jobs.enqueue``. A period is
+    ``minutes=N`` (aligned to multiples of N minutes since 1970-01-01 00:00 UTC) or a day,
+    ``at="HH:MM"`` in the site's time zone; a sweep runs in the first tick of its period.
     Returns: a list of ``kpay.types.Schedule``.
     """
 
@@ -121,11 +123,11 @@ def kpay_admin_nav_items(user):
 
 @hookspec
 def kpay_widgets(slot, context, user):
-    """Fill a widget slot such as ``home.main``, ``home.sidebar`` or ``learning.main`` (My learning).
+    """Fill a widget slot such as ``home.sidebar``, ``learning.main`` or ``course.side`` (see "Widget slots").
 
-    Called: when a template calls ``widgets("<slot>")``.
-    Receives: ``slot`` (its name), ``context`` (a dict the page passes, possibly empty) and
-    ``user``. Return nothing for slots the plugin does not fill.
+    Called: when a page places the slot with ``{{ widget_slot("<slot>", context) }}``.
+    Receives: ``slot`` (its name), ``context`` (a dict of what the page passes, possibly
+    empty) and ``user``. Return nothing for slots the plugin does not fill.
     Returns: a list of ``kpay.types.Widget``; sorted by ``order``, then title.
     """
 
@@ -191,7 +193,8 @@ def kpay_payment_providers():
 def kpay_upload_folders():
     """Declare the storage folders the plugin keeps uploaded files in.
 
-    Called: by ``kpay storage check``, ``migrate`` and ``backup``, and by the
+    Called: by ``kpay storage check``, ``migrate`` and ``backup``, ``kpay backup`` and
+    ``kpay restore``, and by the
     core's cleanup sweep, which deletes a folder's files that are no longer in use once they
     are older than ``storage.grace_hours``.
     Returns: a list of ``kpay.types.UploadFolder``; its ``in_use()`` gives the keys (or key
@@ -221,8 +224,10 @@ def kpay_user_data(user, action):
     Called: with ``action="export"`` by the job that builds a member's "Download my data"
     ZIP; with ``action="erase"`` when a member deletes their account, before the core
     anonymises the member's row, in the same transaction (the caller commits; raising
-    undoes the whole deletion). Every plugin with a table that points at ``users.id``
-    must implement it.
+    undoes the whole deletion). Called for the enabled plugins and also for installed but
+    disabled ones whose tables (``<name>_*``) are in the database; a disabled plugin that
+    raises makes the deletion refused, naming it. Every plugin with a table that points at
+    ``users.id`` must implement it.
     Receives: ``user``, the ``kpay.models.User``; ``action``, ``"export"`` or ``"erase"``.
     Returns: for ``export``, a JSON-serialisable dict (datetimes are written as ISO 8601),
     stored as ``plugins/<plugin name>.json`` in the ZIP, or ``None`` when the plugin holds
@@ -236,8 +241,9 @@ def kpay_demo_data():
     """Create the plugin's demo content.
 
     Called: by ``kpay demo``, after the core has created the demo members (look them up by
-    e-mail: ``owner@example.com``, ``creator@example.com``, ``member@example.com``).
-    Create content in English and Simplified Chinese. The caller commits.
+    e-mail: ``owner@example.com``, ``creator@example.com``, ``member@example.com``); and by
+    ``kpay demo --plugin <name>`` alone, on a site that may have any members or none, so
+    add nothing twice. Create content in English and Simplified Chinese. The caller commits.
     Returns: nothing.
     """
 

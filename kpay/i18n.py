@@ -7,15 +7,17 @@ else the site's ``default_locale``. Time zone: the member's, else the site's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytz
-from babel import Locale
+from babel import Locale, support
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_babel, get_locale
+from flask_babel import get_babel, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from kpay.config import LOCALES
 from kpay.extensions import babel
@@ -104,12 +106,58 @@ def forget_loaded_catalogs() -> None:
     domain = vars(babel).get("domain_instance")
     if domain is not None:
         domain.cache.clear()
+    TRANSLATED.clear()
+    _wtforms_catalog.cache_clear()
+
+
+TRANSLATED: dict[tuple[Locale | None, str], str] = {}  # (language, message): its translation
+TRANSLATED_MAX = 20_000  # templates' messages are a fixed set; this only bounds a mistake
+
+
+def template_gettext(message: str) -> str:
+    """Templates' ``_()``: a message is looked up in the catalogs once per process and language
+    (Flask-Babel's own walks its context and domain on every call: a list page's labels and
+    per-row words cost a dictionary look-up each instead)."""
+    key = (get_locale(), message)
+    found = TRANSLATED.get(key)
+    if found is None:
+        found = get_translations().ugettext(message)
+        if len(TRANSLATED) < TRANSLATED_MAX:
+            TRANSLATED[key] = found
+    return found
+
+
+@functools.cache
+def _wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class WTFormsMessages:
+    """WTForms' own messages ("This field is required.") in the request's language, each
+    catalog read once per process: Flask-WTF reads it from disk again on every request that
+    makes a form, unless the request already carries one (``request.wtforms_translations``)."""
+
+    def ugettext(self, string: str) -> str:
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = WTFormsMessages()
 
 
 def init_app(app: Flask) -> None:
     """Expose the page language to templates as ``html_lang`` and translate Flask-Login."""
     app.login_manager.login_message = LOGIN_MESSAGE
     app.login_manager.localize_callback = str
+    app.before_request(lambda: setattr(request, "wtforms_translations", WTFORMS_MESSAGES))
+    app.jinja_env.install_gettext_callables(  # as Flask-Babel does, but ``_()`` remembers
+        gettext=template_gettext, newstyle=True,
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def language():

@@ -15,7 +15,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -89,12 +89,17 @@ def run_job(job_id: int) -> None:
         _record_failure(job_id, traceback.format_exc(), _needed_setting(error))
 
 
+@contextmanager
 def _link_context(base_url: str | None):
     """Where the job's ``url_for(_external=True)`` points: ``site_url`` when set (an app
-    context does), else the address of the request that queued the job."""
+    context does), else the address of the request that queued the job. That request
+    context is for links only: jobs the job queues run at once, not after a response."""
     if has_request_context() or current_app.config.get("SERVER_NAME") or not base_url:
-        return nullcontext()
-    return current_app.test_request_context("/", base_url=base_url)
+        yield
+        return
+    with current_app.test_request_context("/", base_url=base_url):
+        g.kpay_links_only = True
+        yield
 
 
 def _needed_setting(error: Exception) -> SettingNeeded | None:
@@ -259,7 +264,7 @@ def redis_is_back(app: Flask) -> None:
 
 def _run_inline(job_ids: list[int]) -> None:
     """Embedded mode: run the jobs after the response is sent, or now outside a request."""
-    if has_request_context():
+    if has_request_context() and not g.get("kpay_links_only"):
         g.setdefault("kpay_inline_jobs", []).extend(job_ids)
         return
     for job_id in job_ids:

@@ -19,8 +19,9 @@ from kpay.config import BUILTIN_FOLDER, ConfigError
 ENTRY_POINT_GROUP = "kpay.plugins"
 BUILTIN_PACKAGE = "plugins"
 CORE_PLUGINS = (
-    "kpay.admin.plugin", "kpay.auth.plugin", "kpay.clock", "kpay.commerce.plugin", "kpay.home.plugin",
-    "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin", "kpay.storage.plugin",
+    "kpay.admin.plugin", "kpay.auth.plugin", "kpay.backup.scheduled", "kpay.clock", "kpay.commerce.plugin",
+    "kpay.home.plugin", "kpay.notifications.plugin", "kpay.privacy.plugin", "kpay.profiles.plugin",
+    "kpay.storage.plugin",
 )
 
 log = logging.getLogger("kpay.hooks")

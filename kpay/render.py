@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request
+from flask import Response, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from kpay.plugins import hook
@@ -52,3 +52,13 @@ def assets(template: str | None) -> list[Asset]:
         for asset in group or ():
             seen.setdefault(asset.url, asset)
     return list(seen.values())
+
+
+ROW_ID = 987654321  # stands for a row's id in the URL a list's rows share
+
+
+def row_url(endpoint: str, key: str, **values):
+    """The URL of each row of a list from one ``url_for``: ``row_url("forums.topic", "topic_id")``
+    returns a function of the id; building a URL per row costs a string join, not a route build."""
+    before, _, after = url_for(endpoint, **values, **{key: ROW_ID}).partition(str(ROW_ID))
+    return lambda row_id: f"{before}{row_id}{after}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 
@@ -13,12 +13,18 @@ class Setting:
     """A plugin setting: its default, and optionally the values it may take.
 
     The type a value must have is the type of ``default`` (a list default takes a list of
-    strings). ``choices`` restricts the value to a fixed set.
+    strings). ``choices`` restricts the value to a fixed set; ``min`` and ``max`` bound a
+    number; ``validate(value)`` returns a message saying what is wrong, or None when the
+    value is good. A value that fails any of them stops start-up with a ``ConfigError``
+    naming the key (``plugins.checkin.points: expected at least 1, got 0``).
     """
 
     default: Any
     help: str = ""
     choices: Sequence[Any] | None = None
+    min: float | None = None
+    max: float | None = None
+    validate: Callable[[Any], str | None] | None = None
     # How the admin's settings form edits it: "" (by its type), "textarea", "image" (an
     # uploaded picture; the value is its file name in the instance folder) or "secret"
     # (kept in instance/secrets.toml, mode 0600, and never shown again in full).
@@ -40,8 +46,9 @@ class NavItem:
 class Widget:
     """A box in a widget slot: a template rendered in place, or a URL loaded lazily by htmx.
 
-    ``template`` is rendered with ``context`` plus the slot's own context; ``lazy_url`` is
-    fetched with ``hx-trigger="revealed"`` and shown as a plain link without JavaScript.
+    ``template`` is rendered in place and sees ``widget`` (this, with the ``context`` the plugin
+    gave) and ``context`` (what the slot passes); ``lazy_url`` is fetched with
+    ``hx-trigger="revealed"`` and shown as a plain link without JavaScript.
     """
 
     title: str
@@ -70,11 +77,35 @@ class Permission:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A sweep the minute clock runs every ``minutes`` minutes; it must be idempotent."""
+    """A sweep the minute clock runs every ``minutes`` minutes, or daily ``at="HH:MM"`` in the
+    site's time zone; it must be idempotent.
+
+    Periods are aligned to the clock: ``minutes=N`` runs in the first tick of every N-minute
+    period counted from 1970-01-01 00:00 UTC (``60``: each hour at :00, ``1440``: at 00:00 UTC;
+    a period that does not divide a day drifts across days). ``at`` runs in the first tick at
+    or after that local time each day, so a clock that was down then runs it when it is back.
+    """
 
     name: str
     func: Callable[[], Any]
     minutes: int = 1
+    at: str | None = None
+
+    def __post_init__(self):
+        if self.minutes < 1:
+            raise ValueError(f"schedule {self.name}: minutes must be at least 1, got {self.minutes!r}")
+        if self.at is not None:
+            hours, _, minutes = self.at.partition(":")
+            if not (len(hours) == len(minutes) == 2 and hours.isdigit() and minutes.isdigit()
+                    and int(hours) < 24 and int(minutes) < 60):
+                raise ValueError(f"schedule {self.name}: at must be HH:MM (00:00 to 23:59), got {self.at!r}")
+
+    def slot(self, now: datetime, zone: tzinfo) -> int | None:
+        """The period ``now`` falls in (claimed once across clocks), or None before ``at`` today."""
+        if self.at is None:
+            return int(now.timestamp() // 60) // self.minutes
+        local = now.astimezone(zone)
+        return local.toordinal() if local.strftime("%H:%M") >= self.at else None
 
 
 @dataclass(frozen=True)

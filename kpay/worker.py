@@ -70,7 +70,9 @@ def run(app: Flask, burst: bool = False, with_clock: bool = True) -> None:
             try:
                 if _work_queue(app, queue, burst, back=failed_checks > 0):
                     return
-                raise RedisLost()
+                failed_checks = 0
+                time.sleep(BACKOFF_SECONDS[0])  # rq quit on an error of its own (it logged it): again
+                continue
             except (RedisError, RedisLost) as error:
                 if failed_checks == 0:
                     log.warning("Redis is unreachable (%s): running jobs from the database outbox until it is back",
@@ -86,7 +88,7 @@ def run(app: Flask, burst: bool = False, with_clock: bool = True) -> None:
 
 def _work_queue(app: Flask, queue, burst: bool, back: bool) -> bool:
     """Relay the outbox and work the rq queue; True when it stopped as asked (a signal, or
-    an empty queue in burst mode), False when Redis went away."""
+    an empty queue in burst mode). Raises ``RedisLost`` or ``RedisError`` when Redis went away."""
     queue.connection.ping()
     if back:
         log.warning("Redis is back: working the queue %r again", queue.name)
@@ -100,14 +102,9 @@ def _work_queue(app: Flask, queue, burst: bool, back: bool) -> bool:
             db.session.remove()
     worker = OutageAwareWorker([queue], connection=queue.connection)
     worker.work(burst=burst, with_scheduler=False)
-    return not worker.redis_lost and (burst or worker._stop_requested or _answers(queue))
-
-
-def _answers(queue) -> bool:
-    try:
-        return bool(queue.connection.ping())
-    except RedisError:
-        return False
+    if worker.redis_lost:
+        raise RedisLost()
+    return burst or worker._stop_requested or worker._shutdown_requested_date is not None
 
 
 def _run_outbox(app: Flask, queued_too: bool) -> int:

@@ -89,3 +89,34 @@ def test_clock_relays_a_delayed_job_once_it_is_due(app, make_user):
     with app.app_context():
         assert db.session.scalar(sa.select(Job.status)) == "done"
 
+
+
+class MorningNote:
+    """A plugin whose reminder goes out at 08:30 on the site's clock."""
+
+    @hookimpl
+    def kpay_schedules(self):
+        return [Schedule("test.morning", lambda: events.emit("morning.sent"), at="08:30")]
+
+
+def test_a_daily_sweep_at_a_time_runs_once_a_day_at_that_time_in_the_sites_zone(make_app):
+    app = make_app({"timezone": "Asia/Shanghai"}, plugins=[MorningNote()])
+    shanghai_0829 = datetime(2030, 5, 1, 0, 29, tzinfo=UTC)  # 08:29 in Shanghai (UTC+8)
+    assert tick(app, shanghai_0829) == []
+    assert tick(app, shanghai_0829 + timedelta(minutes=1)) == ["test.morning"]
+    assert tick(app, shanghai_0829 + timedelta(hours=5)) == []
+    assert tick(app, shanghai_0829 + timedelta(days=1, hours=3)) == ["test.morning"]  # late: the clock was down
+    assert sweep_events(app).count("morning.sent") == 2
+
+
+@pytest.mark.parametrize("at", ["8:30", "24:00", "08:60", "noon"])
+def test_a_schedule_at_a_time_that_is_not_hh_mm_is_refused(at):
+    with pytest.raises(ValueError, match="at must be HH:MM"):
+        Schedule("test.bad", print, at=at)
+
+
+def test_today_and_site_now_follow_the_sites_zone_not_utc(make_app):
+    app = make_app({"timezone": "Asia/Shanghai"})
+    with app.app_context(), time_machine.travel(datetime(2030, 5, 1, 17, 0, tzinfo=UTC), tick=False):
+        assert clock.today().isoformat() == "2030-05-02"
+        assert clock.site_now().strftime("%H:%M %Z") == "01:00 CST"

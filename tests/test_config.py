@@ -52,13 +52,13 @@ def test_environment_overrides_the_file(instance, monkeypatch):
     assert settings["mail"]["port"] == 2525
     assert settings["mail"]["use_tls"] is True
     assert settings["plugins"]["enabled"] == ["hello"]
-    assert settings["plugins"]["hello"] == {"greeting": "Ni hao"}
+    assert settings["plugins"]["hello"] == {"greeting": "Ni hao", "points": 1}
 
 
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("colour = 'red'", "colour: unknown setting (known here: accent_color, brand_color, commerce, compress,"),
+        ("colour = 'red'", "colour: unknown setting (known here: accent_color, backup, brand_color, commerce, compress,"),
         ("[mail]\nprot = 25", "mail.prot: unknown setting (known here: password, port, sender,"),
         ("[mail]\nport = 'abc'", "mail.port: expected an integer, got 'abc'"),
         ("[mail]\nuse_tls = 'yes'", "mail.use_tls: expected true or false, got 'yes'"),
@@ -93,7 +93,7 @@ def test_unknown_plugin_stops_start_up_saying_where_it_looked(instance):
 
 def test_unknown_key_in_an_enabled_plugins_table_is_refused(instance):
     (instance / "kpay.toml").write_text("[plugins.hello]\ncolour = 'red'\n")
-    with pytest.raises(ConfigError, match=r"^plugins\.hello\.colour: unknown setting \(known here: greeting\)$"):
+    with pytest.raises(ConfigError, match=r"^plugins\.hello\.colour: unknown setting \(known here: greeting, points\)$"):
         start(instance, plugins={"enabled": ["hello"]})
 
 
@@ -101,6 +101,25 @@ def test_wrong_type_in_an_enabled_plugins_table_is_refused(instance):
     (instance / "kpay.toml").write_text("[plugins.hello]\ngreeting = 3\n")
     with pytest.raises(ConfigError, match=r"^plugins\.hello\.greeting: expected a string, got 3$"):
         start(instance, plugins={"enabled": ["hello"]})
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("points = 0", "plugins.hello.points: expected at least 1, got 0"),
+    ("points = 101", "plugins.hello.points: expected at most 100, got 101"),
+    ("greeting = '  '", "plugins.hello.greeting: expected some words, got '  '"),
+])
+def test_a_plugin_setting_out_of_its_range_or_refused_by_its_check_stops_start_up(instance, toml, message):
+    (instance / "kpay.toml").write_text(f"[plugins.hello]\n{toml}\n")
+    with pytest.raises(ConfigError) as error:
+        start(instance, plugins={"enabled": ["hello"]})
+    assert str(error.value) == message
+
+
+def test_a_new_sites_file_lists_the_settings_of_every_installed_plugin_enabled_or_not(instance):
+    start(instance, plugins={"enabled": []})
+    written = (instance / "kpay.toml").read_text()
+    assert "# [plugins.hello]\n# How the plugin greets members.\n# greeting = \"Hello\"" in written
+    assert "# [plugins.courses]" in written
 
 
 def test_table_of_a_disabled_plugin_is_kept(instance):

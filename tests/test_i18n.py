@@ -29,6 +29,8 @@ from tests.conftest import csrf_token
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "kpay" / "translations"
 CATALOGS = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+HELLO = ROOT / "examples" / "kpay-hello"  # a third-party plugin: catalogs and babel.cfg of its own
+HELLO_CATALOGS = sorted(HELLO.glob("kpay_hello/translations/*/LC_MESSAGES/messages.po"))
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
 ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
 
@@ -37,7 +39,7 @@ ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
 def compiled_catalogs():
     """Compile each catalog whose .mo is missing or older than its .po (``make translations``)."""
     compiled = False
-    for po in CATALOGS:
+    for po in CATALOGS + HELLO_CATALOGS:
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
@@ -86,6 +88,17 @@ def test_english_browser_sees_english_on_a_chinese_site(make_app):
     login = page(client, "/login", ENGLISH)
     assert "Keep me logged in on this device" in login
     assert "登录" not in login
+
+
+def test_form_library_messages_follow_each_requests_language(client):
+    """WTForms' own messages come in the page's language, request after request (the catalog
+    is read once per language, not once per request)."""
+    for headers, wanted, other in ((CHINESE, "该字段是必填字段。", "This field is required."),
+                                   (ENGLISH, "This field is required.", "该字段是必填字段。"),
+                                   (CHINESE, "该字段是必填字段。", "This field is required.")):
+        token = csrf_token(client.get("/signup", headers=headers))
+        answer = client.post("/signup", data={"email": "", "csrf_token": token}, headers=headers).get_data(as_text=True)
+        assert wanted in answer and other not in answer
 
 
 def test_site_default_language_when_the_browser_says_nothing(make_app):
@@ -274,6 +287,16 @@ def test_plugin_ships_its_own_chinese_catalog(make_app, tmp_path):
         forget_loaded_catalogs()
 
 
+def test_the_example_plugin_speaks_chinese_from_its_own_catalog(make_app, make_user):
+    client = make_app({"plugins": {"enabled": ["hello"]}}).test_client()
+    try:
+        chinese = page(client, "/hello/", CHINESE)
+        assert "<title>你好 ·" in chinese and "还没有问候。" in chinese and "登录" in chinese
+        assert "No greetings yet." in page(client, "/hello/", ENGLISH)
+    finally:
+        forget_loaded_catalogs()
+
+
 # -- every string marked for translation is translated ------------------------------------
 
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
@@ -287,12 +310,12 @@ def extraction_keywords() -> dict:
     return {**DEFAULT_KEYWORDS, **parse_keywords(match.group(1).split())}
 
 
-def extracted_messages():
-    """(where, msgid, plural, context) for every marked string the sources of babel.cfg hold."""
-    with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
+def extracted_messages(root: Path = ROOT):
+    """(where, msgid, plural, context) for every marked string the sources of ``root``'s babel.cfg hold."""
+    with (root / "babel.cfg").open(encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
     for filename, lineno, message, _comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=extraction_keywords()
+        str(root), method_map, options_map, keywords=extraction_keywords()
     ):
         msgid, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
         if msgid:
@@ -303,12 +326,13 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
-@pytest.mark.parametrize("po", CATALOGS, ids=[po.parent.parent.name for po in CATALOGS])
-def test_every_marked_string_is_translated(po):
+@pytest.mark.parametrize(("root", "po"), [(ROOT, po) for po in CATALOGS] + [(HELLO, po) for po in HELLO_CATALOGS],
+                         ids=[po.relative_to(ROOT).parts[0] + "-" + po.parent.parent.name for po in CATALOGS + HELLO_CATALOGS])
+def test_every_marked_string_is_translated(root, po):
     with po.open("rb") as source:
         catalog = read_po(source)
     problems = []
-    for where, msgid, plural, context in extracted_messages():
+    for where, msgid, plural, context in extracted_messages(root):
         entry = catalog.get(msgid, context=context)
         if entry is None:
             problems.append(f"{where}: {msgid!r} is not in the catalog (run `make messages`)")

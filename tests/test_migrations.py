@@ -103,3 +103,9 @@ def test_a_disabled_plugins_recorded_revision_does_not_break_upgrade(site, hello
     assert result.exit_code == 0, result.output
     with without_hello.app_context():
         assert "hello_greetings" in table_names()  # its data stays
+
+
+def test_a_revision_for_a_plugin_without_migrations_is_refused_naming_the_hook(hello_app):
+    result = hello_app.test_cli_runner().invoke(cli, ["db", "revision", "--plugin", "pay_sandbox", "-m", "x"])
+    assert result.exit_code == 1
+    assert "plugin 'pay_sandbox' declares no migration folder (implement kpay_migration_dirs)" in result.output

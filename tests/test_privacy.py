@@ -294,3 +294,44 @@ def test_plugin_with_member_rows_but_no_kpay_user_data_is_caught(make_app):
     silent = types.ModuleType("silent")
     app = make_app(plugins=[silent])
     assert plugins_missing_user_data(app.extensions["kpay"].pm, metadata) == ["silent (silent_notes)"]
+
+
+@pytest.fixture
+def hello_off(make_app, mei):
+    """The same site after its owner switched hello off: Mei's greeting is still in the database."""
+    return make_app({"plugins": {"enabled": []}})
+
+
+def greeting_texts(app, member) -> list[str]:
+    from kpay_hello.models import Greeting
+
+    with app.app_context():
+        return db.session.scalars(sa.select(Greeting.text).where(Greeting.user_id == member.id)).all()
+
+
+def test_a_switched_off_plugin_still_exports_and_erases_a_members_data(hello_off, mei):
+    client = hello_off.test_client()
+    Auth(client).login(mei.email)
+    ask_for_export(client).close()
+    files = zip_files(client.get(f"/account/privacy/exports/{download_link(client)}"))
+    assert [g["text"] for g in files["plugins/hello.json"]["greetings"]] == ["Hi all"]
+    assert delete_account(client, PASSWORD).status_code == 302
+    assert greeting_texts(hello_off, mei) == []
+
+
+def test_erasing_is_refused_naming_a_switched_off_plugin_that_fails_and_nothing_is_erased(hello_off, mei, monkeypatch):
+    import kpay_hello.greetings
+
+    def broken(user):
+        raise RuntimeError("greetings table locked")
+
+    monkeypatch.setattr(kpay_hello.greetings, "erase_greetings", broken)
+    client = hello_off.test_client()
+    Auth(client).login(mei.email)
+    refused = delete_account(client, PASSWORD)
+    assert refused.status_code == 422
+    assert "Your account could not be deleted yet: hello, which is switched off, still holds" in refused.get_data(
+        as_text=True).replace("&#39;", "'")
+    assert greeting_texts(hello_off, mei) == ["Hi all"]
+    with hello_off.app_context():
+        assert db.session.get(User, mei.id).email == "mei@example.com"

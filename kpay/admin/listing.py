@@ -47,23 +47,24 @@ class Page:
     next_url: str | None
 
 
-def paginate(query: sa.Select, endpoint: str, values: dict[str, Any]) -> Page:
-    """Page ``values["page"]`` (default 1) of ``query``, ``PER_PAGE`` rows.
+def paginate(query: sa.Select, endpoint: str, values: dict[str, Any], per_page: int = PER_PAGE) -> Page:
+    """Page ``values["page"]`` (default 1) of ``query``, ``per_page`` rows, without counting
+    them all: one more row is read to know whether a next page exists.
 
     The links keep the other filters; ``query`` must be fully ordered (end with the id).
     """
     number = values.get("page", 1)
-    rows = db.session.scalars(query.limit(PER_PAGE + 1).offset((number - 1) * PER_PAGE)).all()
+    rows = db.session.scalars(query.limit(per_page + 1).offset((number - 1) * per_page)).all()
     others = {name: str(value) for name, value in values.items() if name != "page"}
 
     def link(n: int) -> str:
         return url_for(endpoint, **others, page=n if n > 1 else None)
 
     return Page(
-        rows=rows[:PER_PAGE],
+        rows=rows[:per_page],
         number=number,
         previous_url=link(number - 1) if number > 1 else None,
-        next_url=link(number + 1) if len(rows) > PER_PAGE else None,
+        next_url=link(number + 1) if len(rows) > per_page else None,
     )
 
 

@@ -9,7 +9,7 @@ from kpay.types import NavItem
 
 @hookimpl
 def kpay_blueprints():
-    from kpay.admin import audit_log, members, settings  # noqa: F401 (their routes join the blueprint)
+    from kpay.admin import audit_log, backups, members, settings  # noqa: F401 (their routes join the blueprint)
     from kpay.admin.views import bp
     from kpay.commerce import admin as commerce_admin  # noqa: F401 (the orders console)
 

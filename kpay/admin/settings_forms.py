@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, FloatField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, URL
 
 from kpay.config import LOCALES
+from kpay.forms import FlaskForm
 from kpay.types import Setting
 
 COLOR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0b6e4f."))

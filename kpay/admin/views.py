@@ -24,6 +24,8 @@ def admins_only():
 
 @bp.route("/")
 def index():
+    from kpay.admin.backups import overdue  # its routes join this module's blueprint
+
     members = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     job_counts = dict(
         db.session.execute(sa.select(Job.status, sa.func.count()).group_by(Job.status)).all()
@@ -38,6 +40,7 @@ def index():
         figures=overview.figures(),
         failed=overview.failed_jobs(),
         site_url=current_app.config["KPAY"]["site_url"],
+        backup_overdue=overdue(),
     )
 
 

@@ -7,9 +7,7 @@ link when a member uses it.
 
 from __future__ import annotations
 
-import contextlib
-
-from flask import current_app, flash, has_request_context, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -43,7 +41,7 @@ def reset_request():
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return render("auth/reset-request.html", form=form), 200 if request.method == "GET" else 422
-    jobs.enqueue(send_reset_link, normalize_email(form.email.data), request.url_root)
+    jobs.enqueue(send_reset_link, normalize_email(form.email.data))
     db.session.commit()
     return check_email_page(
         normalize_email(form.email.data),
@@ -52,16 +50,13 @@ def reset_request():
     )
 
 
-def send_reset_link(email: str, url_root: str) -> None:
-    """The job: e-mail a link that sets a new password, when an active member uses ``email``;
-    the link is on ``site_url``, else on the address the request came to (``url_root``)."""
+def send_reset_link(email: str) -> None:
+    """The job: e-mail a link that sets a new password, when an active member uses ``email``."""
     user = find_by_email(email)
     if user is None or not user.is_active:
         return
     token = tokens.issue("reset", user, **_unchanged_password(user))
-    outside = not has_request_context() and not current_app.config.get("SERVER_NAME")
-    with current_app.test_request_context("/", base_url=url_root) if outside else contextlib.nullcontext():
-        link = url_for("auth.reset", token=token, _external=True)
+    link = url_for("auth.reset", token=token, _external=True)
     mail_member(user, user.email, _l("Reset your password"), "password_reset", link=link)
     db.session.commit()
 

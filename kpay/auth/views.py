@@ -8,11 +8,12 @@ is told by e-mail, so the form never logs anyone into an account they did not ju
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,11 +25,13 @@ from kpay.accounts import (
 )
 from kpay.auth import throttle
 from kpay.auth.forms import ConfirmForm, LoginForm, SignupForm
+from kpay.commerce import entitlements
 from kpay.config import LOCALES
 from kpay.extensions import db, limiter, login_manager
 from kpay.mail import send_email
 from kpay.models import User
 from kpay.models.base import utcnow
+from kpay.models.notifications import unread_count_query
 from kpay.render import render
 from kpay.security import safe_next
 
@@ -85,10 +88,20 @@ def load_user(token: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None
     # An unreachable database raises (a 503 from kpay.errors): a visitor it would log out.
-    user = db.session.get(User, int(user_id))
+    row = db.session.execute(_member_statement(), {"uid": int(user_id), "now": utcnow()}).first()
+    user = row[0] if row is not None else None
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
+    g.unread_notifications = row[1]  # the bell's number and the products the member holds,
+    entitlements.remember_held(user.id, row[2])  # loaded with the member in one statement
     return user
+
+
+@functools.cache
+def _member_statement():
+    """The member, their unread count and the products they hold (built once per process)."""
+    uid, now = sa.bindparam("uid", type_=sa.Integer), sa.bindparam("now", type_=User.created_at.type)
+    return sa.select(User, unread_count_query(uid), entitlements.held_query(uid, now)).where(User.id == uid)
 
 
 def keyed_by_form_email(scope: str):

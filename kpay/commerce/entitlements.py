@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 
 from kpay.extensions import db
 from kpay.models.base import utcnow
@@ -32,11 +33,36 @@ def _current(user_id: int, product_ids: Iterable[int], now: datetime):
     )
 
 
+def held_query(user_id, now):
+    """The ids of the products the member holds a running entitlement to at ``now``, as a
+    scalar subquery of one comma-separated string (None for none): the log-in loads it with
+    the member, so the request's access checks need no statement of their own."""
+    running = sa.select(Entitlement.product_id).where(
+        Entitlement.user_id == user_id, Entitlement.status == "active", Entitlement.starts_at <= now,
+        sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now))
+    return sa.select(sa.func.aggregate_strings(sa.cast(running.subquery().c.product_id, sa.String), ",")
+                     ).scalar_subquery()
+
+
+def remember_held(user_id: int, held: str | None) -> None:
+    """Keep ``held_query``'s answer for the rest of the request (see ``has_active``)."""
+    g.entitlements_held = (user_id, {int(pid) for pid in held.split(",")} if held else set())
+
+
+def _changed() -> None:
+    if has_app_context():
+        g.pop("entitlements_held", None)
+
+
 def has_active(user_id: int, product_ids: Iterable[int], now: datetime | None = None) -> bool:
-    """True when the member holds a running entitlement to any of ``product_ids``."""
+    """True when the member holds a running entitlement to any of ``product_ids``: from what
+    the request loaded with the member (unless it changed entitlements since), else one query."""
     ids = list(product_ids)
     if not ids:
         return False
+    held = g.get("entitlements_held") if now is None and has_app_context() else None
+    if held is not None and held[0] == user_id:
+        return not held[1].isdisjoint(ids)
     query = _current(user_id, ids, now or utcnow()).limit(1)
     return db.session.scalar(query) is not None
 
@@ -71,6 +97,7 @@ def held_products(user_id: int, now: datetime | None = None) -> list[tuple[Produ
 def grant(user_id: int, product: Product, source: str, now: datetime | None = None) -> Entitlement:
     """The entitlement from ``source`` (made once; a replay returns the same row)."""
     now = now or utcnow()
+    _changed()
     starts, ends = now, None
     if product.kind == "membership":
         starts = max(now, paid_until(user_id, product.id, now) or now)
@@ -98,6 +125,7 @@ def revoke(source: str, reason: str, now: datetime | None = None) -> int:
     so the member keeps every period still paid for, without a gap.
     """
     now = now or utcnow()
+    _changed()
     ended = db.session.scalars(
         sa.update(Entitlement)
         .where(Entitlement.source == source, Entitlement.status == "active")

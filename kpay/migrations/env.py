@@ -32,8 +32,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# `kpay db revision --plugin NAME` compares only that plugin's tables (NAME_*).
+PLUGIN = context.get_x_argument(as_dictionary=True).get("plugin")
+
+
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave alone tables the models do not know: a disabled plugin's branch keeps them."""
+    if PLUGIN and type_ == "table" and not name.startswith(f"{PLUGIN}_"):
+        return False
     return not (type_ == "table" and reflected and compare_to is None)
 
 

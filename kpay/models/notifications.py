@@ -8,6 +8,7 @@ from kpay.extensions import db
 from kpay.models.base import UTCDateTime, utcnow
 
 CHANNELS = ("in_app", "email", "digest", "off")
+BELL_MAX = 99  # the bell counts this many unread and shows "99+" beyond
 
 
 class Notification(db.Model):
@@ -17,7 +18,8 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "key"),
-        sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),  # the bell
+        sa.Index("ix_notifications_user_id_created_at", "user_id", "created_at", "id"),  # the list
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,3 +78,11 @@ class DigestRun(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(sa.String(20))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+def unread_count_query(user_id):
+    """The member's unread notifications counted up to ``BELL_MAX + 1``, as a scalar subquery:
+    an index range of at most 100 rows, however many are unread."""
+    unread = (sa.select(sa.literal(1)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+              .limit(BELL_MAX + 1).subquery())
+    return sa.select(sa.func.count()).select_from(unread).scalar_subquery()

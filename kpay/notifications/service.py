@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, g, has_app_context, url_for
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -22,6 +22,7 @@ from kpay.mail import send_email
 from kpay.models import Notification, NotificationPreference, User
 from kpay.models.notifications import MESSAGE_FUNCTIONS
 from kpay.models.base import utcnow
+from kpay.models.notifications import unread_count_query
 from kpay.plugins import hook
 from kpay.security import safe_next
 from kpay.transactions import insert_once
@@ -61,6 +62,7 @@ def notify(user: User, kind: str, text, url: str, *, key: str | None = None) -> 
         user_id=user.id, kind=kind, channel=channel, text=text, message=message, url=safe_next(url),
         key=key, created_at=now, emailed_at=now if email_now else None,
     )
+    _bell_changed()
     if notification_id is not None and email_now:
         site = current_app.config["KPAY"]["site_name"]
         mail_member(
@@ -112,17 +114,21 @@ def set_channel(user_id: int, kind: str, channel: str) -> None:
 
 
 def unread_count(user_id: int) -> int:
-    """How many of the member's notifications are unread: one COUNT query."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    )
+    """How many of the member's notifications are unread, counted up to ``BELL_MAX + 1``."""
+    return db.session.scalar(sa.select(unread_count_query(user_id)))
 
 
 def unread_for_current_user() -> int:
-    """The bell's number (templates call it only for a logged-in member)."""
-    return unread_count(current_user.id)
+    """The bell's number (templates call it only for a logged-in member): the one loaded with
+    the member at log-in time, unless this request changed their notifications since."""
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user.id)
+    return g.unread_notifications
+
+
+def _bell_changed() -> None:
+    if has_app_context():
+        g.pop("unread_notifications", None)
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:
@@ -132,6 +138,7 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
+    _bell_changed()
     return db.session.execute(statement.values(read_at=utcnow())).rowcount
 
 

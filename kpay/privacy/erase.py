@@ -15,8 +15,8 @@ from kpay import audit
 from kpay.accounts import end_sessions
 from kpay.extensions import db
 from kpay.models import EmailMessage, ExportRequest, User
-from kpay.plugins import hook
 from kpay.privacy.exports import forget_exports
+from kpay.privacy.holders import ask_every_holder
 from kpay.profiles.avatars import remove_avatar
 
 # Not a hash Werkzeug can match: no password logs in to an erased account.
@@ -34,10 +34,12 @@ def is_last_owner(user: User) -> bool:
 
 
 def erase_member(user: User) -> None:
-    """Erase ``user``: every enabled plugin's ``kpay_user_data(action="erase")``, their exports
-    and e-mails, then their personal fields; sessions end; one audit entry. The caller commits.
+    """Erase ``user``: ``kpay_user_data(action="erase")`` of the core and of every plugin
+    holding data, enabled or not (``holders``), their exports and e-mails, then their personal
+    fields; sessions end; one audit entry. The caller commits, or rolls back on a
+    ``DisabledPluginError``.
     """
-    hook().kpay_user_data(user=user, action="erase")
+    ask_every_holder(user, "erase")
     forget_exports(ExportRequest.user_id == user.id)
     db.session.execute(sa.delete(EmailMessage).where(EmailMessage.to_address == user.email))
     remove_avatar(user)

@@ -20,7 +20,7 @@ from kpay.models import ActivityEvent, AuditEntry, EmailMessage, ExportRequest, 
 from kpay.models.base import utcnow
 from kpay.models.privacy import EXPORT_LIFETIME
 from kpay.notifications.service import notify
-from kpay.plugins import hook
+from kpay.privacy.holders import ask_every_holder
 from kpay.transactions import after_commit
 
 FOLDER = "exports"
@@ -119,18 +119,9 @@ def core_files(user: User) -> dict[str, object]:
 
 
 def plugin_files(user: User) -> dict[str, object]:
-    """Each enabled plugin's ``kpay_user_data(action="export")`` answer, as plugins/<name>.json.
-
-    The implementations are called one by one (not through the relay) to know whose
-    answer is whose.
-    """
-    files = {}
-    arguments = {"user": user, "action": "export"}
-    for impl in hook().kpay_user_data.get_hookimpls():
-        data = impl.function(*(arguments[name] for name in impl.argnames))
-        if data is not None:
-            files[f"plugins/{impl.plugin_name}.json"] = data
-    return files
+    """The ``kpay_user_data(action="export")`` answer of every plugin holding data, enabled or
+    not (``holders``), as plugins/<name>.json."""
+    return {f"plugins/{name}.json": data for name, data in ask_every_holder(user, "export").items()}
 
 
 def write_zip(path: Path, files: dict[str, object]) -> None:

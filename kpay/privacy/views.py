@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, flash, redirect, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,9 +16,11 @@ from kpay.extensions import db, limiter
 from kpay.forms import FlaskForm
 from kpay.privacy.erase import erase_member, is_last_owner
 from kpay.privacy.exports import downloadable, export_path, latest_export, request_export
+from kpay.privacy.holders import DisabledPluginError
 from kpay.render import render, wants_partial
 
 bp = Blueprint("privacy", __name__, url_prefix="/account/privacy")
+log = logging.getLogger("kpay.privacy")
 
 
 class DeleteAccountForm(FlaskForm):
@@ -67,13 +71,22 @@ def delete():
     form = DeleteAccountForm()
     last_owner = is_last_owner(current_user)
     if not last_owner and form.validate_on_submit():
-        if current_user.check_password(form.password.data):
-            erase_member(current_user._get_current_object())
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your account was deleted."), "info")
-            return redirect(url_for("home.index"))
-        form.password.errors.append(_("That is not your current password."))
+        if not current_user.check_password(form.password.data):
+            form.password.errors.append(_("That is not your current password."))
+        else:
+            try:
+                erase_member(current_user._get_current_object())
+            except DisabledPluginError as error:
+                db.session.rollback()
+                log.error("account %s not erased: %s", current_user.id, error)
+                form.password.errors.append(_(
+                    "Your account could not be deleted yet: %(plugin)s, which is switched off, still holds some "
+                    "of your data. Please tell the site's owner.", plugin=error.plugin))
+            else:
+                db.session.commit()
+                logout_user()
+                session.clear()
+                flash(_("Your account was deleted."), "info")
+                return redirect(url_for("home.index"))
     status = 422 if form.is_submitted() else 200
     return render("privacy/delete.html", form=form, last_owner=last_owner), status

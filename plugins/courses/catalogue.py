@@ -3,6 +3,7 @@ queries whatever the number of lessons or learners."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -102,13 +103,13 @@ SYLLABUS_COLUMNS = (Lesson.id, Lesson.course_id, Lesson.chapter_id, Lesson.title
 
 def syllabus(course_id: int, user_id: int | None = None) -> Syllabus:
     """The syllabus of ``course_id`` in one query, with what member ``user_id`` completed."""
-    done = (sa.select(Completion.id).where(Completion.lesson_id == Lesson.id, Completion.user_id == user_id)
-            .exists() if user_id is not None else sa.false())
-    rows = db.session.execute(
-        sa.select(Chapter, Lesson, done).outerjoin(Lesson, Lesson.chapter_id == Chapter.id)
-        .options(load_only(*SYLLABUS_COLUMNS)).where(Chapter.course_id == course_id)
-        .order_by(Chapter.position, Chapter.id, Lesson.position, Lesson.id)
-    ).all()
+    query = (sa.select(Chapter, Lesson, Completion.id if user_id is not None else sa.null())
+             .outerjoin(Lesson, Lesson.chapter_id == Chapter.id)
+             .options(load_only(*SYLLABUS_COLUMNS)).where(Chapter.course_id == course_id)
+             .order_by(Chapter.position, Chapter.id, Lesson.position, Lesson.id))
+    if user_id is not None:  # one completion per member and lesson: a join, not a subquery per lesson
+        query = query.outerjoin(Completion, sa.and_(Completion.lesson_id == Lesson.id, Completion.user_id == user_id))
+    rows = db.session.execute(query).all()
     by_chapter: dict[Chapter, list[Lesson]] = {}
     completed = set()
     for chapter, lesson, finished in rows:
@@ -132,16 +133,30 @@ def learner(course_id: int, user) -> tuple[Enrolment | None, Review | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def reviews(course_id: int, limit: int = 20) -> list[tuple[Review, User, int | None, bool]]:
+def reviews(course_id: int, limit: int = 20) -> tuple[list[tuple[Review, User, int | None, bool]], dict[int, int]]:
     """The latest reviews with their authors, how far each author got (percent) and whether
-    they bought the course (a completed, unrefunded purchase)."""
-    return db.session.execute(
-        sa.select(Review, User, Enrolment.percent, bought(product_ids(course_id) or [], Review.user_id))
+    they bought the course (a completed, unrefunded purchase); and how many reviews gave each
+    number of stars (5 to 1). One statement: the counts ride on each row as uncorrelated
+    subqueries, which the database evaluates once."""
+    rows = db.session.execute(_reviews_statement(), {
+        "course_id": course_id, "limit": limit, "products": product_ids(course_id) or []}).all()
+    counts = rows[0][4:] if rows else (0,) * 5
+    return [tuple(row[:4]) for row in rows], dict(zip(range(5, 0, -1), counts))
+
+
+@functools.cache
+def _reviews_statement():
+    course_id = sa.bindparam("course_id")
+    stars = [sa.select(sa.func.count()).where(Review.course_id == course_id, Review.rating == n).scalar_subquery()
+             for n in range(5, 0, -1)]
+    purchased = bought(sa.bindparam("products", expanding=True), Review.user_id)
+    return (
+        sa.select(Review, User, Enrolment.percent, purchased, *stars)
         .join(User, User.id == Review.user_id)
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Review.course_id, Enrolment.user_id == Review.user_id))
         .where(Review.course_id == course_id)
-        .order_by(Review.helpful_count.desc(), Review.id.desc()).limit(limit)
-    ).all()
+        .order_by(Review.helpful_count.desc(), Review.id.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+    )
 
 
 def distribution(course_id: int) -> dict[int, int]:

@@ -46,21 +46,21 @@ class Viewer:
     A manager who asks ``?as=outsider`` sees the course as a member without access.
     """
 
-    def __init__(self, course: Course):
+    def __init__(self, course: Course, learner: tuple[Enrolment | None, Review | None] | None = None):
         self.manager = access.manages(course)
         self.outsider = self.manager and request.args.get("as") == "outsider"
         if self.outsider:
             self.manager, self.owns, self.enrolment, self.review = False, False, None, None
         else:
             self.owns = access.has_course(course)
-            self.enrolment, self.review = catalogue.learner(course.id, current_user)
+            self.enrolment, self.review = learner or catalogue.learner(course.id, current_user)
 
     def state(self, course: Course, lesson: Lesson) -> access.LessonState:
         return access.lesson_state(course, lesson, self.enrolment, self.owns, self.manager)
 
 
-def _course_context(course: Course) -> dict:
-    viewer = Viewer(course)
+def _course_context(course: Course, learner: tuple[Enrolment | None, Review | None] | None = None) -> dict:
+    viewer = Viewer(course, learner)
     outline = catalogue.syllabus(course.id, current_user.id if viewer.enrolment else None)
     return {
         "course": course, "viewer": viewer, "syllabus": outline,
@@ -73,12 +73,12 @@ def _course_context(course: Course) -> dict:
 @bp.route("/<int:course_id>")
 def course(course_id: int):
     """The course page: description, syllabus, the buy or enrol button, reviews."""
-    item = access.visible_course(course_id)
-    context = _course_context(item)
+    item, enrolment, review, _lesson = access.visible_course_page(course_id)
+    context = _course_context(item, (enrolment, review))
     mine = context["viewer"].review
+    reviews, distribution = catalogue.reviews(item.id)
     return render(
-        "courses/course.html", **context, reviews=catalogue.reviews(item.id),
-        distribution=catalogue.distribution(item.id), mine=mine,
+        "courses/course.html", **context, reviews=reviews, distribution=distribution, mine=mine,
         review_form=ReviewForm(obj=mine, formdata=None) if mine else ReviewForm(formdata=None),
         resume=_resume(context),
     )
@@ -110,9 +110,8 @@ def syllabus(course_id: int):
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>")
 def lesson(course_id: int, lesson_id: int):
     """A lesson; without access, its title, the syllabus and the buy button (403)."""
-    item = access.visible_course(course_id)
-    found = access.visible_lesson(item, lesson_id)
-    context = _course_context(item)
+    item, enrolment, review, found = access.visible_course_page(course_id, lesson_id)
+    context = _course_context(item, (enrolment, review))
     state = context["states"][found.id]
     previous, following = context["syllabus"].neighbours(found.id)
     response = render(
@@ -254,10 +253,10 @@ def _reviewer(item: Course) -> None:
 
 def _review_page(item: Course, form: ReviewForm, mine: Review | None):
     context = _course_context(item)
+    reviews, distribution = catalogue.reviews(item.id)
     return render(
-        "courses/course.html", **context, reviews=catalogue.reviews(item.id),
-        distribution=catalogue.distribution(item.id), mine=mine, review_form=form, resume=_resume(context),
-        status=422,
+        "courses/course.html", **context, reviews=reviews, distribution=distribution, mine=mine, review_form=form,
+        resume=_resume(context), status=422,
     )
 
 

@@ -7,15 +7,20 @@ Seeing a members-only circle needs a log-in; a paid circle is decided by
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import abort, current_app
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from kpay.commerce import can_access
 from kpay.extensions import db
 from kpay.permissions import can
 from kpay.types import Resource
-from plugins.forums.models import Circle, Membership, Post, Topic
+from plugins.forums.models import Circle, Membership, Post, Topic, Watch
+
+UNKNOWN = object()  # a membership not looked up yet (None: looked up, and there is none)
 
 
 def resource(circle: Circle) -> Resource:
@@ -46,19 +51,41 @@ def membership(user, circle: Circle) -> Membership | None:
     )
 
 
+def circle_for(user, circle_id: int, watched: bool = False) -> tuple[Circle, Membership | None, bool]:
+    """The circle (else a 404) with ``user``'s row in it and, when ``watched``, whether they
+    watch it: one statement."""
+    uid = user.id if getattr(user, "is_authenticated", False) else None
+    row = db.session.execute(_circle_statement(uid is not None, watched), {"circle_id": circle_id, "uid": uid}).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1], bool(row[2])
+
+
+@functools.cache
+def _circle_statement(member: bool, watched: bool):
+    if not member:
+        return sa.select(Circle, sa.null(), sa.null()).where(Circle.id == sa.bindparam("circle_id"))
+    uid = sa.bindparam("uid")
+    watch = (sa.exists().where(Watch.user_id == uid, Watch.target == "circle", Watch.target_id == Circle.id)
+             if watched else sa.null())
+    return (sa.select(Circle, Membership, watch).where(Circle.id == sa.bindparam("circle_id"))
+            .outerjoin(Membership, sa.and_(Membership.circle_id == Circle.id, Membership.user_id == uid))
+            .options(lazyload(Membership.user)))
+
+
 def site_moderator(user) -> bool:
     """True for staff who moderate every circle (permission ``forums.moderate``)."""
     return getattr(user, "is_authenticated", False) and can("forums.moderate", user)
 
 
-def can_moderate(user, circle: Circle, member: Membership | None = None) -> bool:
+def can_moderate(user, circle: Circle, member: Membership | None = UNKNOWN) -> bool:
     """True for the circle's creator, its moderators and site-wide forum moderators, each
     only while they may read it (a paid circle's text is shown only through ``can_access``)."""
     if not getattr(user, "is_authenticated", False) or not can_see(user, circle):
         return False
     if site_moderator(user) or circle.creator_id == user.id:
         return True
-    member = member if member is not None else membership(user, circle)
+    member = membership(user, circle) if member is UNKNOWN else member
     return member is not None and member.active and member.role == "moderator" and not member.banned
 
 
@@ -72,11 +99,11 @@ def moderated_circles(user) -> list[Circle]:
     return [c for c in db.session.scalars(query) if can_see(user, c)]
 
 
-def can_post(user, circle: Circle, member: Membership | None = None) -> bool:
+def can_post(user, circle: Circle, member: Membership | None = UNKNOWN) -> bool:
     """True when ``user`` may start topics and reply: a joined, unbanned member who can see it."""
     if not getattr(user, "is_authenticated", False) or not can_see(user, circle):
         return False
-    member = member if member is not None else membership(user, circle)
+    member = membership(user, circle) if member is UNKNOWN else member
     if member is not None and member.banned:
         return False
     return (member is not None and member.active) or can_moderate(user, circle, member)

@@ -3,13 +3,16 @@ keyset so page 1,000 costs what page 1 costs, with per-member unread markers."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, lazyload
 
 from kpay.extensions import db
+from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
 from kpay.transactions import insert_once
@@ -24,6 +27,7 @@ from plugins.forums.models import (
 )
 
 PAGE_SIZE = 30
+PINNED_MAX = 10
 LISTS = ("latest", "top", "unanswered", "featured")
 PERIODS = {"week": 7, "month": 30, "all": None}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,42 +42,91 @@ class Opening:
     role: str | None
 
 
+class Author(NamedTuple):
+    """What a list shows of a topic's or post's author."""
+
+    id: int
+    display_name: str
+    avatar: str | None
+    role: str
+
+
+class TopicRow(NamedTuple):
+    """A topic as its lists show it, read as a plain row (nothing writes it)."""
+
+    id: int
+    circle_id: int
+    circle_name: str
+    title: str
+    kind: str
+    tags: str
+    pinned: bool
+    locked: bool
+    featured_at: datetime | None
+    accepted_post_id: int | None
+    post_count: int
+    reply_count: int
+    like_count: int
+    bumped_at: datetime
+    created_at: datetime
+    author: Author | None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+
 @dataclass
 class Page:
     """A page of rows, the cursor of the next page (None on the last), and for topics the
-    member's read marker of each (topic id to post number; absent when never opened) and, for
-    the feed, each topic's ``Opening``."""
+    member's read marker of each (topic id to post number; absent when never opened),
+    on a circle's first latest page, its pinned topics and, for the feed, each topic's ``Opening``."""
 
     rows: list
     next_cursor: str | None
     read: dict[int, int] = field(default_factory=dict)
+    pinned: list = field(default_factory=list)
     openings: dict[int, Opening] = field(default_factory=dict)
 
 
-def _with_markers(query, user, feed: bool = False):
-    """``query`` (of topics) with the member's read marker of each as a second column and, for
-    the feed, the opening post's body and its author's circle role (joined: still one statement)."""
-    uid = user.id if getattr(user, "is_authenticated", False) else None
-    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
-    query = query.add_columns(marker.scalar_subquery())
+TOPIC_COLUMNS = (Topic.id, Topic.circle_id, Circle.name, Topic.title, Topic.kind, Topic.tags, Topic.pinned,
+                 Topic.locked, Topic.featured_at, Topic.accepted_post_id, Topic.post_count, Topic.reply_count,
+                 Topic.like_count, Topic.bumped_at, Topic.created_at)
+AUTHOR_COLUMNS = (User.id, User.display_name, User.avatar, User.role)
+
+
+def _uid(user) -> int | None:
+    return user.id if getattr(user, "is_authenticated", False) else None
+
+
+def _topic_rows(member: bool, section: int, feed: bool = False):
+    """Topics with their circle's name, author and the member's read marker (``:uid``), as
+    joins (no per-row subquery); ``section`` orders the pinned before the rest in one statement.
+    The ``feed`` also joins the visible opening post's body and its author's circle role."""
+    marker = ReadMarker.last_number if member else sa.null()
+    opening, role = aliased(Post), aliased(Membership)
+    extra = (opening.body.label("opening_body"), role.role.label("circle_role")) if feed else ()
+    query = (sa.select(*TOPIC_COLUMNS, *AUTHOR_COLUMNS, marker.label("marker"), sa.literal(section).label("section"),
+                       *extra)
+             .select_from(Topic).join(Circle, Circle.id == Topic.circle_id).outerjoin(User, User.id == Topic.author_id))
+    if member:
+        query = query.outerjoin(ReadMarker, sa.and_(ReadMarker.topic_id == Topic.id,
+                                                    ReadMarker.user_id == sa.bindparam("uid")))
     if feed:
-        opening, author = aliased(Post), aliased(Membership)
-        query = (
-            query.outerjoin(opening, sa.and_(opening.topic_id == Topic.id, opening.number == 1, opening.status == "visible"))
-            .outerjoin(author, sa.and_(author.circle_id == Topic.circle_id, author.user_id == Topic.author_id,
-                                       author.active.is_(True)))
-            .add_columns(opening.body, author.role)
-        )
+        query = (query.outerjoin(opening, sa.and_(opening.topic_id == Topic.id, opening.number == 1,
+                                                  opening.status == "visible"))
+                 .outerjoin(role, sa.and_(role.circle_id == Topic.circle_id, role.user_id == Topic.author_id,
+                                          role.active.is_(True))))
     return query
 
 
-def _page(rows, limit: int, cursor) -> Page:
-    """A Page from (topic, marker[, body, role]) rows fetched with one extra row to know whether more follow."""
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page([row[0] for row in rows], cursor(rows[-1][0]) if more and rows else None,
-                {row[0].id: row[1] for row in rows if row[1] is not None},
-                {row[0].id: Opening(*row[2:]) for row in rows if len(row) > 2})
+def _topic(row) -> TopicRow:
+    values, n = tuple(row), len(TOPIC_COLUMNS)
+    return TopicRow(*values[:n], _author(values[n:n + len(AUTHOR_COLUMNS)]))
+
+
+def _author(values: tuple) -> Author | None:
+    return Author(*values) if values[0] is not None else None
 
 
 def _order(kind: str):
@@ -101,7 +154,7 @@ def _parse_cursor(kind: str, cursor: str | None):
     return value, topic_id
 
 
-def _cursor(kind: str, topic: Topic) -> str:
+def _cursor(kind: str, topic) -> str:
     column, _ = _order(kind)
     value = getattr(topic, column.key)
     if kind != "top":
@@ -110,38 +163,55 @@ def _cursor(kind: str, topic: Topic) -> str:
 
 
 def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = None, period: str = "all",
-           limit: int = PAGE_SIZE, user=None, feed: bool = False) -> Page:
+           limit: int = PAGE_SIZE, user=None, with_pinned: bool = False, feed: bool = False) -> Page:
     """One page of visible topics of the given circles, in the list's order, after ``cursor``,
-    with ``user``'s read markers (and, for the ``feed``, their openings)."""
+    with ``user``'s read markers; ``with_pinned`` (one circle's latest list) also brings its
+    pinned topics, in the same statement, and the ``feed`` each topic's ``Opening``. Keyset paging compares (sort value, id) as a row
+    value, which an index on the pair answers directly however deep the page."""
+    uid, after = _uid(user), _parse_cursor(kind, cursor)
+    since = utcnow() - timedelta(days=PERIODS[period]) if kind == "top" and PERIODS.get(period) else None
+    query = _topics_statement(kind, uid is not None, len(circle_ids) > 1, since is not None, after is not None,
+                              with_pinned, feed)
+    rows = db.session.execute(query, {
+        "circles": circle_ids, "uid": uid, "since": since, "limit": limit + 1, "pinned_max": PINNED_MAX,
+        "after_value": after[0] if after else None, "after_id": after[1] if after else None,
+    }).all()
+    read = {r.id: r.marker for r in rows if r.marker is not None}
+    pinned = [_topic(r) for r in rows if r.section == 0]
+    listed = [r for r in rows if r.section == 1]
+    found = [_topic(r) for r in listed[:limit]]
+    shown = {t.id for t in found} | {t.id for t in pinned}
+    openings = {r.id: Opening(r.opening_body, r.circle_role) for r in rows if feed and r.id in shown}
+    return Page(found, _cursor(kind, found[-1]) if len(listed) > limit and found else None, read, pinned, openings)
+
+
+@functools.cache
+def _topics_statement(kind: str, member: bool, several: bool, since: bool, after: bool, with_pinned: bool,
+                      feed: bool = False):
+    """The statement of one kind of topic list, built once per process with its values as
+    parameters (building a statement costs more than running this one)."""
     column, id_column = _order(kind)
-    query = (
-        sa.select(Topic).options(joinedload(Topic.author))
-        .where(Topic.circle_id.in_(circle_ids), Topic.status == "visible")
-    )
-    if kind == "latest":
-        query = query.where(Topic.pinned.is_(False)) if len(circle_ids) == 1 else query
-    elif kind == "top" and PERIODS.get(period):
-        query = query.where(Topic.created_at >= utcnow() - timedelta(days=PERIODS[period]))
+    circles = sa.bindparam("circles", expanding=True)
+    query = _topic_rows(member, 1, feed).where(Topic.circle_id.in_(circles), Topic.status == "visible")
+    if kind == "latest" and not several:
+        query = query.where(Topic.pinned == sa.false())
     elif kind == "unanswered":
         query = query.where(Topic.kind == "question", Topic.accepted_post_id.is_(None))
     elif kind == "featured":
         query = query.where(Topic.featured_at.is_not(None))
-    after = _parse_cursor(kind, cursor)
-    if after is not None:
-        value, last_id = after
-        query = query.where(sa.or_(column < value, sa.and_(column == value, id_column < last_id)))
-    query = _with_markers(query.order_by(column.desc(), id_column.desc()).limit(limit + 1), user, feed)
-    return _page(db.session.execute(query).unique().all(), limit, lambda topic: _cursor(kind, topic))
-
-
-def pinned(circle_id: int, user=None, feed: bool = False) -> Page:
-    """The circle's pinned topics (first on the latest list's first page), with read markers
-    (and, for the ``feed``, their openings)."""
-    query = _with_markers(
-        sa.select(Topic).options(joinedload(Topic.author))
-        .where(Topic.circle_id == circle_id, Topic.status == "visible", Topic.pinned.is_(True))
-        .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(10), user, feed)
-    return _page(db.session.execute(query).unique().all(), 10, lambda topic: None)
+    if since:
+        query = query.where(Topic.created_at >= sa.bindparam("since", type_=Topic.created_at.type))
+    if after:
+        query = query.where(sa.tuple_(column, id_column) < sa.tuple_(
+            sa.bindparam("after_value", type_=column.type), sa.bindparam("after_id", type_=sa.Integer)))
+    query = query.order_by(column.desc(), id_column.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+    if not with_pinned:
+        return query
+    pins = (_topic_rows(member, 0, feed).where(Topic.circle_id.in_(circles), Topic.status == "visible",
+                                         Topic.pinned == sa.true())
+            .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(sa.bindparam("pinned_max", type_=sa.Integer)))
+    both = sa.union_all(sa.select(pins.subquery()), sa.select(query.subquery())).subquery()
+    return sa.select(both).order_by(both.c.section, both.c[column.key].desc(), both.c.id.desc())
 
 
 def mark_read(user, topic_id: int, number: int) -> None:
@@ -161,6 +231,7 @@ class Reading:
     """A page of a topic as one member reads it, from two statements."""
 
     topic: Topic
+    member: Membership | None  # the member's row in the topic's circle
     last_read: int  # the member's read marker (0 for visitors and first visits)
     watching: bool
     page: Page = None
@@ -168,50 +239,102 @@ class Reading:
     experts: set[int] = None  # authors on the page who answer as experts
 
 
+class Quote(NamedTuple):
+    """What a post shows of the post it quotes."""
+
+    number: int
+    status: str
+    author: Author | None
+
+
+class PostRow(NamedTuple):
+    """A post as the topic page shows it, read as a plain row (nothing writes it)."""
+
+    id: int
+    number: int
+    author_id: int | None
+    body: str
+    status: str
+    quote_of_id: int | None
+    like_count: int
+    edited_at: datetime | None
+    created_at: datetime
+    author: Author | None
+    quote: Quote | None
+
+
 STAFF_ROLES = ("owner", "admin", "moderator", "creator")
 
 
 def reading(topic_id: int, user) -> Reading | None:
-    """The topic with the member's read marker and watch (one statement), or None."""
-    uid = user.id if getattr(user, "is_authenticated", False) else None
-    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
-    watch = sa.exists().where(Watch.target == "topic", Watch.target_id == Topic.id, Watch.user_id == uid)
-    row = db.session.execute(
-        sa.select(Topic, marker.scalar_subquery(), watch).where(Topic.id == topic_id)
-    ).unique().first()
+    """The topic with the member's row in its circle, read marker and watch (one statement), or None."""
+    uid = _uid(user)
+    row = db.session.execute(_reading_statement(uid is not None), {"topic_id": topic_id, "uid": uid}).first()
     if row is None or row[0].status == "deleted":
         return None
-    return Reading(row[0], row[1] or 0, bool(row[2]))
+    return Reading(row[0], row[1], row[2] or 0, bool(row[3]))
+
+
+@functools.cache
+def _reading_statement(member: bool):
+    if not member:
+        return sa.select(Topic, sa.null(), sa.null(), sa.null()).where(Topic.id == sa.bindparam("topic_id"))
+    uid = sa.bindparam("uid")
+    marker = sa.select(ReadMarker.last_number).where(ReadMarker.topic_id == Topic.id, ReadMarker.user_id == uid)
+    watch = sa.exists().where(Watch.target == "topic", Watch.target_id == Topic.id, Watch.user_id == uid)
+    return (sa.select(Topic, Membership, marker.scalar_subquery(), watch)
+            .outerjoin(Membership, sa.and_(Membership.circle_id == Topic.circle_id, Membership.user_id == uid))
+            .options(lazyload(Membership.user)).where(Topic.id == sa.bindparam("topic_id")))
 
 
 def posts_for(found: Reading, user, after: int = 0, limit: int = PAGE_SIZE) -> Reading:
-    """Fill in up to ``limit`` posts numbered above ``after`` with their authors, whether the
-    member likes each, and which authors are experts (one statement)."""
-    topic = found.topic
-    uid = user.id if getattr(user, "is_authenticated", False) else None
-    liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == uid)
-    moderator = sa.exists().where(Membership.circle_id == topic.circle_id, Membership.user_id == Post.author_id,
-                                  Membership.role == "moderator")
-    rows = db.session.execute(
-        sa.select(Post, liked, moderator).options(joinedload(Post.author))
-        .where(Post.topic_id == topic.id, Post.number > after).order_by(Post.number).limit(limit + 1)
-    ).unique().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    found.page = Page([r[0] for r in rows], str(rows[-1][0].number) if more and rows else None)
-    found.liked = {post.id for post, is_liked, _ in rows if is_liked}
-    found.experts = {post.author_id for post, _, is_moderator in rows
-                     if post.author is not None and (is_moderator or post.author.role in STAFF_ROLES)}
+    """Fill in up to ``limit`` posts numbered above ``after`` with their authors, the posts
+    they quote, whether the member likes each, and which authors are experts: one statement
+    of joins, no subquery per post."""
+    uid = _uid(user)
+    rows = db.session.execute(_posts_statement(uid is not None), {
+        "topic_id": found.topic.id, "circle_id": found.topic.circle_id, "uid": uid, "after": after, "limit": limit + 1,
+    }).all()
+    posts = [_post(row) for row in rows[:limit]]
+    found.page = Page(posts, str(posts[-1].number) if len(rows) > limit else None)
+    found.liked = {row[0] for row in rows if row.liked is not None}
+    found.experts = {post.author_id for post, row in zip(posts, rows)
+                     if post.author is not None and (row.moderator is not None or post.author.role in STAFF_ROLES)}
     return found
 
 
-def quoted(post_ids: list[int]) -> dict[int, Post]:
-    """The posts quoted by a page of posts, by id (one query)."""
-    ids = [i for i in post_ids if i]
-    if not ids:
-        return {}
-    return {p.id: p for p in db.session.scalars(
-        sa.select(Post).options(joinedload(Post.author)).where(Post.id.in_(ids))).unique()}
+POST_COLUMNS = 9  # PostRow's own fields, before its author and quote
+
+
+@functools.cache
+def _posts_statement(member: bool):
+    author, quote, quote_author = sa.orm.aliased(User), sa.orm.aliased(Post), sa.orm.aliased(User)
+    moderator = sa.orm.aliased(Membership)
+    query = (
+        sa.select(Post.id, Post.number, Post.author_id, Post.body, Post.status, Post.quote_of_id, Post.like_count,
+                  Post.edited_at, Post.created_at,
+                  author.id, author.display_name, author.avatar, author.role, quote.number, quote.status,
+                  quote_author.id, quote_author.display_name, quote_author.avatar, quote_author.role,
+                  (Like.id if member else sa.null()).label("liked"), moderator.id.label("moderator"))
+        .outerjoin(author, author.id == Post.author_id)
+        .outerjoin(quote, quote.id == Post.quote_of_id).outerjoin(quote_author, quote_author.id == quote.author_id)
+        .outerjoin(moderator, sa.and_(moderator.circle_id == sa.bindparam("circle_id"),
+                                      moderator.user_id == Post.author_id, moderator.role == "moderator"))
+        .where(Post.topic_id == sa.bindparam("topic_id"), Post.number > sa.bindparam("after"))
+        .order_by(Post.number).limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+    if member:
+        query = query.outerjoin(Like, sa.and_(Like.post_id == Post.id, Like.user_id == sa.bindparam("uid")))
+    return query
+
+
+def _post(row) -> PostRow:
+    """A PostRow from a row of ``_posts_statement``: the post's columns, its author's, the
+    quoted post's number and status, and the quoted post's author's."""
+    values, n, a = tuple(row), POST_COLUMNS, len(AUTHOR_COLUMNS)
+    quote = Quote(values[n + a], values[n + a + 1], _author(values[n + a + 2:n + 2 * a + 2])) \
+        if values[n + a] is not None else None
+    return PostRow(*values[:n], _author(values[n:n + a]), quote)
 
 
 def all_circles() -> list[Circle]:

@@ -11,6 +11,7 @@ from kpay.models.base import UTCDateTime, utcnow
 VISIBILITIES = ("public", "members", "paid")
 TOPIC_KINDS = ("discussion", "question", "announcement", "poll")
 POST_STATES = ("visible", "pending", "hidden", "deleted")
+UNANSWERED = sa.text("kind = 'question' AND accepted_post_id IS NULL")  # partial indexes' condition
 
 
 class Circle(db.Model):
@@ -56,7 +57,14 @@ class Topic(db.Model):
 
     __tablename__ = "forums_topics"
     __table_args__ = (
-        sa.Index("ix_forums_topics_latest", "circle_id", "status", "bumped_at", "id"),
+        # One index per list order, so each list reads its page straight from an index.
+        sa.Index("ix_forums_topics_latest", "circle_id", "status", "pinned", "bumped_at", "id"),
+        sa.Index("ix_forums_topics_active", "status", "bumped_at", "id"),  # latest of all circles
+        sa.Index("ix_forums_topics_top", "circle_id", "status", "like_count", "id"),
+        sa.Index("ix_forums_topics_unanswered", "circle_id", "status", "created_at", "id",
+                 sqlite_where=UNANSWERED, postgresql_where=UNANSWERED),
+        sa.Index("ix_forums_topics_unanswered_all", "status", "created_at", "id",  # of the circles one moderates
+                 sqlite_where=UNANSWERED, postgresql_where=UNANSWERED),
         sa.Index("ix_forums_topics_featured", "circle_id", "featured_at", "id"),
     )
 

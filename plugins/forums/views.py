@@ -45,19 +45,27 @@ def _locked(circle: Circle):
 
 def _readable_circle(circle_id: int):
     """(circle, membership, moderator?) when the current user may read it; else aborts with
-    the circle's locked page."""
-    circle = access.circle_or_404(circle_id)
+    the circle's locked page. One statement (and ``can_access``'s for a paid circle)."""
+    circle, member, _watching = access.circle_for(current_user, circle_id)
+    return _checked(circle, member)
+
+
+def _checked(circle: Circle, member: Membership | None):
+    """(circle, membership, moderator?) when the current user may read the circle, else aborts."""
     if not access.can_see(current_user, circle):
         abort(_locked(circle))
-    member = access.membership(current_user, circle)
     return circle, member, access.can_moderate(current_user, circle, member)
 
 
-def _readable_topic(topic_id: int, topic: Topic | None = None):
+def _readable_topic(topic_id: int, found: lists.Reading | None = None):
     """(topic, membership, moderator?) for a topic the current user may read; else aborts
     (with the circle's locked page for an outsider)."""
-    topic = topic or access.topic_or_404(topic_id)
-    _circle, member, moderator = _readable_circle(topic.circle_id)
+    if found is None:
+        topic = access.topic_or_404(topic_id)
+        _circle, member, moderator = _readable_circle(topic.circle_id)
+    else:
+        topic = found.topic
+        _circle, member, moderator = _checked(topic.circle, found.member)
     if not access.topic_visible_to(current_user, topic, moderator):
         abort(404)
     return topic, member, moderator
@@ -147,21 +155,20 @@ def _circle_form(circle: Circle | None):
 def circle(circle_id: int):
     """A circle's topics: ``list`` latest, top (``period``), unanswered or featured, by keyset
     ``cursor``; a feed of openings with avatars, or with ``view=table`` a compact table."""
-    circle, member, moderator = _readable_circle(circle_id)
+    circle, member, watching = access.circle_for(current_user, circle_id, watched=True)
+    circle, member, moderator = _checked(circle, member)
     kind = request.args.get("list", "latest")
     kind = kind if kind in lists.LISTS else "latest"
     period = request.args.get("period", "all")
     period = period if period in lists.PERIODS else "all"
     cursor = request.args.get("cursor")
     feed = request.args.get("view") != "table"
-    page = lists.topics([circle.id], kind, cursor, period, user=current_user, feed=feed)
-    pinned = lists.pinned(circle.id, current_user, feed) if kind == "latest" and not cursor else lists.Page([], None)
-    read = {**page.read, **pinned.read}
+    page = lists.topics([circle.id], kind, cursor, period, user=current_user,
+                        with_pinned=kind == "latest" and not cursor, feed=feed)
     return render(
         "forums/circle.html", partial="forums/_topic_feed.html" if feed else "forums/_topic_page.html",
-        circle=circle, member=member, moderator=moderator, feed=feed, openings={**page.openings, **pinned.openings},
-        kind=kind, period=period, listing=page, pinned=pinned.rows, read=read, cursor=cursor,
-        watching=posting.watching(current_user, "circle", circle.id),
+        circle=circle, member=member, moderator=moderator, feed=feed, openings=page.openings,
+        kind=kind, period=period, listing=page, pinned=page.pinned, read=page.read, cursor=cursor, watching=watching,
     )
 
 
@@ -289,13 +296,13 @@ def topic(topic_id: int):
     found = lists.reading(topic_id, current_user)
     if found is None:
         abort(404)
-    topic, member, moderator = _readable_topic(topic_id, found.topic)
+    topic, member, moderator = _readable_topic(topic_id, found)
     after = query_int("after", 0)
     lists.posts_for(found, current_user, after)
     page = found.page
     context = {
         "topic": topic, "circle": topic.circle, "member": member, "moderator": moderator, "listing": page, "after": after,
-        "liked": found.liked, "quotes": lists.quoted([p.quote_of_id for p in page.rows]),
+        "liked": found.liked,
         "experts": found.experts, "can_post": access.can_post(current_user, topic.circle, member),
         "last_read": found.last_read,
     }

@@ -1,23 +1,21 @@
 """Browser tests: a real KPay under gunicorn, driven through Playwright by Debian's Chromium.
 
-Each test process serves its own site (``tests.live.serve``) with the demo community and the
-example plugin ``hello`` for its htmx form. Every test gets a new browser context (its own cookies)
-and fails if a page broke the Content-Security-Policy or raised a script error.
+Each test process serves its own site (``kpay.testing.live.serve``) with the demo community and
+the example plugin ``hello`` for its htmx form. ``page`` and ``new_page`` come from kpay.testing:
+every test gets a new browser context (its own cookies) and fails if a page broke the
+Content-Security-Policy or raised a script error.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.live import DEMO_PASSWORD, link_in, serve  # noqa: F401 (the tests import them from here)
+from kpay.testing.fixtures import CHROMIUM, browser_pages  # noqa: F401 (the tests import them from here)
+from kpay.testing.live import DEMO_PASSWORD, link_in, serve  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-VISITORS = itertools.count(1)
 PHONE = {"width": 360, "height": 740}
 
 
@@ -32,10 +30,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, worker_id):
     """A KPay site with the demo community, the ``hello`` plugin and the sandbox and manual
-    payment providers, asking new members to confirm their address. It trusts one proxy, so
-    each browser context comes from an address of its own (``X-Forwarded-For``), as visitors do."""
+    payment providers, asking new members to confirm their address, backing up into
+    ``instance/backups``. It trusts one proxy, so each browser context comes from an address of
+    its own (``X-Forwarded-For``), as visitors do. A test module may define a ``site`` of its own."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    (instance / "backups").mkdir()
     with serve(
-        tmp_path_factory.mktemp("e2e-instance"), f"kpay_e2e_{worker_id}",
+        instance, f"kpay_e2e_{worker_id}", backup_folder=str(instance / "backups"),
         plugins_enabled="hello,pay_sandbox,pay_manual", require_email_confirmation="true",
         plugins_pay_manual_instructions="Transfer the amount to our bank account and give its reference.",
         plugins_pay_manual_account_details="KPay Demo Ltd at China Merchants Bank 6225 0000 0000 0000",
@@ -58,79 +59,10 @@ def community(tmp_path_factory, worker_id):
         yield running
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
-class Problems:
-    """Script errors and Content-Security-Policy violations seen by every page of a context."""
-
-    def __init__(self):
-        self.items: list[str] = []
-
-    def watch(self, page) -> None:
-        page.on("pageerror", lambda error: self.items.append(f"script error: {error}"))
-        page.on("console", self._console)
-
-    def _console(self, message) -> None:
-        if message.type == "error" and "Content Security Policy" in message.text:
-            self.items.append(f"CSP: {message.text}")
-
-
-@contextlib.contextmanager
-def browser_pages(browser, base_url: str):
-    """Yield ``open_page(**context_options)``: a page in a browser context of its own on
-    ``base_url``; afterwards the contexts close, failing on a CSP violation or script error."""
-    contexts, problems = [], Problems()
-
-    def open_page(**options):
-        context = browser.new_context(base_url=base_url, **{"locale": "en-GB", **options})
-        context.set_default_timeout(10_000)
-        context.on("page", problems.watch)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert problems.items == []
-
-
 @pytest.fixture
-def new_page(browser, site):
-    """Open pages in fresh browser contexts: ``new_page(javascript=True, viewport=None)``."""
-    contexts = []
-    problems = Problems()
-
-    def factory(javascript: bool = True, viewport: dict | None = None):
-        visitor = next(VISITORS)
-        address = f"10.{visitor // 250}.0.{visitor % 250 + 1}"
-        context = browser.new_context(
-            base_url=site.url, java_script_enabled=javascript, viewport=viewport or {"width": 1280, "height": 800},
-            accept_downloads=True, locale="en-GB", extra_http_headers={"X-Forwarded-For": address},
-        )
-        context.set_default_timeout(10_000)
-        context.on("page", problems.watch)
-        contexts.append(context)
-        page = context.new_page()
-        return page
-
-    yield factory
-    for context in contexts:
-        context.close()
-    assert problems.items == []
-
-
-@pytest.fixture
-def page(new_page):
-    """A page in a fresh browser context with JavaScript on."""
-    return new_page()
+def live_site(site):
+    """The site kpay.testing's ``page`` and ``new_page`` open: this module's ``site``."""
+    return site
 
 
 def log_in(page, email: str, password: str = DEMO_PASSWORD, remember: bool = False) -> None:

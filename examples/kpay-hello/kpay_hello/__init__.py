@@ -13,7 +13,18 @@ __version__ = "0.1.0"
 
 @hookimpl
 def kpay_config_defaults():
-    return {"greeting": Setting("Hello", "How the plugin greets members.")}
+    return {
+        "greeting": Setting("Hello", "How the plugin greets members.",
+                            validate=lambda text: None if text.strip() else "expected some words"),
+        "points": Setting(1, "Points a member earns for each greeting.", min=1, max=100),
+    }
+
+
+@hookimpl
+def kpay_init_app(app):
+    from kpay.i18n import add_translations
+
+    add_translations(app, Path(__file__).parent / "translations")
 
 
 @hookimpl
@@ -30,7 +41,7 @@ def kpay_migration_dirs():
 
 @hookimpl
 def kpay_permissions():
-    return [Permission("hello.post", "Post a greeting", ("owner", "admin", "moderator", "creator", "member"))]
+    return [Permission("hello.post", _l("Post a greeting"), ("owner", "admin", "moderator", "creator", "member"))]
 
 
 @hookimpl

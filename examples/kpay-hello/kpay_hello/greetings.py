@@ -28,7 +28,7 @@ def post(user: User, text: str) -> Greeting:
     row = Greeting(user_id=user.id, text=text)
     db.session.add(row)
     db.session.flush()
-    points.award(user, 1, "Said hello", key=f"hello:greeting:{row.id}")
+    points.award(user, current_app.config["KPAY"]["plugins"]["hello"]["points"], "Said hello", key=f"hello:greeting:{row.id}")
     return row
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from kpay.extensions import db
@@ -31,7 +32,7 @@ def post():
         greetings.post(current_user, text)
         db.session.commit()
     else:
-        flash("Write a greeting first.", "error")
+        flash(_("Write a greeting first."), "error")
     if request.htmx and not request.htmx.boosted:
         return index()
     return redirect(url_for("hello.index"))

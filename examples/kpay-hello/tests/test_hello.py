@@ -9,8 +9,9 @@ from kpay import events, points
 from kpay.accounts import create_user
 from kpay.cli import cli
 from kpay.extensions import db
+from kpay.models import User
+from kpay.testing import csrf_token
 from kpay_hello.models import Greeting
-from tests.conftest import csrf_token
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def greetings(app) -> list[str]:
 def test_hello_page_uses_the_configured_greeting_and_its_stylesheet(client):
     page = client.get("/hello/").get_data(as_text=True)
     assert '<h1 class="hello-title">Ni hao!</h1>' in page
-    assert '<link rel="stylesheet" href="/hello/static/hello/hello.css">' in page
+    assert '<link rel="stylesheet" href="/hello/static/hello/hello.css?v=' in page  # versioned static URL
     assert client.get("/hello/static/hello/hello.css").status_code == 200
     assert "hello.css" not in client.get("/").get_data(as_text=True)
 
@@ -96,3 +97,18 @@ def test_kpay_demo_adds_bilingual_greetings(app):
     texts = greetings(app)
     assert "Hello, everyone! Glad to be here." in texts
     assert "大家好！很高兴认识大家。" in texts
+
+
+def test_kpay_demo_plugin_adds_only_its_greetings_to_a_site_with_members(app, make_user):
+    make_user(email="first@example.com")
+    assert "already has members" in app.test_cli_runner().invoke(cli, ["demo"]).output
+    result = app.test_cli_runner().invoke(cli, ["demo", "--plugin", "hello"])
+    assert (result.exit_code, result.output) == (0, "Demo data of hello added.\n")
+    assert "大家好！很高兴认识大家。" in greetings(app)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1  # no demo members
+
+
+def test_kpay_demo_plugin_names_a_plugin_that_is_off_or_has_no_demo(app):
+    off = app.test_cli_runner().invoke(cli, ["demo", "--plugin", "courses"])
+    assert off.exit_code == 1 and "plugin 'courses' is not enabled (kpay plugins enable courses)" in off.output

@@ -35,7 +35,7 @@ QUARTER = {
     "postgresql": "CAST(floor(extract(epoch FROM e.created_at) / 900) AS INTEGER)",
     "sqlite": "CAST(strftime('%s', e.created_at) AS INTEGER) / 900",
 }
-SLOTS = """
+_SLOTS = """
 INSERT INTO ledger_slots (account, currency, quarter, kind, amount_minor, fee_minor, entries)
 SELECT account, currency, quarter, kind, SUM(amount_minor), SUM(fee), COUNT(*) FROM (
     SELECT e.account AS account, e.currency AS currency, {quarter} AS quarter, t.kind AS kind, e.amount_minor AS amount_minor,
@@ -46,6 +46,7 @@ SELECT account, currency, quarter, kind, SUM(amount_minor), SUM(fee), COUNT(*) F
 ) AS booked
 GROUP BY account, currency, quarter, kind
 """
+SLOTS = {dialect: _SLOTS.format(quarter=quarter) for dialect, quarter in QUARTER.items()}  # from constants only
 
 
 def _unguard(dialect: str) -> None:
@@ -97,7 +98,7 @@ def upgrade():
     sa.Column('entries', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('account', 'quarter', 'currency', 'kind', name=op.f('pk_ledger_slots'))
     )
-    op.execute(SLOTS.format(quarter=QUARTER[dialect]))
+    op.execute(SLOTS[dialect])
 
 
 def downgrade():

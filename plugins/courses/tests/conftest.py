@@ -16,8 +16,8 @@ from kpay.models.commerce import Product
 from plugins.courses import uploads
 from plugins.courses.demo import tiny_pdf
 from plugins.courses.models import Chapter, Course, Lesson
-from tests.conftest import *  # noqa: F403
-from tests.conftest import Auth
+from kpay.testing import Auth
+from tests.conftest import s3_endpoint, s3_storage, storage_settings  # noqa: F401 (media tests use both backends)
 
 MEDIA = Path(__file__).resolve().parent.parent / "demo"
 WEBM = (MEDIA / "demo.webm").read_bytes()

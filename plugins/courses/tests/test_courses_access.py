@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpay.extensions import db
+from kpay.testing import assert_outsiders_see_nothing
 from plugins.courses.models import Lesson
 from plugins.courses.tests.conftest import canary, logged_in, make_course
 from tests.commerce_helpers import buy
@@ -72,6 +73,15 @@ def test_outsiders_never_see_paid_text_media_or_attachments(app, shop, role):
                 if canary(lesson_id).encode() in body:
                     leaked.append((url, headers, response.status_code))
     assert leaked == []
+
+
+def test_every_route_asked_every_way_and_posted_to_by_outsiders_shows_and_changes_nothing(app, shop):
+    paid, _other, _free, people = shop
+    values = {"course_id": paid.id, "lesson_id": paid.lessons[1], "chapter_id": 1, "review_id": 1, "code": "ABC",
+              "token": "not-a-token", "path": "index.m3u8"}
+    asked = assert_outsiders_see_nothing(app, "courses", [canary(i) for i in paid.lessons], values,
+                                         member=people["member"])
+    assert {(who, variant) for who, variant, *_ in asked} >= {("visitor", "range"), ("member", "post")}
 
 
 @pytest.mark.parametrize("role", OUTSIDERS)

@@ -10,8 +10,7 @@ from kpay.commerce import entitlements
 from kpay.extensions import db
 from kpay.models.commerce import Product
 from plugins.forums.models import Circle, Membership
-from tests.conftest import *  # noqa: F403
-from tests.conftest import Auth, csrf_token
+from kpay.testing import Auth, csrf_token
 
 
 def forums_config(**settings) -> dict:

@@ -1,8 +1,6 @@
-"""The core's fixtures, and an app offering the manual provider with a QR code."""
+"""An app offering the manual provider with a QR code (the other fixtures are kpay.testing's)."""
 
 import pytest
-
-from tests.conftest import *  # noqa: F403
 
 INSTRUCTIONS = "Transfer the amount to our **bank account** and write your e-mail in the note."
 ACCOUNT = ["Bank: China Merchants Bank", "Account name: KPay Community Ltd", "Account number: 6214 8888 0000 1234"]

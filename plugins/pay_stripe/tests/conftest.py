@@ -21,7 +21,6 @@ import stripe
 
 from kpay.extensions import db
 from kpay.models.commerce import Order, Product
-from tests.conftest import *  # noqa: F403 (the KPay fixtures: make_app, client, auth, make_user ...)
 from tests.commerce_helpers import checkout_form, count, ledger_sum, newest_order  # noqa: F401 (for the tests)
 
 SECRET_KEY = "sk_test_kpay"

@@ -1,7 +1,7 @@
 """products get an uploaded cover picture
 
-Revision ID: 0008_product_covers
-Revises: 0007_admin_members_indexes
+Revision ID: 0009_product_covers
+Revises: 0008_page_indexes
 Create Date: 2026-12-06 01:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_product_covers'
-down_revision = '0007_admin_members_indexes'
+revision = '0009_product_covers'
+down_revision = '0008_page_indexes'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,210 @@
+"""Every page and partial a member opens often sends at most 5 SQL statements (SQLite's BEGIN
+counted), and the same number on the demo community and on one grown by thousands of rows.
+
+The pages are opened as a visitor, as the demo member and as the demo creator, on the real
+database (SQLite, or PostgreSQL with ``KPAY_TEST_DATABASE_URL``), once to warm caches and once
+counted, on the demo and again after ``tests.page_data.grow``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import sqlalchemy as sa
+
+from kpay import demo
+from kpay.app import create_app
+from kpay.extensions import db
+from kpay.models import User
+from kpay.models.commerce import Product
+from plugins.courses.models import Course, Enrolment, Lesson
+from plugins.forums import lists
+from plugins.forums.models import Circle, Topic
+from tests import page_data
+from tests.conftest import TEST_DATABASE_URL, Auth, fresh_postgres_database
+
+LIMIT = 5
+SCALE = 300  # the grown community: 3,000 members and topics, 6,000 replies to one topic, ...
+ROWS_READ = 400  # what one page's statement may read of a table; far below the grown tables
+# Plans PostgreSQL may pick on tables of a few thousand rows that it would not on large ones.
+# Turned off, the planner takes an index whenever one answers the filter and order, so the
+# test checks that such an index exists instead of guessing the planner's size thresholds.
+INDEXLESS_PATHS = ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_hashjoin", "enable_mergejoin")
+# Tables that grow with the site's set-up, not with its community: every row may be read.
+SMALL_TABLES = {"forums_circles", "products", "courses_courses", "courses_chapters"}
+HTMX = {"HX-Request": "true"}
+
+
+def page_urls() -> dict[str, tuple[str, str, dict]]:
+    """name -> (who, url, headers) with the ids of the data as it is now."""
+    member = db.session.scalar(sa.select(User.id).where(User.email == page_data.MEMBER))
+    circle = db.session.scalar(sa.select(Circle.id).where(Circle.visibility == "public").order_by(Circle.id))
+    long = db.session.scalar(sa.select(Topic).where(Topic.circle_id == circle).order_by(Topic.post_count.desc(), Topic.id))
+    latest = db.session.scalars(sa.select(Topic).where(Topic.circle_id == circle, Topic.status == "visible",
+                                                       Topic.pinned.is_(False))
+                                .order_by(Topic.bumped_at.desc(), Topic.id.desc())).all()
+    deep = lists._cursor("latest", latest[len(latest) * 2 // 3])
+    enrolled = sa.select(Course.id).join(Enrolment).where(Enrolment.user_id == member).order_by(Course.id)
+    course = db.session.scalar(enrolled.where(Course.product_id.is_not(None)))  # bought
+    free = db.session.scalar(enrolled.where(Course.product_id.is_(None)))
+    lesson, free_lesson = (db.session.scalar(sa.select(Lesson.id).where(Lesson.course_id == c).order_by(Lesson.position, Lesson.id))
+                           for c in (course, free))
+    product = db.session.scalar(sa.select(Product.id).where(Product.active.is_(True)).order_by(Product.id))
+    last = max(long.post_count - lists.PAGE_SIZE, 1)
+    urls = {
+        "home": "/", "circle directory": "/forums/",
+        "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
+        "circle list, top": f"/forums/c/{circle}?list=top", "circle list, unanswered": f"/forums/c/{circle}?list=unanswered",
+        "circle list, featured": f"/forums/c/{circle}?list=featured",
+        "topic, first page": f"/forums/t/{long.id}", "topic, last page": f"/forums/t/{long.id}?after={last}",
+        "catalogue": "/courses/", "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
+    }
+    pages = {}
+    for name, url in urls.items():
+        pages[f"{name}, visitor"] = ("visitor", url, {})
+        pages[f"{name}, member"] = ("member", url, {})
+    for who in ("visitor", "member"):
+        pages[f"active widget, {who}"] = (who, "/forums/widgets/active", HTMX)
+    pages.update({
+        "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
+        "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
+        "lesson, member": ("member", f"/courses/{course}/lessons/{lesson}", {}),
+        "free course, member": ("member", f"/courses/{free}", {}),
+        "free lesson, member": ("member", f"/courses/{free}/lessons/{free_lesson}", {}),
+        "notifications, member": ("member", "/notifications", {}),
+        "notifications partial, member": ("member", "/notifications", HTMX),
+        "bell count, member": ("member", "/notifications/count", {}),
+        "unanswered widget, creator": ("creator", "/forums/widgets/unanswered", HTMX),
+        "course studio, creator": ("creator", "/courses/studio/", {}),
+        "course editor, creator": ("creator", f"/courses/studio/{course}", {}),
+        "studio products, creator": ("creator", "/studio/products", {}),
+        "studio coupons, creator": ("creator", "/studio/coupons", {}),
+    })
+    return pages
+
+
+def count(app, clients, pages) -> dict[str, tuple[int, list[tuple[str, object]]]]:
+    """name -> (statements, their SQL and parameters) of a second GET of each page (the first
+    warms caches)."""
+    with app.app_context():
+        engine = db.engine
+    found = {}
+    for name, (who, url, headers) in pages.items():
+        client = clients[who]
+        assert client.get(url, headers=headers).status_code == 200, (name, url)
+        seen: list[tuple[str, object]] = []
+        record = lambda conn, cursor, statement, parameters, *args: seen.append((statement, parameters))  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert client.get(url, headers=headers).status_code == 200, (name, url)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        found[name] = (len(seen), seen)
+    return found
+
+
+@contextlib.contextmanager
+def database(tmp_path):
+    if TEST_DATABASE_URL:
+        with fresh_postgres_database("kpay_pages") as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'kpay.db'}"
+
+
+@pytest.fixture(scope="module")
+def counts(tmp_path_factory):
+    """{"small": {...}, "large": {...}}: the statements of every page on the demo, then grown."""
+    folder = tmp_path_factory.mktemp("pages")
+    with database(folder) as url:
+        app = create_app({"instance_path": str(folder / "instance"), "database_url": url, "redis_url": ""})
+        app.config.update(TESTING=True, RATELIMIT_ENABLED=False)
+        with app.test_request_context("/"):
+            db.create_all()
+            demo.build()
+        clients = {"visitor": app.test_client(), "member": app.test_client(), "creator": app.test_client()}
+        Auth(clients["member"]).login(page_data.MEMBER, demo.DEMO_PASSWORD)
+        Auth(clients["creator"]).login(page_data.CREATOR, demo.DEMO_PASSWORD)
+        result = {}
+        with app.app_context():
+            pages = page_urls()
+        result["small"] = count(app, clients, pages)
+        with app.app_context():
+            page_data.grow(SCALE)
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.connect() as connection:
+                    connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            pages = page_urls()
+        result["large"] = count(app, clients, pages)
+        result["explain"] = explainer(app)
+        yield result
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+PAGE_NAMES = [
+    f"{name}, {who}" for name in (
+        "home", "circle directory", "active widget", "circle list", "circle list, deep page",
+        "circle list, top", "circle list, unanswered", "circle list, featured", "topic, first page",
+        "topic, last page", "catalogue", "course", "shop", "checkout") for who in ("visitor", "member")
+] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
+     "free lesson, member", "notifications, member",
+     "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
+     "course editor, creator", "studio products, creator", "studio coupons, creator"]
+
+
+@pytest.mark.parametrize("page", PAGE_NAMES)
+def test_page_sends_at_most_five_statements_at_any_size(counts, page):
+    small, _ = counts["small"][page]
+    large, large_sql = counts["large"][page]
+    listing = "\n".join(sql for sql, _ in large_sql)
+    assert large <= LIMIT, f"{page}: {large} statements on grown data:\n{listing}"
+    assert large == small, f"{page}: {small} statements on the demo, {large} when grown:\n{listing}"
+
+
+def explainer(app):
+    """A function that runs ``EXPLAIN (ANALYZE, FORMAT JSON)`` of a statement on PostgreSQL."""
+    def explain(statement: str, parameters) -> dict:
+        with app.app_context():
+            connection = db.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute("SET jit = off")
+                for path in INDEXLESS_PATHS:  # any of them left in a plan has no index to use
+                    cursor.execute(f"SET {path} = off")
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
+                return cursor.fetchone()[0][0]["Plan"]
+            finally:
+                connection.rollback()
+                connection.close()
+    return explain
+
+
+def rows_read(plan: dict) -> list[tuple[str, str, int]]:
+    """(node type, table, rows the node read) for every node of the plan that reads a table."""
+    found = []
+    if "Relation Name" in plan:
+        loops = plan.get("Actual Loops", 1)
+        read = (plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)
+                + plan.get("Rows Removed by Index Recheck", 0)) * loops
+        found.append((plan["Node Type"], plan["Relation Name"], read))
+    for child in plan.get("Plans", ()):
+        found.extend(rows_read(child))
+    return found
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("page", PAGE_NAMES)
+def test_page_reads_an_index_range_not_a_growing_table(counts, page):
+    """On PostgreSQL, with the tables grown and analysed, no statement of the page scans a
+    table sequentially or reads more than ``ROWS_READ`` rows of one."""
+    problems = []
+    for statement, parameters in counts["large"][page][1]:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            continue
+        for node, table, read in rows_read(counts["explain"](statement, parameters)):
+            if table not in SMALL_TABLES and (node == "Seq Scan" or read > ROWS_READ):
+                problems.append(f"{node} on {table} read {read} rows in:\n{statement}")
+    assert not problems, f"{page}:\n" + "\n\n".join(problems)
