@@ -96,7 +96,7 @@ def query_counts(folder: Path, member: tuple[str, str], ids: dict | None = None)
     for name, (url, who, target) in pages.items():
         assert who.get(url).status_code == 200, url
         statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
+        listener = lambda *args, counted=statements: counted.append(1)  # noqa: E731
         sa.event.listen(target, "before_cursor_execute", listener)
         who.get(url)
         sa.event.remove(target, "before_cursor_execute", listener)

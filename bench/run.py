@@ -61,7 +61,7 @@ def gunicorn(target: str, env: dict):
                 break
             except OSError:
                 if process.poll() is not None:
-                    raise SystemExit(process.stderr.read().decode())
+                    raise SystemExit(process.stderr.read().decode()) from None
                 time.sleep(0.1)
         yield base
     finally:

@@ -80,7 +80,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     limiter.init_app(app)
     if settings["trusted_proxies"]:
         hops = settings["trusted_proxies"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)

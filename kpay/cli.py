@@ -6,8 +6,10 @@ import logging
 import sys
 from pathlib import Path
 
+from typing import NoReturn
+
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 from flask_migrate.cli import db as db_group
 from flask_migrate import upgrade as migrate_upgrade
@@ -127,7 +129,7 @@ def run_command(host: str, port: int) -> None:
             use_site_url(app, served_url(host, port))
         return app
 
-    served = ReloadingApp(build, build(current_app._get_current_object()))
+    served = ReloadingApp(build, build(_app()))
     if not served.app.config["KPAY"]["redis_url"]:
         clock.start_thread(served.app)
     click.echo(f" * KPay serving http://{host}:{port}/ (Ctrl+C to stop)")
@@ -152,7 +154,7 @@ def worker_command(burst: bool, no_clock: bool) -> None:
     """Run background jobs from Redis (or the database outbox while it is away) and tick the clock."""
     from kpay import jobs, worker
 
-    app = current_app._get_current_object()
+    app = _app()
     queue = jobs.queue(app)
     where = f"queue {queue.name!r}" if queue is not None else "the database outbox (no redis_url)"
     click.echo(f" * KPay worker on {where}")
@@ -166,7 +168,7 @@ def demo_command(plugin: str | None) -> None:
     """Fill an empty database with the demo community and print the owner's login."""
     from kpay import demo, jobs
 
-    app = current_app._get_current_object()
+    app = _app()
     # Demo content may e-mail its members: links point at site_url, else at `kpay run`'s address.
     base_url = app.config["KPAY"]["site_url"] or served_url("127.0.0.1", 5000)
     with app.test_request_context("/", base_url=base_url):
@@ -275,7 +277,13 @@ def _site_settings() -> dict:
         _config_error(error)
 
 
-def _config_error(error: ConfigError):
+def _app() -> Flask:
+    """The app itself, not the context-bound proxy: the threads and servers started here outlive
+    the command's app context."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+
+
+def _config_error(error: ConfigError) -> NoReturn:
     click.echo(f"kpay: configuration error: {error}", err=True)
     sys.exit(2)
 

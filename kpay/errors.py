@@ -60,8 +60,9 @@ def render_error(error: HTTPException) -> Response:
         log.exception("the error page for %s failed to render", code)
         db.session.rollback()
         response = make_response(f"{code} {error.name}", code, {"Content-Type": "text/plain; charset=utf-8"})
-    if code == 429 and getattr(error, "retry_after", None):
-        response.headers["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)  # Flask-Limiter's 429 says when to come back
+    if code == 429 and retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     response.vary.add("HX-Request")

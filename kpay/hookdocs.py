@@ -27,7 +27,7 @@ def render() -> str:
         "",
         inspect.getdoc(hookspecs),
         "",
-        "Import the marker as `from kpay import hookimpl`.",
+        "Import the marker as `from kpay.api import hookimpl`; docs/api.md lists everything else a plugin may use.",
     ]
     for name, signature, options, doc in hooks():
         modes = [mode for mode in ("firstresult", "historic") if options.get(mode)]

@@ -1,7 +1,7 @@
 """Every KPay hook, each with the docstring that is its reference documentation.
 
 Hooks are called with keyword arguments; an implementation takes only the arguments it uses.
-Hooks return data (the frozen types in ``kpay.types``); the core renders it. Shown items carry
+Hooks return data (the frozen types in ``kpay.api``); the core renders it. Shown items carry
 an explicit ``order``: never rely on the order in which pluggy calls implementations.
 ``docs/hooks.md`` is generated from this module (``python -m kpay.hookdocs``).
 """
@@ -29,7 +29,7 @@ def kpay_config_defaults():
     """Declare the plugin's settings, read from ``[plugins.<name>]`` in ``kpay.toml``.
 
     Called: at start-up, before the plugins' settings are validated.
-    Returns: a dict of setting name to ``kpay.types.Setting`` (or to a plain default value).
+    Returns: a dict of setting name to ``kpay.api.Setting`` (or to a plain default value).
     ``KPAY_PLUGINS_<NAME>_<KEY>`` environment variables override the file. A key the plugin
     does not declare stops start-up (a disabled plugin's table is kept, unchecked). The
     validated values are in ``current_app.config["KPAY"]["plugins"][name]``.
@@ -84,10 +84,10 @@ def kpay_schedules():
 
     Called: by the clock every minute (``kpay worker``, or ``kpay run`` in embedded mode).
     Each sweep runs at most once per period across all clocks (claimed by a database row) and
-    must be idempotent; slow work inside it goes through ``kpay.jobs.enqueue``. A period is
+    must be idempotent; slow work inside it goes through ``kpay.api.enqueue``. A period is
     ``minutes=N`` (aligned to multiples of N minutes since 1970-01-01 00:00 UTC) or a day,
     ``at="HH:MM"`` in the site's time zone; a sweep runs in the first tick of its period.
-    Returns: a list of ``kpay.types.Schedule``.
+    Returns: a list of ``kpay.api.Schedule``.
     """
 
 
@@ -96,7 +96,7 @@ def kpay_permissions():
     """Declare capabilities and the roles that hold them.
 
     Called: at start-up, to build the permission table used by ``kpay.permissions.can``.
-    Returns: a list of ``kpay.types.Permission``.
+    Returns: a list of ``kpay.api.Permission``.
     """
 
 
@@ -106,7 +106,7 @@ def kpay_nav_items(user):
 
     Called: when a full page is rendered.
     Receives: ``user``, the current user (``AnonymousUser`` when logged out).
-    Returns: a list of ``kpay.types.NavItem``; sorted by ``order``, then label.
+    Returns: a list of ``kpay.api.NavItem``; sorted by ``order``, then label.
     """
 
 
@@ -128,7 +128,7 @@ def kpay_widgets(slot, context, user):
     Called: when a page places the slot with ``{{ widget_slot("<slot>", context) }}``.
     Receives: ``slot`` (its name), ``context`` (a dict of what the page passes, possibly
     empty) and ``user``. Return nothing for slots the plugin does not fill.
-    Returns: a list of ``kpay.types.Widget``; sorted by ``order``, then title.
+    Returns: a list of ``kpay.api.Widget``; sorted by ``order``, then title.
     """
 
 
@@ -138,7 +138,7 @@ def kpay_assets(template):
 
     Called: when a full page is rendered.
     Receives: ``template``, the name of the page template being rendered.
-    Returns: a list of ``kpay.types.Asset``; duplicates are dropped.
+    Returns: a list of ``kpay.api.Asset``; duplicates are dropped.
     """
 
 
@@ -147,21 +147,21 @@ def kpay_event(event):
     """React to an activity event (``course.completed``, ``user.signed_up`` ...).
 
     Called: after the transaction that emitted the event has committed, in the process that
-    committed it; keep it fast and send heavy work to ``kpay.jobs.enqueue``. What an
+    committed it; keep it fast and send heavy work to ``kpay.api.enqueue``. What an
     implementation adds to ``db.session`` is committed when it returns; one that raises is
     logged and rolled back, and the other plugins still hear of the event.
-    Receives: ``event``, a ``kpay.types.Event``.
+    Receives: ``event``, a ``kpay.api.Event``.
     Returns: nothing.
     """
 
 
 @hookspec
 def kpay_notification_kinds():
-    """Declare the kinds of notification the plugin sends with ``kpay.notify``.
+    """Declare the kinds of notification the plugin sends with ``kpay.api.notify``.
 
     Called: when a notification is sent, and when a member's notification settings are shown
-    or saved. ``kpay.notify`` refuses a kind nobody declared.
-    Returns: a list of ``kpay.types.NotificationKind``; shown by ``order``, then name. A member
+    or saved. ``kpay.api.notify`` refuses a kind nobody declared.
+    Returns: a list of ``kpay.api.NotificationKind``; shown by ``order``, then name. A member
     who never chose a channel for a kind gets its ``default_channel``.
     """
 
@@ -170,9 +170,9 @@ def kpay_notification_kinds():
 def kpay_resource_products(resource):
     """Say which products unlock one of the plugin's resources.
 
-    Called: by ``kpay.commerce.can_access`` when a member who is neither an admin nor the
+    Called: by ``kpay.api.can_access`` when a member who is neither an admin nor the
     resource's creator asks for a resource that is not free.
-    Receives: ``resource``, a ``kpay.types.Resource``.
+    Receives: ``resource``, a ``kpay.api.Resource``.
     Returns: the ids of the products that unlock it (a bundle's id appears for each of its
     resources), or ``None`` when the resource is not the plugin's. A member with an active
     entitlement to any of them has access.
@@ -185,7 +185,7 @@ def kpay_payment_providers():
 
     Called: at start-up (a ``test_mode`` provider stops a production site) and whenever
     checkout lists or uses providers.
-    Returns: a list of ``kpay.types.PaymentProvider``; names are unique across plugins.
+    Returns: a list of ``kpay.api.PaymentProvider``; names are unique across plugins.
     """
 
 
@@ -209,7 +209,7 @@ def kpay_search_documents(since):
     Called: by the indexer (a search plugin), for a full rebuild with ``since=None`` or for
     the documents changed after ``since`` (an aware UTC ``datetime``).
     Receives: ``since``, ``None`` or a ``datetime``.
-    Returns: an iterable of ``kpay.types.SearchDocument``. ``visibility`` is ``"public"``,
+    Returns: an iterable of ``kpay.api.SearchDocument``. ``visibility`` is ``"public"``,
     ``"members"`` (any logged-in member) or a ``Resource.key`` such as ``"course:7"``: the
     search plugin shows such a hit only to members for whom ``can_access`` holds, and must
     not show its body in snippets to anyone else. A deleted or hidden document is returned

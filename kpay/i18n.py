@@ -20,7 +20,7 @@ from flask_login import current_user
 from wtforms.i18n import messages_path
 
 from kpay.config import LOCALES
-from kpay.extensions import babel
+from kpay.extensions import babel, login_manager
 
 # Flask-Login flashes this when a visitor opens a members-only page; its own text is English only.
 LOGIN_MESSAGE = _l("Please log in to access this page.")
@@ -128,7 +128,7 @@ def template_gettext(message: str) -> str:
 
 
 @functools.cache
-def _wtforms_catalog(locale: str) -> support.Translations:
+def _wtforms_catalog(locale: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
@@ -149,10 +149,10 @@ WTFORMS_MESSAGES = WTFormsMessages()
 
 def init_app(app: Flask) -> None:
     """Expose the page language to templates as ``html_lang`` and translate Flask-Login."""
-    app.login_manager.login_message = LOGIN_MESSAGE
-    app.login_manager.localize_callback = str
+    login_manager.login_message = LOGIN_MESSAGE
+    login_manager.localize_callback = str
     app.before_request(lambda: setattr(request, "wtforms_translations", WTFORMS_MESSAGES))
-    app.jinja_env.install_gettext_callables(  # as Flask-Babel does, but ``_()`` remembers
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n; as Flask-Babel does, but ``_()`` remembers
         gettext=template_gettext, newstyle=True,
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
         pgettext=lambda c, s: get_translations().upgettext(c, s),

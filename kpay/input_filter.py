@@ -9,6 +9,7 @@ kept for ``kpay.forms.FlaskForm`` to refuse beside the field; a path carrying th
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from flask import Flask, abort, g, request
 from flask_babel import lazy_gettext as _l
@@ -53,7 +54,7 @@ def strip_control_characters() -> None:
     if CONTROL.search(request.path):
         abort(404)
     hostile: set[str] = set()
-    request.args = _clean(request.args, hostile)
+    request.args = _clean(cast(ImmutableMultiDict, request.args), hostile)  # immutable; typed MultiDict
     if request.mimetype in FORM_TYPES:
         request.form = _clean(request.form, hostile)
     if hostile:

@@ -14,7 +14,7 @@ import importlib
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -27,7 +27,7 @@ from kpay.config import SettingNeeded
 from kpay.extensions import db
 from kpay.models import Job
 from kpay.models.base import utcnow
-from kpay.transactions import after_commit, insert_once
+from kpay.transactions import after_commit, insert_once, rows_changed
 
 log = logging.getLogger("kpay.jobs")
 
@@ -62,7 +62,7 @@ def run_job(job_id: int) -> None:
     """
     now = utcnow()
     held = _lease(db.session.scalar(sa.select(Job.func).where(Job.id == job_id)))
-    claimed = db.session.execute(
+    claimed = rows_changed(
         sa.update(Job)
         .where(
             Job.id == job_id,
@@ -72,7 +72,7 @@ def run_job(job_id: int) -> None:
             ),
         )
         .values(status="running", run_at=now + held, attempts=Job.attempts + 1)
-    ).rowcount
+    )
     db.session.commit()
     if not claimed:
         return
@@ -134,7 +134,7 @@ def run_due(limit: int = RELAY_BATCH, queued_too: bool = False) -> int:
     return len(due)
 
 
-def _due(limit: int, queued_too: bool = False) -> list[int]:
+def _due(limit: int, queued_too: bool = False) -> Sequence[int]:
     """Ids of due jobs, after expired leases (a killed worker's job) become pending again."""
     now = utcnow()
     db.session.execute(
@@ -163,11 +163,11 @@ def retry(job_id: int) -> bool:
 
     Returns False, changing nothing, when the job has not failed.
     """
-    changed = db.session.execute(
+    changed = rows_changed(
         sa.update(Job)
         .where(Job.id == job_id, Job.status == "failed")
         .values(status="pending", attempts=0, run_at=utcnow(), finished_at=None, needs_setting=None)
-    ).rowcount
+    )
     if changed:
         after_commit(lambda: _dispatch([job_id]))
     return bool(changed)
@@ -176,9 +176,9 @@ def retry(job_id: int) -> bool:
 def prune(older_than: timedelta = timedelta(days=7)) -> int:
     """Delete finished jobs older than ``older_than``; returns how many."""
     cutoff = utcnow() - older_than
-    deleted = db.session.execute(
+    deleted = rows_changed(
         sa.delete(Job).where(Job.status.in_(("done", "failed")), Job.finished_at < cutoff)
-    ).rowcount
+    )
     db.session.commit()
     return deleted
 
@@ -241,7 +241,7 @@ def _add(func, args, kwargs, key, run_at) -> None:
         after_commit(lambda: _run_inline([job_id]))
 
 
-def _dispatch(job_ids: list[int]) -> None:
+def _dispatch(job_ids: Sequence[int]) -> None:
     """Hand committed ``pending`` jobs to rq, or run them here in embedded mode."""
     if not _redis_mode():
         _run_inline(job_ids)
@@ -262,7 +262,7 @@ def redis_is_back(app: Flask) -> None:
     app.extensions.setdefault("kpay_redis", {})["down_until"] = 0
 
 
-def _run_inline(job_ids: list[int]) -> None:
+def _run_inline(job_ids: Sequence[int]) -> None:
     """Embedded mode: run the jobs after the response is sent, or now outside a request."""
     if has_request_context() and not g.get("kpay_links_only"):
         g.setdefault("kpay_inline_jobs", []).extend(job_ids)
@@ -279,7 +279,7 @@ def run_queued_inline() -> None:
             run_job(job_id)
 
 
-def _mark_queued(job_ids: list[int]) -> list[int]:
+def _mark_queued(job_ids: Sequence[int]) -> Sequence[int]:
     """Claim pending jobs for pushing; returns the ones no other relay took first."""
     claimed = db.session.scalars(
         sa.update(Job)
@@ -291,7 +291,7 @@ def _mark_queued(job_ids: list[int]) -> list[int]:
     return claimed
 
 
-def _push(job_ids: list[int]) -> None:
+def _push(job_ids: Sequence[int]) -> None:
     """Put ``queued`` jobs on the rq queue; if Redis is unreachable, back to ``pending``."""
     if not job_ids:
         return
@@ -346,7 +346,7 @@ def long_running(duration: timedelta):
     """Mark a job function that may run for up to ``duration`` (a video transcode): its lease,
     and the rq timeout that ends a stuck run, are that long instead of ``LEASE``."""
     def mark(func: Callable) -> Callable:
-        func.kpay_lease = duration
+        func.__dict__["kpay_lease"] = duration  # read by _lease
         return func
     return mark
 

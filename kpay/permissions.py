@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort, current_app
 from flask_login import current_user
 
+from kpay.extensions import login_manager
 from kpay.types import Permission
 
 CORE_PERMISSIONS = (
@@ -32,7 +33,7 @@ def can(name: str, user=None) -> bool:
 def require(name: str) -> None:
     """Abort with 403 (or send an anonymous visitor to log in) unless the user can ``name``."""
     if not current_user.is_authenticated:
-        abort(current_app.login_manager.unauthorized())
+        abort(login_manager.unauthorized())
     if not can(name):
         abort(403)
 

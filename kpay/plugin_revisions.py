@@ -63,4 +63,4 @@ def revise(name: str, message: str, autogenerate: bool) -> Path:
     )
     if script is None:
         raise ConfigError(f"plugin {name!r}: autogenerate found no change in its tables; no revision written")
-    return Path(script.path)
+    return Path(script.path)  # type: ignore[union-attr]  # one branch: one Script, never a list

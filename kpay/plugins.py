@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from importlib import metadata
 from types import ModuleType
+from typing import cast
 
 import pluggy
 from flask import current_app
@@ -162,6 +163,6 @@ def hook():
 def declared_settings(pm: pluggy.PluginManager) -> dict[str, dict]:
     """The settings each registered plugin declares (``kpay_config_defaults``), by name."""
     return {
-        impl.plugin_name: impl.function() or {}
+        impl.plugin_name: cast(dict, impl.function() or {})
         for impl in pm.hook.kpay_config_defaults.get_hookimpls()
     }

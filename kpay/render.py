@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request, url_for
+from typing import Any
+
+from flask import Response, make_response, render_template, url_for
+from htmx_flask import request as htmx_request  # flask's request, typed with htmx-flask's .htmx
 from flask_login import current_user
 
 from kpay.plugins import hook
@@ -11,7 +14,7 @@ from kpay.types import Asset, NavItem, Widget
 
 def wants_partial() -> bool:
     """True for an htmx request that swaps part of a page (not boosted, not a history restore)."""
-    htmx = request.htmx
+    htmx = htmx_request.htmx
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
@@ -60,5 +63,6 @@ ROW_ID = 987654321  # stands for a row's id in the URL a list's rows share
 def row_url(endpoint: str, key: str, **values):
     """The URL of each row of a list from one ``url_for``: ``row_url("forums.topic", "topic_id")``
     returns a function of the id; building a URL per row costs a string join, not a route build."""
-    before, _, after = url_for(endpoint, **values, **{key: ROW_ID}).partition(str(ROW_ID))
+    params: dict[str, Any] = {**values, key: ROW_ID}
+    before, _, after = url_for(endpoint, **params).partition(str(ROW_ID))
     return lambda row_id: f"{before}{row_id}{after}"

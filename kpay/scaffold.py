@@ -42,8 +42,8 @@ def write_plugin(name: str, folder: Path) -> list[Path]:
     }
     written = []
     for source in sorted(TEMPLATE.rglob("*.tmpl")):
-        parts = source.relative_to(TEMPLATE).with_suffix("").parts
-        parts = [re.sub(r"^dot-", ".", part.replace("NAME", name)) for part in parts]
+        parts = [re.sub(r"^dot-", ".", part.replace("NAME", name))
+                 for part in source.relative_to(TEMPLATE).with_suffix("").parts]
         target = folder.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(Template(source.read_text(encoding="utf-8")).safe_substitute(values), encoding="utf-8")

@@ -42,7 +42,8 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def fingerprint(value: str) -> str:
     """A short keyed digest of ``value`` (a password hash), safe to show in a link."""
-    key = current_app.secret_key.encode()
+    secret = current_app.secret_key
+    key = secret.encode() if isinstance(secret, str) else secret
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:16]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -21,7 +22,7 @@ log = logging.getLogger("kpay.transactions")
 
 _WAITING = "kpay_after_commit"
 _READY = "kpay_after_commit_ready"
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[[sa.Table], Any]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def after_commit(callback: Callable[[], object]) -> None:
@@ -50,6 +51,14 @@ def insert_once(model, unique: tuple[str, ...], **values) -> int | None:
 
     statement = _insert_once_statement(db.session.get_bind().dialect.name, model.__table__, unique)
     return db.session.execute(statement, values).scalar()
+
+
+def rows_changed(statement: sa.Executable) -> int:
+    """How many rows an UPDATE or DELETE ``statement`` changed, run in the current transaction
+    (a conditional UPDATE that changed none lost its race)."""
+    from kpay.extensions import db
+
+    return cast(sa.CursorResult, db.session.execute(statement)).rowcount
 
 
 def add_to(instance, **deltas: int) -> None:

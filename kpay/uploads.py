@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from flask import Flask, Response, current_app, redirect, request, send_file
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse  # what send_file and redirect give
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
@@ -89,7 +90,7 @@ def forget(folder: str, name: str | None) -> None:
 
 
 def serve(key: str, media_type: str, *, download_name: str | None = None, private: bool = True,
-          accel_prefix: str = "", max_age: int = 3600) -> Response:
+          accel_prefix: str = "", max_age: int = 3600) -> BaseResponse:
     """A response with the stored file ``key``: Range requests answered from a local file,
     an ``X-Accel-Redirect`` to ``accel_prefix`` + key for nginx, or a redirect to a short-lived
     presigned URL of an object store. Call only after checking access."""

@@ -91,7 +91,7 @@ def test_member_uploads_a_picture_and_gets_a_centred_256_square_webp(app, client
         assert (image.format, image.size) == ("WEBP", (256, 256))
         rgb = image.convert("RGB")
         for corner in [(2, 2), (253, 2), (2, 253), (253, 253)]:
-            assert all(abs(a - b) < 40 for a, b in zip(rgb.getpixel(corner), GREEN)), (corner, fmt)
+            assert all(abs(a - b) < 40 for a, b in zip(rgb.getpixel(corner), GREEN, strict=True)), (corner, fmt)
     assert "holiday" not in name
     assert f'src="/avatars/{name}"' in client.get("/account/profile").get_data(as_text=True)
 

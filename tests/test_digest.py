@@ -4,7 +4,7 @@ many clocks and workers run (F6, invariant 5)."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, UTC
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from tests.notification_helpers import SITE, ReplyKinds, app, send, set_member  
 from tests.test_mail import outbox
 
 # 2025-03-05 is a Wednesday; 23:00 UTC on the 4th is 07:00 on the 5th in Shanghai.
-SHANGHAI_SEVEN = datetime(2025, 3, 4, 23, 0, tzinfo=timezone.utc)
+SHANGHAI_SEVEN = datetime(2025, 3, 4, 23, 0, tzinfo=UTC)
 
 
 def at(moment: datetime):
@@ -89,7 +89,7 @@ def test_weekly_digest_goes_on_monday_morning_only(app, make_user):
     member = make_user()
     set_member(app, member.id, digest="weekly", timezone="Europe/Berlin")
     send(app, member.id, kind="mention")
-    sunday = datetime(2025, 3, 9, 6, 5, tzinfo=timezone.utc)  # 07:05 in Berlin
+    sunday = datetime(2025, 3, 9, 6, 5, tzinfo=UTC)  # 07:05 in Berlin
     with at(sunday), app.app_context():
         assert send_due_digests() == 0
     with at(sunday + timedelta(days=1)), app.app_context():
@@ -108,7 +108,7 @@ def test_without_site_url_digests_wait_unclaimed(make_app, make_user):
     member = make_user()
     set_member(app, member.id, digest="daily")
     send(app, member.id, kind="mention")
-    with at(datetime(2025, 3, 5, 7, 5, tzinfo=timezone.utc)), app.app_context():
+    with at(datetime(2025, 3, 5, 7, 5, tzinfo=UTC)), app.app_context():
         assert send_due_digests() == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DigestRun)) == 0
 

@@ -82,7 +82,7 @@ def test_a_member_posting_during_an_outage_keeps_the_text_and_the_session(
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "A long story I typed\nover two lines</textarea>" in page
-    assert 'value="{}"'.format(token) in page
+    assert f'value="{token}"' in page
     assert "/login" not in response.headers.get("Location", "")
     assert client.get("/account/profile").status_code == 200  # still logged in once it is back
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 from pathlib import Path
 
 import pytest
@@ -225,7 +225,7 @@ def test_missing_page_says_so_in_chinese(client):
     assert "返回首页" in text
 
 
-NOON_UTC = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOON_UTC = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -105,6 +105,44 @@ def test_a_disabled_plugins_recorded_revision_does_not_break_upgrade(site, hello
         assert "hello_greetings" in table_names()  # its data stays
 
 
+def test_status_checks_keep_existing_orders_and_refuse_unknown_statuses(site):
+    """0009 adds the status CHECK constraints to a database with orders, payments and
+    entitlements in it (SQLite rebuilds the tables under their references); every row stays."""
+    app = site([])
+    with app.app_context():
+        upgrade(revision="0008_page_indexes")
+        with db.engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run("INSERT INTO users (id, email, password_hash, display_name, role, status, session_version, bio, "
+                "interests, digest, status_reason, created_at) "
+                "VALUES (1, 'a@example.com', 'x', 'A', 'member', 'active', 1, '', '[]', 'weekly', '', '2026-01-01')")
+            run("INSERT INTO products (id, creator_id, name, description, kind, price_minor, currency, active, "
+                "created_at) VALUES (1, 1, 'Course', '', 'one_time', 100, 'CNY', true, '2026-01-01')")
+            for n, status in enumerate(("paid", "awaiting_confirmation", "refunded"), start=1):
+                run("INSERT INTO orders (id, user_id, product_id, product_name, provider, status, list_price_minor, "
+                    "discount_minor, amount_minor, refunded_minor, currency, nonce, member_reference, created_at, "
+                    f"expires_at) VALUES ({n}, 1, 1, 'Course', 'sandbox', '{status}', 100, 0, 100, 0, 'CNY', "
+                    f"'n{n}', '', '2026-01-01', '2026-01-02')")
+            run("INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, created_at) "
+                "VALUES (1, 'sandbox', 'ref', 100, 'CNY', '2026-01-01')")
+            run("INSERT INTO entitlements (id, user_id, product_id, source, status, starts_at, created_at) "
+                "VALUES (1, 1, 1, 'order:1', 'active', '2026-01-01', '2026-01-01')")
+
+        upgrade(revision="heads")
+        assert schema_differences() == []
+        with db.engine.connect() as connection:
+            statuses = connection.exec_driver_sql("SELECT status FROM orders ORDER BY id").scalars().all()
+            assert statuses == ["paid", "awaiting_confirmation", "refunded"]
+            assert connection.exec_driver_sql("SELECT order_id FROM payments").scalar() == 1
+        for table, bad in (("orders", "payed"), ("entitlements", "paused")):
+            with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+                connection.exec_driver_sql(f"UPDATE {table} SET status = '{bad}' WHERE id = 1")
+
+        downgrade(revision="0008_page_indexes")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE orders SET status = 'payed' WHERE id = 1")  # no constraint now
+
+
 def test_a_revision_for_a_plugin_without_migrations_is_refused_naming_the_hook(hello_app):
     result = hello_app.test_cli_runner().invoke(cli, ["db", "revision", "--plugin", "pay_sandbox", "-m", "x"])
     assert result.exit_code == 1

@@ -95,7 +95,7 @@ def count(app, clients, pages) -> dict[str, tuple[int, list[tuple[str, object]]]
         client = clients[who]
         assert client.get(url, headers=headers).status_code == 200, (name, url)
         seen: list[tuple[str, object]] = []
-        record = lambda conn, cursor, statement, parameters, *args: seen.append((statement, parameters))  # noqa: E731
+        record = lambda conn, cursor, statement, parameters, *args, seen=seen: seen.append((statement, parameters))  # noqa: E731
         sa.event.listen(engine, "before_cursor_execute", record)
         try:
             assert client.get(url, headers=headers).status_code == 200, (name, url)

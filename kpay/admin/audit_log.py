@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from kpay.admin.forms import AuditFilters
-from kpay.admin.listing import paginate, read_filters
 from kpay.admin.views import bp
 from kpay.extensions import db
+from kpay.listing import paginate, read_filters
 from kpay.members import matching
 from kpay.models import AuditEntry, User
 from kpay.permissions import require
@@ -33,7 +34,7 @@ def audit_log():
     )
 
 
-def actors_of(entries: list[AuditEntry]) -> dict[int, User]:
+def actors_of(entries: Sequence[AuditEntry]) -> dict[int, User]:
     """The members who made ``entries``, by id, in one query."""
     ids = {entry.actor_id for entry in entries if entry.actor_id is not None}
     return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}

@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from kpay.admin.audit_log import actors_of
 from kpay.admin.forms import MemberFilters
-from kpay.admin.listing import paginate, read_filters
 from kpay.admin.views import bp
 from kpay.extensions import db
+from kpay.listing import paginate, read_filters
 from kpay.members import CHANGES, NotChanged, Refused, change_member, matching, may_manage
 from kpay.models import ROLES, AuditEntry, User
 from kpay.permissions import require

@@ -3,6 +3,7 @@ the site's time zone), and the failed jobs with the setting each one waits for."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -60,7 +61,7 @@ def figures(now: datetime | None = None) -> Figures:
     )
 
 
-def failed_jobs(limit: int = 5) -> list[Job]:
+def failed_jobs(limit: int = 5) -> Sequence[Job]:
     """The latest failed jobs, newest first."""
     return db.session.scalars(
         sa.select(Job).where(Job.status == "failed").order_by(Job.id.desc()).limit(limit)

@@ -14,10 +14,11 @@ from flask_babel import lazy_gettext as _l
 from kpay import jobs, tokens
 from kpay.accounts import change_password, find_by_email, normalize_email
 from kpay.auth.forms import ResetPasswordForm, ResetRequestForm
-from kpay.auth.views import bp, check_email_page, keyed_by_form_email, link_problem, mail_member
+from kpay.auth.views import bp, check_email_page, link_problem, mail_member
 from kpay.extensions import db, limiter
 from kpay.models import User
 from kpay.models.base import utcnow
+from kpay.ratelimits import keyed_by_form_email
 from kpay.render import render
 
 

@@ -15,10 +15,11 @@ from kpay import audit, tokens
 from kpay.accounts import AccountError, change_email, change_password, end_sessions, find_by_email, normalize_email
 from kpay.auth.forms import ChangeEmailForm, ChangePasswordForm, ConfirmForm, ReauthForm
 from kpay.auth.views import (
-    bp, check_email_page, keyed_by_member, link_problem, mail_member, start_session,
+    bp, check_email_page, link_problem, mail_member, start_session,
 )
 from kpay.extensions import db, limiter
 from kpay.models import User
+from kpay.ratelimits import keyed_by_member
 from kpay.render import render
 from kpay.security import safe_next
 

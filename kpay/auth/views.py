@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from htmx_flask import request as htmx_request  # flask's request, typed with htmx-flask's .htmx
 
 from kpay import audit, events, tokens
 from kpay.accounts import (
@@ -31,6 +32,7 @@ from kpay.extensions import db, limiter, login_manager
 from kpay.mail import send_email
 from kpay.models import User
 from kpay.models.base import utcnow
+from kpay.ratelimits import keyed_by_form_email, keyed_by_member
 from kpay.models.notifications import unread_count_query
 from kpay.render import render
 from kpay.security import safe_next
@@ -57,8 +59,8 @@ def _redirect_with_next(endpoint: str):
     An htmx request gets ``HX-Redirect`` so the whole page changes (a plain redirect would
     put the form inside the partial), coming back to the page it was made from.
     """
-    if request.htmx:
-        current = urlsplit(request.htmx.current_url or "")
+    if htmx_request.htmx:
+        current = urlsplit(htmx_request.htmx.current_url or "")
         back = safe_next(current.path + (f"?{current.query}" if current.query else ""), "")
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url_for(endpoint, next=back or None)
@@ -102,16 +104,6 @@ def _member_statement():
     """The member, their unread count and the products they hold (built once per process)."""
     uid, now = sa.bindparam("uid", type_=sa.Integer), sa.bindparam("now", type_=User.created_at.type)
     return sa.select(User, unread_count_query(uid), entitlements.held_query(uid, now)).where(User.id == uid)
-
-
-def keyed_by_form_email(scope: str):
-    """A rate-limit key: the address typed in the form, so one account is limited from any IP."""
-    return lambda: f"{scope}:{normalize_email(request.form.get('email', ''))}"
-
-
-def keyed_by_member(scope: str):
-    """A rate-limit key: the logged-in member (the address for a visitor)."""
-    return lambda: f"{scope}:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
 def mail_member(user: User, to: str, subject, template: str, **context) -> None:

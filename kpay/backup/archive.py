@@ -17,6 +17,7 @@ import json
 import os
 import tarfile
 import tempfile
+from typing import BinaryIO
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,7 @@ def _add(tar: tarfile.TarFile, name: str, source) -> dict:
     info.mode = 0o600
     if isinstance(source, Path):
         info.size = source.stat().st_size
-        opened = source.open("rb")
+        opened: BinaryIO = source.open("rb")
     else:
         info.size = source.size
         opened = storage().open(source.key)

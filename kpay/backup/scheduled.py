@@ -82,7 +82,7 @@ def prune(folder: Path, daily: int, weekly: int, monthly: int) -> list[Path]:
     keep: set[Path] = set()
     for count, period in ((daily, lambda d: d.date()), (weekly, lambda d: d.isocalendar()[:2]),
                           (monthly, lambda d: (d.year, d.month))):
-        seen = []
+        seen: list[object] = []
         for when, path in dated:
             if period(when) not in seen:
                 if len(seen) == count:

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from kpay.admin.listing import day_start, paginate, read_filters
 from kpay.admin.views import bp
 from kpay.commerce import confirmations, orders
 from kpay.commerce.admin_forms import OrderFilters, RefundForm, RejectForm
@@ -21,6 +20,7 @@ from kpay.commerce.money import amount_text, format_money, parse_money
 from kpay.commerce.providers import providers
 from kpay.commerce.refunds import RefundRefused, refund_by_admin, refunds_through
 from kpay.extensions import db
+from kpay.listing import day_start, paginate, read_filters
 from kpay.members import matching
 from kpay.models import User
 from kpay.models.commerce import (

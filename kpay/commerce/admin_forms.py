@@ -9,14 +9,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from kpay.commerce.forms import nonce_field
 from kpay.forms import FlaskForm
+from kpay.models.commerce import OrderStatus
 
 STATUS_LABELS = {
-    "pending": _l("Waiting for payment"),
-    "awaiting_confirmation": _l("Waiting for the payment to be confirmed"),
-    "paid": _l("Paid"),
-    "expired": _l("Expired unpaid"),
-    "cancelled": _l("Cancelled"),
-    "refunded": _l("Refunded"),
+    OrderStatus.PENDING: _l("Waiting for payment"),
+    OrderStatus.AWAITING_CONFIRMATION: _l("Waiting for the payment to be confirmed"),
+    OrderStatus.PAID: _l("Paid"),
+    OrderStatus.EXPIRED: _l("Expired unpaid"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+    OrderStatus.REFUNDED: _l("Refunded"),
 }
 
 

@@ -17,17 +17,18 @@ from kpay import audit
 from kpay.commerce import notices, orders
 from kpay.extensions import db
 from kpay.models import User
-from kpay.models.commerce import Order, Product
+from kpay.models.commerce import Order, OrderStatus, Product
+from kpay.transactions import rows_changed
 
-AWAITING = "awaiting_confirmation"
+AWAITING = OrderStatus.AWAITING_CONFIRMATION
 
 
 def _claim(order: Order) -> bool:
     """True when ``order`` still awaits confirmation; its row stays locked (PostgreSQL) or the
     database stays ours (SQLite's write lock) until the caller commits."""
-    return bool(db.session.execute(
+    return bool(rows_changed(
         sa.update(Order).where(Order.id == order.id, Order.status == AWAITING).values(status=AWAITING)
-    ).rowcount)
+    ))
 
 
 def _tell_member(order: Order, message, event: str) -> None:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.commerce import Coupon, CouponRedemption, Order, Product
+from kpay.transactions import rows_changed
 
 
 class CouponError(Exception):
@@ -62,14 +63,14 @@ def discount(coupon: Coupon | None, price_minor: int) -> int:
 def reserve(coupon: Coupon, user: User, order: Order) -> None:
     """Take one use of ``coupon`` for ``order``, or raise ``CouponError``; the caller rolls
     back on error (the use counted so far goes with it)."""
-    taken = db.session.execute(
+    taken = rows_changed(
         sa.update(Coupon)
         .where(
             Coupon.id == coupon.id,
             sa.or_(Coupon.max_redemptions.is_(None), Coupon.used < Coupon.max_redemptions),
         )
         .values(used=Coupon.used + 1)
-    ).rowcount
+    )
     if not taken:
         raise CouponError(_l("This coupon has been used up."))
     taken_slots = set(db.session.scalars(
@@ -90,7 +91,7 @@ def release(order: Order) -> None:
     """Give back the coupon use an unpaid order reserved."""
     if order.coupon_id is None:
         return
-    gone = db.session.execute(sa.delete(CouponRedemption).where(CouponRedemption.order_id == order.id)).rowcount
+    gone = rows_changed(sa.delete(CouponRedemption).where(CouponRedemption.order_id == order.id))
     if gone:
         db.session.execute(
             sa.update(Coupon).where(Coupon.id == order.coupon_id, Coupon.used > 0).values(used=Coupon.used - 1)

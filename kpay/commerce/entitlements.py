@@ -8,7 +8,7 @@ entitlement at once. Every change is written to ``entitlement_events``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from flask import g, has_app_context
 
 from kpay.extensions import db
 from kpay.models.base import utcnow
-from kpay.models.commerce import Entitlement, EntitlementEvent, Product
+from kpay.models.commerce import Entitlement, EntitlementEvent, EntitlementStatus, Product
 from kpay.transactions import insert_once
 
 
@@ -26,7 +26,7 @@ def _current(user_id: int, product_ids: Iterable[int], now: datetime):
         .where(
             Entitlement.user_id == user_id,
             Entitlement.product_id.in_(list(product_ids)),
-            Entitlement.status == "active",
+            Entitlement.status == EntitlementStatus.ACTIVE,
             Entitlement.starts_at <= now,
             sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now),
         )
@@ -74,12 +74,12 @@ def paid_until(user_id: int, product_id: int, now: datetime | None = None) -> da
     return db.session.scalar(
         sa.select(sa.func.max(Entitlement.ends_at)).where(
             Entitlement.user_id == user_id, Entitlement.product_id == product_id,
-            Entitlement.status == "active", Entitlement.ends_at > now,
+            Entitlement.status == EntitlementStatus.ACTIVE, Entitlement.ends_at > now,
         )
     )
 
 
-def held_products(user_id: int, now: datetime | None = None) -> list[tuple[Product, datetime | None]]:
+def held_products(user_id: int, now: datetime | None = None) -> Sequence[tuple[Product, datetime | None]]:
     """The products the member holds now, by name, each with when it ends (None: never); one
     statement."""
     now = now or utcnow()
@@ -87,7 +87,7 @@ def held_products(user_id: int, now: datetime | None = None) -> list[tuple[Produ
         sa.select(Product, sa.func.max(Entitlement.ends_at))
         .join(Entitlement, Entitlement.product_id == Product.id)
         .where(
-            Entitlement.user_id == user_id, Entitlement.status == "active",
+            Entitlement.user_id == user_id, Entitlement.status == EntitlementStatus.ACTIVE,
             sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now),
         )
         .group_by(Product.id).order_by(Product.name)
@@ -104,7 +104,7 @@ def grant(user_id: int, product: Product, source: str, now: datetime | None = No
         ends = starts + timedelta(days=product.period_days)
     entitlement_id = insert_once(
         Entitlement, ("user_id", "product_id", "source"),
-        user_id=user_id, product_id=product.id, source=source, status="active",
+        user_id=user_id, product_id=product.id, source=source, status=EntitlementStatus.ACTIVE,
         starts_at=starts, ends_at=ends, created_at=now,
     )
     if entitlement_id is not None:
@@ -128,8 +128,8 @@ def revoke(source: str, reason: str, now: datetime | None = None) -> int:
     _changed()
     ended = db.session.scalars(
         sa.update(Entitlement)
-        .where(Entitlement.source == source, Entitlement.status == "active")
-        .values(status="revoked")
+        .where(Entitlement.source == source, Entitlement.status == EntitlementStatus.ACTIVE)
+        .values(status=EntitlementStatus.REVOKED)
         .returning(Entitlement)
     ).all()
     for entitlement in ended:
@@ -147,7 +147,7 @@ def _close_gap(revoked: Entitlement, unused: timedelta) -> None:
         sa.select(Entitlement)
         .where(
             Entitlement.user_id == revoked.user_id, Entitlement.product_id == revoked.product_id,
-            Entitlement.status == "active", Entitlement.starts_at >= chained_from,
+            Entitlement.status == EntitlementStatus.ACTIVE, Entitlement.starts_at >= chained_from,
         )
         .order_by(Entitlement.starts_at)
     ).all()

@@ -23,7 +23,7 @@ from kpay.transactions import _INSERTS, insert_once
 
 FEES = "platform:fees"
 PAYOUTS = "payouts"
-CREATOR_PREFIX = "creator:"
+CREATOR_PREFIX = "creator:"  # + the creator's user id: what the site owes them
 
 
 def provider_account(name: str) -> str:

@@ -1,18 +1,22 @@
-"""Orders: checkout, payment, expiry and refunds, each safe to repeat.
+"""Orders: checkout, payment, expiry and refunds, each safe to repeat. This module is the
+order's state machine: providers move an order only through its transitions (``mark_paid``,
+``mark_awaiting_confirmation``, ``attach_provider_session``, ``keep_open_until``, ``cancel``,
+``refund``) and never write an order themselves.
 
 ``checkout`` computes the amount on the server and is keyed by the form's one-time nonce (a
 double click finds the first order); it refuses a one-time product the member owns.
 ``mark_paid`` is keyed by the provider's reference and moves the order to ``paid`` with a
 conditional UPDATE, so a replayed or concurrent callback grants once; under the buyer's row
 lock it asks again whether they own the product (two tabs, two orders), and a payment for an
-owned one grants nothing and is refunded by a job (``refunds.refund_second_purchase``). Every effect (payment, entitlement, ledger, history) is written in the caller's
-transaction; e-mails and events follow its commit.
+owned one grants nothing and is refunded by a job (``refunds.refund_second_purchase``).
+Every effect (payment, entitlement, ledger, history) is written in the caller's transaction;
+e-mails and events follow its commit.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -26,11 +30,12 @@ from kpay.extensions import db
 from kpay.mail import send_email
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import Entitlement, Order, OrderEvent, Payment, Product, Refund
-from kpay.transactions import insert_once
+from kpay.models.commerce import Entitlement, Order, OrderEvent, OrderStatus, Payment, Product, Refund
+from kpay.transactions import insert_once, rows_changed
 
 log = logging.getLogger("kpay.commerce")
-OPEN = ("pending", "awaiting_confirmation")
+OPEN = (OrderStatus.PENDING, OrderStatus.AWAITING_CONFIRMATION)  # not paid yet, and still payable
+SETTLED = (OrderStatus.PAID, OrderStatus.REFUNDED)  # paid, perhaps refunded in part or in full
 
 
 class CheckoutError(Exception):
@@ -75,7 +80,7 @@ def checkout(user: User, product: Product, provider_name: str, nonce: str, coupo
     off = coupons.discount(coupon, product.price_minor)
     order = Order(
         user_id=user.id, product_id=product.id, product_name=product.name, coupon_id=getattr(coupon, "id", None),
-        provider=provider_name, status="pending", list_price_minor=product.price_minor,
+        provider=provider_name, status=OrderStatus.PENDING, list_price_minor=product.price_minor,
         discount_minor=off, amount_minor=product.price_minor - off, currency=product.currency,
         nonce=nonce, created_at=now,
         expires_at=now + timedelta(minutes=current_app.config["KPAY"]["commerce"]["order_minutes"]),
@@ -117,16 +122,16 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
             f"{provider_name} reported {amount_minor} {currency}"
         )
     now = utcnow()
-    paid = {"status": "paid", "paid_at": now, "provider": provider_name, "provider_ref": provider_ref}
-    moved = db.session.execute(
+    paid = {"status": OrderStatus.PAID, "paid_at": now, "provider": provider_name, "provider_ref": provider_ref}
+    moved = rows_changed(
         sa.update(Order).where(Order.id == order.id, Order.status.in_(OPEN)).values(**paid)
-    ).rowcount
+    )
     if not moved:
         # Paid after all though it expired or was cancelled (a provider's page outlived the
         # order): the money is in, and its coupon use counts again. A separate UPDATE, so an
         # expiry committed meanwhile is seen here.
         late = db.session.scalars(
-            sa.update(Order).where(Order.id == order.id, Order.status.in_(("expired", "cancelled")))
+            sa.update(Order).where(Order.id == order.id, Order.status.in_((OrderStatus.EXPIRED, OrderStatus.CANCELLED)))
             .values(**paid).returning(Order.id)
         ).all()
         if not late:
@@ -188,13 +193,14 @@ def _send_receipt(buyer: User, order: Order, product: Product, ends_at) -> None:
 def expire_unpaid() -> int:
     """The sweep: orders unpaid after ``order_minutes`` expire and give back their coupon."""
     due = db.session.scalars(
-        sa.select(Order).where(Order.status == "pending", Order.expires_at <= utcnow()).limit(500)
+        sa.select(Order).where(Order.status == OrderStatus.PENDING, Order.expires_at <= utcnow()).limit(500)
     ).all()
     expired = 0
     for order in due:
-        moved = db.session.execute(
-            sa.update(Order).where(Order.id == order.id, Order.status == "pending").values(status="expired")
-        ).rowcount
+        moved = rows_changed(
+            sa.update(Order).where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+            .values(status=OrderStatus.EXPIRED)
+        )
         if moved:
             coupons.release(order)
             record(order, "expired")
@@ -206,18 +212,61 @@ def expire_unpaid() -> int:
 def cancel(order: Order, actor: User, reason: str = "") -> bool:
     """Cancel an unpaid order (the member gave up, or an admin rejected a manual payment)
     and give back its coupon; False when it is no longer open."""
-    moved = db.session.execute(
-        sa.update(Order).where(Order.id == order.id, Order.status.in_(OPEN)).values(status="cancelled")
-    ).rowcount
+    moved = rows_changed(
+        sa.update(Order).where(Order.id == order.id, Order.status.in_(OPEN)).values(status=OrderStatus.CANCELLED)
+    )
     if moved:
         coupons.release(order)
         record(order, "cancelled", actor, reason=reason)
     return bool(moved)
 
 
+def mark_awaiting_confirmation(order: Order, member: User, reference: str) -> bool:
+    """Move a pending ``order`` to ``awaiting_confirmation`` with the ``reference`` the member
+    gave for a payment made outside KPay (the unpaid-order sweep then leaves it for a manager
+    to confirm or reject); False when it is no longer pending. The caller commits."""
+    moved = rows_changed(
+        sa.update(Order).where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+        .values(status=OrderStatus.AWAITING_CONFIRMATION, member_reference=reference)
+    )
+    if moved:
+        db.session.refresh(order)
+        record(order, "reference_submitted", member, reference=reference)
+    return bool(moved)
+
+
+def attach_provider_session(order: Order, session_ref: str) -> bool:
+    """Remember the provider's checkout session ``session_ref`` on an open ``order`` (its
+    callbacks name the order by it); False when it is attached already or the order is
+    closed. The caller commits."""
+    moved = rows_changed(
+        sa.update(Order)
+        .where(Order.id == order.id, Order.status.in_(OPEN),
+               sa.or_(Order.provider_ref.is_(None), Order.provider_ref != session_ref))
+        .values(provider_ref=session_ref)
+    )
+    if moved:
+        record(order, "payment_started", provider=order.provider, session_id=session_ref)
+    return bool(moved)
+
+
+def keep_open_until(order: Order, until: datetime) -> bool:
+    """Keep a pending ``order`` from expiring before ``until`` (a provider's payment page
+    stays payable that long); False when it is no longer pending or is open that long
+    already. The caller commits."""
+    moved = rows_changed(
+        sa.update(Order)
+        .where(Order.id == order.id, Order.status == OrderStatus.PENDING, Order.expires_at < until)
+        .values(expires_at=until)
+    )
+    if moved:
+        db.session.refresh(order)
+    return bool(moved)
+
+
 def refundable(order: Order) -> int:
     """How much of ``order`` can still be refunded."""
-    return order.amount_minor - order.refunded_minor if order.status in ("paid", "refunded") else 0
+    return order.amount_minor - order.refunded_minor if order.status in SETTLED else 0
 
 
 def refund(order: Order, amount_minor: int, key: str, actor: User | None, reason: str = "",
@@ -242,7 +291,7 @@ def refund(order: Order, amount_minor: int, key: str, actor: User | None, reason
     after = db.session.scalar(
         sa.update(Order)
         .where(
-            Order.id == order.id, Order.status.in_(("paid", "refunded")),
+            Order.id == order.id, Order.status.in_(SETTLED),
             Order.refunded_minor + amount_minor <= Order.amount_minor,
         )
         .values(refunded_minor=Order.refunded_minor + amount_minor)
@@ -268,7 +317,7 @@ def refund(order: Order, amount_minor: int, key: str, actor: User | None, reason
     )
     full = order.refunded_minor == order.amount_minor
     if full:
-        order.status = "refunded"
+        order.status = OrderStatus.REFUNDED
         entitlements.revoke(f"order:{order.id}", "refunded")
     record(order, "refunded", actor, amount_minor=amount_minor, full=full, reason=reason)
     events.emit("order.refunded", user=db.session.get(User, order.user_id), subject=order,

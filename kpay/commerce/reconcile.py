@@ -13,10 +13,12 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from kpay.commerce.orders import SETTLED
 from kpay.extensions import db
-from kpay.models.commerce import Entitlement, LedgerBalance, LedgerEntry, LedgerTransaction, Order, Payment, Payout, Refund
-
-PAID = ("paid", "refunded")
+from kpay.models.commerce import (
+    Entitlement, EntitlementStatus, LedgerBalance, LedgerEntry, LedgerTransaction, Order, OrderStatus, Payment, Payout,
+    Refund,
+)
 
 
 def _keyed(prefix: str, column) -> sa.ColumnElement:
@@ -36,7 +38,7 @@ def _without_ledger(model, prefix: str, column) -> sa.Select:
 def paid_without_payment() -> Iterator[str]:
     query = (
         sa.select(Order.id).outerjoin(Payment, Payment.order_id == Order.id)
-        .where(Order.status.in_(PAID), Payment.id.is_(None)).order_by(Order.id)
+        .where(Order.status.in_(SETTLED), Payment.id.is_(None)).order_by(Order.id)
     )
     for order_id in db.session.scalars(query):
         yield f"order {order_id}: paid, but no payment is recorded"
@@ -65,14 +67,14 @@ def _order_entitlement(*conditions) -> sa.Select:
 
 
 def _fully_refunded() -> sa.ColumnElement:
-    whole = sa.and_(Order.status == "paid", Order.amount_minor > 0, Order.refunded_minor == Order.amount_minor)
-    return sa.or_(Order.status == "refunded", whole)
+    whole = sa.and_(Order.status == OrderStatus.PAID, Order.amount_minor > 0, Order.refunded_minor == Order.amount_minor)
+    return sa.or_(Order.status == OrderStatus.REFUNDED, whole)
 
 
 def paid_without_entitlement() -> Iterator[str]:
     query = (
         _order_entitlement()
-        .where(Order.status == "paid", sa.not_(_fully_refunded()), Entitlement.id.is_(None))
+        .where(Order.status == OrderStatus.PAID, sa.not_(_fully_refunded()), Entitlement.id.is_(None))
         .order_by(Order.id)
     )
     for order_id in db.session.scalars(query):
@@ -81,7 +83,7 @@ def paid_without_entitlement() -> Iterator[str]:
 
 def refunded_with_active_entitlement() -> Iterator[str]:
     query = (
-        _order_entitlement(Entitlement.status == "active")
+        _order_entitlement(Entitlement.status == EntitlementStatus.ACTIVE)
         .where(_fully_refunded(), Entitlement.id.is_not(None)).distinct().order_by(Order.id)
     )
     for order_id in db.session.scalars(query):
@@ -113,14 +115,14 @@ def running_balance_drift() -> Iterator[str]:
         sa.select(LedgerEntry.account, LedgerEntry.currency, sa.func.sum(LedgerEntry.amount_minor).label("total"))
         .group_by(LedgerEntry.account, LedgerEntry.currency).subquery()
     )
-    kept = sa.func.coalesce(LedgerBalance.balance_minor, 0)
-    query = (
-        sa.select(sums.c.account, sums.c.currency, kept, sums.c.total)
+    stored = sa.func.coalesce(LedgerBalance.balance_minor, 0)
+    balances = (
+        sa.select(sums.c.account, sums.c.currency, stored, sums.c.total)
         .outerjoin(LedgerBalance, sa.and_(LedgerBalance.account == sums.c.account,
                                           LedgerBalance.currency == sums.c.currency))
-        .where(kept != sums.c.total).order_by(sums.c.account, sums.c.currency)
+        .where(stored != sums.c.total).order_by(sums.c.account, sums.c.currency)
     )
-    for account, currency, balance, total in db.session.execute(query):
+    for account, currency, balance, total in db.session.execute(balances):
         yield f"ledger account {account}: balance {balance} {currency}, but its entries add up to {total}"
 
 

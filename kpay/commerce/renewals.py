@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import Coupon, Entitlement, Product
+from kpay.models.commerce import Coupon, Entitlement, EntitlementStatus, Product
 from kpay.notifications.service import notify
 from kpay.transactions import insert_once
 
@@ -36,14 +36,14 @@ def send_renewal_reminders() -> int:
     later = sa.orm.aliased(Entitlement)
     renewed = sa.exists().where(
         later.user_id == Entitlement.user_id, later.product_id == Entitlement.product_id,
-        later.status == "active", later.ends_at > Entitlement.ends_at,
+        later.status == EntitlementStatus.ACTIVE, later.ends_at > Entitlement.ends_at,
     )
     due = db.session.execute(
         sa.select(Entitlement, Product, User)
         .join(Product, Product.id == Entitlement.product_id)
         .join(User, User.id == Entitlement.user_id)
         .where(
-            Entitlement.status == "active", Entitlement.ends_at > now,
+            Entitlement.status == EntitlementStatus.ACTIVE, Entitlement.ends_at > now,
             Entitlement.ends_at <= now + timedelta(days=settings["renewal_reminder_days"]),
             User.status == "active", ~renewed,
         )

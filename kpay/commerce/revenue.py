@@ -19,7 +19,7 @@ import functools
 import io
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -30,13 +30,13 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
-from kpay.admin.listing import read_filters
 from kpay.commerce import ledger
 from kpay.commerce.money import amount_text
 from kpay.commerce.studio import site_zone
 from kpay.commerce.studio_forms import RevenueFilters
 from kpay.commerce.views import bp
 from kpay.extensions import db
+from kpay.listing import read_filters
 from kpay.models import User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import LedgerBalance, LedgerEntry, LedgerSlot, LedgerTransaction, Order, Product
@@ -148,7 +148,7 @@ def _parse_cursor(text: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def _balances(account: str, end: datetime) -> list[tuple[str, int | None]]:
+def _balances(account: str, end: datetime) -> Sequence[tuple[str, int | None]]:
     """(currency, balance before ``end``) of every currency the account ever held: the
     running total on its last entry before then (None: no entry yet)."""
 
@@ -228,7 +228,7 @@ def _chosen() -> tuple[RevenueFilters, User, date]:
     manager = can("commerce.manage")
     if not manager and request.args.get("creator", str(current_user.id)) not in ("", str(current_user.id)):
         abort(404)
-    creators = [(current_user.id, current_user.display_name)]
+    creators: Sequence[tuple[int, str]] = [(current_user.id, current_user.display_name)]
     if manager:
         creators = db.session.execute(
             sa.select(User.id, User.display_name)

@@ -19,11 +19,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from kpay import audit, covers
-from kpay.admin.listing import paginate, read_filters
 from kpay.commerce.money import amount_text
 from kpay.commerce.studio_forms import CouponForm, ProductForm
 from kpay.commerce.views import bp
 from kpay.extensions import db
+from kpay.listing import paginate, read_filters
 from kpay.models import User
 from kpay.models.commerce import Coupon, Order, Product
 from kpay.permissions import can, require

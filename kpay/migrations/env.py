@@ -60,9 +60,25 @@ def run_online():
     options.setdefault("render_item", render_item)
     options.setdefault("include_object", include_object)
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table by rebuilding it; dropping the old copy must not trip
+            # the references to it (its own recipe), so they are checked once at the end.
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=db.metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                _driver(connection).execute("PRAGMA foreign_keys=ON")
+
+
+def _driver(connection):
+    """The sqlite3 connection itself: a PRAGMA on foreign keys works only outside a transaction."""
+    return connection.connection.driver_connection
 
 
 if context.is_offline_mode():

@@ -1,6 +1,7 @@
 """Column helpers shared by the core's models."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -26,6 +27,24 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+class EnumText(TypeDecorator):
+    """A ``StrEnum`` stored as its text and read back as the enum; an unknown value raises
+    before it reaches the database (whose CHECK constraint refuses it too)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(self.enum(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.enum(value)
 
 
 def refuse_changes_ddl(table: str, dialect: str) -> list[str]:

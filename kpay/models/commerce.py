@@ -5,16 +5,38 @@ entitlement events and ledger rows are only ever added; an order's and an entitl
 current state is kept on their rows, and every change of it is recorded as an event.
 """
 
+from datetime import datetime
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpay.extensions import db
-from kpay.models.base import UTCDateTime, append_only, utcnow
+from kpay.models.base import EnumText, UTCDateTime, append_only, utcnow
 
-PRODUCT_KINDS = ("one_time", "membership")
-ORDER_STATUSES = ("pending", "awaiting_confirmation", "paid", "expired", "cancelled", "refunded")
-ENTITLEMENT_STATUSES = ("active", "revoked")
-COUPON_KINDS = ("percent", "fixed")
+
+class OrderStatus(StrEnum):
+    """Where an order is in its life; only ``kpay.commerce.orders`` moves it."""
+
+    PENDING = "pending"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # a manual payment waits for a manager
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class EntitlementStatus(StrEnum):
+    """Whether an entitlement counts; a full refund revokes it."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+def one_of(column: str, values: type[StrEnum]) -> sa.CheckConstraint:
+    """A CHECK constraint (``<column>_known``) holding ``column`` to the values of an enum."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
 
 
 class Product(db.Model):
@@ -87,7 +109,7 @@ class Order(db.Model):
     product_name: Mapped[str] = mapped_column(sa.String(120), default="")  # as it was sold
     coupon_id: Mapped[int | None] = mapped_column(sa.ForeignKey("coupons.id"))
     provider: Mapped[str] = mapped_column(sa.String(40))
-    status: Mapped[str] = mapped_column(sa.String(30), default="pending")
+    status: Mapped[OrderStatus] = mapped_column(EnumText(OrderStatus, 30), default=OrderStatus.PENDING)
     list_price_minor: Mapped[int]
     discount_minor: Mapped[int] = mapped_column(default=0)
     amount_minor: Mapped[int]
@@ -104,6 +126,7 @@ class Order(db.Model):
         sa.Index("ix_orders_status_expires_at", "status", "expires_at"),
         sa.CheckConstraint("amount_minor >= 0 AND amount_minor <= list_price_minor", name="amount_in_bounds"),
         sa.CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_in_bounds"),
+        one_of("status", OrderStatus),
     )
 
 
@@ -180,15 +203,16 @@ class Entitlement(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "product_id", "source"),
         sa.Index("ix_entitlements_user_id_product_id", "user_id", "product_id"),
+        one_of("status", EntitlementStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"))
     source: Mapped[str] = mapped_column(sa.String(200))
-    status: Mapped[str] = mapped_column(sa.String(20), default="active")
-    starts_at = mapped_column(UTCDateTime, nullable=False)
-    ends_at = mapped_column(UTCDateTime)
+    status: Mapped[EntitlementStatus] = mapped_column(EnumText(EntitlementStatus, 20), default=EntitlementStatus.ACTIVE)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
@@ -214,7 +238,7 @@ class LedgerTransaction(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
     memo: Mapped[str] = mapped_column(sa.String(300), default="")
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class LedgerEntry(db.Model):

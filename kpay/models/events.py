@@ -1,5 +1,7 @@
 """The activity log: one row per thing that happened, the source for feeds and analytics."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,7 +21,7 @@ class ActivityEvent(db.Model):
     subject_type: Mapped[str | None] = mapped_column(sa.String(40))
     subject_id: Mapped[str | None] = mapped_column(sa.String(64))
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 append_only(ActivityEvent)

@@ -1,6 +1,6 @@
 """Data exports a member asked for: a ZIP built by a job, downloadable for a week."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,7 +26,7 @@ class ExportRequest(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     finished_at = mapped_column(UTCDateTime)
-    expires_at = mapped_column(UTCDateTime, nullable=False, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
     @property
     def expired(self) -> bool:

@@ -25,7 +25,7 @@ from kpay.models.base import utcnow
 from kpay.models.notifications import unread_count_query
 from kpay.plugins import hook
 from kpay.security import safe_next
-from kpay.transactions import insert_once
+from kpay.transactions import insert_once, rows_changed
 from kpay.types import NotificationKind
 
 DIGEST = "digest"  # the unsubscribe topic of digest e-mails; other topics are kinds
@@ -139,7 +139,7 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     _bell_changed()
-    return db.session.execute(statement.values(read_at=utcnow())).rowcount
+    return rows_changed(statement.values(read_at=utcnow()))
 
 
 def mail_member(user: User, subject, template: str, key: str, topic: str, **context) -> bool:

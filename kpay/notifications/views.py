@@ -3,12 +3,14 @@ admins' view of sent e-mail."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay.admin.listing import paginate
+from kpay.listing import paginate
 from kpay.extensions import csrf, db
 from kpay.input_filter import query_int
 from kpay.models import EmailMessage, Notification, User
@@ -95,7 +97,7 @@ def unsubscribe(token: str):
         return render("notifications/unsubscribe.html", valid=False), 400
     topic = found[1]
     label = service.kinds().get(topic)
-    context = {"valid": True, "topic": topic, "label": label.label if label else topic}
+    context: dict[str, Any] = {"valid": True, "topic": topic, "label": label.label if label else topic}
     if request.method == "POST":
         service.unsubscribe(user, topic)
         db.session.commit()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from pluggy import HookImpl
 
 from kpay.extensions import db
 from kpay.models import User
@@ -52,7 +53,7 @@ def ask_every_holder(user: User, action: str) -> dict[str, object]:
     return answers
 
 
-def _implementations() -> list[tuple[str, object]]:
+def _implementations() -> list[tuple[str, HookImpl]]:
     """(plugin name, hookimpl) of ``kpay_user_data``: the app's in pluggy's call order, then
     the disabled holders'."""
     hookimpls = current_app.extensions["kpay"].pm.hook.kpay_user_data.get_hookimpls()

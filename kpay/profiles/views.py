@@ -4,6 +4,7 @@ public profiles (/u/<id>)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -85,7 +86,7 @@ def delete_avatar():
 
 
 @bp.route("/avatars/<name>")
-def avatar(name: str) -> Response:
+def avatar(name: str) -> BaseResponse:
     """An avatar file; only names the site generated are looked up (no paths, no guesses)."""
     return _picture(avatars.FOLDER, avatars.NAME, name)
 

@@ -28,6 +28,7 @@ import contextlib
 import itertools
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -88,7 +89,7 @@ def make_app(tmp_path, postgres_url):
     made = []
 
     def factory(config: dict | None = None, plugins: list | None = None, create_tables=True):
-        settings = {
+        settings: dict[str, Any] = {
             "instance_path": str(tmp_path / "instance"),
             "database_url": postgres_url or f"sqlite:///{tmp_path / 'kpay.db'}",
             "redis_url": "",

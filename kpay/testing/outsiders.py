@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from kpay.testing.client import Auth, csrf_token
 
 # How a route is asked for: a page, an htmx partial, a boosted link, a HEAD and a Range request.
-GET_VARIANTS = (
+GET_VARIANTS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("page", "GET", {}),
     ("htmx", "GET", {"HX-Request": "true"}),
     ("boosted", "GET", {"HX-Request": "true", "HX-Boosted": "true"}),

@@ -6,10 +6,10 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import hookimpl
-from kpay.config import ConfigError
-from kpay.permissions import can
-from kpay.types import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, UploadFolder, Widget
+from kpay.api import (
+    Asset, ConfigError, NavItem, NotificationKind, Permission, Schedule, Setting, UploadFolder, Widget, can,
+    hookimpl,
+)
 
 __version__ = "1.0"
 

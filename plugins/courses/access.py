@@ -8,16 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
-from kpay.commerce import can_access
-from kpay.extensions import db
-from kpay.models.base import utcnow
-from kpay.models.commerce import Order
-from kpay.permissions import can
-from kpay.types import Resource
+from kpay.api import Order, OrderStatus, Resource, can, can_access, db, utcnow
 from plugins.courses.models import Course, Enrolment, Lesson, Review
 
 
@@ -107,7 +102,7 @@ def bought(product_ids: list[int], user_id) -> sa.ColumnElement[bool]:
     """SQL: ``user_id`` (a value or a column) paid for one of ``product_ids`` and got none of
     it back: a completed, unrefunded purchase."""
     return sa.exists().where(
-        Order.user_id == user_id, Order.product_id.in_(product_ids), Order.status == "paid",
+        Order.user_id == user_id, Order.product_id.in_(product_ids), Order.status == OrderStatus.PAID,
         Order.refunded_minor == 0,
     )
 

@@ -10,11 +10,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import load_only
 
-from kpay.admin.listing import Page
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.models.commerce import Product
+from kpay.api import Page, Product, User, db, utcnow
 from plugins.courses.access import bought, product_ids
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson, Review
 
@@ -141,7 +137,7 @@ def reviews(course_id: int, limit: int = 20) -> tuple[list[tuple[Review, User, i
     rows = db.session.execute(_reviews_statement(), {
         "course_id": course_id, "limit": limit, "products": product_ids(course_id) or []}).all()
     counts = rows[0][4:] if rows else (0,) * 5
-    return [tuple(row[:4]) for row in rows], dict(zip(range(5, 0, -1), counts))
+    return [tuple(row[:4]) for row in rows], dict(zip(range(5, 0, -1), counts, strict=False))
 
 
 @functools.cache

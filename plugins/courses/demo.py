@@ -11,11 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from kpay.commerce import orders
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.models.commerce import Product
+from kpay.api import Product, User, checkout, db, mark_paid, utcnow
 from plugins.courses import progress, uploads
 from plugins.courses.models import Chapter, Course, Lesson, Review
 
@@ -142,8 +138,8 @@ def _studied(data: Course, product: Product, free: Course) -> None:
         ("learner@example.com", len(lessons), 5, "讲得很清楚！Clear and practical."),
     ):
         buyer = db.session.scalar(sa.select(User).where(User.email == email))
-        order = orders.checkout(buyer, product, "demo", secrets.token_urlsafe(24))
-        orders.mark_paid(order.id, "demo", f"demo:{order.id}", order.amount_minor, order.currency)
+        order = checkout(buyer, product, "demo", secrets.token_urlsafe(24))
+        mark_paid(order.id, "demo", f"demo:{order.id}", order.amount_minor, order.currency)
         enrolment = progress.enrol(buyer, data)
         for lesson in lessons[:done]:
             progress.complete(buyer, data, lesson, enrolment)

@@ -8,12 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from kpay import events
-from kpay.extensions import db
-from kpay.models import Notification, User
-from kpay.models.base import utcnow
+from kpay.api import Notification, User, db, emit, notify, utcnow
 from plugins.courses.models import Course, Enrolment, Lesson
-from kpay.notifications.service import notify
 from plugins.courses.progress import KIND, path_for
 
 # A lesson that opened longer ago than this is not announced any more (the clock was down).
@@ -31,7 +27,7 @@ def announce_published_courses() -> int:
         .returning(Course)
     ).all()
     for course in courses:
-        events.emit("course.published", user=db.session.get(User, course.creator_id), subject=course)
+        emit("course.published", user=db.session.get(User, course.creator_id), subject=course)
     return len(courses)
 
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from kpay.forms import FlaskForm
+from kpay.api import FlaskForm
 
 
 def options(*pairs) -> list[SelectChoice]:

@@ -22,10 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from kpay.extensions import db
-from kpay.jobs import enqueue, long_running
-from kpay.storage import storage
-from kpay.uploads import UploadError, store
+from kpay.api import UploadError, db, enqueue, long_running, storage, store
 from plugins.courses import uploads
 from plugins.courses.models import Lesson
 

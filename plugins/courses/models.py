@@ -10,8 +10,7 @@ transaction that changes their source.
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kpay.extensions import db
-from kpay.models.base import UTCDateTime, utcnow
+from kpay.api import UTCDateTime, db, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
 LESSON_KINDS = ("text", "video", "audio", "attachment")

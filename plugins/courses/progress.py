@@ -12,12 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from kpay import events
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.notifications.service import notify
-from kpay.transactions import insert_once
+from kpay.api import User, db, emit, insert_once, notify, utcnow
 from plugins.courses.models import Completion, Course, Enrolment, FormerProduct, Lesson
 
 KIND = "courses"
@@ -40,7 +35,7 @@ def enrol(user: User, course: Course, now=None) -> Enrolment:
         db.session.execute(
             sa.update(Course).where(Course.id == course.id).values(learner_count=Course.learner_count + 1)
         )
-        events.emit("course.enrolled", user=user, subject=course)
+        emit("course.enrolled", user=user, subject=course)
     return db.session.scalar(sa.select(Enrolment).filter_by(course_id=course.id, user_id=user.id))
 
 
@@ -75,7 +70,7 @@ def complete(user: User, course: Course, lesson: Lesson, enrolment: Enrolment) -
     enrolment.updated_at = now
     if new_id is None:
         return False
-    events.emit("lesson.completed", user=user, subject=lesson, course_id=course.id)
+    emit("lesson.completed", user=user, subject=lesson, course_id=course.id)
     done = db.session.scalar(sa.select(sa.func.count(Completion.id)).where(
         Completion.course_id == course.id, Completion.user_id == user.id,
     ))
@@ -98,7 +93,7 @@ def finish(user: User, course: Course, enrolment: Enrolment, now) -> None:
     enrolment.completed_at = now
     if course.certificates and enrolment.certificate_code is None:
         enrolment.certificate_code = secrets.token_hex(6).upper()
-    events.emit("course.completed", user=user, subject=course)
+    emit("course.completed", user=user, subject=course)
 
 
 def learning(user: User, limit: int = 12) -> list[tuple[Course, Enrolment]]:

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from kpay.extensions import db
-from kpay.types import SearchDocument
+from kpay.api import SearchDocument, db
 from plugins.courses.access import is_public
-from plugins.courses.progress import path_for
 from plugins.courses.models import Completion, Course, Enrolment, HelpfulVote, Lesson, Review
+from plugins.courses.progress import path_for
 
 
 def search_documents(since) -> Iterator[SearchDocument]:

@@ -11,21 +11,28 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
-from kpay import resumable
-from kpay.extensions import db
-from kpay.input_filter import query_int
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.models.commerce import Order, Product
-from kpay.permissions import can, require
-from kpay.render import render
-from kpay.transactions import insert_once
-from kpay.uploads import allow_large_body
+
+from kpay.api import (
+    Order,
+    OrderStatus,
+    Product,
+    User,
+    allow_large_body,
+    begin_resumable,
+    can,
+    claim_resumable,
+    db,
+    finish_resumable,
+    insert_once,
+    query_int,
+    render,
+    require,
+    utcnow,
+)
 from plugins.courses import access, catalogue, media, progress, uploads
 from plugins.courses.drip import announce_published_courses
 from plugins.courses.forms import ChapterForm, CourseForm, LessonForm, PublishForm, options
@@ -289,11 +296,11 @@ def _store_upload(form: LessonForm, kind: str) -> tuple[str, str, int, str, dict
     if form.file.data:
         stored = (*uploads.store_media(form.file.data.stream, kind), form.file.data.filename or "")
     else:
-        path, filename = resumable.claim(form.upload.data, current_user.id, f"courses.{kind}")
+        path, filename = claim_resumable(form.upload.data, current_user.id, f"courses.{kind}")
         try:
             stored = (*uploads.store_media(path, kind), filename)
         finally:
-            resumable.finish(form.upload.data)
+            finish_resumable(form.upload.data)
     try:
         return (*stored, media.probe_stored(stored[0]) if kind == "video" else None)
     except uploads.UploadError:
@@ -317,7 +324,7 @@ def studio_upload_begin(course_id: int):
     try:
         if uploads.sniff(head, kind) is None:
             raise uploads.UploadError(uploads.refusal(kind))
-        token = resumable.begin(current_user.id, f"courses.{kind}", str(data.get("filename", "")), size,
+        token = begin_resumable(current_user.id, f"courses.{kind}", str(data.get("filename", "")), size,
                                 uploads.settings()[f"max_{kind}_mb"])
     except uploads.UploadError as error:
         return {"error": str(error)}, 422
@@ -409,7 +416,7 @@ def studio_learners(course_id: int):
     revenue = db.session.execute(
         sa.select(Product.currency, sa.func.count(Order.id), sa.func.coalesce(sa.func.sum(Order.amount_minor), 0))
         .join(Product, Product.id == Order.product_id)
-        .where(Order.product_id.in_(access.product_ids(item.id)), Order.status == "paid").group_by(Product.currency)
+        .where(Order.product_id.in_(access.product_ids(item.id)), Order.status == OrderStatus.PAID).group_by(Product.currency)
     ).all()
     return render(
         "courses/studio/learners.html", course=item, syllabus=outline, completions=completions,

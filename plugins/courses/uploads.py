@@ -14,9 +14,17 @@ from flask import Response, current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
-from kpay import uploads
-from kpay.extensions import db
-from kpay.uploads import UploadError, measure, read_limited
+from kpay.api import (
+    UPLOAD_NAME,
+    UploadError,
+    db,
+    discard_upload,
+    forget_upload,
+    measure,
+    read_limited,
+    serve_upload,
+    store,
+)
 from plugins.courses.models import Course, Lesson
 
 FOLDER = "courses"
@@ -67,7 +75,7 @@ def store_media(source: BinaryIO | Path, kind: str) -> tuple[str, str, int]:
     media_type = sniff(head, kind)
     if media_type is None:
         raise UploadError(refusal(kind))
-    return uploads.store(FOLDER, ALLOWED[kind][media_type], source), media_type, size
+    return store(FOLDER, ALLOWED[kind][media_type], source), media_type, size
 
 
 def refusal(kind: str) -> str:
@@ -93,17 +101,17 @@ def store_cover(stream) -> str:
         raise UploadError(_("Upload a PNG, JPEG, WebP or GIF picture.")) from None
     out = io.BytesIO()
     picture.save(out, "WEBP", quality=82)
-    return uploads.store(FOLDER, "webp", out.getvalue())
+    return store(FOLDER, "webp", out.getvalue())
 
 
 def forget(name: str | None) -> None:
     """Delete the stored file ``name`` once the current transaction commits."""
-    uploads.forget(FOLDER, name)
+    forget_upload(FOLDER, name)
 
 
 def discard(name: str | None) -> None:
     """Delete the stored file ``name`` now (stored for a change that was refused)."""
-    uploads.discard(FOLDER, name)
+    discard_upload(FOLDER, name)
 
 
 def in_use() -> list[str]:
@@ -119,7 +127,7 @@ def in_use() -> list[str]:
 def serve(name: str, media_type: str, download_name: str | None = None, private: bool = True) -> Response:
     """A response with the stored file ``name`` (Range requests answered), an
     ``X-Accel-Redirect`` for nginx, or a presigned URL. Call only after checking access."""
-    if not uploads.NAME.fullmatch(name or ""):
+    if not UPLOAD_NAME.fullmatch(name or ""):
         return Response(status=404)
-    return uploads.serve(f"{FOLDER}/{name}", media_type, download_name=download_name, private=private,
+    return serve_upload(f"{FOLDER}/{name}", media_type, download_name=download_name, private=private,
                          accel_prefix=settings()["accel_redirect_prefix"])

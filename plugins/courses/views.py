@@ -11,17 +11,8 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay import events
-from kpay.admin.listing import read_filters
-from kpay.extensions import db
-from kpay.input_filter import query_int
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.render import render
-from kpay.security import CSP
-from kpay.storage import storage
-from kpay.uploads import serve as serve_key
-from kpay.transactions import insert_once
+
+from kpay.api import CSP, User, db, emit, insert_once, query_int, read_filters, render, serve_upload, storage, utcnow
 from plugins.courses import access, catalogue, playback, progress, uploads
 from plugins.courses.playback import PATHS
 from plugins.courses.forms import CatalogueFilters, ReplyForm, ReviewForm
@@ -168,7 +159,7 @@ def stream(course_id: int, lesson_id: int, token: str, path: str):
         abort(404)
     key = f"{uploads.FOLDER}/hls/{lesson_row.hls}/{path}"
     if path.endswith(".ts"):
-        return serve_key(key, "video/mp2t", accel_prefix=uploads.settings()["accel_redirect_prefix"])
+        return serve_upload(key, "video/mp2t", accel_prefix=uploads.settings()["accel_redirect_prefix"])
     try:
         with storage().open(key) as playlist:
             body = playlist.read()
@@ -281,7 +272,7 @@ def review(course_id: int):
     if new_id is not None:
         db.session.execute(sa.update(Course).where(Course.id == item.id).values(
             rating_count=Course.rating_count + 1, rating_sum=Course.rating_sum + rating))
-        events.emit("review.created", user=db.session.get(User, current_user.id), subject=item, rating=rating)
+        emit("review.created", user=db.session.get(User, current_user.id), subject=item, rating=rating)
     db.session.commit()
     flash(_("Thank you for your review."), "success")
     return redirect(url_for("courses.course", course_id=item.id) + "#reviews")

@@ -5,9 +5,9 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import hookimpl
-from kpay.permissions import can
-from kpay.types import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget
+from kpay.api import (
+    Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget, can, db, hookimpl,
+)
 
 
 @hookimpl
@@ -87,7 +87,6 @@ def kpay_notification_kinds():
 
 @hookimpl
 def kpay_resource_products(resource):
-    from kpay.extensions import db
     from plugins.forums.models import Circle
 
     if resource.kind != "circle":

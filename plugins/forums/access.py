@@ -14,10 +14,7 @@ from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
-from kpay.commerce import can_access
-from kpay.extensions import db
-from kpay.permissions import can
-from kpay.types import Resource
+from kpay.api import Resource, can, can_access, db
 from plugins.forums.models import Circle, Membership, Post, Topic, Watch
 
 UNKNOWN = object()  # a membership not looked up yet (None: looked up, and there is none)

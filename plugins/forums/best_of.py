@@ -10,11 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import notify
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.transactions import insert_once
+from kpay.api import User, db, insert_once, notify, utcnow
 from plugins.forums import access
 from plugins.forums.models import BestOfRun, Circle, Membership, Topic
 

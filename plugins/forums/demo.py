@@ -7,11 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.transactions import add_to
-from kpay.models.commerce import Product
+from kpay.api import Product, User, add_to, db, utcnow
 from plugins.forums.models import Ballot, Circle, Like, Membership, Poll, PollOption, Post, Topic
 
 RULES = (

@@ -10,8 +10,7 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from kpay.forms import FlaskForm
-from kpay.models.base import utcnow
+from kpay.api import FlaskForm, utcnow
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -123,7 +122,8 @@ class FlagForm(FlaskForm):
     """Why a member flags a post."""
 
     reason = SelectField(_l("Reason"), choices=[
-        SelectChoice("off_topic", _l("Off topic")), SelectChoice("inappropriate", _l("Inappropriate")), SelectChoice("spam", _l("Spam")), SelectChoice("other", _l("Something else")),
+        SelectChoice("off_topic", _l("Off topic")), SelectChoice("inappropriate", _l("Inappropriate")),
+        SelectChoice("spam", _l("Spam")), SelectChoice("other", _l("Something else")),
     ], default="off_topic")
     details = TextAreaField(_l("Details"), filters=[_stripped], validators=[Length(max=400)])
 

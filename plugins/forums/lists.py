@@ -11,20 +11,8 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, lazyload
 
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.models.commerce import Product
-from kpay.transactions import insert_once
-from plugins.forums.models import (
-    Circle,
-    Like,
-    Membership,
-    Post,
-    ReadMarker,
-    Topic,
-    Watch,
-)
+from kpay.api import Product, User, db, insert_once, utcnow
+from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
 
 PAGE_SIZE = 30
 PINNED_MAX = 10
@@ -298,7 +286,7 @@ def posts_for(found: Reading, user, after: int = 0, limit: int = PAGE_SIZE) -> R
     posts = [_post(row) for row in rows[:limit]]
     found.page = Page(posts, str(posts[-1].number) if len(rows) > limit else None)
     found.liked = {row[0] for row in rows if row.liked is not None}
-    found.experts = {post.author_id for post, row in zip(posts, rows)
+    found.experts = {post.author_id for post, row in zip(posts, rows, strict=False)
                      if post.author is not None and (row.moderator is not None or post.author.role in STAFF_ROLES)}
     return found
 

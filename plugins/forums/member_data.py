@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpay.extensions import db
+from kpay.api import db
 from plugins.forums.models import Ballot, Circle, Flag, Like, Membership, Post, ReadMarker, Topic, Watch
 
 

@@ -4,9 +4,7 @@ markers, watches, polls, and the claims that send each weekly best-of once."""
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import UTCDateTime, utcnow
+from kpay.api import User, UTCDateTime, db, utcnow
 
 VISIBILITIES = ("public", "members", "paid")
 TOPIC_KINDS = ("discussion", "question", "announcement", "poll")

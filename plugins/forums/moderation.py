@@ -8,12 +8,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import audit, events
-from kpay.extensions import db
-from kpay.models import User
-from kpay.notifications.service import notify
-from kpay.models.base import utcnow
-from kpay.transactions import insert_once
+from kpay.api import User, db, emit, insert_once, notify, record_audit, utcnow
 from plugins.forums import posting
 from plugins.forums.models import Circle, Flag, Membership, Post, Topic
 
@@ -79,7 +74,7 @@ def act_on_post(actor, post: Post, action: str) -> bool:
         member = db.session.scalar(sa.select(Membership).where(
             Membership.circle_id == post.circle_id, Membership.user_id == post.author_id))
         posting.published(post, post.topic, member)
-    audit.record(f"forums.post_{action}", actor=actor, target=post, before={"status": before}, after={"status": target})
+    record_audit(f"forums.post_{action}", actor=actor, target=post, before={"status": before}, after={"status": target})
     return True
 
 
@@ -95,13 +90,13 @@ def act_on_topic(actor, topic: Topic, action: str) -> bool:
             return False
         topic.featured_at = utcnow() if value else None
         if value:
-            events.emit("topic.featured", user=actor, subject=topic, author_id=topic.author_id)
+            emit("topic.featured", user=actor, subject=topic, author_id=topic.author_id)
     else:
         before = getattr(topic, field)
         if before == value:
             return False
         setattr(topic, field, value)
-    audit.record(f"forums.topic_{action}", actor=actor, target=topic, before={field: before}, after={field: value})
+    record_audit(f"forums.topic_{action}", actor=actor, target=topic, before={field: before}, after={field: value})
     return True
 
 
@@ -116,7 +111,7 @@ def move(actor, topic: Topic, to: Circle) -> bool:
         db.session.execute(sa.update(Circle).where(Circle.id == to.id).values(topic_count=Circle.topic_count + 1))
     topic.circle_id = to.id
     topic.updated_at = utcnow()
-    audit.record("forums.topic_move", actor=actor, target=topic, before={"circle_id": source}, after={"circle_id": to.id})
+    record_audit("forums.topic_move", actor=actor, target=topic, before={"circle_id": source}, after={"circle_id": to.id})
     return True
 
 
@@ -133,7 +128,7 @@ def set_ban(actor, circle: Circle, user_id: int, banned: bool) -> bool:
     else:
         member.banned = banned
     db.session.flush()
-    audit.record("forums.member_ban" if banned else "forums.member_unban", actor=actor, target=member,
+    record_audit("forums.member_ban" if banned else "forums.member_unban", actor=actor, target=member,
                  before={"banned": not banned}, after={"banned": banned})
     return True
 
@@ -143,5 +138,5 @@ def set_role(actor, member: Membership, role: str) -> bool:
     if member.role == role:
         return False
     before, member.role = member.role, role
-    audit.record("forums.member_role", actor=actor, target=member, before={"role": before}, after={"role": role})
+    record_audit("forums.member_role", actor=actor, target=member, before={"role": before}, after={"role": role})
     return True

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpay.extensions import db
-from kpay.models.base import utcnow
-from kpay.transactions import insert_once
+from kpay.api import db, insert_once, utcnow
 from plugins.forums.models import Ballot, Poll, PollOption
 
 

@@ -10,11 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import events, jobs, notify
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.transactions import add_to, insert_once
+from kpay.api import User, add_to, db, emit, enqueue, insert_once, notify, utcnow
 from plugins.forums import access
 from plugins.forums.models import Circle, Like, Membership, Poll, PollOption, Post, Topic, Watch
 
@@ -107,13 +103,13 @@ def published(post: Post, topic: Topic, member: Membership | None) -> None:
     if post.number == 1:
         topic.status = "visible"
         db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + 1))
-        events.emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id)
+        emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id)
     else:
         add_to(topic, reply_count=1)
         topic.bumped_at = post.created_at or utcnow()
-        events.emit("reply.created", user=post.author, subject=post, topic_id=topic.id)
+        emit("reply.created", user=post.author, subject=post, topic_id=topic.id)
     notify_mentions(post, topic)
-    jobs.enqueue(notify_watchers, post.id, key=f"forums.watchers:{post.id}")
+    enqueue(notify_watchers, post.id, key=f"forums.watchers:{post.id}")
 
 
 def set_status(post: Post, status: str) -> None:
@@ -155,7 +151,7 @@ def set_like(user: User, post: Post, like: bool) -> None:
         db.session.execute(sa.update(Post).where(Post.id == post.id).values(like_count=Post.like_count + delta))
         db.session.execute(sa.update(Topic).where(Topic.id == post.topic_id).values(like_count=Topic.like_count + delta))
         if like:
-            events.emit("post.liked", user=user, subject=post, author_id=post.author_id)
+            emit("post.liked", user=user, subject=post, author_id=post.author_id)
         db.session.refresh(post, ["like_count"])
 
 
@@ -163,7 +159,7 @@ def accept(topic: Topic, post: Post, actor: User) -> None:
     """Mark ``post`` the accepted answer of the question ``topic`` (replacing another)."""
     if topic.accepted_post_id != post.id:
         topic.accepted_post_id = post.id
-        events.emit("answer.accepted", user=actor, subject=post, topic_id=topic.id, author_id=post.author_id)
+        emit("answer.accepted", user=actor, subject=post, topic_id=topic.id, author_id=post.author_id)
         if post.author is not None and post.author_id != actor.id:
             notify(post.author, "forums.activity", _l("Your answer was accepted: %(title)s", title=topic.title),
                  url_for("forums.topic", topic_id=topic.id, _anchor=f"post-{post.number}"), key=f"forums.accepted:{post.id}")

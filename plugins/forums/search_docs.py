@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import joinedload
 
-from kpay.extensions import db
-from kpay.types import SearchDocument
+from kpay.api import SearchDocument, db
 from plugins.forums import access
 from plugins.forums.models import Post, Topic
 

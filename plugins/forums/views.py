@@ -13,16 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from kpay import audit, covers, events
-from kpay.auth.views import keyed_by_member
-from kpay.extensions import db, limiter
-from kpay.input_filter import query_int
-from kpay.models import User
-from kpay.models.base import utcnow
-from kpay.models.commerce import Product
-from kpay.permissions import require
-from kpay.render import render, wants_partial
-from kpay.transactions import insert_once
+from kpay.api import (
+    Product, User, apply_cover, cover_from_form, db, emit, insert_once, keyed_by_member, limiter, query_int,
+    record_audit, render, require, utcnow, wants_partial,
+)
 from plugins.forums import access, lists, moderation, polls, posting
 from plugins.forums.forms import CircleForm, EditForm, FlagForm, ReplyForm, TopicForm
 from plugins.forums.models import Circle, Membership, Poll, Post, Topic
@@ -126,7 +120,7 @@ def _circle_form(circle: Circle | None):
         query = query.where(Product.creator_id == owner_id)
     products = db.session.scalars(query).all()
     form.product_id.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name) for p in products]
-    cover = covers.from_form(form) if form.validate_on_submit() else None
+    cover = cover_from_form(form) if form.validate_on_submit() else None
     if form.errors or not form.is_submitted():
         return render("forums/circle_form.html", form=form, circle=circle, status=422 if form.is_submitted() else 200)
     values = {name: getattr(form, name).data for name in ("name", "description", "rules", "visibility", "approve_first_posts")}
@@ -136,16 +130,16 @@ def _circle_form(circle: Circle | None):
         db.session.add(circle)
         db.session.flush()
         db.session.add(Membership(circle_id=circle.id, user_id=current_user.id, role="moderator"))
-        audit.record("forums.circle_created", actor=current_user, target=circle, after={"name": circle.name})
+        record_audit("forums.circle_created", actor=current_user, target=circle, after={"name": circle.name})
     else:
         before = {k: getattr(circle, k) for k in values if getattr(circle, k) != values[k]}
         if "visibility" in before or "product_id" in before:  # every post's search visibility changes
             db.session.execute(sa.update(Topic).where(Topic.circle_id == circle.id).values(updated_at=utcnow()))
         for key, value in values.items():
             setattr(circle, key, value)
-        audit.record("forums.circle_edited", actor=current_user, target=circle, before=before,
+        record_audit("forums.circle_edited", actor=current_user, target=circle, before=before,
                      after={k: values[k] for k in before})
-    covers.apply(circle, form, cover)
+    apply_cover(circle, form, cover)
     db.session.commit()
     flash(_("The circle is saved."), "success")
     return redirect(url_for("forums.circle", circle_id=circle.id))
@@ -196,7 +190,7 @@ def join(circle_id: int):
     if not joined:
         return redirect(url_for("forums.circle", circle_id=circle.id))
     db.session.execute(sa.update(Circle).where(Circle.id == circle.id).values(member_count=Circle.member_count + 1))
-    events.emit("circle.joined", user=current_user, subject=circle)
+    emit("circle.joined", user=current_user, subject=circle)
     db.session.commit()
     flash(_("Welcome to %(name)s. Please read the rules.", name=circle.name), "success")
     return redirect(url_for("forums.rules", circle_id=circle.id))
@@ -451,7 +445,7 @@ def edit_post(post_id: int):
     before = {"body": post.body, "title": topic.title}
     posting.edit(post, form.body.data, form.title.data if post.number == 1 and form.title.data else None)
     if not own:
-        audit.record("forums.post_edit", actor=current_user, target=post, before=before,
+        record_audit("forums.post_edit", actor=current_user, target=post, before=before,
                      after={"body": post.body, "title": topic.title})
     db.session.commit()
     return _back_to(topic, post)

@@ -9,8 +9,7 @@ only once ``instructions`` are set.
 from flask import redirect, url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import hookimpl
-from kpay.types import PaymentProvider, Setting
+from kpay.api import PaymentProvider, Setting, hookimpl
 
 __version__ = "1.0"
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from kpay.forms import FlaskForm
+from kpay.api import FlaskForm
 
 
 def _strip(value):

@@ -10,15 +10,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay.commerce import notices, orders
-from kpay.config import ConfigError
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.commerce import Order, Product
+from kpay.api import (
+    ConfigError, Order, Product, User, db, mark_awaiting_confirmation, notify_commerce_managers,
+)
 
 log = logging.getLogger("kpay.pay_manual")
 PROVIDER = "manual"
@@ -58,17 +55,10 @@ def submit_reference(order: Order, member: User, reference: str) -> bool:
     """Record the member's ``reference`` for a pending manual order and tell the managers;
     False when the order is no longer waiting for one (paid, expired, cancelled, or a
     reference was given already). The caller commits."""
-    moved = db.session.execute(
-        sa.update(Order)
-        .where(Order.id == order.id, Order.provider == PROVIDER, Order.status == "pending")
-        .values(status="awaiting_confirmation", member_reference=reference)
-    ).rowcount
-    if not moved:
+    if order.provider != PROVIDER or not mark_awaiting_confirmation(order, member, reference):
         return False
-    db.session.refresh(order)
-    orders.record(order, "reference_submitted", member, reference=reference)
     product = db.session.get(Product, order.product_id)
-    notices.tell_managers(
+    notify_commerce_managers(
         _l("Order %(id)s (%(product)s) waits for you to confirm a transfer: %(reference)s",
            id=order.id, product=product.name, reference=reference),
         url_for("admin.order", order_id=order.id), key=f"pay_manual:awaiting:{order.id}",

@@ -6,10 +6,7 @@ from flask import Blueprint, abort, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay.commerce.providers import provider
-from kpay.extensions import db
-from kpay.models.commerce import Order, Product
-from kpay.render import render
+from kpay.api import Order, OrderStatus, Product, db, payment_provider, render
 from plugins.pay_manual.forms import ReferenceForm
 from plugins.pay_manual.transfers import PROVIDER, qr_image, settings, submit_reference
 
@@ -35,7 +32,7 @@ def _page(order: Order, form: ReferenceForm, status: int = 200):
 def pay(order_id: int):
     """How to transfer the order's amount, and the form for the transfer's reference."""
     order = _order(order_id)
-    if order.status != "pending" or provider(PROVIDER) is None:
+    if order.status != OrderStatus.PENDING or payment_provider(PROVIDER) is None:
         return redirect(url_for("commerce.order", order_id=order.id))
     form = ReferenceForm()
     if not form.is_submitted():

@@ -8,8 +8,7 @@ order paid through the same ``mark_paid`` as a real provider. A site whose ``env
 from flask import redirect, url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import hookimpl
-from kpay.types import PaymentProvider
+from kpay.api import PaymentProvider, hookimpl
 
 __version__ = "1.0"
 

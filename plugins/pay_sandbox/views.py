@@ -6,10 +6,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay.commerce import orders
-from kpay.extensions import db
-from kpay.models.commerce import Order, Product
-from kpay.render import render
+from kpay.api import Order, OrderStatus, Product, db, mark_paid, render
 
 bp = Blueprint("pay_sandbox", __name__, template_folder="templates")
 
@@ -25,7 +22,7 @@ def _order(order_id: int) -> Order:
 @login_required
 def checkout(order_id: int):
     order = _order(order_id)
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         return redirect(url_for("commerce.order", order_id=order.id))
     return render("pay_sandbox/checkout.html", order=order, product=db.session.get(Product, order.product_id))
 
@@ -35,9 +32,9 @@ def checkout(order_id: int):
 def pay(order_id: int):
     """Mark the order paid, as a provider's callback would; a second click changes nothing."""
     order = _order(order_id)
-    if order.status != "pending":  # expired or cancelled meanwhile: nothing to pay
+    if order.status != OrderStatus.PENDING:  # expired or cancelled meanwhile: nothing to pay
         return redirect(url_for("commerce.order", order_id=order.id))
-    if orders.mark_paid(order.id, "sandbox", f"sandbox:{order.id}", order.amount_minor, order.currency):
+    if mark_paid(order.id, "sandbox", f"sandbox:{order.id}", order.amount_minor, order.currency):
         flash(_("Payment received. Thank you!"), "success")
     db.session.commit()
     return redirect(url_for("commerce.order", order_id=order.id))

@@ -8,8 +8,7 @@ admin's refund goes back through Stripe's API. Set ``secret_key`` and ``webhook_
 
 from flask_babel import lazy_gettext as _l
 
-from kpay import hookimpl
-from kpay.types import PaymentProvider, Setting
+from kpay.api import PaymentProvider, Setting, hookimpl
 
 __version__ = "1.0"
 

@@ -13,9 +13,7 @@ import logging
 
 import sqlalchemy as sa
 
-from kpay.commerce import orders
-from kpay.extensions import db
-from kpay.models.commerce import Order, Payment, Refund
+from kpay.api import Order, Payment, Refund, db, mark_paid, refund_order
 from plugins.pay_stripe import payments
 
 log = logging.getLogger("kpay.pay_stripe")
@@ -38,13 +36,13 @@ def charge_refunded(charge: dict) -> None:
     for item in payments.refunds_of(charge):
         if item.get("status") in NOT_MONEY_BACK or _recorded(item["id"]):
             continue
-        orders.refund(order, item["amount"], item["id"], None, reason="Refunded in Stripe", provider_ref=item["id"])
+        refund_order(order, item["amount"], item["id"], None, reason="Refunded in Stripe", provider_ref=item["id"])
 
 
 def _settle(session: dict) -> None:
     order = _order_of(session)
     if order is not None:
-        orders.mark_paid(
+        mark_paid(
             order.id, "stripe", session.get("payment_intent") or session["id"],
             session["amount_total"], session["currency"].upper(),
         )

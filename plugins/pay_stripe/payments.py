@@ -12,18 +12,17 @@ import hashlib
 import logging
 from datetime import timedelta
 
-import sqlalchemy as sa
 import stripe
 from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 
-from kpay import security
-from kpay.commerce import orders
-from kpay.config import ConfigError
-from kpay.extensions import db
-from kpay.models.commerce import Order
+from kpay.api import CSP, ConfigError, Order, attach_provider_session, db, keep_order_open_until
 
 log = logging.getLogger("kpay.pay_stripe")
+# The Stripe API version every request asks for, whatever the library's default: a library
+# upgrade then cannot change the shape of Stripe's answers. Set the webhook endpoint in
+# Stripe's dashboard to the same version (events follow the endpoint's version).
+API_VERSION = "2024-09-30.acacia"
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 # Stripe keeps a Checkout Session open at least 30 minutes; the order must not expire (and give
 # its coupon back) while its session can still be paid.
@@ -33,6 +32,11 @@ SESSION_MINIMUM = timedelta(minutes=31)
 def settings() -> dict:
     """The validated ``[plugins.pay_stripe]`` table."""
     return current_app.config["KPAY"]["plugins"]["pay_stripe"]
+
+
+def _account() -> dict:
+    """The request options of every call: the site's secret key and the pinned API version."""
+    return {"api_key": settings()["secret_key"], "stripe_version": API_VERSION}
 
 
 def webhook_secrets(values: dict | None = None) -> list[str]:
@@ -61,7 +65,7 @@ def allow_checkout_redirect(response):
     the ``form-action`` of the page it was on, which the core keeps to this site."""
     response.headers.setdefault(
         "Content-Security-Policy",
-        security.CSP.replace("form-action 'self'", f"form-action 'self' {CHECKOUT_ORIGIN}"),
+        CSP.replace("form-action 'self'", f"form-action 'self' {CHECKOUT_ORIGIN}"),
     )
     return response
 
@@ -77,13 +81,8 @@ def checkout_key(order: Order) -> str:
 def _session_expiry(order: Order) -> None:
     """Keep the order open as long as Stripe keeps its session open: from the order's own
     time, so every attempt asks for the same expiry (and so uses the same key)."""
-    least = order.created_at + SESSION_MINIMUM
-    if order.expires_at < least:
-        db.session.execute(
-            sa.update(Order).where(Order.id == order.id, Order.status == "pending").values(expires_at=least)
-        )
+    if keep_order_open_until(order, order.created_at + SESSION_MINIMUM):
         db.session.commit()
-        db.session.refresh(order)
 
 
 def start(order: Order):
@@ -92,7 +91,7 @@ def start(order: Order):
     _session_expiry(order)
     try:
         session = stripe.checkout.Session.create(
-            api_key=settings()["secret_key"],
+            **_account(),
             idempotency_key=checkout_key(order),
             mode="payment",
             expires_at=int(order.expires_at.timestamp()),
@@ -114,14 +113,7 @@ def start(order: Order):
         log.exception("Stripe made no checkout session for order %s", order.id)
         flash(_("Card payment is not available right now. Please try again in a few minutes."), "error")
         return redirect(url_for("commerce.order", order_id=order.id))
-    changed = db.session.execute(
-        sa.update(Order)
-        .where(Order.id == order.id, Order.status.in_(orders.OPEN),
-               sa.or_(Order.provider_ref.is_(None), Order.provider_ref != session.id))
-        .values(provider_ref=session.id)
-    ).rowcount
-    if changed:
-        orders.record(order, "payment_started", provider="stripe", session_id=session.id)
+    attach_provider_session(order, session.id)
     db.session.commit()
     return redirect(session.url, 303)
 
@@ -133,7 +125,7 @@ def refund(order: Order, amount_minor: int, key: str) -> str:
     the same ``key`` is safe.
     """
     made = stripe.Refund.create(
-        api_key=settings()["secret_key"], idempotency_key=key,
+        **_account(), idempotency_key=key,
         payment_intent=order.provider_ref, amount=amount_minor, metadata={"order_id": str(order.id)},
     )
     return made.id
@@ -142,7 +134,7 @@ def refund(order: Order, amount_minor: int, key: str) -> str:
 def session_of(payment_intent: str) -> dict | None:
     """The Checkout Session that made ``payment_intent``, if one did."""
     found = stripe.checkout.Session.list(
-        api_key=settings()["secret_key"], payment_intent=payment_intent, limit=1,
+        **_account(), payment_intent=payment_intent, limit=1,
     )
     return found.data[0].to_dict() if found.data else None
 
@@ -153,5 +145,5 @@ def refunds_of(charge: dict) -> list[dict]:
     listed = charge.get("refunds") or {}
     if "data" in listed and not listed.get("has_more"):
         return listed["data"]
-    found = stripe.Refund.list(api_key=settings()["secret_key"], charge=charge["id"], limit=100)
+    found = stripe.Refund.list(**_account(), charge=charge["id"], limit=100)
     return [item.to_dict() for item in found.auto_paging_iter()]

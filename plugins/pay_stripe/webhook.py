@@ -15,10 +15,7 @@ import logging
 import stripe
 from flask import Blueprint, request
 
-from kpay.extensions import csrf, db
-from kpay.models.base import utcnow
-from kpay.models.commerce import ProviderEvent
-from kpay.transactions import insert_once
+from kpay.api import ProviderEvent, csrf, db, insert_once, utcnow
 from plugins.pay_stripe import event_handlers, payments
 
 log = logging.getLogger("kpay.pay_stripe")
@@ -66,9 +63,13 @@ def webhook():
 def signed_by_stripe(payload: bytes, header: str | None) -> bool:
     """Whether one of the header's ``v1`` signatures is the payload's under one of the
     configured secrets, made at most ``TOLERANCE_SECONDS`` ago."""
+    try:
+        text = payload.decode("utf-8")  # stripe 11 signs only text (bytes would read "b'...'")
+    except UnicodeDecodeError:
+        return False
     for secret in payments.webhook_secrets():
         try:
-            stripe.WebhookSignature.verify_header(payload, header, secret, TOLERANCE_SECONDS)
+            stripe.WebhookSignature.verify_header(text, header, secret, TOLERANCE_SECONDS)
         except (stripe.SignatureVerificationError, ValueError):
             continue
         return True

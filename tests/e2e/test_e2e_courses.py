@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _psycopg_url
+from kpay.testing.databases import psycopg_url
 from tests.e2e.conftest import log_in
 from tests.live import serve
 
@@ -188,7 +188,7 @@ def test_a_video_uploaded_through_a_dropped_connection_streams_signed_hls_to_buy
     assert member.request.get(master).status == 200 and member.request.get(segment).status == 200
     visitor = new_page()
     assert visitor.request.get(master).status == 403 and visitor.request.get(segment).status == 403
-    engine = sa.create_engine(_psycopg_url(site.env["KPAY_DATABASE_URL"]))
+    engine = sa.create_engine(psycopg_url(site.env["KPAY_DATABASE_URL"]))
     with engine.begin() as connection:  # the buyer's access ends (a full refund revokes it)
         connection.execute(sa.text("UPDATE entitlements SET status = 'revoked' WHERE user_id = "
                                    "(SELECT id FROM users WHERE email = 'viewer@example.com')"))

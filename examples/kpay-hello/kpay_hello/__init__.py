@@ -5,8 +5,7 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay import hookimpl
-from kpay.types import Asset, NavItem, Permission, Schedule, Setting, Widget
+from kpay.api import Asset, NavItem, Permission, Schedule, Setting, Widget, hookimpl
 
 __version__ = "0.1.0"
 
@@ -22,7 +21,7 @@ def kpay_config_defaults():
 
 @hookimpl
 def kpay_init_app(app):
-    from kpay.i18n import add_translations
+    from kpay.api import add_translations
 
     add_translations(app, Path(__file__).parent / "translations")
 

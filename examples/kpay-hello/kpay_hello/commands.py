@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from kpay.extensions import db
+from kpay.api import db
 from kpay_hello import greetings
 
 

@@ -6,10 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from kpay import jobs, points
-from kpay.extensions import db
-from kpay.models import User
-from kpay.models.base import utcnow
+from kpay.api import User, award, db, enqueue, utcnow
 from kpay_hello.models import Greeting
 
 
@@ -28,7 +25,7 @@ def post(user: User, text: str) -> Greeting:
     row = Greeting(user_id=user.id, text=text)
     db.session.add(row)
     db.session.flush()
-    points.award(user, current_app.config["KPAY"]["plugins"]["hello"]["points"], "Said hello", key=f"hello:greeting:{row.id}")
+    award(user, current_app.config["KPAY"]["plugins"]["hello"]["points"], "Said hello", key=f"hello:greeting:{row.id}")
     return row
 
 
@@ -59,7 +56,7 @@ def erase_greetings(user: User) -> None:
 
 def welcome(user_id: int) -> None:
     """Greet a new member, in the background (the ``user.signed_up`` event)."""
-    jobs.enqueue(welcome_job, user_id, key=f"hello:welcome:{user_id}")
+    enqueue(welcome_job, user_id, key=f"hello:welcome:{user_id}")
     db.session.commit()
 
 

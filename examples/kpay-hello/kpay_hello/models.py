@@ -3,8 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kpay.extensions import db
-from kpay.models.base import UTCDateTime, utcnow
+from kpay.api import UTCDateTime, db, utcnow
 
 
 class Greeting(db.Model):

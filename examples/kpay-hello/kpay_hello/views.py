@@ -6,9 +6,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kpay.extensions import db
-from kpay.permissions import require
-from kpay.render import render
+from kpay.api import db, render, require
 from kpay_hello import greetings
 
 bp = Blueprint("hello", __name__, template_folder="templates", static_folder="static")

@@ -68,7 +68,7 @@ def make_course(app, creator_id: int, price_minor: int | None = 9900, lessons: i
                             position=n, preview=n < preview, minutes=5)
             rows.append(lesson)
         if media:
-            for kind, data, name in (("video", WEBM, "v.webm"), ("audio", OGG, "a.ogg"),
+            for kind, _data, name in (("video", WEBM, "v.webm"), ("audio", OGG, "a.ogg"),
                                      ("attachment", tiny_pdf("notes"), "notes.pdf")):
                 rows.append(Lesson(course_id=course.id, chapter_id=chapter.id, title=f"A {kind}", kind=kind,
                                    position=len(rows), media_name=name))

@@ -151,7 +151,7 @@ def test_video_marks_itself_complete_through_the_htmx_partial(app, make_user):
     client = logged_in(app, member)
     video = course.lessons[-3]
     page = client.get(f"/courses/{course.id}/lessons/{video}")
-    assert 'data-complete-form="complete-%d"' % video in page.get_data(as_text=True)
+    assert f'data-complete-form="complete-{video}"' in page.get_data(as_text=True)
     response = client.post(f"/courses/{course.id}/lessons/{video}/complete",
                            headers={"HX-Request": "true", "X-CSRFToken": csrf_token(page)})
     assert response.get_data(as_text=True).lstrip().startswith('<div class="lesson-complete" id="lesson-complete">')

@@ -311,7 +311,7 @@ def test_two_uploads_racing_for_one_lesson_leave_one_video_and_no_orphan(app, ma
         barrier.wait()
         assert save(racer, course_id, lesson_id, kind="video", title="Clip", upload=token).status_code == 302
 
-    threads = [threading.Thread(target=race, args=pair) for pair in zip(racers, tokens)]
+    threads = [threading.Thread(target=race, args=pair) for pair in zip(racers, tokens, strict=False)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -136,7 +136,7 @@ def test_member_pays_by_transfer_and_has_access_once_an_admin_confirms(
     mine = client.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Waiting for the payment to be confirmed" in mine and "CMB 2026-11-30 20:15 Mei" in mine
     assert notifications(app, admin) == [
-        "Order %d (Python for Beginners) waits for you to confirm a transfer: CMB 2026-11-30 20:15 Mei" % order_id
+        f"Order {order_id} (Python for Beginners) waits for you to confirm a transfer: CMB 2026-11-30 20:15 Mei"
     ]
     assert notifications(app, creator) == []
     assert [m["To"] for m in messages(app)] == [admin.email]

@@ -49,6 +49,7 @@ class Sent:
     path: str
     params: dict
     idempotency_key: str | None
+    api_version: str | None
 
 
 class FakeStripe(stripe.HTTPClient):
@@ -74,7 +75,7 @@ class FakeStripe(stripe.HTTPClient):
         parts = urlsplit(url)
         params = dict(parse_qsl(post_data.decode() if isinstance(post_data, bytes) else post_data or parts.query))
         key = (headers or {}).get("Idempotency-Key")
-        self.sent.append(Sent(method.upper(), parts.path, params, key))
+        self.sent.append(Sent(method.upper(), parts.path, params, key, (headers or {}).get("Stripe-Version")))
         if self.timeouts:
             self.timeouts -= 1
             raise stripe.APIConnectionError("Request timed out", should_retry=True)

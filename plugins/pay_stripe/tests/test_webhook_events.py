@@ -182,3 +182,16 @@ def test_refund_that_times_out_is_retried_with_its_key_and_made_once(app, client
     assert len(fake_stripe.posts("/v1/refunds")) == 3 and fake_stripe.made == 2  # one session, one refund
     assert count(app, Refund) == 1
     assert newest_order(app).status == "refunded"
+
+
+def test_every_request_to_stripe_asks_for_the_pinned_api_version(app, client, started_order, fake_stripe):
+    fake_stripe.sessions["pi_test_1"] = paid_session(started_order)
+    fake_stripe.refunds["ch_pi_test_1"] = refund_objects("pi_test_1", [("re_1", 2500)])
+    refund_in_stripe(client, "pi_test_1", [("re_1", 2500)], listed=False)  # looks up the session and the refunds
+    with app.app_context():
+        payments.refund(db.session.get(Order, started_order.id), 1000, "admin-refund-form-3")
+
+    asked = {(sent.method, sent.path) for sent in fake_stripe.sent}
+    assert asked == {("POST", "/v1/checkout/sessions"), ("GET", "/v1/checkout/sessions"), ("GET", "/v1/refunds"),
+                     ("POST", "/v1/refunds")}
+    assert {sent.api_version for sent in fake_stripe.sent} == {payments.API_VERSION}

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 revision = 'forums_0002_circle_covers'
 down_revision = 'forums_0001'
 branch_labels = None
-depends_on = "0009_product_covers"
+depends_on = "0010_product_covers"
 
 
 def upgrade():

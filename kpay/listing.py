@@ -1,4 +1,5 @@
-"""The console's lists: filters read from the query string, one page of rows at a time."""
+"""Lists of rows: filters read from the query string, one page of rows at a time (the admin
+console's lists, the studio's, and plugins' catalogues)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,11 @@ def paginate(query: sa.Select, endpoint: str, values: dict[str, Any], per_page: 
     others = {name: str(value) for name, value in values.items() if name != "page"}
 
     def link(n: int) -> str:
-        return url_for(endpoint, **others, page=n if n > 1 else None)
+        values: dict[str, Any] = {**others, "page": n if n > 1 else None}
+        return url_for(endpoint, **values)
 
     return Page(
-        rows=rows[:per_page],
+        rows=list(rows[:per_page]),
         number=number,
         previous_url=link(number - 1) if number > 1 else None,
         next_url=link(number + 1) if len(rows) > per_page else None,

@@ -1,7 +1,7 @@
 """products get an uploaded cover picture
 
-Revision ID: 0009_product_covers
-Revises: 0008_page_indexes
+Revision ID: 0010_product_covers
+Revises: 0009_status_checks
 Create Date: 2026-12-06 01:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_product_covers'
-down_revision = '0008_page_indexes'
+revision = '0010_product_covers'
+down_revision = '0009_status_checks'
 branch_labels = None
 depends_on = None
 
