@@ -92,12 +92,12 @@ def avatar(name: str) -> BaseResponse:
 
 
 @bp.route("/covers/<name>")
-def cover(name: str) -> Response:
+def cover(name: str) -> BaseResponse:
     """A cover picture of a circle or product, looked up like an avatar."""
     return _picture(covers.FOLDER, covers.NAME, name)
 
 
-def _picture(folder, pattern, name: str) -> Response:
+def _picture(folder, pattern, name: str) -> BaseResponse:
     if not pattern.fullmatch(name):
         abort(404)
     # A name is never reused for other content, so caches may keep it for good.
