@@ -34,6 +34,8 @@ from kpay.commerce.orders import keep_open_until as keep_order_open_until
 from kpay.commerce.orders import refund as refund_order
 from kpay.commerce.providers import provider as payment_provider
 from kpay.config import ConfigError
+from kpay.covers import apply as apply_cover
+from kpay.covers import from_form as cover_from_form
 from kpay.events import emit
 from kpay.extensions import csrf, db, limiter
 from kpay.forms import FlaskForm
@@ -97,7 +99,8 @@ SECTIONS: dict[str, list[str]] = {
         "render", "wants_partial", "render_markdown", "login_required", "require", "can", "FlaskForm", "csrf",
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "UploadError",
         "read_limited", "measure", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
-        "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable",
+        "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable", "cover_from_form",
+        "apply_cover",
     ],
     "Members, activity and work": [
         "User", "Notification", "notify", "emit", "award", "enqueue", "enqueue_at", "long_running", "record_audit",

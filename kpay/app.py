@@ -18,7 +18,7 @@ from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
 )
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, declared_settings, make_manager, migration_dirs
-from kpay.text import render_markdown
+from kpay.text import excerpt, pictures, render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -93,7 +93,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         assets=render.assets, row_url=render.row_url,
         can=permissions.can,
     )
-    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)
 
     for blueprints in pm.hook.kpay_blueprints():
         for blueprint in blueprints or ():

@@ -60,6 +60,7 @@ CORE_SETTINGS: dict[str, Any] = {
     "timezone": Setting("UTC", "IANA time zone for dates shown to visitors."),
     "max_request_mb": Setting(16, "Largest request body accepted, in MiB (larger ones get 413)."),
     "max_avatar_mb": Setting(2, "Largest avatar picture a member may upload, in MiB."),
+    "max_cover_mb": Setting(4, "Largest cover picture of a circle or product that may be uploaded, in MiB."),
     "trusted_proxies": Setting(0, "How many reverse proxies (nginx) stand in front of KPay."),
     "compress": Setting(True, "Compress responses over 1 KB (brotli or gzip); false when a proxy compresses them."),
     "gunicorn_pid_file": Setting("", "When set, `kpay plugins enable|disable` sends gunicorn HUP."),

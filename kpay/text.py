@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -54,3 +56,22 @@ def _render(text: str) -> Markup:
         strip_comments=True,
     )
     return Markup('<div class="user-content" hx-disable>') + Markup(html) + Markup("</div>")
+
+
+_IMAGE_SRC = re.compile(r'<img[^>]*?\ssrc="([^"]+)"')
+
+
+def excerpt(text: str | None, chars: int = 240) -> str:
+    """The plain words of a member's markdown, cut at a word near ``chars`` with "…" when
+    longer: what a feed or a card shows before "more"."""
+    words = " ".join(render_markdown(text).striptags().split())
+    if len(words) <= chars:
+        return words
+    cut = words[:chars]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > chars * 0.6 else cut).rstrip(" ,.;:，。；：") + "…"
+
+
+def pictures(text: str | None, limit: int = 3) -> list[str]:
+    """The addresses of the first ``limit`` pictures in a member's markdown, as sanitized."""
+    return [html.unescape(src) for src in _IMAGE_SRC.findall(render_markdown(text))[:limit]]

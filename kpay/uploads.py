@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import Flask, Response, current_app, redirect, request, send_file
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse  # what send_file and redirect give
 from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
 
 from kpay.storage import storage
 from kpay.transactions import after_commit
@@ -134,3 +136,32 @@ def init_app(app: Flask) -> None:
     """Install the per-view body limit as the first request hook: whatever reads the form
     (the input filter, CSRF) must see it. Call after ``input_filter.init_app``."""
     app.before_request_funcs.setdefault(None, []).insert(0, _raise_body_limit)
+
+
+PICTURE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+# 40 megapixels: any phone photo, and still a bounded amount of memory to decode.
+MAX_PIXELS = 40_000_000
+
+
+def picture_webp(data: bytes, size: tuple[int, int], quality: int = 85) -> bytes:
+    """``data``, a picture, as a fresh WebP of exactly ``size``, cropped around its centre.
+
+    Pillow decodes it only when it recognises PNG, JPEG, WebP or GIF from the bytes and the
+    header declares at most ``MAX_PIXELS``; otherwise ``UploadError`` says what to upload.
+    Nothing a member sent is ever served back as it was.
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=PICTURE_FORMATS) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise UploadError(_("This picture has too many pixels."))
+            image.draft("RGB", size)  # JPEG decodes at a reduced scale: less memory
+            picture = ImageOps.exif_transpose(image)
+            mode = "RGBA" if picture.has_transparency_data else "RGB"
+            fitted = ImageOps.fit(picture.convert(mode), size, Image.Resampling.LANCZOS)
+    except Image.DecompressionBombError:
+        raise UploadError(_("This picture has too many pixels.")) from None
+    except (OSError, ValueError, SyntaxError):  # what Pillow raises for unreadable files
+        raise UploadError(_("Upload a PNG, JPEG, WebP or GIF picture.")) from None
+    out = io.BytesIO()
+    fitted.save(out, "WEBP", quality=quality)
+    return out.getvalue()

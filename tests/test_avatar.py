@@ -219,7 +219,8 @@ def test_only_generated_avatar_names_are_served(app, client, path):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("Ada Lovelace", "AL"), ("mei", "M"), ("Jean-Luc de la Cruz", "JD"), ("李小龙", "李"),
-     ("王 芳", "王"), ("ｆｕｌｌ", "ｆ"), ("   ", "?"), ("", "?")],
+     ("王 芳", "王"), ("ｆｕｌｌ", "ｆ"), ("   ", "?"), ("", "?"), ("Mei 小美", "M"),
+     ("Python 入门 · Python for Beginners", "P"), ("Product design · 产品设计", "PD"), ("· Notes ·", "N")],
 )
 def test_initials_take_first_letters_or_the_first_chinese_character(name, expected):
     assert initials(name) == expected

@@ -57,6 +57,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
         "circle list, top": f"/forums/c/{circle}?list=top", "circle list, unanswered": f"/forums/c/{circle}?list=unanswered",
         "circle list, featured": f"/forums/c/{circle}?list=featured",
+        "circle list, compact": f"/forums/c/{circle}?view=table",
         "topic, first page": f"/forums/t/{long.id}", "topic, last page": f"/forums/t/{long.id}?after={last}",
         "catalogue": "/courses/", "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
     }
@@ -147,7 +148,7 @@ def counts(tmp_path_factory):
 PAGE_NAMES = [
     f"{name}, {who}" for name in (
         "home", "circle directory", "active widget", "circle list", "circle list, deep page",
-        "circle list, top", "circle list, unanswered", "circle list, featured", "topic, first page",
+        "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
         "topic, last page", "catalogue", "course", "shop", "checkout") for who in ("visitor", "member")
 ] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
      "free lesson, member", "notifications, member",

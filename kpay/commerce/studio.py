@@ -18,7 +18,7 @@ from wtforms import Form, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from kpay import audit
+from kpay import audit, covers
 from kpay.commerce.money import amount_text
 from kpay.commerce.studio_forms import CouponForm, ProductForm
 from kpay.commerce.views import bp
@@ -127,7 +127,8 @@ def _product_form(product: Product | None):
         }
     form = ProductForm(data=shown)
     form.currency = currency
-    if not form.validate_on_submit():
+    cover = covers.from_form(form) if form.validate_on_submit() else None
+    if form.errors or not form.is_submitted():
         return render(
             "commerce/studio/product_form.html", status=422 if form.is_submitted() else 200,
             form=form, product=product, currency=currency,
@@ -138,11 +139,13 @@ def _product_form(product: Product | None):
         "price_minor": form.price_minor, "currency": currency, "active": form.active.data,
     }
     if product is None:
-        _apply(Product(creator_id=current_user.id), values, "product.created")
+        product = Product(creator_id=current_user.id)
+        _apply(product, values, "product.created")
         flash(_("The product is created."), "success")
     else:
         _apply(product, values, "product.updated")
         flash(_("The product is saved."), "success")
+    covers.apply(product, form, cover)
     db.session.commit()
     return redirect(url_for("commerce.studio_products"))
 

@@ -6,9 +6,9 @@ Amounts are typed as people write them (``99``, ``99.50``); the view sets the fo
 
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, DateField, Form, IntegerField, SelectField, StringField, TextAreaField,
     ValidationError,
@@ -56,6 +56,9 @@ class ProductForm(FlaskForm):
     )
     price = StringField(_l("Price"), validators=[DataRequired()])
     active = BooleanField(_l("On sale"), default=True)
+    cover_file = FileField(_l("Cover picture"), description=_l(
+        "PNG, JPEG, WebP or GIF; shown 16:9. Without one the product gets a cover of its colour and initials."))
+    remove_cover = BooleanField(_l("Remove the cover picture"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -57,6 +57,7 @@ class Product(db.Model):
     price_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(sa.String(3))
     active: Mapped[bool] = mapped_column(default=True)
+    cover: Mapped[str | None] = mapped_column(sa.String(64))  # a name in instance/covers/ (kpay.covers)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     __table_args__ = (

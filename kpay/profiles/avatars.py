@@ -85,13 +85,19 @@ def _replace(user: User, name: str | None) -> None:
 
 
 def initials(name: str) -> str:
-    """What an avatar without a picture shows: "AL" for Ada Lovelace, "李" for 李小龙."""
-    words = (name or "").split()
+    """What an avatar or cover without a picture shows: "AL" for Ada Lovelace, "李" for
+    李小龙, "M" for Mei 小美, "PD" for "Product design · 产品设计"."""
+    words = [word for word in (name or "").split() if word[0].isalnum()]
     if not words:
         return "?"
-    if unicodedata.east_asian_width(words[0][0]) in ("W", "F"):
+    if _wide(words[0][0]):
         return words[0][0]
-    return "".join(word[0] for word in words[:2]).upper()
+    second = words[1][0] if len(words) > 1 and not _wide(words[1][0]) else ""
+    return (words[0][0] + second).upper()
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def hue(user: User) -> int:

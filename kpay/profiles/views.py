@@ -1,4 +1,5 @@
-"""Profile settings (/account/profile), avatars (/avatars/<name>) and public profiles (/u/<id>)."""
+"""Profile settings (/account/profile), avatars (/avatars/<name>), covers (/covers/<name>) and
+public profiles (/u/<id>)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kpay import events, uploads
+from kpay import covers, events, uploads
 from kpay.extensions import db, limiter
 from kpay.i18n import select_locale, select_timezone
 from kpay.models import User
 from kpay.profiles import avatars
 from kpay.profiles.forms import PROFILE_FIELDS, AvatarForm, ProfileForm
 from kpay.render import render
+from kpay.uploads import UploadError
 
 bp = Blueprint("profiles", __name__, url_prefix="")
 ONE_YEAR = 60 * 60 * 24 * 365
@@ -62,7 +64,7 @@ def upload_avatar():
     if form.validate_on_submit():
         try:
             avatars.set_avatar(user, form.avatar.data.stream, current_app.config["KPAY"]["max_avatar_mb"])
-        except avatars.UploadError as error:
+        except UploadError as error:
             form.avatar.errors.append(str(error))
         else:
             db.session.commit()
@@ -86,10 +88,20 @@ def delete_avatar():
 @bp.route("/avatars/<name>")
 def avatar(name: str) -> BaseResponse:
     """An avatar file; only names the site generated are looked up (no paths, no guesses)."""
-    if not avatars.NAME.fullmatch(name):
+    return _picture(avatars.FOLDER, avatars.NAME, name)
+
+
+@bp.route("/covers/<name>")
+def cover(name: str) -> BaseResponse:
+    """A cover picture of a circle or product, looked up like an avatar."""
+    return _picture(covers.FOLDER, covers.NAME, name)
+
+
+def _picture(folder, pattern, name: str) -> BaseResponse:
+    if not pattern.fullmatch(name):
         abort(404)
     # A name is never reused for other content, so caches may keep it for good.
-    response = uploads.serve(f"{avatars.FOLDER}/{name}", "image/webp", private=False, max_age=ONE_YEAR)
+    response = uploads.serve(f"{folder}/{name}", "image/webp", private=False, max_age=ONE_YEAR)
     if response.status_code == 200:
         response.headers["Cache-Control"] += ", immutable"
     return response

@@ -17,10 +17,11 @@ from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesso
 
 @dataclass(frozen=True)
 class Card:
-    """A course in the catalogue: the course, its creator's name and its price (None: free)."""
+    """A course in the catalogue: the course, its creator and its product (None: free or
+    membership only)."""
 
     course: Course
-    creator: str
+    creator: User
     price: Product | None
 
 
@@ -32,7 +33,7 @@ def published(now=None):
 def cards(values: dict, per_page: int) -> Page:
     """One page of published courses filtered and sorted by ``values`` (the filter form's)."""
     query = (
-        sa.select(Course, User.display_name, Product)
+        sa.select(Course, User, Product)
         .join(User, User.id == Course.creator_id)
         .outerjoin(Product, Product.id == Course.product_id)
         .where(published())

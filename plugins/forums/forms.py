@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, URL
+from wtforms.validators import DataRequired, Length, Optional
 
 from kpay.api import FlaskForm, utcnow
 
@@ -26,7 +27,9 @@ class CircleForm(FlaskForm):
 
     name = StringField(_l("Name"), filters=[_stripped], validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(_l("Description"), filters=[_stripped], validators=[Length(max=2000)])
-    cover_url = StringField(_l("Cover image URL"), filters=[_stripped], validators=[Optional(), URL(), Length(max=500)])
+    cover_file = FileField(_l("Cover picture"), description=_l(
+        "PNG, JPEG, WebP or GIF; shown 16:9. Without one the circle gets a cover of its colour and initials."))
+    remove_cover = BooleanField(_l("Remove the cover picture"))
     rules = TextAreaField(_l("Rules"), filters=[_stripped], validators=[Length(max=10_000)],
                           description=_l("Markdown; shown to each new member when they join."))
     visibility = SelectField(_l("Who may read it"), choices=[

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 
-from kpay.api import User, db, insert_once, utcnow
+from kpay.api import Product, User, db, insert_once, utcnow
 from plugins.forums.models import Circle, Like, Membership, Post, ReadMarker, Topic, Watch
 
 PAGE_SIZE = 30
@@ -19,6 +19,15 @@ PINNED_MAX = 10
 LISTS = ("latest", "top", "unanswered", "featured")
 PERIODS = {"week": 7, "month": 30, "all": None}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a feed shows of a topic beyond its row: the opening post's text (None while it is
+    not visible) and its author's role in the circle (None for a plain or former member)."""
+
+    body: str | None
+    role: str | None
 
 
 class Author(NamedTuple):
@@ -58,13 +67,14 @@ class TopicRow(NamedTuple):
 @dataclass
 class Page:
     """A page of rows, the cursor of the next page (None on the last), and for topics the
-    member's read marker of each (topic id to post number; absent when never opened) and,
-    on a circle's first latest page, its pinned topics."""
+    member's read marker of each (topic id to post number; absent when never opened),
+    on a circle's first latest page, its pinned topics and, for the feed, each topic's ``Opening``."""
 
     rows: list
     next_cursor: str | None
     read: dict[int, int] = field(default_factory=dict)
     pinned: list = field(default_factory=list)
+    openings: dict[int, Opening] = field(default_factory=dict)
 
 
 TOPIC_COLUMNS = (Topic.id, Topic.circle_id, Circle.name, Topic.title, Topic.kind, Topic.tags, Topic.pinned,
@@ -77,15 +87,24 @@ def _uid(user) -> int | None:
     return user.id if getattr(user, "is_authenticated", False) else None
 
 
-def _topic_rows(member: bool, section: int):
+def _topic_rows(member: bool, section: int, feed: bool = False):
     """Topics with their circle's name, author and the member's read marker (``:uid``), as
-    joins (no per-row subquery); ``section`` orders the pinned before the rest in one statement."""
+    joins (no per-row subquery); ``section`` orders the pinned before the rest in one statement.
+    The ``feed`` also joins the visible opening post's body and its author's circle role."""
     marker = ReadMarker.last_number if member else sa.null()
-    query = (sa.select(*TOPIC_COLUMNS, *AUTHOR_COLUMNS, marker.label("marker"), sa.literal(section).label("section"))
+    opening, role = aliased(Post), aliased(Membership)
+    extra = (opening.body.label("opening_body"), role.role.label("circle_role")) if feed else ()
+    query = (sa.select(*TOPIC_COLUMNS, *AUTHOR_COLUMNS, marker.label("marker"), sa.literal(section).label("section"),
+                       *extra)
              .select_from(Topic).join(Circle, Circle.id == Topic.circle_id).outerjoin(User, User.id == Topic.author_id))
     if member:
         query = query.outerjoin(ReadMarker, sa.and_(ReadMarker.topic_id == Topic.id,
                                                     ReadMarker.user_id == sa.bindparam("uid")))
+    if feed:
+        query = (query.outerjoin(opening, sa.and_(opening.topic_id == Topic.id, opening.number == 1,
+                                                  opening.status == "visible"))
+                 .outerjoin(role, sa.and_(role.circle_id == Topic.circle_id, role.user_id == Topic.author_id,
+                                          role.active.is_(True))))
     return query
 
 
@@ -132,15 +151,15 @@ def _cursor(kind: str, topic) -> str:
 
 
 def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = None, period: str = "all",
-           limit: int = PAGE_SIZE, user=None, with_pinned: bool = False) -> Page:
+           limit: int = PAGE_SIZE, user=None, with_pinned: bool = False, feed: bool = False) -> Page:
     """One page of visible topics of the given circles, in the list's order, after ``cursor``,
     with ``user``'s read markers; ``with_pinned`` (one circle's latest list) also brings its
-    pinned topics, in the same statement. Keyset paging compares (sort value, id) as a row
+    pinned topics, in the same statement, and the ``feed`` each topic's ``Opening``. Keyset paging compares (sort value, id) as a row
     value, which an index on the pair answers directly however deep the page."""
     uid, after = _uid(user), _parse_cursor(kind, cursor)
     since = utcnow() - timedelta(days=PERIODS[period]) if kind == "top" and PERIODS.get(period) else None
     query = _topics_statement(kind, uid is not None, len(circle_ids) > 1, since is not None, after is not None,
-                              with_pinned)
+                              with_pinned, feed)
     rows = db.session.execute(query, {
         "circles": circle_ids, "uid": uid, "since": since, "limit": limit + 1, "pinned_max": PINNED_MAX,
         "after_value": after[0] if after else None, "after_id": after[1] if after else None,
@@ -149,16 +168,19 @@ def topics(circle_ids: list[int], kind: str = "latest", cursor: str | None = Non
     pinned = [_topic(r) for r in rows if r.section == 0]
     listed = [r for r in rows if r.section == 1]
     found = [_topic(r) for r in listed[:limit]]
-    return Page(found, _cursor(kind, found[-1]) if len(listed) > limit and found else None, read, pinned)
+    shown = {t.id for t in found} | {t.id for t in pinned}
+    openings = {r.id: Opening(r.opening_body, r.circle_role) for r in rows if feed and r.id in shown}
+    return Page(found, _cursor(kind, found[-1]) if len(listed) > limit and found else None, read, pinned, openings)
 
 
 @functools.cache
-def _topics_statement(kind: str, member: bool, several: bool, since: bool, after: bool, with_pinned: bool):
+def _topics_statement(kind: str, member: bool, several: bool, since: bool, after: bool, with_pinned: bool,
+                      feed: bool = False):
     """The statement of one kind of topic list, built once per process with its values as
     parameters (building a statement costs more than running this one)."""
     column, id_column = _order(kind)
     circles = sa.bindparam("circles", expanding=True)
-    query = _topic_rows(member, 1).where(Topic.circle_id.in_(circles), Topic.status == "visible")
+    query = _topic_rows(member, 1, feed).where(Topic.circle_id.in_(circles), Topic.status == "visible")
     if kind == "latest" and not several:
         query = query.where(Topic.pinned == sa.false())
     elif kind == "unanswered":
@@ -173,7 +195,7 @@ def _topics_statement(kind: str, member: bool, several: bool, since: bool, after
     query = query.order_by(column.desc(), id_column.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
     if not with_pinned:
         return query
-    pins = (_topic_rows(member, 0).where(Topic.circle_id.in_(circles), Topic.status == "visible",
+    pins = (_topic_rows(member, 0, feed).where(Topic.circle_id.in_(circles), Topic.status == "visible",
                                          Topic.pinned == sa.true())
             .order_by(Topic.bumped_at.desc(), Topic.id.desc()).limit(sa.bindparam("pinned_max", type_=sa.Integer)))
     both = sa.union_all(sa.select(pins.subquery()), sa.select(query.subquery())).subquery()
@@ -306,6 +328,13 @@ def _post(row) -> PostRow:
 def all_circles() -> list[Circle]:
     """Every circle, biggest first (the directory lists all; each page checks access itself)."""
     return list(db.session.scalars(sa.select(Circle).order_by(Circle.member_count.desc(), Circle.id)))
+
+
+def directory() -> list[tuple[Circle, Product | None]]:
+    """Every circle with the product that unlocks it (for its price), biggest first."""
+    return list(db.session.execute(
+        sa.select(Circle, Product).outerjoin(Product, Product.id == Circle.product_id)
+        .order_by(Circle.member_count.desc(), Circle.id)).all())
 
 
 def my_circles(user, limit: int = 12) -> list[tuple[Circle, int]]:

@@ -20,7 +20,7 @@ class Circle(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    cover_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    cover: Mapped[str | None] = mapped_column(sa.String(64))  # a name in instance/covers/ (kpay.covers)
     rules: Mapped[str] = mapped_column(sa.Text, default="")
     visibility: Mapped[str] = mapped_column(sa.String(10), default="public")
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id", ondelete="SET NULL"))

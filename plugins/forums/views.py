@@ -14,8 +14,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from kpay.api import (
-    Product, User, db, emit, insert_once, keyed_by_member, limiter, query_int, record_audit, render, require,
-    utcnow, wants_partial,
+    Product, User, apply_cover, cover_from_form, db, emit, insert_once, keyed_by_member, limiter, query_int,
+    record_audit, render, require, utcnow, wants_partial,
 )
 from plugins.forums import access, lists, moderation, polls, posting
 from plugins.forums.forms import CircleForm, EditForm, FlagForm, ReplyForm, TopicForm
@@ -86,7 +86,7 @@ def _back_to(topic: Topic, post: Post | None = None):
 @bp.route("/")
 def index():
     """The circle directory, with the member's own circles marked."""
-    circles = lists.all_circles()
+    circles = lists.directory()
     mine = set()
     if current_user.is_authenticated:
         mine = set(db.session.scalars(sa.select(Membership.circle_id).where(
@@ -120,9 +120,10 @@ def _circle_form(circle: Circle | None):
         query = query.where(Product.creator_id == owner_id)
     products = db.session.scalars(query).all()
     form.product_id.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name) for p in products]
-    if not form.validate_on_submit():
+    cover = cover_from_form(form) if form.validate_on_submit() else None
+    if form.errors or not form.is_submitted():
         return render("forums/circle_form.html", form=form, circle=circle, status=422 if form.is_submitted() else 200)
-    values = {name: getattr(form, name).data for name in ("name", "description", "cover_url", "rules", "visibility", "approve_first_posts")}
+    values = {name: getattr(form, name).data for name in ("name", "description", "rules", "visibility", "approve_first_posts")}
     values["product_id"] = form.product_id.data or None
     if circle is None:
         circle = Circle(creator_id=current_user.id, member_count=1, **values)
@@ -138,13 +139,16 @@ def _circle_form(circle: Circle | None):
             setattr(circle, key, value)
         record_audit("forums.circle_edited", actor=current_user, target=circle, before=before,
                      after={k: values[k] for k in before})
+    apply_cover(circle, form, cover)
     db.session.commit()
+    flash(_("The circle is saved."), "success")
     return redirect(url_for("forums.circle", circle_id=circle.id))
 
 
 @bp.route("/c/<int:circle_id>")
 def circle(circle_id: int):
-    """A circle's topics: ``list`` latest, top (``period``), unanswered or featured, by keyset ``cursor``."""
+    """A circle's topics: ``list`` latest, top (``period``), unanswered or featured, by keyset
+    ``cursor``; a feed of openings with avatars, or with ``view=table`` a compact table."""
     circle, member, watching = access.circle_for(current_user, circle_id, watched=True)
     circle, member, moderator = _checked(circle, member)
     kind = request.args.get("list", "latest")
@@ -152,9 +156,12 @@ def circle(circle_id: int):
     period = request.args.get("period", "all")
     period = period if period in lists.PERIODS else "all"
     cursor = request.args.get("cursor")
-    page = lists.topics([circle.id], kind, cursor, period, user=current_user, with_pinned=kind == "latest" and not cursor)
+    feed = request.args.get("view") != "table"
+    page = lists.topics([circle.id], kind, cursor, period, user=current_user,
+                        with_pinned=kind == "latest" and not cursor, feed=feed)
     return render(
-        "forums/circle.html", partial="forums/_topic_page.html", circle=circle, member=member, moderator=moderator,
+        "forums/circle.html", partial="forums/_topic_feed.html" if feed else "forums/_topic_page.html",
+        circle=circle, member=member, moderator=moderator, feed=feed, openings=page.openings,
         kind=kind, period=period, listing=page, pinned=page.pinned, read=page.read, cursor=cursor, watching=watching,
     )
 
@@ -454,6 +461,7 @@ def delete_post(post_id: int):
     if post.status != "deleted":
         posting.set_status(post, "deleted")
         db.session.commit()
+        flash(_("Your post is deleted."), "success")
     if post.number == 1:
         return redirect(url_for("forums.circle", circle_id=topic.circle_id))
     return _back_to(topic, post)

@@ -31,3 +31,13 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     document.head.appendChild(added);
   });
 });
+
+/* A form with data-confirm asks before it is sent (deleting, leaving, hiding); without
+   scripts it is sent at once, and the page after it says what happened. */
+document.addEventListener("submit", function (event) {
+  var form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -67,7 +67,7 @@ def test_member_signs_up_confirms_resets_changes_settings_and_downloads_their_da
     page.fill("textarea[name=bio]", "Notes on the *Analytical Engine*")
     page.get_by_role("button", name="Save profile").click()
     page.get_by_text("Your profile is saved.").wait_for()
-    assert page.locator(".account .who").inner_text() == "Ada King"
+    assert page.locator(".account .who-name").inner_text() == "Ada King"
     page.locator("nav.tabs").get_by_role("link", name="Notifications").click()
     page.get_by_label("Account and security").select_option("in_app")
     page.get_by_role("button", name="Save").click()

@@ -22,7 +22,7 @@ def test_member_logs_in_and_navigates_with_boosted_links(site, page):
     requests = []
     page.on("request", lambda request: requests.append(request))
     log_in(page, "boost@example.com")
-    assert page.locator(".account .who").inner_text() == "Bo Boost"
+    assert page.locator(".account .who-name").inner_text() == "Bo Boost"
 
     remember_this_page(page)
     for name, path, heading in (

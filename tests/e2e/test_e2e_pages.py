@@ -18,7 +18,7 @@ def test_member_uses_the_site_without_javascript(site, new_page):
     site.add_member("nojs@example.com", "Noa No-Script")
     page = new_page(javascript=False)
     log_in(page, "nojs@example.com")
-    assert page.locator(".account .who").inner_text() == "Noa No-Script"
+    assert page.locator(".account .who-name").inner_text() == "Noa No-Script"
 
     page.locator("header").get_by_role("link", name="Hello").click()
     page.fill("#hello-text", "Typed without scripts")

@@ -267,6 +267,21 @@ def test_a_free_preview_cannot_be_completed_into_an_enrolment_without_buying(app
     assert count(app, Enrolment) == 0
 
 
+def test_a_new_course_shows_no_zero_learners_nor_rating_in_cards_and_shared_links(app, make_user):
+    creator = make_user(role="creator", name="Teacher Chen")
+    fresh = make_course(app, creator.id, title="Brand new", subtitle="Fresh start", learner_count=0)
+    known = make_course(app, creator.id, title="Well liked", learner_count=1, rating_sum=9, rating_count=2)
+    client = app.test_client()
+    catalogue = client.get("/courses/").get_data(as_text=True)
+    assert "0 learners" not in catalogue and "1 learner" in catalogue and "★ 4.5 (2)" in catalogue
+    # Each card names its creator beside their initials avatar, under a cover of the course's initials.
+    assert 'class="avatar avatar-small' in catalogue and ">TC</span>" in catalogue and "<span>BN</span>" in catalogue
+    page = client.get(f"/courses/{fresh.id}").get_data(as_text=True)
+    assert '<meta property="og:description" content="Fresh start">' in page and "learners" not in page
+    shared = client.get(f"/courses/{known.id}").get_data(as_text=True)
+    assert '<meta property="og:description" content="★ 4.5 (2) · 1 learner">' in shared
+
+
 def test_only_current_learners_and_unrefunded_buyers_review_and_the_badge_says_which(app, make_user):
     """A refunded buyer keeps the enrolment row, but may no longer post or edit a review."""
     from kpay.commerce import orders

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from kpay.extensions import db
 from kpay.models import ActivityEvent
 from plugins.forums.models import Circle, Membership
 from plugins.forums.tests.conftest import count, scalar
@@ -90,3 +91,30 @@ def test_only_the_creator_or_an_admin_changes_who_may_read_a_circle(app, forum, 
     assert scalar(app, sa.select(Circle.visibility).where(Circle.id == circle)) == "members"
     assert forum(mod).get(f"/forums/c/{circle}/queue").status_code == 200  # still moderates it
     assert forum(chen).get(f"/forums/c/{circle}/edit").status_code == 200
+
+
+def test_upgrading_drops_external_cover_urls_and_keeps_the_circles(tmp_path):
+    """A circle whose cover was an external URL keeps everything else and gets its generated
+    cover; downgrading gives the column back, empty."""
+    from flask_migrate import downgrade, upgrade
+
+    from kpay.app import create_app
+
+    app = create_app({"instance_path": str(tmp_path / "instance"), "database_url": f"sqlite:///{tmp_path / 'm.db'}",
+                      "plugins": {"enabled": ["forums"]}})
+    with app.app_context():
+        upgrade(revision="forums_0001")
+        db.session.execute(sa.text(
+            "INSERT INTO forums_circles (name, description, cover_url, rules, visibility, approve_first_posts, "
+            "member_count, topic_count, created_at, updated_at, creator_id) VALUES ('Old', 'd', "
+            "'https://elsewhere.example/c.png', '', 'public', false, 3, 0, '2026-01-01', '2026-01-01', NULL)"))
+        db.session.commit()
+        db.session.remove()
+        upgrade(revision="heads")
+        with db.engine.connect() as connection:
+            row = connection.execute(sa.text("SELECT name, member_count, cover FROM forums_circles")).one()
+        assert tuple(row) == ("Old", 3, None)
+        downgrade(revision="forums_0001")
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT cover_url FROM forums_circles")).scalar() == ""
+        db.engine.dispose()

@@ -47,7 +47,9 @@ def test_latest_list_pages_by_keyset_with_more_links(app, forum, make_user, make
         url = more.group(1).replace("&amp;", "&") if more else None
     assert seen == [f"{n:04d}" for n in range(64, -1, -1)]
     partial = visitor.get(f"/forums/c/{circle}?cursor=bad", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert partial.lstrip().startswith('<tr class="forums-topic') and 'hx-trigger="revealed"' in partial
+    assert partial.lstrip().startswith('<article class="card forums-feed-item') and 'hx-trigger="revealed"' in partial
+    table = visitor.get(f"/forums/c/{circle}?cursor=bad&view=table", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert table.lstrip().startswith('<tr class="forums-topic') and "view=table" in table
 
 
 def test_top_list_orders_by_likes(app, forum, make_user, make_circle):
@@ -124,9 +126,12 @@ def test_query_counts_do_not_grow_with_the_data(app, forum, make_user, make_circ
             reader.page(f"/forums/t/{topic}?after=5")
         with queries() as list_page:
             reader.page(f"/forums/c/{circle}")
+        with queries() as table:
+            reader.page(f"/forums/c/{circle}?view=table")
         with queries() as directory:
             reader.page("/forums/")
-        counts[size] = (topic_page[0], list_page[0], directory[0])
+        counts[size] = (topic_page[0], list_page[0], table[0], directory[0])
         fill(app, circle, chen.id, topics=80, replies_to=topic, replies=400)
         make_circle(chen)
     assert counts["small"] == counts["large"], counts
+    assert counts["small"][1] == counts["small"][2], "the feed costs the statements the table costs"

@@ -68,7 +68,7 @@ def test_like_toggles_with_htmx_and_without_javascript(app, forum, make_user, ma
     swapped = leo_forum.client.post(f"/forums/p/{post}/like", data={"like": "1"},
                                     headers={"HX-Request": "true", "X-CSRFToken": token})
     body = swapped.get_data(as_text=True)
-    assert body.startswith(f'<span id="forums-like-{post}"') and 'aria-pressed="true"' in body and ">1</span>" in body
+    assert body.startswith(f'<div id="forums-like-{post}"') and 'aria-pressed="true"' in body and ">1</span>" in body
     assert 'name="like" value="0"' in body  # the button now takes the like back
     leo_forum.post(f"/forums/p/{post}/like", like="1")  # a double click changes nothing
     assert count(app, Like) == 1 and scalar(app, sa.select(Topic.like_count).where(Topic.id == topic)) == 1
