@@ -218,6 +218,9 @@ def test_older_archive_is_restored_then_migrated_to_the_heads(make_app, tmp_path
     app = make_app(create_tables=False)
     with app.app_context():
         upgrade(revision="heads")
+        # What the version table holds at the heads (a branch head another branch depends on,
+        # such as the core's under forums' covers, is implied there, not listed).
+        at_heads = archive.database_heads(app.config["SQLALCHEMY_DATABASE_URI"])
         script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
         heads = sorted(script.get_heads())
         (core,) = [head for head in heads if not script.get_revision(head).branch_labels]
@@ -228,4 +231,4 @@ def test_older_archive_is_restored_then_migrated_to_the_heads(make_app, tmp_path
     result = run(restored_app, "restore", str(path))
     assert result.exit_code == 0, result.output
     assert "Migrated the database to this version's heads." in result.output
-    assert archive.database_heads(fresh_url) == heads
+    assert archive.database_heads(fresh_url) == at_heads
