@@ -61,7 +61,7 @@ def test_owner_sets_up_manual_transfer_and_switches_a_plugin_off_and_on(own_site
     page.get_by_label("Qr image").set_input_files(qr_png(tmp_path))
     page.get_by_role("button", name="Save settings").click()
     page.get_by_text("Saved.").first.wait_for()
-    assert page.get_by_alt_text("Current picture").is_visible()
+    page.get_by_alt_text("Current picture").wait_for()  # visible once the new picture has loaded
     shoot(page, tmp_path_factory, "admin-payment-settings-1280")
     page.goto("/admin/payments")
     assert "offered at checkout" in page.locator("main").inner_text()
