@@ -29,10 +29,21 @@ PLUGINS = ["courses", "forums", "pay_sandbox", "pay_manual"]
 
 
 @pytest.fixture
-def site(make_app):
+def source_url(tmp_path):
+    """An empty database to migrate (on PostgreSQL not the worker's shared one, whose tables
+    other tests made with ``create_all``)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'source.db'}"
+        return
+    with fresh_postgres_database("kpay_source") as url:
+        yield url
+
+
+@pytest.fixture
+def site(make_app, source_url):
     """The demo community (members, orders, a course with uploaded lessons, circles with
     posts) on migrated tables, plus a refunded order."""
-    app = make_app({"plugins": {"enabled": PLUGINS}}, create_tables=False)
+    app = make_app({"plugins": {"enabled": PLUGINS}, "database_url": source_url}, create_tables=False)
     with app.app_context():
         upgrade(revision="heads")
     with app.test_request_context("/"):
@@ -214,8 +225,8 @@ def test_config_is_left_out_unless_asked(site, tmp_path):
         assert "config/secret_key" in tar.getnames()
 
 
-def test_older_archive_is_restored_then_migrated_to_the_heads(make_app, tmp_path, fresh_url):
-    app = make_app(create_tables=False)
+def test_older_archive_is_restored_then_migrated_to_the_heads(make_app, tmp_path, source_url, fresh_url):
+    app = make_app({"database_url": source_url}, create_tables=False)
     with app.app_context():
         upgrade(revision="heads")
         # What the version table holds at the heads (a branch head another branch depends on,
