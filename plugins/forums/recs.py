@@ -33,12 +33,11 @@ def items(item) -> Iterator:
         yield item(kind="circle", id=circle.id, title=circle.name, url=f"{circle_url}{circle.id}",
                    resource=resource(circle), price_minor=price, currency=currency or "", creator_id=circle.creator_id,
                    features=(f"circle:{circle.id}",), created_at=circle.created_at)
-    topics = db.session.execute(sa.select(Topic.id, Topic.circle_id, Topic.title, Topic.tags, Topic.author_id,
-                                          Topic.created_at).where(Topic.status == "visible").order_by(Topic.id))
-    for topic_id, circle_id, title, tags, author_id, created_at in topics:
+    topics = db.session.execute(sa.select(Topic.id, Topic.circle_id, Topic.title, Topic.tags, Topic.created_at).where(Topic.status == "visible").order_by(Topic.id))
+    for topic_id, circle_id, title, tags, created_at in topics:
         circle = circles[circle_id]
         yield item(kind="topic", id=topic_id, title=title, url=f"{topic_url}{topic_id}", resource=resource(circle),
-                   audience=AUDIENCE.get(circle.visibility, "resource"), creator_id=author_id,
+                   audience=AUDIENCE.get(circle.visibility, "resource"),
                    tags=tuple(t for t in tags.split(",") if t.strip()), features=(f"circle:{circle_id}",),
                    created_at=created_at)
 

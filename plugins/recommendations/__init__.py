@@ -100,8 +100,10 @@ def kpay_user_data(user, action):
     return None
 
 
-@hookimpl
+@hookimpl(wrapper=True)  # around the other plugins' demo data, so the lists are made from it
 def kpay_demo_data():
     from plugins.recommendations.refresh import refresh
 
+    result = yield
     refresh()
+    return result

@@ -169,7 +169,9 @@ class Recommender:
         for key in self.dismissed.get(user_id, ()) if user_id is not None else ():
             for f in self.features.get(key, ()):
                 weights[f] -= 1.0
-        return {f: w for f, w in weights.items() if w > 0}, source
+        # Square roots, so a feature met on many small signals (a creator of ten topics) does
+        # not drown one met on a strong signal (a tag of a finished course).
+        return {f: math.sqrt(w) for f, w in weights.items() if w > 0}, source
 
     def _match(self, weights: dict[str, float], exclude: set[str], n: int, kinds: tuple[str, ...]):
         """(key, score, the feature that counted most) for the items sharing the most weight."""
