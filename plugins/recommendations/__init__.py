@@ -36,9 +36,9 @@ def kpay_config_defaults():
         "half_life_days": Setting(14.0, "Popular now: days after which a signal counts half.", min=0.5, max=365),
         "min_pair_members": Setting(2, "Also took: members who must share two items before they are paired.",
                                     min=2, max=100),
-        "weight_also": Setting(0.45, "Blend weight of the co-occurrence model.", min=0, max=1),
-        "weight_content": Setting(0.45, "Blend weight of the content match.", min=0, max=1),
-        "weight_popular": Setting(0.1, "Blend weight of popular now.", min=0, max=1),
+        "weight_also": Setting(0.3, "Blend weight of the co-occurrence model.", min=0, max=1),
+        "weight_content": Setting(0.3, "Blend weight of the content match.", min=0, max=1),
+        "weight_popular": Setting(0.4, "Blend weight of popular now.", min=0, max=1),
     }
 
 

@@ -13,10 +13,10 @@ from plugins.recommendations.rankers import Recommender, Tuning
 
 #: The blends measured beside the three models: (also, content, popular) weights.
 BLENDS = {
-    "blend": None,  # the configured default
+    "blend": None,  # the configured default (0.3, 0.3, 0.4 unless changed)
+    "blend even": (0.45, 0.45, 0.1),
     "blend also-heavy": (0.7, 0.2, 0.1),
     "blend content-heavy": (0.2, 0.7, 0.1),
-    "blend popular-heavy": (0.3, 0.3, 0.4),
 }
 
 
