@@ -33,7 +33,8 @@ def items(item) -> Iterator:
         yield item(kind="circle", id=circle.id, title=circle.name, url=f"{circle_url}{circle.id}",
                    resource=resource(circle), price_minor=price, currency=currency or "", creator_id=circle.creator_id,
                    features=(f"circle:{circle.id}",), created_at=circle.created_at)
-    topics = db.session.execute(sa.select(Topic.id, Topic.circle_id, Topic.title, Topic.tags, Topic.created_at).where(Topic.status == "visible").order_by(Topic.id))
+    topics = db.session.execute(sa.select(Topic.id, Topic.circle_id, Topic.title, Topic.tags, Topic.created_at)
+                                .where(Topic.status == "visible").order_by(Topic.id))
     for topic_id, circle_id, title, tags, created_at in topics:
         circle = circles[circle_id]
         yield item(kind="topic", id=topic_id, title=title, url=f"{topic_url}{topic_id}", resource=resource(circle),

@@ -6,7 +6,6 @@ offline with ``kpay recs evaluate``."""
 from pathlib import Path
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 
 from kpay.api import Schedule, Setting, Widget, hookimpl
 

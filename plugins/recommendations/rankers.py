@@ -235,7 +235,7 @@ class Recommender:
                  self.popular(exclude, pool, kinds))
         total: dict[str, float] = defaultdict(float)
         lead: dict[str, tuple[float, Pick]] = {}
-        for weight, picks in zip(weights, lists):
+        for weight, picks in zip(weights, lists, strict=True):
             best = max((p.score for p in picks), default=0.0) or 1.0
             for p in picks:
                 part = weight * p.score / best

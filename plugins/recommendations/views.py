@@ -88,11 +88,17 @@ def show(widget: str, owners: list[str], **context):
     if not enabled(widget):
         abort(404)
     chosen = pick(owners)
-    if chosen:
+    response = render("recommendations/list.html", "recommendations/_list.html", widget=widget, title=title(widget),
+                      chosen=chosen, form=DismissForm(), here=request.path, **context)
+    if chosen:  # after rendering; nothing read is expired, so nothing is read again
         emit("recs.shown", widget=widget, keys=[card.key for _, card in chosen])
-        db.session.commit()
-    return render("recommendations/list.html", "recommendations/_list.html", widget=widget, title=title(widget),
-                  chosen=chosen, form=DismissForm(), here=request.path, **context)
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+    return response
 
 
 @bp.get("/for-you")

@@ -61,7 +61,7 @@ def test_nothing_to_show_hides_the_widget(app, site):
         db.session.commit()
     refresh(app)
     part = app.test_client().get(f"/recommendations/related/course/{site.basics}", headers=HTMX).get_data(as_text=True)
-    assert part.strip() == f'<div id="recs-course" hidden></div>'
+    assert part.strip() == '<div id="recs-course" hidden></div>'
 
 
 def test_an_unpublished_course_leaves_the_lists_at_the_next_run(app, site):
