@@ -4,13 +4,13 @@ hooks this plugin declares), members' profile interests and their "not intereste
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
 
 from kpay.api import User, db
-from plugins.recommendations.models import Dismissal
+from plugins.recommendations.models import Dismissal, Reset
 from plugins.recommendations.types import Item, Signal
 
 
@@ -20,6 +20,7 @@ class Catalogue:
     signals: list[Signal]
     interests: dict[int, list[str]]
     dismissed: dict[int, set[str]]
+    forget: dict = field(default_factory=dict)  # member -> forget their signals before this
 
 
 def gather() -> Catalogue:
@@ -35,4 +36,5 @@ def gather() -> Catalogue:
     dismissed: dict[int, set[str]] = defaultdict(set)
     for uid, key in db.session.execute(sa.select(Dismissal.user_id, Dismissal.key)):
         dismissed[uid].add(key)
-    return Catalogue(items, signals, interests, dict(dismissed))
+    forget = {uid: at for uid, at in db.session.execute(sa.select(Reset.user_id, Reset.at))}
+    return Catalogue(items, signals, interests, dict(dismissed), forget)

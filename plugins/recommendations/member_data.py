@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpay.api import db
-from plugins.recommendations.models import Dismissal, Entry, Taken
+from plugins.recommendations.models import Dismissal, Entry, Reset, Taken
 from plugins.recommendations.refresh import member_owner
 
 
@@ -17,15 +17,17 @@ def export(user) -> dict | None:
     taken = db.session.scalar(sa.select(Taken.keys).where(Taken.user_id == user.id)) or []
     listed = db.session.scalars(sa.select(Entry.key).where(Entry.owner == member_owner(user.id))
                                 .order_by(Entry.position)).all()
-    if not (dismissed or taken or listed):
+    forgot = db.session.scalar(sa.select(Reset.at).where(Reset.user_id == user.id))
+    if not (dismissed or taken or listed or forgot):
         return None
     return {"not_interested": [{"item": key, "at": at} for key, at in dismissed], "taken": taken,
-            "recommended": listed}
+            "recommended": listed, "forgot_before": forgot}
 
 
 def erase(user) -> None:
-    """Delete the member's dismissals, taken set and lists."""
+    """Delete the member's dismissals, taken set, reset moment and lists."""
     db.session.execute(sa.delete(Dismissal).where(Dismissal.user_id == user.id))
+    db.session.execute(sa.delete(Reset).where(Reset.user_id == user.id))
     db.session.execute(sa.delete(Taken).where(Taken.user_id == user.id))
     db.session.execute(sa.delete(Entry).where(Entry.owner.in_([member_owner(user.id),
                                                                 member_owner(user.id, "course")])))

@@ -1,5 +1,5 @@
-"""The recommendations plugin's tables: public cards, precomputed lists, members' "taken" sets
-and "not interested" choices. The refresh job rewrites cards, lists and taken sets; pages read them."""
+"""The recommendations plugin's tables: public cards, precomputed lists, members' "taken" sets,
+"not interested" choices and "forget what I did" moments. The refresh job rewrites cards, lists and taken sets; pages read them."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,3 +67,13 @@ class Dismissal(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(sa.String(64))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Reset(db.Model):
+    """A member asked the recommender to forget what they did before ``at``: those signals no
+    longer shape their lists or anyone's (the items stay hidden from them)."""
+
+    __tablename__ = "recommendations_resets"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

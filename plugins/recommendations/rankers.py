@@ -52,15 +52,21 @@ class Recommender:
     """The four models fitted on ``items`` and the ``signals`` before ``now``."""
 
     def __init__(self, items: Iterable[Item], signals: Iterable[Signal], interests: dict[int, list[str]],
-                 now: datetime, tuning: Tuning = Tuning(), dismissed: dict[int, set[str]] | None = None):
+                 now: datetime, tuning: Tuning = Tuning(), dismissed: dict[int, set[str]] | None = None,
+                 forget: dict[int, datetime] | None = None):
         self.items = {item.key: item for item in items}
         self.tuning, self.interests, self.dismissed = tuning, interests, dismissed or {}
+        forget = forget or {}
+        self.forgotten: dict[int, set[str]] = defaultdict(set)  # hidden from them, learnt from by nobody
         # member -> item -> [strongest weight, its action, latest time]
         self.history: dict[int, dict[str, list]] = defaultdict(dict)
         self.popularity: dict[str, float] = defaultdict(float)
         decay = math.log(2) / (tuning.half_life_days * 86400)
         for s in signals:
             if s.key not in self.items or s.at > now:
+                continue
+            if s.user_id in forget and s.at < forget[s.user_id]:
+                self.forgotten[s.user_id].add(s.key)
                 continue
             self.popularity[s.key] += s.weight * math.exp(-decay * (now - s.at).total_seconds())
             seen = self.history[s.user_id].get(s.key)
@@ -209,7 +215,8 @@ class Recommender:
         """What the member must not be shown: what they took, and what they dismissed."""
         if user_id is None:
             return set()
-        return set(self.history.get(user_id, ())) | set(self.dismissed.get(user_id, ()))
+        return (set(self.history.get(user_id, ())) | set(self.dismissed.get(user_id, ()))
+                | self.forgotten.get(user_id, set()))
 
     def recommend(self, model: str, user_id: int | None, n: int, kinds: tuple[str, ...] = (),
                   weights: tuple[float, float, float] | None = None) -> list[Pick]:

@@ -41,7 +41,7 @@ def schedule_refresh() -> None:
 def refresh() -> dict:
     """Recompute every list; returns how many members, items and rows it wrote."""
     data = gather()
-    model = Recommender(data.items, data.signals, data.interests, utcnow(), tuning(), data.dismissed)
+    model = Recommender(data.items, data.signals, data.interests, utcnow(), tuning(), data.dismissed, data.forget)
     length = settings()["list_length"]
     items = model.items
     entries: list[dict] = []
@@ -56,7 +56,7 @@ def refresh() -> dict:
 
     public = [key for key in model.popular_ranked if items[key].audience == "public"]
     add(EVERYONE, [Pick(k, model.popular_score[k], "popular") for k in public[:length]])
-    members = set(model.history) | set(data.interests)
+    members = set(model.history) | set(data.interests) | set(model.forgotten)
     for uid in sorted(members):
         add(member_owner(uid), model.recommend("blend", uid, length))
         add(member_owner(uid, "course"), model.recommend("blend", uid, length, kinds=("course",)))
@@ -75,7 +75,7 @@ def refresh() -> dict:
         "free": item.resource.free if item.resource else True,
     } for item in items.values()]
     for table, rows in ((Card, cards), (Entry, entries),
-                        (Taken, [{"user_id": uid, "keys": sorted(taken)} for uid, taken in model.history.items()])):
+                        (Taken, [{"user_id": uid, "keys": sorted(model.taken(uid))} for uid in sorted(members)])):
         for start in range(0, len(rows), 5000):
             db.session.execute(sa.insert(table), rows[start:start + 5000])
     return {"members": len(members), "items": len(items), "entries": len(entries)}

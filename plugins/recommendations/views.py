@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kpay.api import (
     FlaskForm, Resource, can_access, db, emit, insert_once, login_required, render, utcnow, wants_partial,
 )
-from plugins.recommendations.models import Card, Dismissal, Entry, Taken
+from plugins.recommendations.models import Card, Dismissal, Entry, Reset, Taken
 from plugins.recommendations.refresh import EVERYONE, member_owner, settings
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
@@ -146,3 +147,21 @@ def go(widget: str, position: int, key: str):
     emit("recs.clicked", widget=widget, key=key, position=position)
     db.session.commit()
     return redirect(card.url)
+
+
+@bp.post("/forget")
+@login_required
+def forget():
+    """Clear the member's signals for recommendations: what they did until now no longer shapes
+    their lists (or anyone's), their "not interested" choices go, and their lists fall back to
+    popular items until the next refresh. What they took stays hidden from them."""
+    if not DismissForm().validate_on_submit():
+        abort(400)
+    uid = current_user.id
+    db.session.execute(sa.delete(Reset).where(Reset.user_id == uid))
+    db.session.add(Reset(user_id=uid, at=utcnow()))
+    db.session.execute(sa.delete(Dismissal).where(Dismissal.user_id == uid))
+    db.session.execute(sa.delete(Entry).where(Entry.owner.in_([member_owner(uid), member_owner(uid, "course")])))
+    db.session.commit()
+    flash(_("Recommendations have forgotten what you did so far."), "success")
+    return redirect(url_for("recommendations.for_you"))

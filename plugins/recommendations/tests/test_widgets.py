@@ -12,7 +12,7 @@ from kpay.models import ActivityEvent
 from kpay.testing import assert_outsiders_see_nothing, csrf_token
 from plugins.courses.models import Course
 from plugins.courses.tests.conftest import canary
-from plugins.forums.models import Circle
+from plugins.forums.models import Circle, Post, Topic
 from plugins.recommendations.tests.conftest import CIRCLE_CANARY, logged_in, refresh
 
 HTMX = {"HX-Request": "true"}
@@ -133,3 +133,42 @@ def test_export_and_erase_clear_the_members_data(app, site):
 def test_evaluate_says_when_there_is_too_little_to_measure(app, site):
     result = app.test_cli_runner().invoke(cli, ["recs", "evaluate", "-k", "3"])
     assert result.exit_code == 1 and "too few signals to evaluate (4)" in result.output
+
+
+def test_member_can_make_recommendations_forget_what_they_did(app, site):
+    client = logged_in(app, site.learner)
+    page = client.get("/recommendations/for-you")
+    assert "Because you finished Data Analysis Basics" in page.get_data(as_text=True)
+    assert client.post("/recommendations/forget", data={}).status_code == 400
+    response = client.post("/recommendations/forget", data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "forgotten what you did" in response.get_data(as_text=True)
+    refresh(app)
+    after = client.get("/recommendations/for-you", headers=HTMX).get_data(as_text=True)
+    assert "Because you finished" not in after and "Data Analysis Basics</a>" not in after
+
+
+def test_my_learning_offers_courses_to_continue_with(app, site):
+    assert app.test_client().get("/recommendations/next").status_code == 302  # to log in
+    part = logged_in(app, site.learner).get("/recommendations/next", headers=HTMX).get_data(as_text=True)
+    assert "Continue with" in part and "Data Visualisation" in part and "Paid circle" not in part
+
+
+def test_topic_page_shows_topics_taken_part_in_together(app, site, make_user):
+    people = [make_user(name=f"Poster {n}") for n in range(3)]
+    with app.app_context():
+        circle = Circle(name="Open circle", visibility="public")
+        db.session.add(circle)
+        db.session.flush()
+        topics = [Topic(circle_id=circle.id, title=title, tags="sql") for title in ("Joins", "Indexes", "Cooking")]
+        db.session.add_all(topics)
+        db.session.flush()
+        for n, (topic, who) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1), (2, 2)]):
+            db.session.add(Post(topic_id=topics[topic].id, circle_id=circle.id, number=n + 1,
+                                author_id=people[who].id, body="Hi"))
+        db.session.commit()
+        joins = topics[0].id
+    refresh(app)
+    topic_page = app.test_client().get(f"/forums/t/{joins}").get_data(as_text=True)
+    assert f'hx-get="/recommendations/related/topic/{joins}"' in topic_page
+    part = app.test_client().get(f"/recommendations/related/topic/{joins}", headers=HTMX).get_data(as_text=True)
+    assert part.index("Indexes") < part.index("Cooking") and "Often taken together with this" in part

@@ -1,4 +1,4 @@
-"""recommendations: cards, lists, taken sets, dismissals
+"""recommendations: cards, lists, taken sets, dismissals, resets
 
 Revision ID: recommendations_0001
 Revises: 
@@ -54,6 +54,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recommendations_dismissals')),
     sa.UniqueConstraint('user_id', 'key', name=op.f('uq_recommendations_dismissals_user_id_key'))
     )
+    op.create_table('recommendations_resets',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recommendations_resets_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_recommendations_resets'))
+    )
     op.create_table('recommendations_taken',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('keys', sa.JSON(), nullable=False),
@@ -64,6 +70,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('recommendations_taken')
+    op.drop_table('recommendations_resets')
     op.drop_table('recommendations_dismissals')
     with op.batch_alter_table('recommendations_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_recommendations_entries_owner_position')
