@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import url_for
 
-from kpay.api import Schedule, Setting, Widget, hookimpl
+from kpay.api import Asset, Schedule, Setting, Widget, hookimpl
 
 __version__ = "1.0"
 
@@ -70,6 +70,14 @@ def kpay_widgets(slot, context, user):
             return []
         url = url_for("recommendations.related", kind=widget, item_id=item.id)
     return [Widget(title(widget), order=60, lazy_url=url)]
+
+
+@hookimpl
+def kpay_assets(template):
+    # The widgets show on the home page, My learning, course and topic pages, and their own.
+    if template and template.startswith(("home/", "courses/", "forums/", "recommendations/")):
+        return [Asset(url_for("recommendations.static", filename="recommendations/recs.css"), "css")]
+    return []
 
 
 @hookimpl

@@ -15,7 +15,7 @@ from kpay.api import (
 from plugins.recommendations.models import Card, Dismissal, Entry, Reset, Taken
 from plugins.recommendations.refresh import EVERYONE, member_owner, settings
 
-bp = Blueprint("recommendations", __name__, template_folder="templates")
+bp = Blueprint("recommendations", __name__, template_folder="templates", static_folder="static")
 
 SHOWN = 4  # cards a widget shows
 TITLES = {  # widget -> (its title for members, for visitors)
