@@ -172,3 +172,18 @@ def test_topic_page_shows_topics_taken_part_in_together(app, site, make_user):
     assert f'hx-get="/recommendations/related/topic/{joins}"' in topic_page
     part = app.test_client().get(f"/recommendations/related/topic/{joins}", headers=HTMX).get_data(as_text=True)
     assert part.index("Indexes") < part.index("Cooking") and "Often taken together with this" in part
+
+
+def test_a_course_that_became_paid_shows_its_price_and_no_paid_text(app, site):
+    with app.app_context():
+        course = db.session.get(Course, site.basics)
+        product = Product(creator_id=course.creator_id, name="Basics", price_minor=2900, currency="CNY")
+        db.session.add(product)
+        db.session.flush()
+        course.product_id = product.id
+        db.session.commit()
+        lessons = db.session.scalars(sa.text("SELECT id FROM courses_lessons")).all()
+    refresh(app)
+    part = app.test_client().get(f"/recommendations/related/course/{site.paid}", headers=HTMX).get_data(as_text=True)
+    assert "Data Analysis Basics" in part and "29.00" in part
+    assert not any(canary(i) in part for i in lessons)
