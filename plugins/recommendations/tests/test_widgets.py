@@ -187,3 +187,10 @@ def test_a_course_that_became_paid_shows_its_price_and_no_paid_text(app, site):
     part = app.test_client().get(f"/recommendations/related/course/{site.paid}", headers=HTMX).get_data(as_text=True)
     assert "Data Analysis Basics" in part and "29.00" in part
     assert not any(canary(i) in part for i in lessons)
+
+
+def test_with_the_plugin_off_courses_and_forums_start_and_its_routes_are_gone(make_app):
+    off = make_app({"plugins": {"enabled": ["courses", "forums"]}})
+    client = off.test_client()
+    assert client.get("/recommendations/for-you").status_code == 404
+    assert client.get("/").status_code == 200 and "/recommendations/" not in client.get("/").get_data(as_text=True)
