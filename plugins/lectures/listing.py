@@ -1,0 +1,104 @@
+"""The calendar's lists: upcoming and past lectures a page at a time (keyset on
+``(starts_at, id)``), a month's lectures, and the next lecture for a member's widget."""
+
+from __future__ import annotations
+
+import calendar as monthly
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import get_timezone
+from sqlalchemy.orm import joinedload
+
+from kpay.api import db, utcnow
+from plugins.lectures.models import Lecture, Rsvp
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A page of lectures and the keyset of the next (``after``: "epoch-id"), if any."""
+
+    lectures: list[Lecture]
+    after: str | None
+
+
+def _key(after: str | None) -> tuple[datetime, int] | None:
+    try:
+        seconds, _, ident = (after or "").partition("-")
+        return datetime.fromtimestamp(int(seconds), tz=utcnow().tzinfo), int(ident)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def upcoming(after: str | None = None, past: bool = False) -> Chunk:
+    """Lectures not over yet, soonest first (``past``: those over, latest first)."""
+    now = utcnow()
+    query = sa.select(Lecture).options(joinedload(Lecture.creator)).where(Lecture.status == "scheduled")
+    order = (Lecture.starts_at.desc(), Lecture.id.desc()) if past else (Lecture.starts_at, Lecture.id)
+    # A lecture under way is "upcoming" until the start of the day after: longer ones are rare.
+    cut = now - timedelta(hours=4)
+    query = query.where(Lecture.starts_at < cut if past else Lecture.starts_at >= cut)
+    key = _key(after)
+    if key is not None:
+        pair = sa.tuple_(Lecture.starts_at, Lecture.id)
+        query = query.where(pair < sa.tuple_(*key) if past else pair > sa.tuple_(*key))
+    rows = db.session.scalars(query.order_by(*order).limit(PER_PAGE + 1)).all()
+    more = rows[PER_PAGE] if len(rows) > PER_PAGE else None
+    rows = rows[:PER_PAGE]
+    last = rows[-1] if more else None
+    return Chunk(rows, f"{int(last.starts_at.timestamp())}-{last.id}" if last else None)
+
+
+@dataclass(frozen=True)
+class Month:
+    """A month's grid in the viewer's zone: weeks of (day, lectures that day)."""
+
+    first: date
+    weeks: list[list[tuple[date, list[Lecture]]]]
+
+    @property
+    def previous(self) -> str:
+        return f"{(self.first - timedelta(days=1)):%Y-%m}"
+
+    @property
+    def next(self) -> str:
+        return f"{(self.first + timedelta(days=32)):%Y-%m}"
+
+
+def parse_month(text: str | None) -> date:
+    """The first day of month ``YYYY-MM``, or of this month for anything else."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        return date(year, month, 1) if 2000 <= year <= 2100 else date.today().replace(day=1)
+    except ValueError:
+        return utcnow().astimezone(get_timezone()).date().replace(day=1)
+
+
+def month(first: date) -> Month:
+    """The lectures of the month starting ``first``, placed by the viewer's local date."""
+    zone = get_timezone()
+    weeks = monthly.Calendar().monthdatescalendar(first.year, first.month)
+    start = datetime.combine(weeks[0][0], datetime.min.time(), zone)
+    end = datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time(), zone)
+    rows = db.session.scalars(sa.select(Lecture).where(Lecture.status == "scheduled", Lecture.starts_at >= start,
+                                                       Lecture.starts_at < end)
+                              .order_by(Lecture.starts_at, Lecture.id).limit(500)).all()
+    by_day: dict[date, list[Lecture]] = {}
+    for lecture in rows:
+        by_day.setdefault(lecture.starts_at.astimezone(zone).date(), []).append(lecture)
+    return Month(first, [[(day, by_day.get(day, [])) for day in week] for week in weeks])
+
+
+def next_lecture(user_id: int) -> tuple[Lecture | None, bool]:
+    """(the next lecture ``user_id`` is going to, True), else (the next lecture anyone may see, False)."""
+    now = utcnow()
+    base = sa.select(Lecture).where(Lecture.status == "scheduled", Lecture.starts_at > now - timedelta(hours=1))
+    mine = db.session.scalar(base.join(Rsvp, Rsvp.lecture_id == Lecture.id)
+                             .where(Rsvp.user_id == user_id, Rsvp.status == "going")
+                             .order_by(Lecture.starts_at, Lecture.id).limit(1))
+    if mine is not None:
+        return mine, True
+    return db.session.scalar(base.where(Lecture.starts_at > now).order_by(Lecture.starts_at, Lecture.id).limit(1)), False
