@@ -15,7 +15,7 @@ from kpay.testing import Auth
 from plugins.lectures import lifecycle, zones
 from plugins.lectures.models import Lecture
 
-ENABLED = {"plugins": {"enabled": ["lectures", "pay_sandbox"]}}
+ENABLED = {"plugins": {"enabled": ["lectures", "pay_sandbox"]}, "site_url": "http://kpay.test"}
 ZONE = "Asia/Shanghai"
 
 
