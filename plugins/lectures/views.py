@@ -159,11 +159,10 @@ def my_calendar():
     return render("lectures/calendar.html", feed_url=url_for("lectures.feed", token=token, _external=True))
 
 
-def _question_version(lecture_id: int) -> str:
-    row = db.session.execute(sa.select(sa.func.count(Question.id), sa.func.max(Question.updated_at),
-                                       sa.func.coalesce(sa.func.sum(Question.votes), 0))
-                             .where(Question.lecture_id == lecture_id)).one()
-    return hashlib.sha1(repr((tuple(row), current_user.get_id())).encode()).hexdigest()[:16]
+def _version(questions: list[tuple[Question, User, bool]]) -> str:
+    """The questions' ETag: it changes with any question, vote, answer, or the viewer's own votes."""
+    seen = [(q.id, q.votes, q.answered, voted) for q, _author, voted in questions]
+    return hashlib.sha1(repr((seen, current_user.get_id())).encode()).hexdigest()[:16]
 
 
 @bp.route("/<int:lecture_id>/questions", methods=["GET", "POST"])
@@ -183,11 +182,11 @@ def questions(lecture_id: int):
         db.session.commit()
         if not wants_partial():
             return redirect(url_for("lectures.lecture", lecture_id=item.id) + "#questions")
-    etag = _question_version(item.id)
+    context = _questions_context(item, access.manages(item))
+    etag = _version(context["questions"])
     if request.method == "GET" and etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = render("lectures/questions.html", "lectures/_questions.html",
-                      **_questions_context(item, access.manages(item)))
+    response = render("lectures/questions.html", "lectures/_questions.html", **context)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
