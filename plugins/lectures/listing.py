@@ -15,6 +15,7 @@ from kpay.api import db, utcnow
 from plugins.lectures.models import Lecture, Rsvp
 
 PER_PAGE = 20
+MONTH_LIMIT = 300  # a month grid shows at most this many lectures (the lists page through all)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def month(first: date) -> Month:
     end = datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time(), zone)
     rows = db.session.scalars(sa.select(Lecture).where(Lecture.status == "scheduled", Lecture.starts_at >= start,
                                                        Lecture.starts_at < end)
-                              .order_by(Lecture.starts_at, Lecture.id).limit(500)).all()
+                              .order_by(Lecture.starts_at, Lecture.id).limit(MONTH_LIMIT)).all()
     by_day: dict[date, list[Lecture]] = {}
     for lecture in rows:
         by_day.setdefault(lecture.starts_at.astimezone(zone).date(), []).append(lecture)

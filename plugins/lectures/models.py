@@ -25,7 +25,7 @@ class Lecture(db.Model):
     __tablename__ = "lectures_lectures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    creator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    creator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id"), index=True)
     membership_product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("products.id"))
     series: Mapped[str | None] = mapped_column(sa.String(32), index=True)
@@ -48,7 +48,8 @@ class Lecture(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
-    __table_args__ = (sa.Index("ix_lectures_lectures_status_starts_at", "status", "starts_at", "id"),)
+    __table_args__ = (sa.Index("ix_lectures_lectures_status_starts_at", "status", "starts_at", "id"),
+                      sa.Index("ix_lectures_lectures_creator_id_starts_at", "creator_id", "starts_at", "id"))
 
     creator = relationship("User", viewonly=True)
 

@@ -80,14 +80,16 @@ def promote(lecture: Lecture) -> User | None:
                        .values(going_count=Lecture.going_count - 1))
     return None
 
-def attendees(lecture_id: int, statuses=("going", "waiting")) -> list[tuple[Rsvp, User]]:
-    """(RSVP, member) of a lecture with the given statuses, going first, then in line."""
-    rows = db.session.execute(
-        sa.select(Rsvp, User).join(User, User.id == Rsvp.user_id)
-        .where(Rsvp.lecture_id == lecture_id, Rsvp.status.in_(statuses))
-        .order_by(sa.case((Rsvp.status == "going", 0), else_=1), Rsvp.id)
-    ).all()
-    return [(rsvp, user) for rsvp, user in rows]
+def attendees(lecture_id: int, statuses=("going", "waiting"), limit: int | None = None) -> list[tuple[Rsvp, User]]:
+    """(RSVP, member) of a lecture with the given statuses, status by status in that order, each
+    in line order (at most ``limit`` of each): one index range per status."""
+    rows = []
+    for status in statuses:
+        query = (sa.select(Rsvp, User).join(User, User.id == Rsvp.user_id)
+                 .where(Rsvp.lecture_id == lecture_id, Rsvp.status == status).order_by(Rsvp.id).limit(limit))
+        rows += [(rsvp, user) for rsvp, user in db.session.execute(query).all()]
+    return rows
+
 
 def tell_attendees(lecture: Lecture, text, key: str, statuses=("going", "waiting")) -> int:
     """Notify every attendee (and those in line) of ``text``, once per ``key``; returns how many."""

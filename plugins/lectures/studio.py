@@ -19,6 +19,9 @@ from plugins.lectures.providers import providers
 from plugins.lectures.views import bp
 
 
+PAGE = 200  # attendees shown of each status; the CSV has them all
+
+
 def _own(lecture_id: int) -> Lecture:
     require("lectures.create")
     item = access.visible_lecture(lecture_id)
@@ -108,7 +111,8 @@ def studio_replay(lecture_id: int):
 @bp.route("/studio/<int:lecture_id>/attendees")
 def studio_attendees(lecture_id: int):
     item = _own(lecture_id)
-    return render("lectures/studio/attendees.html", lecture=item, rows=seats.attendees(item.id))
+    return render("lectures/studio/attendees.html", lecture=item, rows=seats.attendees(item.id, limit=PAGE),
+                  shown=PAGE)
 
 
 @bp.route("/studio/<int:lecture_id>/attendees.csv")

@@ -5,6 +5,7 @@ waiting list, joining, calendar files and questions. Every route decides access 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlsplit
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kpay.api import (
-    User, db, emit, insert_once, keyed_by_member, limiter, login_required, render, utcnow, wants_partial,
+    CSP, User, db, emit, insert_once, keyed_by_member, limiter, login_required, render, utcnow, wants_partial,
 )
 from plugins.lectures import access, calendars, listing, seats
 from plugins.lectures.forms import QuestionForm
@@ -77,7 +78,12 @@ def _questions(lecture_id: int) -> list[tuple[Question, User, bool]]:
 @bp.route("/<int:lecture_id>")
 def lecture(lecture_id: int):
     item = access.visible_lecture(lecture_id)
-    return render("lectures/lecture.html", "lectures/_rsvp.html", **_lecture_context(item))
+    context = _lecture_context(item)
+    response = render("lectures/lecture.html", "lectures/_rsvp.html", **context)
+    if context["replay"]:
+        # The replay's player (an allowed https host, checked when attached) may be framed here.
+        response.headers["Content-Security-Policy"] = f"{CSP}; frame-src https://{urlsplit(item.replay_url).hostname}"
+    return response
 
 
 @bp.route("/<int:lecture_id>/rsvp", methods=["POST"])

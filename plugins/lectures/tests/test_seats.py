@@ -92,7 +92,10 @@ def test_creator_exports_attendees_and_waiting_list_as_csv(app, make_user):
     lecture_id = make_lecture(app, creator.id, capacity=1)
     answer(logged_in(app, first), lecture_id, "going")
     answer(logged_in(app, second), lecture_id, "going")
-    csv = logged_in(app, creator).get(f"/live/studio/{lecture_id}/attendees.csv").get_data(as_text=True)
+    owner = logged_in(app, creator)
+    page = owner.get(f"/live/studio/{lecture_id}/attendees").get_data(as_text=True)
+    assert page.index("=cmd") < page.index("Bea") and "Waiting list" in page
+    csv = owner.get(f"/live/studio/{lecture_id}/attendees.csv").get_data(as_text=True)
     lines = csv.strip().splitlines()
     assert lines[0] == "name,email,status,since,attended"
     assert lines[1].startswith("'=cmd,") and ",going," in lines[1]

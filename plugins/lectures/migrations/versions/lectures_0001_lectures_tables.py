@@ -58,7 +58,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lectures_lectures'))
     )
     with op.batch_alter_table('lectures_lectures', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lectures_lectures_creator_id'), ['creator_id'], unique=False)
+        batch_op.create_index('ix_lectures_lectures_creator_id_starts_at', ['creator_id', 'starts_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lectures_lectures_product_id'), ['product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lectures_lectures_series'), ['series'], unique=False)
         batch_op.create_index('ix_lectures_lectures_status_starts_at', ['status', 'starts_at', 'id'], unique=False)
@@ -155,7 +155,7 @@ def downgrade():
         batch_op.drop_index('ix_lectures_lectures_status_starts_at')
         batch_op.drop_index(batch_op.f('ix_lectures_lectures_series'))
         batch_op.drop_index(batch_op.f('ix_lectures_lectures_product_id'))
-        batch_op.drop_index(batch_op.f('ix_lectures_lectures_creator_id'))
+        batch_op.drop_index('ix_lectures_lectures_creator_id_starts_at')
 
     op.drop_table('lectures_lectures')
     op.drop_table('lectures_feed_tokens')
