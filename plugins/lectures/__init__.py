@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from kpay.api import NavItem, NotificationKind, Permission, Schedule, Setting, Widget, can, hookimpl
+from kpay.api import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget, can, hookimpl
 
 __version__ = "1.0"
 
@@ -80,6 +80,15 @@ def kpay_widgets(slot, context, user):
         from flask import url_for
 
         return [Widget(_l("Next lecture"), order=30, lazy_url=url_for("lectures.next_lecture"))]
+    return []
+
+
+@hookimpl
+def kpay_assets(template):
+    if template and template.startswith("lectures/"):
+        from flask import url_for
+
+        return [Asset(url_for("lectures.static", filename="lectures/lectures.css"), "css")]
     return []
 
 

@@ -3,11 +3,12 @@ that is full with a waiting list, and a weekly Q&A series. Safe to run on a live
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from kpay.api import Product, User, db, utcnow
+from kpay.api import Product, User, checkout, db, mark_paid, utcnow
 from plugins.lectures import lifecycle, seats, zones
 from plugins.lectures.models import Lecture
 
@@ -44,11 +45,13 @@ def build() -> None:
     full, = lifecycle.schedule(creator, {
         "title": "写作直播课 · Live Writing Class", "speakers": "陈老师 Teacher Chen", "minutes": 90, "capacity": 1,
         "description": "名额有限，满员后可排队候补。\n\nSeats are few; when full, join the waiting list.",
-        "meeting_url": "https://meet.jit.si/kpay-demo-writing",
+        "meeting_url": "https://meet.jit.si/kpay-demo-writing", "product_id": product.id,
     }, _wall(5, 19), ZONE)
     for email in ("member@example.com", "learner@example.com"):
         member = _member(email)
         if member is not None:
+            order = checkout(member, product, "demo", secrets.token_urlsafe(24))
+            mark_paid(order.id, "demo", f"demo:{order.id}", order.amount_minor, order.currency)
             seats.going(full, member)
     lifecycle.schedule(creator, {
         "title": "每周编程难题解答 · Weekly Coding Q&A", "speakers": "陈老师 Teacher Chen", "minutes": 45,

@@ -3,16 +3,17 @@ organizer's wall time and zone beside it when they differ."""
 
 from __future__ import annotations
 
-from flask_babel import format_datetime, get_timezone
+from flask_babel import format_date, format_time, get_timezone
 
 from plugins.lectures.zones import in_zone
 
 
 def lecture_time(lecture, style: str = "medium") -> str:
-    """``lecture``'s start for the viewer, e.g. "Dec 8, 2026, 8:00 PM (Asia/Shanghai)", plus the
-    organizer's "· 13:00 Europe/Berlin" when their zone is another."""
-    viewer = str(get_timezone())
-    shown = f"{format_datetime(lecture.starts_at, style)} ({viewer})"
-    if lecture.zone != viewer:
+    """``lecture``'s start for the viewer, e.g. "Dec 8, 2026, 20:00 (Asia/Shanghai)", plus the
+    organizer's "· 2026-12-08 13:00 Europe/Berlin" when their zone is another."""
+    viewer = get_timezone()
+    local = lecture.starts_at.astimezone(viewer)
+    shown = f"{format_date(local, style)}, {format_time(local, 'short')} ({viewer})"
+    if lecture.zone != str(viewer):
         shown += f" · {in_zone(lecture.starts_at, lecture.zone):%Y-%m-%d %H:%M} {lecture.zone}"
     return shown

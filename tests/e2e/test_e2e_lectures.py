@@ -39,7 +39,7 @@ def test_paid_lecture_from_scheduling_to_replay(browser, community):
     creator.get_by_label("Starts at (local time)").fill("2027-03-28T02:30")
     creator.get_by_label("Time zone").fill("Europe/Berlin")
     creator.get_by_label("Seats").fill("1")
-    creator.get_by_label("Sold as").select_option(label="写作直播课 · Live Writing Class")
+    creator.get_by_label("Sold as").select_option(label="写作课 · Writing That Sells")
     creator.get_by_label("Meeting link").fill(LINK)
     creator.get_by_label("Repeat weekly until").fill("2027-04-03")
     creator.get_by_role("button", name="Schedule", exact=True).click()
