@@ -66,6 +66,11 @@ def feed_token(user_id: int, renew: bool = False) -> str:
     return db.session.scalar(sa.select(FeedToken.token).where(FeedToken.user_id == user_id))
 
 
+def feed_owner_token(user_id: int) -> str | None:
+    """The member's current feed token, or None before they asked for one."""
+    return db.session.scalar(sa.select(FeedToken.token).where(FeedToken.user_id == user_id))
+
+
 def feed_owner(token: str) -> int | None:
     """The member whose feed ``token`` is, or None for a revoked or made-up one."""
     if not token or len(token) > 64:

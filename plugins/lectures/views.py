@@ -156,13 +156,18 @@ def feed(token: str):
 @bp.route("/calendar", methods=["GET", "POST"])
 @login_required
 def my_calendar():
-    """The member's feed address; posting makes a new one and the old stops working."""
-    token = calendars.feed_token(current_user.id, renew=request.method == "POST")
-    db.session.commit()
+    """The member's feed address (none until they ask); posting makes one, or a new one that
+    revokes the old."""
     if request.method == "POST":
-        flash(_("A new address was made; the old one no longer works."), "success")
+        renew = calendars.feed_owner_token(current_user.id) is not None
+        calendars.feed_token(current_user.id, renew=renew)
+        db.session.commit()
+        if renew:
+            flash(_("A new address was made; the old one no longer works."), "success")
         return redirect(url_for("lectures.my_calendar"))
-    return render("lectures/calendar.html", feed_url=url_for("lectures.feed", token=token, _external=True))
+    token = calendars.feed_owner_token(current_user.id)
+    return render("lectures/calendar.html",
+                  feed_url=url_for("lectures.feed", token=token, _external=True) if token else None)
 
 
 def _version(questions: list[tuple[Question, User, bool]]) -> str:

@@ -36,6 +36,7 @@ def test_the_private_feed_lists_my_series_and_a_new_address_revokes_the_old(app,
     client = logged_in(app, member)
     for lecture_id in range(first, first + 4):
         answer(client, lecture_id, "going")
+    client.post("/live/calendar", data={"csrf_token": csrf_token(client.get("/live/calendar"))})
     page = client.get("/live/calendar")
     feed = re.search(r'value="(http[^"]+\.ics)"', page.get_data(as_text=True)).group(1)
     path = feed.split("kpay.test", 1)[-1].split("localhost", 1)[-1]

@@ -55,7 +55,7 @@ def test_outsiders_never_see_the_link_anywhere(app, make_user):
                                                           "body": "Hello?"})
     with app.app_context():
         question_id = db.session.scalar(sa.select(Question.id))
-    client.get("/live/calendar")
+    client.post("/live/calendar", data={"csrf_token": csrf_token(client.get("/live/calendar"))})
     with app.app_context():
         records_token = db.session.scalar(sa.select(FeedToken.token))
     assert_outsiders_see_nothing(app, "lectures", canary(lecture_id), {
