@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.events import ActivityEvent
-from kpay.testing import assert_migrations_match_models
+from kpay.hookspecs import hookimpl
+from kpay.testing import assert_migrations_match_models, csrf_token
 from plugins.lectures import lifecycle, records
 from plugins.lectures.models import Lecture, Rsvp
-from plugins.lectures.tests.conftest import count, logged_in, make_lecture, move
+from plugins.lectures.providers import MeetingProvider
+from plugins.lectures.tests.conftest import ENABLED, count, logged_in, make_lecture, move
 from plugins.lectures.tests.test_seats import answer
 
 
@@ -103,3 +105,23 @@ def test_switched_off_the_pages_are_404_and_the_data_stays(make_app, make_user):
 
 def test_migrations_match_the_models():
     assert_migrations_match_models("lectures")
+
+
+class BigBlueButton:
+    """A meeting-provider plugin: a room per lecture, made when an attendee joins."""
+
+    @hookimpl
+    def kpay_lectures_meeting_providers(self):
+        return [MeetingProvider("bbb", "BigBlueButton", lambda lecture, user: f"https://bbb.example/room-{lecture.id}")]
+
+
+def test_a_plugin_adds_a_meeting_provider_that_attendees_join_through(make_app, make_user):
+    app = make_app(ENABLED, plugins=[BigBlueButton()])
+    creator, member = make_user(role="creator"), make_user()
+    owner = logged_in(app, creator)
+    assert '<option value="bbb">BigBlueButton</option>' in owner.get("/live/studio/new").get_data(as_text=True)
+    lecture_id = make_lecture(app, creator.id, hours=0.1, provider="bbb")
+    client = logged_in(app, member)
+    answer(client, lecture_id, "going")
+    joined = client.post(f"/live/{lecture_id}/join", data={"csrf_token": csrf_token(client.get("/live/"))})
+    assert joined.headers["Location"] == f"https://bbb.example/room-{lecture_id}"
