@@ -63,7 +63,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "topic, first page": f"/forums/t/{long.id}", "topic, last page": f"/forums/t/{long.id}?after={last}",
         "catalogue": "/courses/", "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
         "live lectures": "/live/", "past lectures": "/live/past", "lecture month": "/live/month",
-        "lecture": f"/live/{lecture}",
+        "lecture week": "/live/week", "lecture": f"/live/{lecture}",
     }
     pages = {}
     for name, url in urls.items():
@@ -159,7 +159,7 @@ PAGE_NAMES = [
         "home", "circle directory", "active widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
         "topic, last page", "catalogue", "course", "shop", "checkout", "live lectures", "past lectures",
-        "lecture month", "lecture") for who in ("visitor", "member")
+        "lecture month", "lecture week", "lecture") for who in ("visitor", "member")
 ] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
      "free lesson, member", "notifications, member",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",

@@ -54,34 +54,65 @@ def upcoming(after: str | None = None, past: bool = False) -> Chunk:
 
 
 @dataclass(frozen=True)
-class Month:
-    """A month's grid in the viewer's zone: weeks of (day, lectures that day)."""
+class Grid:
+    """A month's or a week's days in the viewer's zone: weeks of (day, lectures that day), and
+    the ``previous`` and ``next`` grid's query value."""
 
+    kind: str  # "month" or "week"
     first: date
     weeks: list[list[tuple[date, list[Lecture]]]]
 
     @property
     def previous(self) -> str:
+        if self.kind == "week":
+            return (self.first - timedelta(weeks=1)).isoformat()
         return f"{(self.first - timedelta(days=1)):%Y-%m}"
 
     @property
     def next(self) -> str:
+        if self.kind == "week":
+            return (self.first + timedelta(weeks=1)).isoformat()
         return f"{(self.first + timedelta(days=32)):%Y-%m}"
 
 
+def _viewer_today() -> date:
+    return utcnow().astimezone(get_timezone()).date()
+
+
 def parse_month(text: str | None) -> date:
-    """The first day of month ``YYYY-MM``, or of this month for anything else."""
+    """The first day of month ``YYYY-MM``, or of the viewer's current month for anything else."""
     try:
         year, month = (int(part) for part in (text or "").split("-"))
-        return date(year, month, 1) if 2000 <= year <= 2100 else date.today().replace(day=1)
+        if 2000 <= year <= 2100:
+            return date(year, month, 1)
     except ValueError:
-        return utcnow().astimezone(get_timezone()).date().replace(day=1)
+        pass
+    return _viewer_today().replace(day=1)
 
 
-def month(first: date) -> Month:
+def parse_week(text: str | None) -> date:
+    """The Monday of the week holding ``YYYY-MM-DD``, or of the viewer's current week."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        day = _viewer_today()
+    if not 2000 <= day.year <= 2100:
+        day = _viewer_today()
+    return day - timedelta(days=day.weekday())
+
+
+def month(first: date) -> Grid:
     """The lectures of the month starting ``first``, placed by the viewer's local date."""
+    return _grid("month", first, monthly.Calendar().monthdatescalendar(first.year, first.month))
+
+
+def week(monday: date) -> Grid:
+    """The lectures of the week starting ``monday``."""
+    return _grid("week", monday, [[monday + timedelta(days=n) for n in range(7)]])
+
+
+def _grid(kind: str, first: date, weeks: list[list[date]]) -> Grid:
     zone = get_timezone()
-    weeks = monthly.Calendar().monthdatescalendar(first.year, first.month)
     start = datetime.combine(weeks[0][0], datetime.min.time(), zone)
     end = datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time(), zone)
     rows = db.session.scalars(sa.select(Lecture).where(Lecture.status == "scheduled", Lecture.starts_at >= start,
@@ -90,7 +121,7 @@ def month(first: date) -> Month:
     by_day: dict[date, list[Lecture]] = {}
     for lecture in rows:
         by_day.setdefault(lecture.starts_at.astimezone(zone).date(), []).append(lecture)
-    return Month(first, [[(day, by_day.get(day, [])) for day in week] for week in weeks])
+    return Grid(kind, first, [[(day, by_day.get(day, [])) for day in days] for days in weeks])
 
 
 def next_lecture(user_id: int) -> tuple[Lecture | None, bool]:

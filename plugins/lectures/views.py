@@ -44,6 +44,13 @@ def month():
     return render("lectures/month.html", "lectures/_month.html", grid=grid)
 
 
+@bp.route("/week")
+def week():
+    """A week of lectures in the viewer's zone (``?w=`` any day of it), with links to the weeks around it."""
+    grid = listing.week(listing.parse_week(request.args.get("w")))
+    return render("lectures/month.html", "lectures/_month.html", grid=grid)
+
+
 def _lecture_context(lecture: Lecture) -> dict:
     rsvp = access.rsvp_of(lecture)
     manager = access.manages(lecture)

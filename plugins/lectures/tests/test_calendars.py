@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 import recurring_ical_events
+from zoneinfo import ZoneInfo
 
 from kpay.testing import csrf_token
-from plugins.lectures.tests.conftest import canary, logged_in, make_lecture
+from plugins.lectures.tests.conftest import canary, lecture_row, logged_in, make_lecture
 from plugins.lectures.tests.test_seats import answer
 
 
@@ -52,3 +53,19 @@ def test_the_private_feed_lists_my_series_and_a_new_address_revokes_the_old(app,
     client.post("/live/calendar", data={"csrf_token": csrf_token(page)})
     assert app.test_client().get(path).status_code == 404
     assert app.test_client().get("/live/feed/made-up.ics").status_code == 404
+
+
+def test_month_and_week_views_place_a_lecture_on_its_day_with_links_around(app, make_user):
+    creator = make_user(role="creator")
+    lecture_id = make_lecture(app, creator.id, hours=24 * 40, title="Far ahead")
+    when = lecture_row(app, lecture_id).starts_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    client = app.test_client()
+    month = client.get(f"/live/month?m={when:%Y-%m}").get_data(as_text=True)
+    week = client.get(f"/live/week?w={when:%Y-%m-%d}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    for page in (month, week):
+        assert "Far ahead" in page and canary(lecture_id) not in page
+    assert week.lstrip().startswith('<section class="lecture-month" id="lecture-month">')
+    assert 'href="/live/week?w=' in week and 'hx-get="/live/week?w=' in week
+    assert "Far ahead" not in client.get(f"/live/week?w={when - timedelta(days=7):%Y-%m-%d}").get_data(as_text=True)
+    for bad in ("/live/month?m=garbage", "/live/week?w=99999-1-1", "/live/month?m=1800-01"):
+        assert client.get(bad).status_code == 200
