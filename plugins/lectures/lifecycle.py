@@ -43,6 +43,8 @@ def update(lecture: Lecture, values: dict, local: datetime, zone: str) -> bool:
     moved = instant != lecture.starts_at
     lecture.local_start, lecture.zone, lecture.starts_at = local, zone, instant
     lecture.utc_offset = zones.offset_seconds(local, zone)
+    db.session.flush()
+    seats.fill_free_seats(lecture)
     if moved:
         reminders.forget(lecture.id)
         when = f"{local:%Y-%m-%d %H:%M} ({zone})"

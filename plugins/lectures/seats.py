@@ -70,15 +70,35 @@ def promote(lecture: Lecture) -> User | None:
     if lecture.status == "scheduled" and lecture.starts_at > utcnow():
         for rsvp in waiting:
             if _moved(rsvp.id, "waiting", "going"):
-                member = db.session.get(User, rsvp.user_id)
-                emit("lecture.rsvp", user=member, subject=lecture, status="going", promoted=True)
-                notify(member, "lectures.changes",
-                       _l("A seat opened: you are going to %(title)s", title=lecture.title),
-                       path_for("lectures.lecture", lecture_id=lecture.id), key=f"lectures:promoted:{rsvp.id}")
-                return member
+                return _tell_promoted(lecture, rsvp)
     db.session.execute(sa.update(Lecture).where(Lecture.id == lecture.id, Lecture.going_count > 0)
                        .values(going_count=Lecture.going_count - 1))
     return None
+
+def fill_free_seats(lecture: Lecture) -> int:
+    """Give seats freed by a larger capacity to those in line, first come first served (each
+    told); returns how many moved up."""
+    moved = 0
+    for rsvp in db.session.scalars(sa.select(Rsvp).filter_by(lecture_id=lecture.id, status="waiting")
+                                   .order_by(Rsvp.id).limit(200)).all():
+        if not _take_seat(lecture.id):
+            break
+        if _moved(rsvp.id, "waiting", "going"):
+            _tell_promoted(lecture, rsvp)
+            moved += 1
+        else:
+            db.session.execute(sa.update(Lecture).where(Lecture.id == lecture.id)
+                               .values(going_count=Lecture.going_count - 1))
+    return moved
+
+
+def _tell_promoted(lecture: Lecture, rsvp: Rsvp) -> User:
+    member = db.session.get(User, rsvp.user_id)
+    emit("lecture.rsvp", user=member, subject=lecture, status="going", promoted=True)
+    notify(member, "lectures.changes", _l("A seat opened: you are going to %(title)s", title=lecture.title),
+           path_for("lectures.lecture", lecture_id=lecture.id), key=f"lectures:promoted:{rsvp.id}")
+    return member
+
 
 def attendees(lecture_id: int, statuses=("going", "waiting"), limit: int | None = None) -> list[tuple[Rsvp, User]]:
     """(RSVP, member) of a lecture with the given statuses, status by status in that order, each

@@ -101,3 +101,23 @@ def test_creator_exports_attendees_and_waiting_list_as_csv(app, make_user):
     assert lines[1].startswith("'=cmd,") and ",going," in lines[1]
     assert lines[2].startswith("Bea,") and ",waiting," in lines[2]
     assert logged_in(app, first).get(f"/live/studio/{lecture_id}/attendees.csv").status_code in (403, 404)
+
+
+def test_more_seats_move_the_waiting_list_up_in_order(app, make_user):
+    creator = make_user(role="creator")
+    people = [make_user() for _ in range(4)]
+    lecture_id = make_lecture(app, creator.id, capacity=1)
+    for person in people:
+        answer(logged_in(app, person), lecture_id, "going")
+    owner = logged_in(app, creator)
+    url = f"/live/studio/{lecture_id}"
+    page = owner.get(url)
+    starts = lecture_row(app, lecture_id).local_start
+    owner.post(url, data={"csrf_token": csrf_token(page), "title": "Lecture", "starts": f"{starts:%Y-%m-%dT%H:%M}",
+                          "zone": "Asia/Shanghai", "minutes": "60", "capacity": "3", "provider": "url",
+                          "product_id": "", "membership_product_id": ""})
+    with app.app_context():
+        going = db.session.scalars(sa.select(Rsvp.user_id).filter_by(lecture_id=lecture_id, status="going")
+                                   .order_by(Rsvp.user_id)).all()
+    assert going == [p.id for p in people[:3]] and lecture_row(app, lecture_id).going_count == 3
+    assert count(app, Notification, user_id=people[3].id) == 0
