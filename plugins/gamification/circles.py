@@ -1,0 +1,93 @@
+"""What gamification reads of the circles (forums plugin) by table name, never by import:
+which circle a post is in, a topic's kind, who moderates a circle. The forums' migrations run
+whether or not forums is enabled, so the tables are there while the forums folder is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from kpay.api import db
+
+_circles = sa.table("forums_circles", sa.column("id"), sa.column("name"), sa.column("creator_id"))
+_memberships = sa.table("forums_memberships", sa.column("circle_id"), sa.column("user_id"), sa.column("role"),
+                        sa.column("active"), sa.column("banned"))
+_topics = sa.table("forums_topics", sa.column("id"), sa.column("circle_id"), sa.column("kind"))
+_posts = sa.table("forums_posts", sa.column("id"), sa.column("topic_id"), sa.column("circle_id"),
+                  sa.column("number"))
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    id: int
+    circle_id: int
+    kind: str
+
+
+def _first(statement):
+    return db.session.execute(statement).first()
+
+
+def topic(topic_id: int) -> TopicInfo | None:
+    """The topic's circle and kind, or None."""
+    row = _first(sa.select(_topics.c.id, _topics.c.circle_id, _topics.c.kind).where(_topics.c.id == topic_id))
+    return TopicInfo(*row) if row else None
+
+
+def opening_post(topic_id: int) -> int | None:
+    """The id of the topic's first post."""
+    row = _first(sa.select(_posts.c.id).where(_posts.c.topic_id == topic_id, _posts.c.number == 1))
+    return row[0] if row else None
+
+
+def post_circle(post_id: int) -> int | None:
+    """The circle a post is in."""
+    row = _first(sa.select(_posts.c.circle_id).where(_posts.c.id == post_id))
+    return row[0] if row else None
+
+
+def circle_name(circle_id: int) -> str | None:
+    """The circle's name, or None when there is no such circle."""
+    row = _first(sa.select(_circles.c.name).where(_circles.c.id == circle_id))
+    return row[0] if row else None
+
+
+def is_member(user, circle_id: int) -> bool:
+    """True when the member belongs to the circle (active, not banned) or created it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    row = _first(sa.select(sa.literal(1)).where(sa.or_(
+        sa.exists().where(_memberships.c.circle_id == circle_id, _memberships.c.user_id == user.id,
+                          _memberships.c.active.is_(True), _memberships.c.banned.is_(False)),
+        sa.exists().where(_circles.c.id == circle_id, _circles.c.creator_id == user.id))))
+    return row is not None
+
+
+def moderates(user, circle_id: int) -> bool:
+    """True when the member created the circle or moderates it (or moderates every circle)."""
+    from kpay.api import can
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if can("forums.moderate", user):
+        return True
+    row = _first(sa.select(sa.literal(1)).where(sa.or_(
+        sa.exists().where(_memberships.c.circle_id == circle_id, _memberships.c.user_id == user.id,
+                          _memberships.c.role == "moderator", _memberships.c.active.is_(True)),
+        sa.exists().where(_circles.c.id == circle_id, _circles.c.creator_id == user.id))))
+    return row is not None
+
+
+def member_ids(circle_id: int) -> list[int]:
+    """The ids of the circle's active members."""
+    return list(db.session.scalars(sa.select(_memberships.c.user_id).where(
+        _memberships.c.circle_id == circle_id, _memberships.c.active.is_(True), _memberships.c.banned.is_(False))))
+
+
+def moderated_circle_ids(user) -> list[int]:
+    """The circles the member creates or moderates."""
+    return list(db.session.scalars(sa.union(
+        sa.select(_memberships.c.circle_id).where(_memberships.c.user_id == user.id, _memberships.c.role == "moderator",
+                                                  _memberships.c.active.is_(True)),
+        sa.select(_circles.c.id).where(_circles.c.creator_id == user.id))))
