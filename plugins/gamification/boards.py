@@ -60,4 +60,4 @@ def sweep() -> None:
 def read(scope: str, period: str) -> list[tuple[BoardRow, User]]:
     """One board as the last sweep left it (one query)."""
     return list(db.session.execute(sa.select(BoardRow, User).join(User, User.id == BoardRow.user_id).where(
-        BoardRow.scope == scope, BoardRow.period == period).order_by(BoardRow.rank)).tuples())
+        BoardRow.scope == scope, BoardRow.period == period).order_by(BoardRow.rank)).all())

@@ -110,4 +110,4 @@ def at_risk(member_ids: list[int] | None = None, limit: int = 20) -> list[tuple[
     query = sa.select(Engagement, User).join(User, User.id == Engagement.user_id).where(Engagement.drop > 0)
     if member_ids is not None:
         query = query.where(Engagement.user_id.in_(member_ids))
-    return list(db.session.execute(query.order_by(Engagement.drop.desc(), Engagement.user_id).limit(limit)).tuples())
+    return list(db.session.execute(query.order_by(Engagement.drop.desc(), Engagement.user_id).limit(limit)).all())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from kpay.api import FlaskForm
 
@@ -20,7 +20,7 @@ class ChallengeForm(FlaskForm):
     prompt = TextAreaField(_l("Daily prompt"), filters=[_stripped], validators=[Length(max=2000)],
                            description=_l("Markdown; what members write about when they check in."))
     starts_on = DateField(_l("First day"), validators=[DataRequired(message=_l("Give the first day."))])
-    days = IntegerField(_l("Days"), default=21, validators=[DataRequired(), NumberRange(min=1, max=365)])
+    days = IntegerField(_l("Days"), default=21, validators=[InputRequired(), NumberRange(min=1, max=365)])
     grace_days = IntegerField(_l("Make-up days"), default=1, validators=[NumberRange(min=0, max=7)],
                               description=_l("How many days back a member may still check in for a missed day."))
 
