@@ -6,7 +6,9 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay.api import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget, can, hookimpl
+from kpay.api import (
+    Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget, after_commit, can, hookimpl,
+)
 
 __version__ = "1.0"
 
@@ -32,7 +34,8 @@ def kpay_config_defaults():
         "reminder_at": Setting("20:00", "When (HH:MM, site time) members who have not checked in are reminded.",
                                validate=_time_of_day),
         "engagement_days": Setting(30, "The period T of the engagement score, in days.", min=1, max=365),
-        "badge_cache_seconds": Setting(60, "How long a process keeps the members' levels for the badges beside names.",
+        "badge_cache_seconds": Setting(300, "How long a web process keeps the members' levels for the badges beside "
+                                            "names (its own awards show at once).",
                                        min=0, max=3600),
     }
 
@@ -138,4 +141,4 @@ def kpay_user_data(user, action):
 def kpay_demo_data():
     from plugins.gamification.demo import add_demo
 
-    add_demo()
+    after_commit(add_demo)  # once the circles' demo (which may run after this hook) has committed

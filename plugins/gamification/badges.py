@@ -117,9 +117,10 @@ def sweep() -> int:
 
 
 def held(user_id: int) -> list[tuple[Badge, BadgeAward]]:
-    """The member's badges with the dates they were earned, newest first (two queries)."""
-    awards = db.session.scalars(sa.select(BadgeAward).where(BadgeAward.user_id == user_id)
-                                .order_by(BadgeAward.earned_at.desc(), BadgeAward.id.desc())).all()
-    ids = [int(a.badge.split(":")[1]) for a in awards if a.badge.startswith("challenge:")]
-    titles = dict(db.session.execute(sa.select(Challenge.id, Challenge.title).where(Challenge.id.in_(ids))).all()) if ids else {}
-    return [(describe(a.badge, titles), a) for a in awards]
+    """The member's badges with the dates they were earned, newest first (one query)."""
+    named = BadgeAward.badge == sa.literal("challenge:") + sa.cast(Challenge.id, sa.String)
+    rows = db.session.execute(sa.select(BadgeAward, Challenge.id, Challenge.title).outerjoin(Challenge, named)
+                              .where(BadgeAward.user_id == user_id)
+                              .order_by(BadgeAward.earned_at.desc(), BadgeAward.id.desc())).all()
+    titles = {challenge_id: title for _, challenge_id, title in rows if challenge_id is not None}
+    return [(describe(award.badge, titles), award) for award, _, _ in rows]

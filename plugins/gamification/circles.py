@@ -55,28 +55,26 @@ def circle_name(circle_id: int) -> str | None:
 
 def is_member(user, circle_id: int) -> bool:
     """True when the member belongs to the circle (active, not banned) or created it."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    row = _first(sa.select(sa.literal(1)).where(sa.or_(
-        sa.exists().where(_memberships.c.circle_id == circle_id, _memberships.c.user_id == user.id,
-                          _memberships.c.active.is_(True), _memberships.c.banned.is_(False)),
-        sa.exists().where(_circles.c.id == circle_id, _circles.c.creator_id == user.id))))
-    return row is not None
+    return bool(db.session.scalar(sa.select(member_column(user, circle_id))))
 
 
 def moderates(user, circle_id: int) -> bool:
     """True when the member created the circle or moderates it (or moderates every circle)."""
+    return bool(db.session.scalar(sa.select(moderator_column(user, circle_id))))
+
+
+def moderator_column(user, circle_id):
+    """Whether the member may run the circle's challenges, as a column of another query."""
     from kpay.api import can
 
     if not getattr(user, "is_authenticated", False):
-        return False
+        return sa.false()
     if can("forums.moderate", user):
-        return True
-    row = _first(sa.select(sa.literal(1)).where(sa.or_(
+        return sa.true()
+    return sa.or_(
         sa.exists().where(_memberships.c.circle_id == circle_id, _memberships.c.user_id == user.id,
                           _memberships.c.role == "moderator", _memberships.c.active.is_(True)),
-        sa.exists().where(_circles.c.id == circle_id, _circles.c.creator_id == user.id))))
-    return row is not None
+        sa.exists().where(_circles.c.id == circle_id, _circles.c.creator_id == user.id))
 
 
 def member_ids(circle_id: int) -> list[int]:
@@ -91,3 +89,18 @@ def moderated_circle_ids(user) -> list[int]:
         sa.select(_memberships.c.circle_id).where(_memberships.c.user_id == user.id, _memberships.c.role == "moderator",
                                                   _memberships.c.active.is_(True)),
         sa.select(_circles.c.id).where(_circles.c.creator_id == user.id))))
+
+
+def name_column(circle_id):
+    """The circle's name as a column of another query (``circle_id`` a column or value)."""
+    return sa.select(_circles.c.name).where(_circles.c.id == circle_id).scalar_subquery()
+
+
+def member_column(user, circle_id):
+    """Whether the member belongs to (or created) the circle, as a column of another query."""
+    if not getattr(user, "is_authenticated", False):
+        return sa.false()
+    return sa.or_(
+        sa.exists().where(_memberships.c.circle_id == circle_id, _memberships.c.user_id == user.id,
+                          _memberships.c.active.is_(True), _memberships.c.banned.is_(False)),
+        sa.exists().where(_circles.c.id == circle_id, _circles.c.creator_id == user.id))

@@ -15,7 +15,7 @@ _circles = sa.table("forums_circles", sa.column("id"))
 
 
 def add_demo() -> None:
-    """Create the demo challenge, check-ins and points (after the circles' demo)."""
+    """Create the demo challenge, check-ins and points, and commit them (after the circles' demo)."""
     people = {u.email.split("@")[0]: u for u in db.session.scalars(sa.select(User).where(
         User.email.in_(("creator@example.com", "member@example.com", "learner@example.com"))))}
     if len(people) < 3:
@@ -39,3 +39,4 @@ def add_demo() -> None:
         rules.grant("lesson_completed", people["learner"].id, None, f"demo_lessons:{number}", now)
     boards.sweep()
     badges.sweep()
+    db.session.commit()

@@ -105,21 +105,17 @@ def after_change(user: User, amount: int, reason: str) -> None:
         emit("level.reached", user=user, level=level.number)
         notify(user, "gamification.earned", _l("You reached level %(n)s: %(name)s", n=level.number, name=level.name_en),
                path_for("gamification.me"), key=f"gamification.level:{user.id}:{level.number}")
-    forget_cached_levels()
+    _cache()["levels"][user.id] = level.number
 
 
 def _cache() -> dict:
     return current_app.extensions.setdefault("gamification.levels", {"at": 0.0, "levels": {}})
 
 
-def forget_cached_levels() -> None:
-    """Drop this process's copy of the members' levels (read again at the next badge)."""
-    _cache()["at"] = 0.0
-
-
 def cached_level(user_id: int) -> int:
     """The member's level from this process's copy of the standings above level 1 (one query
-    at most every ``badge_cache_seconds``), so a page of names costs no query per name."""
+    at most every ``badge_cache_seconds``; this process's own awards update it at once), so a
+    page of names costs no query per name."""
     cache = _cache()
     seconds = current_app.config["KPAY"]["plugins"]["gamification"]["badge_cache_seconds"]
     if time.monotonic() - cache["at"] > seconds:

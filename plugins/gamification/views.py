@@ -35,9 +35,11 @@ def reason_label(reason: str, amount: int) -> str:
 @login_required
 def me():
     """My points, level, streak, badges and the last entries of my ledger."""
-    entries = db.session.scalars(sa.select(PointsEntry).where(PointsEntry.user_id == current_user.id)
-                                 .order_by(PointsEntry.id.desc()).limit(HISTORY)).all()
-    points = levels.balance(current_user.id)
+    total = sa.select(sa.func.sum(PointsEntry.amount)).where(PointsEntry.user_id == current_user.id).scalar_subquery()
+    rows = db.session.execute(sa.select(PointsEntry, total).where(PointsEntry.user_id == current_user.id)
+                              .order_by(PointsEntry.id.desc()).limit(HISTORY)).all()
+    entries = [entry for entry, _ in rows]
+    points = int(rows[0][1]) if rows else 0
     return render("gamification/me.html", progress=levels.progress(points), streak=checkins.my_streak(current_user.id),
                   held=badges.held(current_user.id), entries=entries, reason_label=reason_label)
 
@@ -83,14 +85,15 @@ def leaderboard():
 @bp.route("/widgets/circle/<int:circle_id>")
 def circle_widget(circle_id: int):
     """A circle's 7-day leaderboard and its running challenges (the circle page)."""
-    name = circles.circle_name(circle_id)
+    name, can_start = db.session.execute(sa.select(circles.name_column(circle_id),
+                                                   circles.moderator_column(current_user, circle_id))).one()
     if name is None:
         abort(404)
     running = db.session.scalars(sa.select(Challenge).where(Challenge.circle_id == circle_id)
                                  .order_by(Challenge.starts_on.desc()).limit(3)).all()
     return render("gamification/circle_widget.html", partial="gamification/_circle_widget.html", circle_id=circle_id,
                   rows=boards.read(f"circle:{circle_id}", "7")[:5], challenges=running,
-                  can_start=circles.moderates(current_user, circle_id))
+                  can_start=bool(can_start))
 
 
 @bp.route("/c/<int:circle_id>/challenges/new", methods=["GET", "POST"])
@@ -116,39 +119,47 @@ def new_challenge(circle_id: int):
     return render("gamification/challenge_form.html", form=form, circle_id=circle_id, circle_name=name)
 
 
-def _challenge_page(challenge: Challenge, form: CheckInForm, status: int = 200):
+def _load_challenge(challenge_id: int) -> tuple[Challenge, str, bool]:
+    """The challenge, its circle's name and whether the current member belongs to it (one query), or 404."""
+    row = db.session.execute(sa.select(Challenge, circles.name_column(Challenge.circle_id),
+                                       circles.member_column(current_user, Challenge.circle_id))
+                             .where(Challenge.id == challenge_id)).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1], bool(row[2])
+
+
+def _challenge_page(challenge: Challenge, circle_name: str, member: bool, form: CheckInForm, status: int = 200):
     mine = checkins.member_days(challenge.id, current_user.id) if current_user.is_authenticated else set()
     return render("gamification/challenge.html", status=status, challenge=challenge, form=form,
                   prompt=render_markdown(challenge.prompt), board=checkins.board(challenge.id),
                   today=today(), checked_today=today() in mine, days_in=len(mine),
                   streak=checkins.current_streak(mine, today()), last_day=checkins.last_day(challenge),
                   running=checkins.is_running(challenge),
-                  member=circles.is_member(current_user, challenge.circle_id),
-                  circle_name=circles.circle_name(challenge.circle_id))
+                  member=member, circle_name=circle_name)
 
 
 @bp.route("/challenges/<int:challenge_id>")
 def challenge(challenge_id: int):
     """A challenge: its prompt, my streak, the check-in form and its leaderboard."""
-    found = db.session.get(Challenge, challenge_id) or abort(404)
-    return _challenge_page(found, CheckInForm())
+    return _challenge_page(*_load_challenge(challenge_id), CheckInForm())
 
 
 @bp.route("/challenges/<int:challenge_id>/checkin", methods=["POST"])
 @login_required
 def check_in(challenge_id: int):
     """Check in for today (or make up a missed day within the grace)."""
-    found = db.session.get(Challenge, challenge_id) or abort(404)
-    if not circles.is_member(current_user, found.circle_id):
+    found, circle_name, member = _load_challenge(challenge_id)
+    if not member:
         abort(403)
     form = CheckInForm()
     if not form.validate_on_submit():
-        return _challenge_page(found, form, 400)
+        return _challenge_page(found, circle_name, member, form, 400)
     try:
         made = checkins.check_in(found, db.session.get(User, current_user.id), form.note.data or "", form.day.data)
     except checkins.CheckInRefused as refused:
         form.day.errors = [str(refused)]
-        return _challenge_page(found, form, 400)
+        return _challenge_page(found, circle_name, member, form, 400)
     db.session.commit()
     flash(_l("Checked in. Keep it going!") if made else _l("You had checked in for that day already."), "success")
     return redirect(url_for("gamification.challenge", challenge_id=found.id))
