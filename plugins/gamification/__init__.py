@@ -62,6 +62,13 @@ def kpay_blueprints():
 
 
 @hookimpl
+def kpay_cli(cli):
+    from plugins.gamification.commands import gamification_group
+
+    cli.add_command(gamification_group)
+
+
+@hookimpl
 def kpay_migration_dirs():
     import plugins.gamification.models  # noqa: F401 (the metadata follows the tables)
 
