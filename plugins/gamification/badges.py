@@ -18,7 +18,7 @@ from plugins.gamification.models import BadgeAward, Challenge, CheckIn
 
 @dataclass(frozen=True)
 class Badge:
-    """A badge: its name, label, description, icon (a character) and rule.
+    """A badge: its name, label, description, icon (a character or two that common fonts have) and rule.
 
     ``rule`` is ``("grants", <points rule>, n)`` (n grants of that rule not taken back),
     ``("streak", n)`` (n check-in days running in one challenge) or ``("early", n)`` (one of
@@ -41,15 +41,15 @@ def defined() -> list[Badge]:
     s = settings()
     return [
         Badge("first_post", _l("First post"), _l("Wrote a first post in a circle."), "✍", ("grants", "first_post_of_day", 1)),
-        Badge("first_course", _l("First course completed"), _l("Finished a whole course."), "🎓",
+        Badge("first_course", _l("First course completed"), _l("Finished a whole course."), "★",
               ("grants", "course_completed", 1)),
-        Badge("streak_7", _l("7-day streak"), _l("Checked in seven days running."), "🔥", ("streak", 7)),
-        Badge("streak_30", _l("30-day streak"), _l("Checked in thirty days running."), "🏆", ("streak", 30)),
-        Badge("helpful", _l("Helpful answerer"), _l("Had %(n)s answers accepted.", n=s["helpful_answers"]), "💡",
+        Badge("streak_7", _l("7-day streak"), _l("Checked in seven days running."), "7", ("streak", 7)),
+        Badge("streak_30", _l("30-day streak"), _l("Checked in thirty days running."), "30", ("streak", 30)),
+        Badge("helpful", _l("Helpful answerer"), _l("Had %(n)s answers accepted.", n=s["helpful_answers"]), "✔",
               ("grants", "answer_accepted", s["helpful_answers"])),
-        Badge("top_referrer", _l("Top referrer"), _l("Brought %(n)s paying members.", n=s["top_referrals"]), "🤝",
+        Badge("top_referrer", _l("Top referrer"), _l("Brought %(n)s paying members.", n=s["top_referrals"]), "♥",
               ("grants", "referral_converted", s["top_referrals"])),
-        Badge("early_member", _l("Early member"), _l("One of the first %(n)s members.", n=s["early_members"]), "🌱",
+        Badge("early_member", _l("Early member"), _l("One of the first %(n)s members.", n=s["early_members"]), "☀",
               ("early", s["early_members"])),
     ]
 
@@ -60,7 +60,7 @@ def describe(name: str, titles: dict[int, str] | None = None) -> Badge:
         if badge.name == name:
             return badge
     title = (titles or {}).get(int(name.split(":")[1]), "") if name.startswith("challenge:") else name
-    return Badge(name, _l("Completed: %(title)s", title=title), _l("Checked in every day of a challenge."), "✅", ())
+    return Badge(name, _l("Completed: %(title)s", title=title), _l("Checked in every day of a challenge."), "✓", ())
 
 
 def _grants(rule: str, n: int) -> list[int]:

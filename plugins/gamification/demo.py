@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from kpay.api import User, db, today
-from plugins.gamification import badges, boards, rules
+from plugins.gamification import badges, boards, engagement, rules
 from plugins.gamification.models import Challenge, CheckIn
 
 _circles = sa.table("forums_circles", sa.column("id"))
@@ -39,4 +39,5 @@ def add_demo() -> None:
         rules.grant("lesson_completed", people["learner"].id, None, f"demo_lessons:{number}", now)
     boards.sweep()
     badges.sweep()
+    engagement.sweep()
     db.session.commit()
