@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from kpay.api import db
 
-_circles = sa.table("forums_circles", sa.column("id"), sa.column("name"), sa.column("creator_id"))
+_circles = sa.table("forums_circles", sa.column("id"), sa.column("name"), sa.column("creator_id"),
+                    sa.column("visibility"))
 _memberships = sa.table("forums_memberships", sa.column("circle_id"), sa.column("user_id"), sa.column("role"),
                         sa.column("active"), sa.column("banned"))
 _topics = sa.table("forums_topics", sa.column("id"), sa.column("circle_id"), sa.column("kind"))
@@ -91,11 +92,6 @@ def moderated_circle_ids(user) -> list[int]:
         sa.select(_circles.c.id).where(_circles.c.creator_id == user.id))))
 
 
-def name_column(circle_id):
-    """The circle's name as a column of another query (``circle_id`` a column or value)."""
-    return sa.select(_circles.c.name).where(_circles.c.id == circle_id).scalar_subquery()
-
-
 def member_column(user, circle_id):
     """Whether the member belongs to (or created) the circle, as a column of another query."""
     if not getattr(user, "is_authenticated", False):
@@ -104,3 +100,21 @@ def member_column(user, circle_id):
         sa.exists().where(_memberships.c.circle_id == circle_id, _memberships.c.user_id == user.id,
                           _memberships.c.active.is_(True), _memberships.c.banned.is_(False)),
         sa.exists().where(_circles.c.id == circle_id, _circles.c.creator_id == user.id))
+
+
+def facts_columns(circle_id):
+    """The circle's name, visibility and creator as columns of another query."""
+    return tuple(sa.select(column).where(_circles.c.id == circle_id).scalar_subquery()
+                 for column in (_circles.c.name, _circles.c.visibility, _circles.c.creator_id))
+
+
+def can_read(user, circle_id: int, visibility: str | None, creator_id: int | None) -> bool:
+    """True when ``user`` may read the circle (the forums' rule: public to all, members-only to
+    members of the site, paid through ``can_access``)."""
+    from kpay.api import Resource, can_access
+
+    if visibility == "public":
+        return True
+    if visibility is None or not getattr(user, "is_authenticated", False):
+        return False
+    return visibility == "members" or can_access(user, Resource("circle", circle_id, creator_id=creator_id))

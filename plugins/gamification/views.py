@@ -75,9 +75,11 @@ def leaderboard():
     period = request.args.get("period", "7")
     if period not in boards.PERIODS:
         period = "7"
-    circle_name = circles.circle_name(int(scope[7:])) if scope != "site" else None
-    if scope != "site" and circle_name is None:
-        abort(404)
+    circle_name = None
+    if scope != "site":
+        circle_name, visibility, creator_id = db.session.execute(sa.select(*circles.facts_columns(int(scope[7:])))).one()
+        if circle_name is None or not circles.can_read(current_user, int(scope[7:]), visibility, creator_id):
+            abort(404)
     return render("gamification/leaderboard.html", partial="gamification/_board.html", scope=scope, period=period,
                   rows=boards.read(scope, period), circle_name=circle_name)
 
@@ -85,9 +87,9 @@ def leaderboard():
 @bp.route("/widgets/circle/<int:circle_id>")
 def circle_widget(circle_id: int):
     """A circle's 7-day leaderboard and its running challenges (the circle page)."""
-    name, can_start = db.session.execute(sa.select(circles.name_column(circle_id),
-                                                   circles.moderator_column(current_user, circle_id))).one()
-    if name is None:
+    name, visibility, creator_id, can_start = db.session.execute(sa.select(
+        *circles.facts_columns(circle_id), circles.moderator_column(current_user, circle_id))).one()
+    if name is None or not circles.can_read(current_user, circle_id, visibility, creator_id):
         abort(404)
     running = db.session.scalars(sa.select(Challenge).where(Challenge.circle_id == circle_id)
                                  .order_by(Challenge.starts_on.desc()).limit(3)).all()
@@ -120,13 +122,14 @@ def new_challenge(circle_id: int):
 
 
 def _load_challenge(challenge_id: int) -> tuple[Challenge, str, bool]:
-    """The challenge, its circle's name and whether the current member belongs to it (one query), or 404."""
-    row = db.session.execute(sa.select(Challenge, circles.name_column(Challenge.circle_id),
+    """The challenge, its circle's name and whether the current member belongs to it (one
+    query); 404 when there is none or the reader may not read its circle."""
+    row = db.session.execute(sa.select(Challenge, *circles.facts_columns(Challenge.circle_id),
                                        circles.member_column(current_user, Challenge.circle_id))
                              .where(Challenge.id == challenge_id)).first()
-    if row is None:
+    if row is None or not circles.can_read(current_user, row[0].circle_id, row[2], row[3]):
         abort(404)
-    return row[0], row[1], bool(row[2])
+    return row[0], row[1], bool(row[4])
 
 
 def _challenge_page(challenge: Challenge, circle_name: str, member: bool, form: CheckInForm, status: int = 200):
