@@ -103,3 +103,10 @@ def test_reaching_a_level_announces_it_once_and_shows_the_badge_beside_the_name(
     assert 'class="level-badge level-2"' in page
     me = person(member).page("/gamification/me")
     assert "Level 2: Learner" in me and "25 points" in me
+
+
+def test_an_admin_finds_every_rule_and_the_levels_in_the_plugin_settings(make_user, person):
+    page = person(make_user("owner")).page("/admin/plugins/gamification/settings")
+    for rule in ("points_answer_accepted", "cap_reply_liked", "points_referral_converted", "points_daily_checkin"):
+        assert f'name="{rule}"' in page
+    assert "0|Newcomer|新人" in page
