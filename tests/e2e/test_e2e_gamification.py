@@ -46,6 +46,7 @@ def test_points_level_streak_badge_board_and_reversal(browser, community):
         # A lesson of the free course.
         gina.goto("/courses/1")
         gina.get_by_role("button", name="Enrol for free").click()
+        gina.get_by_role("button", name="Enrol for free").wait_for(state="detached")  # enrolled
         gina.get_by_role("link", name="如何学习 · How to learn").first.click()
         before = gina.locator("form[id^=complete-]").get_attribute("id")
         gina.get_by_role("button", name="Mark as complete").click()
@@ -110,7 +111,7 @@ def test_points_level_streak_badge_board_and_reversal(browser, community):
         gina.goto(question)
         gina.once("dialog", lambda dialog: dialog.accept())
         gina.locator("#post-2").get_by_role("button", name="Delete").click()
-        gina.wait_for_load_state()
+        gina.get_by_text("Your post is deleted.").wait_for()
         gina.goto("/gamification/me")
         assert _points(gina) == 26 - 15 - 2
         assert "Answer accepted (taken back)" in gina.locator("main").inner_text()
