@@ -1,0 +1,108 @@
+"""A year of plausible history for the demo (and, larger, for the bench): activity events and
+page views of anonymous past members, so the charts and the fit mean something on ``make run``.
+
+The rows are history the site never saw happen, so nobody is notified: they are inserted as
+they would have been recorded, marked ``"demo": true``, and the rollups read them like any.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from kpay.api import ActivityEvent, db, site_now, utcnow
+from plugins.analytics import rollup
+from plugins.analytics.models import Cost, Cursor, PageView
+
+SOURCES = ("direct", "direct", "site:google.com", "site:weibo.com", "utm:newsletter/autumn", "utm:wechat")
+CIRCLES = (1, 2, 3)
+
+
+def events(days: int, start_rate: float, growth: float, seed: int = 7, circles=CIRCLES) -> Iterator[dict]:
+    """ActivityEvent rows for the ``days`` before today: sign-ups at ``start_rate`` a day,
+    growing by ``growth`` a day, and the activity such a community makes."""
+    rng = random.Random(seed)
+    end = datetime.combine(site_now().date(), time(), tzinfo=site_now().tzinfo).astimezone(UTC)
+    members, topics = 0, 0
+    for back in range(days, 0, -1):
+        day = end - timedelta(days=back)
+        signups = _poisson(rng, start_rate * math.exp(growth * (days - back)))
+        members += signups
+        names = ["user.signed_up"] * signups
+        active = max(1, members // 8)
+        names += rng.choices(("reply.created", "post.liked", "topic.created", "lesson.completed", "answer.accepted"),
+                             weights=(40, 30, 8, 12, 3), k=_poisson(rng, active * 1.5))
+        for name in names:
+            circle = rng.choice(circles)
+            if name == "topic.created":
+                topics += 1
+            data: dict = {"demo": True}
+            if name in ("reply.created", "post.liked", "answer.accepted", "topic.created"):
+                data.update(circle_id=circle, topic_id=rng.randint(1, max(topics, 1)) if name != "topic.created" else topics)
+            elif name == "lesson.completed":
+                data.update(course_id=rng.randint(1, 3), lessons=rng.choice((5, 8, 10)))
+            yield {"name": name, "user_id": None, "subject_type": None, "subject_id": None, "data": data,
+                   "created_at": day + timedelta(seconds=rng.randint(0, 86_399))}
+
+
+def page_views(days: int, per_day: float, growth: float, seed: int = 8) -> Iterator[dict]:
+    """PageView rows for the ``days`` before today (visitors are random hashes)."""
+    rng = random.Random(seed)
+    today = site_now().date()
+    paths = ("/", "/courses/", "/forums/", "/shop/", "/forums/c/1", "/courses/1")
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        visitors = [hashlib.sha256(f"{seed}:{day}:{n}".encode()).hexdigest()[:32]
+                    for n in range(max(1, _poisson(rng, per_day * math.exp(growth * (days - back)) / 3)))]
+        for visitor in visitors:
+            source = rng.choice(SOURCES)
+            for n in range(rng.randint(1, 5)):
+                yield {"day": day, "path": rng.choice(paths), "source": source if n == 0 else "", "visitor": visitor,
+                       "created_at": datetime.combine(day, time(12), tzinfo=UTC)}
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (normal approximation above 30)."""
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def insert(model, rows: Iterator[dict], chunk: int = 5000) -> int:
+    """Insert ``rows`` in chunks; returns how many."""
+    count, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == chunk:
+            db.session.execute(sa.insert(model), batch)
+            count, batch = count + len(batch), []
+    if batch:
+        db.session.execute(sa.insert(model), batch)
+        count += len(batch)
+    return count
+
+
+def add_history() -> None:
+    """A year of history, monthly costs and the rollups, once (a marker row says it was added)."""
+    if db.session.get(Cursor, "demo") is not None:
+        return
+    db.session.add(Cursor(source="demo", last_id=1))
+    insert(ActivityEvent, events(365, 2.0, 0.004))
+    insert(PageView, page_views(365, 60, 0.004))
+    month = site_now().date().replace(day=1)
+    for _ in range(12):
+        db.session.add(Cost(month=month, amount_minor=300_000, currency=current_app.config["KPAY"]["commerce"]["currency"],
+                          updated_at=utcnow()))
+        month = (month - timedelta(days=1)).replace(day=1)
+    db.session.commit()
+    rollup.run(utcnow() + rollup.LAG)
