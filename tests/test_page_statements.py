@@ -81,6 +81,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "course editor, creator": ("creator", f"/courses/studio/{course}", {}),
         "studio products, creator": ("creator", "/studio/products", {}),
         "studio coupons, creator": ("creator", "/studio/coupons", {}),
+        "analytics, creator": ("creator", "/analytics/", {}),
+        "analytics widget, creator": ("creator", "/analytics/widget", HTMX),
     })
     return pages
 
@@ -153,7 +155,8 @@ PAGE_NAMES = [
 ] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
      "free lesson, member", "notifications, member",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
-     "course editor, creator", "studio products, creator", "studio coupons, creator"]
+     "course editor, creator", "studio products, creator", "studio coupons, creator",
+     "analytics, creator", "analytics widget, creator"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)

@@ -35,7 +35,7 @@ def events(days: int, start_rate: float, growth: float, seed: int = 7, circles=C
         signups = _poisson(rng, start_rate * math.exp(growth * (days - back)))
         members += signups
         names = ["user.signed_up"] * signups
-        active = max(1, members // 8)
+        active = max(1, members // 20)
         names += rng.choices(("reply.created", "post.liked", "topic.created", "lesson.completed", "answer.accepted"),
                              weights=(40, 30, 8, 12, 3), k=_poisson(rng, active * 1.5))
         for name in names:
@@ -98,7 +98,7 @@ def add_history() -> None:
         return
     db.session.add(Cursor(source="demo", last_id=1))
     insert(ActivityEvent, events(365, 2.0, 0.004))
-    insert(PageView, page_views(365, 60, 0.004))
+    insert(PageView, page_views(365, 30, 0.004))
     month = site_now().date().replace(day=1)
     for _ in range(12):
         db.session.add(Cost(month=month, amount_minor=300_000, currency=current_app.config["KPAY"]["commerce"]["currency"],

@@ -65,7 +65,7 @@ def summary(week: Range) -> str:
         elif where == "below":
             notes.append(_l("%(what)s were below the band of the %(weeks)s weeks before.", what=label, weeks=WEEKS))
     active = {dim for dim, e in last.circles if e.u > 0}
-    at_risk = sorted(dim.split(":")[1] for dim, e in longer.circles if dim not in active)
+    at_risk = sorted(dim for dim, e in longer.circles if dim not in active)
     text = _l("Last week: %(signups)s sign-ups, %(members)s members, first purchases per sign-up %(conversion)s, "
               "gross revenue %(gross)s %(currency)s.", signups=signups, members=last.members[-1] if last.members else 0,
               conversion=conversion, gross=f"{gross / 100:.2f}", currency=currency)

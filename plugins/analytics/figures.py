@@ -14,9 +14,9 @@ from plugins.analytics.models import Cost, Daily
 from plugins.analytics.rollup import MILLION
 
 SERIES = ("signups", "active", "pageviews", "visitors", "I", "D", "C", "gross", "net")
-TOTALS = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat", "referral_visits",
-          "referral_signups", "referral_conversions", "I", "D", "C", "gross", "refunds", "fee", "net", "payments")
 MONEY = ("gross", "refunds", "fee", "net")
+TOTALS = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat", "referral_visits",
+          "referral_signups", "referral_conversions", *(m + s for m in (*MONEY, "payments") for s in ("", "_p", "_c")))
 MAX_DAYS = 3660
 
 
@@ -111,19 +111,24 @@ class Figures:
 
     def revenue(self, kind: str = "") -> list[tuple[str, str, dict[str, int]]]:
         """(currency, key, {gross, refunds, fee, net}) per currency (``kind`` ""), product
-        (``"p"``) or creator (``"c"``), largest gross first."""
+        (``"p"``, key ``p:<id>``) or creator (``"c"``), largest gross first."""
         keyed: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MONEY, 0))
         for metric in MONEY:
-            for dim, value in self.totals.get(metric, {}).items():
-                parts = dim.split(":")
-                if (kind == "" and len(parts) == 1) or (len(parts) == 3 and parts[1] == kind):
-                    keyed[parts[0], ":".join(parts[1:])][metric] = value
+            for dim, value in self.totals.get(metric + (f"_{kind}" if kind else ""), {}).items():
+                currency, _, key = dim.partition(":")
+                keyed[currency, f"{kind}:{key}" if kind else ""][metric] = value
         return sorted(((c, k, v) for (c, k), v in keyed.items()), key=lambda row: (row[0], -row[2]["gross"], row[1]))
 
 
-def read(chosen: Range, creator_id: int | None = None) -> Figures:
-    """The figures of ``chosen``; for a creator (``creator_id``) only their own revenue."""
+def read(chosen: Range, creator: tuple[int, str] | None = None) -> Figures:
+    """The figures of ``chosen``; for a creator (``(user id, the site's currency)``) only their
+    own revenue, from one statement."""
     figures = Figures(chosen)
+    if creator is not None:
+        dim = f"{creator[1]}:{creator[0]}"
+        for metric, _, value in _total_rows(chosen, [m + "_c" for m in (*MONEY, "payments")], [dim]):
+            figures.totals.setdefault(metric.removesuffix("_c"), {})[creator[1]] = int(value)
+        return figures
     daily: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
     before = 0
     costs: dict[date, tuple[int, str]] = {}
@@ -134,13 +139,8 @@ def read(chosen: Range, creator_id: int | None = None) -> Figures:
             costs[day] = (int(value), dim)
         else:
             daily[metric, dim][day] = int(value)
-    for metric, dim, value in _total_rows(chosen):
-        if creator_id is not None and not _creators(dim, creator_id):
-            continue
+    for metric, dim, value in _total_rows(chosen, TOTALS):
         figures.totals.setdefault(metric, {})[dim] = int(value)
-    if creator_id is not None:
-        figures.totals = {m: {d.replace(f":c:{creator_id}", ""): v for d, v in dims.items()}
-                          for m, dims in figures.totals.items() if m in (*MONEY, "payments")}
     _names(figures)
     dates = chosen.dates()
     count = before
@@ -152,56 +152,49 @@ def read(chosen: Range, creator_id: int | None = None) -> Figures:
         ahead = max(7, min(90, chosen.days // 3))
         figures.forecast = [(chosen.end + timedelta(days=n), *figures.fit.predict(chosen.days - 1 + n))
                             for n in (ahead // 3, 2 * ahead // 3, ahead)]
-    for metric in SERIES:
-        for (name, dim), by_day in daily.items():
-            if name == metric and (dim == "" or metric in MONEY):
-                target = figures.series.setdefault(metric if not dim else f"{metric}:{dim}", {})
-                for day, value in by_day.items():
-                    if chosen.start <= day <= chosen.end:
-                        target[bucket(day, chosen.group)] = target.get(bucket(day, chosen.group), 0) + value
-    if creator_id is None:
-        _engagement(figures, costs, daily)
+    for (metric, dim), by_day in daily.items():
+        if metric in SERIES:
+            target = figures.series.setdefault(f"{metric}:{dim}" if dim else metric, {})
+            for day, value in by_day.items():
+                if chosen.start <= day <= chosen.end:
+                    key = bucket(day, chosen.group)
+                    target[key] = target.get(key, 0) + value
+    _engagement(figures, costs, daily)
     figures.mrr = _mrr(daily, chosen.end)
     return figures
 
 
-def _creators(dim: str, creator_id: int) -> bool:
-    return dim.endswith(f":c:{creator_id}")
-
-
 def _series_rows(chosen: Range):
-    """Per-day site totals in the range, a year of membership sales before its end (MRR), the
-    members who signed up before it, and the costs of its months: one statement."""
+    """Per-day site totals and circles' terms in the range, a year of membership sales before
+    its end (MRR), the members who signed up before it, and the costs of its months: one
+    statement, each part an index range on (metric, dim, day)."""
     in_range = Daily.day.between(chosen.start, chosen.end)
-    year = Daily.day.between(chosen.end - timedelta(days=366), chosen.end)
-    daily = sa.select(Daily.day, Daily.metric, Daily.dim, Daily.value).where(sa.or_(
-        sa.and_(in_range, Daily.metric.in_(SERIES), Daily.dim.not_like("%:%")),
-        sa.and_(year, Daily.metric == "membership_gross"),
-        sa.and_(in_range, Daily.metric.in_(("I", "D", "C")), Daily.dim.like("circle:%")),
-    ))
+    columns = (Daily.day, Daily.metric, Daily.dim, Daily.value)
+    series = sa.select(*columns).where(Daily.metric.in_(SERIES), in_range)
+    circles = sa.select(*columns).where(Daily.metric.in_(("I_circle", "D_circle")), in_range)
+    memberships = sa.select(*columns).where(Daily.metric == "membership_gross",
+                                            Daily.day.between(chosen.end - timedelta(days=366), chosen.end))
     before = sa.select(sa.null(), sa.literal("before"), sa.literal(""), sa.func.sum(Daily.value)).where(
         Daily.metric == "signups", Daily.dim == "", Daily.day < chosen.start)
     costs = sa.select(Cost.month, sa.literal("cost"), Cost.currency, Cost.amount_minor).where(
         Cost.month.between(bucket(chosen.start, "month"), chosen.end))
-    return db.session.execute(sa.union_all(daily, before, costs)).all()
+    return db.session.execute(sa.union_all(series, circles, memberships, before, costs)).all()
 
 
-def _total_rows(chosen: Range):
-    return db.session.execute(
-        sa.select(Daily.metric, Daily.dim, sa.func.sum(Daily.value))
-        .where(Daily.day.between(chosen.start, chosen.end), Daily.metric.in_(TOTALS))
-        .group_by(Daily.metric, Daily.dim)
-    ).all()
+def _total_rows(chosen: Range, metrics, dims=None):
+    """(metric, dim, sum over the range) of ``metrics`` (of ``dims`` only, when given)."""
+    query = (sa.select(Daily.metric, Daily.dim, sa.func.sum(Daily.value))
+             .where(Daily.metric.in_(metrics), Daily.day.between(chosen.start, chosen.end))
+             .group_by(Daily.metric, Daily.dim))
+    if dims is not None:
+        query = query.where(Daily.dim.in_(dims))
+    return db.session.execute(query).all()
 
 
 def _names(figures: Figures) -> None:
     """The names of the products and creators the revenue tables show: one statement."""
-    products, creators = set(), set()
-    for dims in (figures.totals.get(m, {}) for m in MONEY):
-        for dim in dims:
-            parts = dim.split(":")
-            if len(parts) == 3 and parts[2].isdigit():
-                (products if parts[1] == "p" else creators).add(int(parts[2]))
+    products = {int(dim.partition(":")[2]) for dim in figures.totals.get("gross_p", {})}
+    creators = {int(dim.partition(":")[2]) for dim in figures.totals.get("gross_c", {})}
     if not products and not creators:
         return
     query = sa.union_all(
@@ -215,16 +208,17 @@ def _engagement(figures: Figures, costs: dict, daily: dict) -> None:
     """U for the range and per circle, and E per month of the range."""
     chosen = figures.range
 
-    def terms(dim: str, days: list[date]) -> Engagement:
-        get = lambda metric: sum(daily[metric, dim].get(day, 0) for day in days)  # noqa: E731
+    def terms(dim: str, days: list[date], suffix: str = "") -> Engagement:
+        get = lambda metric: sum(daily.get((metric + suffix, dim), {}).get(day, 0) for day in days)  # noqa: E731
         return Engagement(get("I"), get("D"), get("C") / MILLION, len(days))
 
     dates = chosen.dates()
     figures.engagement = terms("", dates)
-    circles = {dim for metric, dim in daily if dim.startswith("circle:")}
-    figures.circles = sorted(((dim, terms(dim, dates)) for dim in circles), key=lambda row: (-row[1].u, row[0]))
+    circles = {dim for metric, dim in daily if metric in ("I_circle", "D_circle")}
+    figures.circles = sorted(((dim, terms(dim, dates, "_circle")) for dim in circles),
+                             key=lambda row: (-row[1].u, row[0]))
     months: dict[date, list[date]] = defaultdict(list)
-    for index, day in enumerate(dates):
+    for day in dates:
         months[bucket(day, "month")].append(day)
     for month, days in sorted(months.items()):
         members = figures.members[dates.index(days[-1])]

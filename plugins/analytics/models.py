@@ -17,12 +17,14 @@ from kpay.api import UTCDateTime, db, utcnow
 class Daily(db.Model):
     """One figure of one day (in the site's time zone): ``metric`` split by ``dim``.
 
-    ``dim`` is ``""`` for the site's total, else a key such as ``circle:3``, ``src:utm:news``,
-    ``CNY`` or ``CNY:p:4`` (see docs/analytics.md). Values are integers: money in minor units,
-    course completion in millionths of a course.
+    ``dim`` is ``""`` for a site total, else what the metric is split by: a source
+    (``utm:news``), a currency (``CNY``), a circle's id (``I_circle``), a currency and a product
+    or creator (``gross_p``: ``CNY:4``); docs/analytics.md lists them. Values are integers:
+    money in minor units, course completion in millionths of a course.
     """
 
     __tablename__ = "analytics_daily"
+    __table_args__ = (sa.Index("ix_analytics_daily_metric_dim_day", "metric", "dim", "day"),)
 
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)

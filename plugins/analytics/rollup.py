@@ -123,7 +123,7 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
     took_part: set[tuple] = set()
     for row in rows:
         day, data = row.created_at.astimezone(zone).date(), row.data or {}
-        circle = f"circle:{data['circle_id']}" if data.get("circle_id") is not None else None
+        circle = str(data["circle_id"]) if data.get("circle_id") is not None else None
         source = sources.get(row.user_id, "direct")
         if row.name == "user.signed_up":
             counts[day, "signups", ""] += 1
@@ -136,7 +136,7 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
         elif row.name == "lesson.completed":
             share = MILLION // max(int(data.get("lessons") or 1), 1)
             counts[day, "C", ""] += share
-            counts[day, "C", f"course:{data.get('course_id')}"] += share
+            counts[day, "C_course", str(data.get("course_id"))] += share
             if row.user_id is not None:
                 members[day, row.user_id][2] += share
         elif row.name == "topic.created":
@@ -145,11 +145,11 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
         else:
             _engaged(counts, members, day, row.user_id, "I", circle)
             if row.name == "reply.created":
-                counts[day, "replies", f"topic:{data.get('topic_id')}"] += 1
+                counts[day, "replies_topic", str(data.get("topic_id"))] += 1
                 if row.user_id is not None:
                     took_part.add((day, row.user_id, str(data.get("topic_id"))))
             elif row.name == "post.liked" and data.get("topic_id") is not None:
-                counts[day, "likes", f"topic:{data['topic_id']}"] += 1
+                counts[day, "likes_topic", str(data["topic_id"])] += 1
     for day, user_id, topic_id, circle in _new_topic_days(took_part, rows):
         _engaged(counts, members, day, user_id, "D", circle)
     _count_active(counts, members)
@@ -165,7 +165,7 @@ def _engaged(counts: Counter, members: dict, day, user_id: int | None, term: str
     """Count one interaction (``I``) or discussion (``D``) for the site, the circle and the member."""
     counts[day, term, ""] += 1
     if circle:
-        counts[day, term, circle] += 1
+        counts[day, f"{term}_circle", circle] += 1
     if user_id is not None:
         members[day, user_id][0 if term == "I" else 1] += 1
 
@@ -185,7 +185,7 @@ def _new_topic_days(took_part: set[tuple], rows) -> list[tuple]:
         db.session.execute(sa.insert(TopicDay), [{"day": d, "user_id": u, "topic_id": t} for d, u, t in fresh])
     circles = {str((row.data or {}).get("topic_id")): (row.data or {}).get("circle_id") for row in rows
                if row.name == "reply.created"}
-    return [(d, u, t, f"circle:{circles[t]}" if circles.get(t) is not None else None) for d, u, t in fresh]
+    return [(d, u, t, str(circles[t]) if circles.get(t) is not None else None) for d, u, t in fresh]
 
 
 def _count_active(counts: Counter, members: dict) -> None:
@@ -228,9 +228,9 @@ def _ledger(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
         currency = entries[t.id][0][2] if entries[t.id] else "-"
         figures = {"gross": paid, "payments": 1} if t.kind == "payment" else {"refunds": -paid, "refund_count": 1}
         figures.update(fee=fee, net=net)
-        for dim in (currency, f"{currency}:p:{t.product_id}", f"{currency}:c:{t.creator_id}"):
+        for suffix, dim in (("", currency), ("_p", f"{currency}:{t.product_id}"), ("_c", f"{currency}:{t.creator_id}")):
             for metric, value in figures.items():
-                counts[day, metric, dim] += value
+                counts[day, metric + suffix, dim] += value
         if t.product_kind == "membership" and t.period_days:
             counts[day, "membership_gross", f"{currency}:{t.period_days}"] += paid
     add_daily(counts)
@@ -252,7 +252,7 @@ def _views(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
     counts: Counter = Counter()
     for row in rows:
         counts[row.day, "pageviews", ""] += 1
-        counts[row.day, "pageviews", f"path:{row.path}"] += 1
+        counts[row.day, "pageviews_path", row.path] += 1
         if first.get((row.day, row.visitor)) == row.id:
             counts[row.day, "visitors", ""] += 1
         if row.source:

@@ -20,12 +20,13 @@ from plugins.analytics.models import Cost
 bp = Blueprint("analytics", __name__, template_folder="templates", static_folder="static")
 
 
-def _scope() -> int | None:
-    """None for a site-wide viewer, the creator's id for a creator; else 403 (or log in)."""
+def _scope() -> tuple[int, str] | None:
+    """None for a site-wide viewer, (their id, the site's currency) for a creator; else 403
+    (or log in)."""
     if can("analytics.view"):
         return None
     require("commerce.sell")
-    return current_user.id
+    return current_user.id, _currency()
 
 
 def _range() -> tuple[RangeFilters, figures.Range]:
@@ -121,7 +122,7 @@ def _rows(table: str, found: figures.Figures) -> list[list]:
         return [["referral_code", "visits", "signups", "conversions"], *map(list, found.referrals())]
     if table == "circles":
         return [["circle", "interactions", "discussions", "completion", "days", "engagement_u"]] + [
-            [dim.split(":")[1], e.interactions, e.discussions, f"{e.completion:.3f}", e.days, f"{e.u:.4f}"]
+            [dim, e.interactions, e.discussions, f"{e.completion:.3f}", e.days, f"{e.u:.4f}"]
             for dim, e in found.circles]
     if table == "effect":
         return [["month", "members_s", "engagement_u", "cost_c", "currency", "effect_e"]] + [

@@ -63,12 +63,12 @@ def test_engagement_terms_match_a_hand_count(app, make_user):
     with app.app_context():
         day = today()
         site = dict(db.session.execute(sa.select(Daily.metric, Daily.value).where(Daily.day == day, Daily.dim == "")).all())
-        circle1 = dict(db.session.execute(sa.select(Daily.metric, Daily.value).where(Daily.dim == "circle:1")).all())
+        circle1 = dict(db.session.execute(sa.select(Daily.metric, Daily.value).where(Daily.dim == "1", Daily.metric.like("%_circle"))).all())
         people = {row.user_id: row for row in db.session.scalars(sa.select(MemberDay))}
     # I: 3 replies + 1 like + 1 accepted answer + 1 review; D: 1 topic started + topics 10 and 11 replied in
     assert site["I"] == 6 and site["D"] == 3
     assert site["C"] == 500_000  # two of four lessons: half a course
-    assert circle1["I"] == 4 and circle1["D"] == 2
+    assert circle1["I_circle"] == 4 and circle1["D_circle"] == 2
     assert (people[b].interactions, people[b].discussions) == (3, 2)
     assert people[c].completion == 500_000 and people[c].interactions == 2
     assert site["active"] == 3

@@ -23,6 +23,8 @@ def upgrade():
     sa.Column('value', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'metric', 'dim', name=op.f('pk_analytics_daily'))
     )
+    with op.batch_alter_table('analytics_daily', schema=None) as batch_op:
+        batch_op.create_index('ix_analytics_daily_metric_dim_day', ['metric', 'dim', 'day'], unique=False)
     op.create_table('analytics_member_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
