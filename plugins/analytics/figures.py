@@ -93,7 +93,7 @@ class Figures:
 
     def member_rows(self) -> list[tuple[str, int]]:
         """(date, members at its end) for each day of the range."""
-        return [(day.isoformat(), n) for day, n in zip(self.range.dates(), self.members)]
+        return [(day.isoformat(), n) for day, n in zip(self.range.dates(), self.members, strict=True)]
 
     def funnel(self) -> list[tuple[str, int, int, int, int]]:
         """(source, visits, sign-ups, first purchases, repeat purchases), most sign-ups first."""

@@ -150,7 +150,7 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
                     took_part.add((day, row.user_id, str(data.get("topic_id"))))
             elif row.name == "post.liked" and data.get("topic_id") is not None:
                 counts[day, "likes_topic", str(data["topic_id"])] += 1
-    for day, user_id, topic_id, circle in _new_topic_days(took_part, rows):
+    for day, user_id, _topic, circle in _new_topic_days(took_part, rows):
         _engaged(counts, members, day, user_id, "D", circle)
     _count_active(counts, members)
     add_daily(counts)

@@ -115,7 +115,7 @@ def _rows(table: str, found: figures.Figures) -> list[list]:
         signups = found.series.get("signups", {})
         return [["date", "members", "signups"]] + [
             [day.isoformat(), n, signups.get(day, 0) if found.range.group == "day" else ""]
-            for day, n in zip(found.range.dates(), found.members)]
+            for day, n in zip(found.range.dates(), found.members, strict=True)]
     if table == "funnel":
         return [["source", "visits", "signups", "first_purchases", "repeat_purchases"], *map(list, found.funnel())]
     if table == "referrals":

@@ -19,7 +19,8 @@ def story(app, members) -> list:
     """Steps of activity: between them the job runs, so one member's day spans several runs."""
     a, b, c = members
     return [
-        lambda: [*(record(app, "user.signed_up", m) for m in members), record(app, "topic.created", a, circle_id=1), record(app, "reply.created", b, topic_id=10, circle_id=1)],
+        lambda: [*(record(app, "user.signed_up", m) for m in members), record(app, "topic.created", a, circle_id=1),
+                 record(app, "reply.created", b, topic_id=10, circle_id=1)],
         lambda: [record(app, "reply.created", b, topic_id=10, circle_id=1),  # same topic, same day: D once
                  record(app, "reply.created", b, topic_id=11, circle_id=2), record(app, "post.liked", c, topic_id=10, circle_id=1)],
         lambda: [record(app, "lesson.completed", c, course_id=5, lessons=4), record(app, "lesson.completed", c, course_id=5, lessons=4),
