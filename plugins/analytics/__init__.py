@@ -39,6 +39,8 @@ def kpay_admin_nav_items(user):
 def kpay_widgets(slot, context, user):
     if (slot == "admin.overview" and can("analytics.view", user)) or (slot == "studio.main" and can("commerce.sell", user)):
         return [Widget(_l("Last 30 days"), order=10, lazy_url=url_for("analytics.widget"))]
+    if slot == "privacy.main":
+        return [Widget(_l("Page views"), order=10, template="analytics/_privacy.html")]
     return []
 
 
