@@ -45,16 +45,17 @@ def line_chart(id: str, title: str, keys: list[str], series: dict[str, list[floa
     """Lines of ``series`` over ``keys`` (x labels), with an optional band (index, low, high)
     drawn over ``slots`` x positions (more than the keys when the band runs past them)."""
     slots = max(slots or len(keys), 2)
-    values = [v for line in series.values() for v in line] + [h for _, _, h in band or []]
-    y = _scale(max(values, default=1) * 1.05)
+    # The scale follows the lines; a band that widens far beyond them is cut at the top.
+    top = max((v for line in series.values() for v in line), default=1) * 1.3 or 1
+    y = _scale(top)
     x = lambda index: round(LEFT + index * (WIDTH - LEFT - 8) / (slots - 1), 1)  # noqa: E731
     lines = [(name, " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(line))) for name, line in series.items()]
     shape = ""
     if band:
-        upper = [f"{x(i)},{y(high)}" for i, _, high in band]
+        upper = [f"{x(i)},{y(min(high, top))}" for i, _, high in band]
         lower = [f"{x(i)},{y(low)}" for i, low, _ in reversed(band)]
         shape = " ".join(upper + lower)
-    return Chart(id, title, lines, band=shape, ticks=_ticks(max(values, default=1) * 1.05, y),
+    return Chart(id, title, lines, band=shape, ticks=_ticks(top, y),
                  labels=_x_labels(keys, x))
 
 

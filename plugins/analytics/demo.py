@@ -98,7 +98,7 @@ def add_history() -> None:
         return
     db.session.add(Cursor(source="demo", last_id=1))
     insert(ActivityEvent, events(365, 2.0, 0.004))
-    insert(PageView, page_views(365, 30, 0.004))
+    insert(PageView, page_views(365, 20, 0.004))
     month = site_now().date().replace(day=1)
     for _ in range(12):
         db.session.add(Cost(month=month, amount_minor=300_000, currency=current_app.config["KPAY"]["commerce"]["currency"],
