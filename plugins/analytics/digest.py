@@ -23,7 +23,7 @@ def send_digest() -> int:
         return 0
     week = Range(now - timedelta(days=7), now - timedelta(days=1))
     text = summary(week)
-    admins = db.session.scalars(sa.select(User).where(User.role.in_(("owner", "admin")), User.is_active.is_(True))).all()
+    admins = db.session.scalars(sa.select(User).where(User.role.in_(("owner", "admin")), User.status == "active")).all()
     sent = 0
     for admin in admins:
         if notify(admin, "analytics.digest", text, "/analytics/", key=f"analytics:digest:{week.start.isoformat()}"):
