@@ -238,3 +238,21 @@ def _mrr(daily: dict, end: date) -> dict[str, int]:
         sold = sum(value for day, value in by_day.items() if since < day <= end)
         mrr[currency] = mrr.get(currency, 0) + round(sold * 30 / int(period))
     return mrr
+
+
+CONTENT = {"replies_topic": "topic", "likes_topic": "topic", "pageviews_path": "path"}
+
+
+def top_items(chosen: Range, limit: int = 10) -> dict[str, list[tuple[str, int]]]:
+    """The most replied and most liked topics and the most viewed pages of the range:
+    {metric: [(topic id or path, count)]}, one statement."""
+    parts = [
+        sa.select(Daily.metric, Daily.dim, sa.func.sum(Daily.value).label("total"))
+        .where(Daily.metric == metric, Daily.day.between(chosen.start, chosen.end))
+        .group_by(Daily.metric, Daily.dim).order_by(sa.desc("total"), Daily.dim).limit(limit).subquery().select()
+        for metric in CONTENT
+    ]
+    found: dict[str, list[tuple[str, int]]] = {metric: [] for metric in CONTENT}
+    for metric, dim, total in db.session.execute(sa.union_all(*parts)):
+        found[metric].append((dim, int(total)))
+    return found

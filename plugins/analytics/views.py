@@ -87,6 +87,15 @@ def _charts(found: figures.Figures) -> dict[str, charts.Chart]:
     return made
 
 
+@bp.route("/content")
+def content():
+    """Content spread: the most replied, liked and viewed items of the range."""
+    require("analytics.view")
+    form, chosen = _range()
+    return render("analytics/content.html", "analytics/_content.html", status=422 if form.errors else 200,
+                  form=form, range=chosen, items=figures.top_items(chosen))
+
+
 TABLES = ("members", "funnel", "referrals", "circles", "effect", "revenue", "products", "creators")
 
 

@@ -117,3 +117,14 @@ def test_the_overview_widget_shows_on_the_admin_overview_and_the_studio(app, cli
     Auth(client).login(creator.email)
     assert "/analytics/widget" in client.get("/studio/products").get_data(as_text=True)
     assert "Net revenue" in client.get("/analytics/widget").get_data(as_text=True)
+
+
+def test_content_spread_lists_the_most_replied_and_viewed_items(app, client, admin):
+    for topic, replies in ((7, 3), (8, 1)):
+        for _ in range(replies):
+            record(app, "reply.created", admin.id, topic_id=topic, circle_id=1)
+    roll(app)
+    Auth(client).login(admin.email)
+    text = client.get("/analytics/content").get_data(as_text=True)
+    assert text.index("Topic #7") < text.index("Topic #8")
+    assert "<td>3</td>" in text
