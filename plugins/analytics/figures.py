@@ -89,6 +89,7 @@ class Figures:
     circles: list[tuple[str, Engagement]] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
     mrr: dict[str, int] = field(default_factory=dict)
+    cohorts: list[tuple[str, int, list[float | None]]] = field(default_factory=list)  # (month, size, active shares)
     names: dict[str, str] = field(default_factory=dict)  # "p:4" / "c:2" -> product / creator name
 
     def member_rows(self) -> list[tuple[str, int]]:
@@ -160,25 +161,28 @@ def read(chosen: Range, creator: tuple[int, str] | None = None) -> Figures:
                     key = bucket(day, chosen.group)
                     target[key] = target.get(key, 0) + value
     _engagement(figures, costs, daily)
+    _cohorts(figures, daily)
     figures.mrr = _mrr(daily, chosen.end)
     return figures
 
 
 def _series_rows(chosen: Range):
-    """Per-day site totals and circles' terms in the range, a year of membership sales before
+    """Per-day site totals and circles' terms in the range, its months' cohorts, a year of membership sales before
     its end (MRR), the members who signed up before it, and the costs of its months: one
     statement, each part an index range on (metric, dim, day)."""
     in_range = Daily.day.between(chosen.start, chosen.end)
     columns = (Daily.day, Daily.metric, Daily.dim, Daily.value)
     series = sa.select(*columns).where(Daily.metric.in_(SERIES), in_range)
     circles = sa.select(*columns).where(Daily.metric.in_(("I_circle", "D_circle")), in_range)
+    cohorts = sa.select(*columns).where(Daily.metric.in_(("cohort_active", "cohort_size")),
+                                        Daily.day.between(bucket(chosen.start, "month"), chosen.end))
     memberships = sa.select(*columns).where(Daily.metric == "membership_gross",
                                             Daily.day.between(chosen.end - timedelta(days=366), chosen.end))
     before = sa.select(sa.null(), sa.literal("before"), sa.literal(""), sa.func.sum(Daily.value)).where(
         Daily.metric == "signups", Daily.dim == "", Daily.day < chosen.start)
     costs = sa.select(Cost.month, sa.literal("cost"), Cost.currency, Cost.amount_minor).where(
         Cost.month.between(bucket(chosen.start, "month"), chosen.end))
-    return db.session.execute(sa.union_all(series, circles, memberships, before, costs)).all()
+    return db.session.execute(sa.union_all(series, circles, cohorts, memberships, before, costs)).all()
 
 
 def _total_rows(chosen: Range, metrics, dims=None):
@@ -224,6 +228,21 @@ def _engagement(figures: Figures, costs: dict, daily: dict) -> None:
         members = figures.members[dates.index(days[-1])]
         cost, currency = costs.get(month, (None, ""))
         figures.effects.append(Effect(month, members, terms("", days), cost, currency))
+
+
+def _cohorts(figures: Figures, daily: dict) -> None:
+    """Monthly cohorts of the range: (month joined, members who joined, the share of them active
+    in that month and each month after, up to the range's end)."""
+    sizes = {dim: sum(by_day.values()) for (metric, dim), by_day in daily.items() if metric == "cohort_size"}
+    active: dict[tuple[str, str], int] = {}
+    for (metric, dim), by_day in daily.items():
+        if metric == "cohort_active":
+            for day, value in by_day.items():
+                active[dim, f"{day:%Y-%m}"] = value
+    months = sorted({f"{day:%Y-%m}" for day in figures.range.dates()})
+    for cohort in sorted(sizes):
+        later = [m for m in months if m >= cohort]
+        figures.cohorts.append((cohort, sizes[cohort], [active.get((cohort, m), 0) / sizes[cohort] for m in later]))
 
 
 def _mrr(daily: dict, end: date) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpay.api import User, db
-from plugins.analytics.models import MemberDay, MemberSource, TopicDay
+from plugins.analytics.models import MemberDay, MemberMonth, MemberSource, TopicDay
 
 
 def export(user: User) -> dict:
@@ -28,5 +28,5 @@ def export(user: User) -> dict:
 
 def erase(user: User) -> None:
     """Delete the member's rows; the site's daily totals keep their (anonymous) counts."""
-    for model in (MemberSource, MemberDay, TopicDay):
+    for model in (MemberSource, MemberDay, TopicDay, MemberMonth):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))

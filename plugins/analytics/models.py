@@ -55,6 +55,15 @@ class TopicDay(db.Model):
     topic_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
 
 
+class MemberMonth(db.Model):
+    """That a member was active (a member-day) in a month: each counts once in their cohort."""
+
+    __tablename__ = "analytics_member_months"
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # the first of the month
+    user_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+
+
 class MemberSource(db.Model):
     """Where a member came from when they signed up: ``utm:<source>``, ``ref:<host>`` or ``direct``."""
 

@@ -17,9 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kpay.api import (
-    ActivityEvent, LedgerEntry, LedgerTransaction, Order, Product, db, site_now, utcnow,
+    ActivityEvent, LedgerEntry, LedgerTransaction, Order, Product, User, db, site_now, utcnow,
 )
-from plugins.analytics.models import Cursor, Daily, MemberDay, MemberSource, PageView, Salt, TopicDay
+from plugins.analytics.models import (
+    Cursor, Daily, MemberDay, MemberMonth, MemberSource, PageView, Salt, TopicDay,
+)
 
 LAG = timedelta(minutes=2)
 BATCH = 5000
@@ -29,7 +31,7 @@ INTERACTIONS = ("reply.created", "post.liked", "answer.accepted", "review.create
 REFERRALS = {"referral.visited": "referral_visits", "referral.signed_up": "referral_signups",
              "referral.converted": "referral_conversions"}
 EVENT_NAMES = ("user.signed_up", "order.paid", "topic.created", "lesson.completed", *INTERACTIONS, *REFERRALS)
-ROLLUPS = (Daily, MemberDay, TopicDay)
+ROLLUPS = (Daily, MemberDay, TopicDay, MemberMonth)
 
 
 def run(now: datetime | None = None) -> int:
@@ -127,6 +129,7 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
         source = sources.get(row.user_id, "direct")
         if row.name == "user.signed_up":
             counts[day, "signups", ""] += 1
+            counts[day.replace(day=1), "cohort_size", f"{day:%Y-%m}"] += 1
             counts[day, "funnel_signups", source] += 1
         elif row.name == "order.paid":
             step = "funnel_first" if first_order.get(row.user_id) == row.id else "funnel_repeat"
@@ -153,6 +156,7 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
     for day, user_id, _topic, circle in _new_topic_days(took_part, rows):
         _engaged(counts, members, day, user_id, "D", circle)
     _count_active(counts, members)
+    _count_cohorts(counts, members, zone)
     add_daily(counts)
     _upsert(MemberDay, ("day", "user_id"), (
         {"day": day, "user_id": user_id, "interactions": i, "discussions": d, "completion": c}
@@ -198,6 +202,27 @@ def _count_active(counts: Counter, members: dict) -> None:
     ).all())
     for day, _ in set(members) - known:
         counts[day, "active", ""] += 1
+
+
+def _count_cohorts(counts: Counter, members: dict, zone) -> None:
+    """Count each member once per month they were active, under the month they joined (their cohort)."""
+    pairs = {(day.replace(day=1), user_id) for day, user_id in members}
+    if not pairs:
+        return
+    known = set(db.session.execute(
+        sa.select(MemberMonth.month, MemberMonth.user_id)
+        .where(MemberMonth.month.in_({p[0] for p in pairs}), MemberMonth.user_id.in_({p[1] for p in pairs}))
+    ).all())
+    fresh = sorted(pairs - known)
+    if not fresh:
+        return
+    db.session.execute(sa.insert(MemberMonth), [{"month": m, "user_id": u} for m, u in fresh])
+    joined = dict(db.session.execute(
+        sa.select(User.id, User.created_at).where(User.id.in_({u for _, u in fresh}))
+    ).all())
+    for month, user_id in fresh:
+        if user_id in joined:
+            counts[month, "cohort_active", f"{joined[user_id].astimezone(zone):%Y-%m}"] += 1
 
 
 def _ledger(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:

@@ -96,7 +96,7 @@ def content():
                   form=form, range=chosen, items=figures.top_items(chosen))
 
 
-TABLES = ("members", "funnel", "referrals", "circles", "effect", "revenue", "products", "creators")
+TABLES = ("members", "funnel", "referrals", "circles", "effect", "cohorts", "revenue", "products", "creators")
 
 
 @bp.route("/<any(" + ", ".join(TABLES) + "):table>.csv")
@@ -138,6 +138,10 @@ def _rows(table: str, found: figures.Figures) -> list[list]:
             [row.month.strftime("%Y-%m"), row.members, f"{row.engagement.u:.4f}",
              money(row.cost) if row.cost is not None else "", row.currency, f"{row.e:.4f}" if row.e is not None else ""]
             for row in found.effects]
+    if table == "cohorts":
+        widest = max((len(shares) for _, _, shares in found.cohorts), default=0)
+        return [["joined", "members", *(f"month_{n}" for n in range(widest))]] + [
+            [month, size, *(f"{share:.4f}" for share in shares)] for month, size, shares in found.cohorts]
     kind = {"revenue": "", "products": "p", "creators": "c"}[table]
     return [["currency", "key", "name", "gross", "refunds", "fee", "net"]] + [
         [currency, key, found.names.get(key, ""), *(money(values[m]) for m in figures.MONEY)]

@@ -90,3 +90,17 @@ def test_the_dashboard_shows_u_with_its_inputs(app, client, make_user):
     assert "direct,0,3,1,1" in funnel  # three sign-ups (make_user), one first and one repeat purchase
     codes = client.get(f"/analytics/referrals.csv?start={day}&end={day}").get_data(as_text=True)
     assert "LEO,1,1,1" in codes
+
+
+def test_cohorts_count_each_member_once_a_month_under_the_month_they_joined(app, client, make_user):
+    members = [make_user().id for _ in range(3)]
+    for step in story(app, members):
+        step()
+    roll(app)
+    admin = make_user("admin")
+    Auth(client).login(admin.email)
+    with app.app_context():
+        day = today().isoformat()
+    rows = client.get(f"/analytics/cohorts.csv?start={day}&end={day}").get_data(as_text=True).splitlines()
+    assert rows[0].lstrip("\ufeff") == "joined,members,month_0"
+    assert rows[1] == f"{day[:7]},3,1.0000"  # three joined, all three active this month

@@ -41,6 +41,11 @@ def upgrade():
     sa.Column('topic_id', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('day', 'user_id', 'topic_id', name=op.f('pk_analytics_topic_days'))
     )
+    op.create_table('analytics_member_months',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'user_id', name=op.f('pk_analytics_member_months'))
+    )
     op.create_table('analytics_member_sources',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=120), nullable=False),
@@ -79,5 +84,5 @@ def upgrade():
 
 def downgrade():
     for table in ('analytics_cursors', 'analytics_costs', 'analytics_salts', 'analytics_page_views',
-                  'analytics_member_sources', 'analytics_topic_days', 'analytics_member_days', 'analytics_daily'):
+                  'analytics_member_sources', 'analytics_member_months', 'analytics_topic_days', 'analytics_member_days', 'analytics_daily'):
         op.drop_table(table)
