@@ -1,8 +1,9 @@
-"""A year of plausible history for the demo (and, larger, for the bench): activity events and
-page views of anonymous past members, so the charts and the fit mean something on ``make run``.
+"""A year of plausible history for the demo: the daily figures of anonymous past members'
+activity and their page views, so the charts and the fit mean something on ``make run``.
 
-The rows are history the site never saw happen, so nobody is notified: they are inserted as
-they would have been recorded, marked ``"demo": true``, and the rollups read them like any.
+The history never happened on this site, so it is not written as activity events (which are
+the core's): the generated events are added up into ``analytics_imported``, which a rebuild
+starts from, as a site moving from another platform would import its past.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator
+from types import SimpleNamespace
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
-from kpay.api import ActivityEvent, db, site_now, utcnow
+from kpay.api import db, site_now, utcnow
 from plugins.analytics import rollup
-from plugins.analytics.models import Cost, Cursor, PageView
+from plugins.analytics.models import Cost, Cursor, Imported, PageView
 
 SOURCES = ("direct", "direct", "site:google.com", "site:weibo.com", "utm:newsletter/autumn", "utm:wechat")
 CIRCLES = (1, 2, 3)
@@ -93,16 +95,18 @@ def insert(model, rows: Iterator[dict], chunk: int = 5000) -> int:
 
 
 def add_history() -> None:
-    """A year of history, monthly costs and the rollups, once (a marker row says it was added)."""
+    """A year of history (imported daily figures and page views), monthly costs and the
+    rollups, once (a marker row says it was added)."""
     if db.session.get(Cursor, "demo") is not None:
         return
     db.session.add(Cursor(source="demo", last_id=1))
-    insert(ActivityEvent, events(365, 2.0, 0.004))
+    rows = [SimpleNamespace(id=number, **row) for number, row in enumerate(events(365, 2.0, 0.004))]
+    rollup.add_daily(rollup.add_events(rows, site_now().tzinfo), Imported)
     insert(PageView, page_views(365, 20, 0.004))
     month = site_now().date().replace(day=1)
     for _ in range(12):
         db.session.add(Cost(month=month, amount_minor=300_000, currency=current_app.config["KPAY"]["commerce"]["currency"],
-                          updated_at=utcnow()))
+                            updated_at=utcnow()))
         month = (month - timedelta(days=1)).replace(day=1)
     db.session.commit()
     rollup.run(utcnow() + rollup.LAG)

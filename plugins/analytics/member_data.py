@@ -12,13 +12,15 @@ from kpay.api import User, db
 from plugins.analytics.models import MemberDay, MemberMonth, MemberSource, TopicDay
 
 
-def export(user: User) -> dict:
-    """The member's source and engagement days, for their data export."""
+def export(user: User) -> dict | None:
+    """The member's source and engagement days, for their data export; None when there are none."""
     source = db.session.get(MemberSource, user.id)
     days = db.session.execute(
         sa.select(MemberDay.day, MemberDay.interactions, MemberDay.discussions, MemberDay.completion)
         .where(MemberDay.user_id == user.id).order_by(MemberDay.day)
     ).all()
+    if source is None and not days:
+        return None
     return {
         "signed_up_from": source.source if source else None,
         "engagement_days": [{"day": d.isoformat(), "interactions": i, "discussions": t, "completion": c / 1_000_000}

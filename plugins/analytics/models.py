@@ -32,6 +32,18 @@ class Daily(db.Model):
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
+class Imported(db.Model):
+    """Daily figures from before the site recorded events (another platform's, or the demo's):
+    a rebuild starts from them."""
+
+    __tablename__ = "analytics_imported"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    dim: Mapped[str] = mapped_column(sa.String(120), primary_key=True, default="")
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class MemberDay(db.Model):
     """A member's engagement terms on one day: interactions, discussions, completion (millionths)."""
 

@@ -20,7 +20,7 @@ from kpay.api import (
     ActivityEvent, LedgerEntry, LedgerTransaction, Order, Product, User, db, site_now, utcnow,
 )
 from plugins.analytics.models import (
-    Cursor, Daily, MemberDay, MemberMonth, MemberSource, PageView, Salt, TopicDay,
+    Cursor, Daily, Imported, MemberDay, MemberMonth, MemberSource, PageView, Salt, TopicDay,
 )
 
 LAG = timedelta(minutes=2)
@@ -55,10 +55,13 @@ def run(now: datetime | None = None) -> int:
 
 
 def rebuild(now: datetime | None = None) -> int:
-    """Empty the rollups and read every source from its start; returns how many rows were read."""
+    """Empty the rollups, put back the imported history and read every source from its start;
+    returns how many rows were read."""
     for model in ROLLUPS:
         db.session.execute(sa.delete(model))
-    db.session.execute(sa.delete(Cursor))
+    db.session.execute(sa.delete(Cursor).where(Cursor.source.in_(("events", "ledger", "views"))))
+    db.session.execute(sa.insert(Daily).from_select(["day", "metric", "dim", "value"],
+                                                    sa.select(Imported.day, Imported.metric, Imported.dim, Imported.value)))
     db.session.commit()
     return run(now)
 
@@ -94,9 +97,9 @@ def _upsert(model, keys: tuple[str, ...], rows: Iterable[dict]) -> None:
     db.session.execute(statement, rows)
 
 
-def add_daily(counts: Counter) -> None:
-    """Add ``{(day, metric, dim): value}`` to the daily table."""
-    _upsert(Daily, ("day", "metric", "dim"), (
+def add_daily(counts: Counter, model=Daily) -> None:
+    """Add ``{(day, metric, dim): value}`` to the daily table (or the imported history)."""
+    _upsert(model, ("day", "metric", "dim"), (
         {"day": day, "metric": metric, "dim": dim, "value": value}
         for (day, metric, dim), value in sorted(counts.items()) if value
     ))
@@ -111,6 +114,13 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
     ).all()
     if not rows:
         return 0, None
+    add_events(rows, zone)
+    return len(rows), rows[-1].id
+
+
+def add_events(rows, zone) -> Counter:
+    """Add activity events (rows with ``id``, ``name``, ``user_id``, ``data``, ``created_at``,
+    in id order) to the rollups; returns the daily figures they added."""
     counts: Counter = Counter()
     members: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     users = {row.user_id for row in rows if row.user_id is not None}
@@ -162,7 +172,7 @@ def _events(after: int, cutoff: datetime, zone) -> tuple[int, int | None]:
         {"day": day, "user_id": user_id, "interactions": i, "discussions": d, "completion": c}
         for (day, user_id), (i, d, c) in sorted(members.items())
     ))
-    return len(rows), rows[-1].id
+    return counts
 
 
 def _engaged(counts: Counter, members: dict, day, user_id: int | None, term: str, circle: str | None) -> None:

@@ -87,4 +87,4 @@ def test_export_holds_the_members_source_and_days_and_erase_removes_them(app, ma
         member_data.erase(member)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(MemberDay)) == 0
-        assert member_data.export(member) == {"signed_up_from": None, "engagement_days": []}
+        assert member_data.export(member) is None

@@ -104,3 +104,17 @@ def test_cohorts_count_each_member_once_a_month_under_the_month_they_joined(app,
     rows = client.get(f"/analytics/cohorts.csv?start={day}&end={day}").get_data(as_text=True).splitlines()
     assert rows[0].lstrip("\ufeff") == "joined,members,month_0"
     assert rows[1] == f"{day[:7]},3,1.0000"  # three joined, all three active this month
+
+
+def test_the_demo_history_survives_a_rebuild(app, make_user):
+    from plugins.analytics.demo import add_history
+
+    record(app, "user.signed_up", make_user().id)
+    with app.test_request_context("/"):
+        add_history()
+        add_history()  # a second `kpay demo --plugin analytics` adds nothing
+        kept = rollup.snapshot()
+        signups = db.session.scalar(sa.select(sa.func.sum(Daily.value)).where(Daily.metric == "signups"))
+        assert signups > 300  # a year of history, and the real sign-up
+        rollup.rebuild(rollup.utcnow() + rollup.LAG)
+        assert rollup.snapshot() == kept

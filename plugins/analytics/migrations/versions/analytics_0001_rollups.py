@@ -25,6 +25,13 @@ def upgrade():
     )
     with op.batch_alter_table('analytics_daily', schema=None) as batch_op:
         batch_op.create_index('ix_analytics_daily_metric_dim_day', ['metric', 'dim', 'day'], unique=False)
+    op.create_table('analytics_imported',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('metric', sa.String(length=40), nullable=False),
+    sa.Column('dim', sa.String(length=120), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'metric', 'dim', name=op.f('pk_analytics_imported'))
+    )
     op.create_table('analytics_member_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -84,5 +91,5 @@ def upgrade():
 
 def downgrade():
     for table in ('analytics_cursors', 'analytics_costs', 'analytics_salts', 'analytics_page_views',
-                  'analytics_member_sources', 'analytics_member_months', 'analytics_topic_days', 'analytics_member_days', 'analytics_daily'):
+                  'analytics_member_sources', 'analytics_member_months', 'analytics_topic_days', 'analytics_member_days', 'analytics_imported', 'analytics_daily'):
         op.drop_table(table)
