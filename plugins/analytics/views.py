@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kpay.api import can, db, read_filters, render, require, today, utcnow
+from kpay.api import can, db, limiter, read_filters, render, require, today, utcnow
 from plugins.analytics import charts, figures, pageviews
 from plugins.analytics.forms import CostForm, RangeFilters
 from plugins.analytics.models import Cost
@@ -175,6 +175,7 @@ def save_cost():
 
 
 @bp.route("/hit", methods=["POST"])
+@limiter.limit("120/minute")  # a browser reading fast sends a few a minute; a script, thousands
 def hit():
     """The page-view beacon (sent by analytics.js): 204 whether it was counted or not."""
     pageviews.record(request)

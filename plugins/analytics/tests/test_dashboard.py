@@ -128,3 +128,23 @@ def test_content_spread_lists_the_most_replied_and_viewed_items(app, client, adm
     text = client.get("/analytics/content").get_data(as_text=True)
     assert text.index("Topic #7") < text.index("Topic #8")
     assert "<td>3</td>" in text
+
+
+def test_the_admins_dashboard_sends_at_most_five_statements(app, client, admin, make_user):
+    from kpay.extensions import db as core_db
+
+    for _ in range(3):
+        record(app, "user.signed_up", make_user().id)
+    roll(app)
+    Auth(client).login(admin.email)
+    assert client.get("/analytics/").status_code == 200
+    with app.app_context():
+        engine = core_db.engine
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/analytics/?group=week").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert len(seen) <= 5, "\n\n".join(seen)
