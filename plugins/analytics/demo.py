@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator
 from types import SimpleNamespace
 from datetime import UTC, datetime, time, timedelta
@@ -80,6 +81,18 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
+def _cohorts_active(counts) -> Counter:
+    """The anonymous past members' activity by cohort: 60 % in the month they joined, then
+    fewer each month, never below 15 %."""
+    sizes = {(day, dim): value for (day, metric, dim), value in counts.items() if metric == "cohort_size"}
+    months = sorted({day for day, _ in sizes})
+    active: Counter = Counter()
+    for (joined, dim), size in sizes.items():
+        for n, month in enumerate(m for m in months if m >= joined):
+            active[month, "cohort_active", dim] = round(size * max(0.15, 0.6 * 0.75 ** n))
+    return active
+
+
 def insert(model, rows: Iterator[dict], chunk: int = 5000) -> int:
     """Insert ``rows`` in chunks; returns how many."""
     count, batch = 0, []
@@ -101,7 +114,9 @@ def add_history() -> None:
         return
     db.session.add(Cursor(source="demo", last_id=1))
     rows = [SimpleNamespace(id=number, **row) for number, row in enumerate(events(365, 2.0, 0.004))]
-    rollup.add_daily(rollup.add_events(rows, site_now().tzinfo), Imported)
+    counts = rollup.add_events(rows, site_now().tzinfo)
+    rollup.add_daily(counts + _cohorts_active(counts), Imported)
+    rollup.add_daily(_cohorts_active(counts))
     insert(PageView, page_views(365, 20, 0.004))
     month = site_now().date().replace(day=1)
     for _ in range(12):
