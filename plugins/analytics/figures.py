@@ -16,7 +16,7 @@ from plugins.analytics.rollup import MILLION
 SERIES = ("signups", "active", "pageviews", "visitors", "I", "D", "C", "gross", "net")
 MONEY = ("gross", "refunds", "fee", "net")
 TOTALS = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat", "referral_visits",
-          "referral_signups", "referral_conversions", *(m + s for m in (*MONEY, "payments") for s in ("", "_p", "_c")))
+          "referral_signups", "referral_conversions", "I_circle", "D_circle", *(m + s for m in (*MONEY, "payments") for s in ("", "_p", "_c")))
 MAX_DAYS = 3660
 
 
@@ -167,13 +167,12 @@ def read(chosen: Range, creator: tuple[int, str] | None = None) -> Figures:
 
 
 def _series_rows(chosen: Range):
-    """Per-day site totals and circles' terms in the range, its months' cohorts, a year of membership sales before
+    """Per-day site totals in the range, its months' cohorts, a year of membership sales before
     its end (MRR), the members who signed up before it, and the costs of its months: one
     statement, each part an index range on (metric, dim, day)."""
     in_range = Daily.day.between(chosen.start, chosen.end)
     columns = (Daily.day, Daily.metric, Daily.dim, Daily.value)
     series = sa.select(*columns).where(Daily.metric.in_(SERIES), in_range)
-    circles = sa.select(*columns).where(Daily.metric.in_(("I_circle", "D_circle")), in_range)
     cohorts = sa.select(*columns).where(Daily.metric.in_(("cohort_active", "cohort_size")),
                                         Daily.day.between(bucket(chosen.start, "month"), chosen.end))
     memberships = sa.select(*columns).where(Daily.metric == "membership_gross",
@@ -182,7 +181,7 @@ def _series_rows(chosen: Range):
         Daily.metric == "signups", Daily.dim == "", Daily.day < chosen.start)
     costs = sa.select(Cost.month, sa.literal("cost"), Cost.currency, Cost.amount_minor).where(
         Cost.month.between(bucket(chosen.start, "month"), chosen.end))
-    return db.session.execute(sa.union_all(series, circles, cohorts, memberships, before, costs)).all()
+    return db.session.execute(sa.union_all(series, cohorts, memberships, before, costs)).all()
 
 
 def _total_rows(chosen: Range, metrics, dims=None):
@@ -212,15 +211,17 @@ def _engagement(figures: Figures, costs: dict, daily: dict) -> None:
     """U for the range and per circle, and E per month of the range."""
     chosen = figures.range
 
-    def terms(dim: str, days: list[date], suffix: str = "") -> Engagement:
-        get = lambda metric: sum(daily.get((metric + suffix, dim), {}).get(day, 0) for day in days)  # noqa: E731
+    def terms(dim: str, days: list[date]) -> Engagement:
+        get = lambda metric: sum(daily.get((metric, dim), {}).get(day, 0) for day in days)  # noqa: E731
         return Engagement(get("I"), get("D"), get("C") / MILLION, len(days))
 
     dates = chosen.dates()
     figures.engagement = terms("", dates)
-    circles = {dim for metric, dim in daily if metric in ("I_circle", "D_circle")}
-    figures.circles = sorted(((dim, terms(dim, dates, "_circle")) for dim in circles),
-                             key=lambda row: (-row[1].u, row[0]))
+    interactions, discussions = figures.totals.get("I_circle", {}), figures.totals.get("D_circle", {})
+    figures.circles = sorted(
+        ((dim, Engagement(interactions.get(dim, 0), discussions.get(dim, 0), 0.0, len(dates)))
+         for dim in {*interactions, *discussions}),
+        key=lambda row: (-row[1].u, row[0]))
     months: dict[date, list[date]] = defaultdict(list)
     for day in dates:
         months[bucket(day, "month")].append(day)
