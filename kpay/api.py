@@ -44,10 +44,12 @@ from kpay.i18n import add_translations
 from kpay.input_filter import query_int
 from kpay.jobs import enqueue, enqueue_at, long_running
 from kpay.listing import Page, paginate, read_filters
-from kpay.models import Notification, PointsEntry, User
+from kpay.models import ActivityEvent, Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import (
     EntitlementStatus,
+    LedgerEntry,
+    LedgerTransaction,
     Order,
     OrderStatus,
     Payment,
@@ -103,12 +105,13 @@ SECTIONS: dict[str, list[str]] = {
         "apply_cover",
     ],
     "Members, activity and work": [
-        "User", "Notification", "notify", "emit", "award", "PointsEntry", "enqueue", "enqueue_at", "long_running", "record_audit",
+        "User", "Notification", "notify", "emit", "ActivityEvent", "award", "PointsEntry", "enqueue", "enqueue_at",
+        "long_running", "record_audit",
         "site_now", "today",
     ],
     "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "EntitlementStatus"],
     "Orders and payment providers": [
-        "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "checkout",
+        "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",
         "cancel_order", "refund_order", "CheckoutError", "PaymentMismatch", "payment_provider",
         "notify_commerce_managers",

@@ -98,6 +98,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "my points, member": ("member", "/gamification/me", {}),
         "my level widget, member": ("member", "/gamification/widgets/me", HTMX),
         "circle leaderboard widget, member": ("member", f"/gamification/widgets/circle/{circle}", HTMX),
+        "analytics, creator": ("creator", "/analytics/", {}),
+        "analytics widget, creator": ("creator", "/analytics/widget", HTMX),
     })
     return pages
 
@@ -176,7 +178,8 @@ PAGE_NAMES = [
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
      "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
-     "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member"]
+     "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
+     "analytics, creator", "analytics widget, creator"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)
