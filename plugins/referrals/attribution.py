@@ -47,7 +47,7 @@ def attribute(invitee: User, touch: dict, device: str) -> Attribution | None:
     referrer = db.session.get(User, touch["r"])
     if referrer is None or referrer.id == invitee.id or referrer.status != "active":
         return None
-    above = db.session.get(Attribution, referrer.id)
+    above = _of(referrer.id)
     evidence = self_referral_evidence(referrer, invitee, device)
     made = insert_once(
         Attribution, ("invitee_id",), invitee_id=invitee.id, referrer_id=referrer.id,
@@ -58,7 +58,7 @@ def attribute(invitee: User, touch: dict, device: str) -> Attribution | None:
     if made is None:
         return None
     emit("referral.signed_up", user=referrer, subject=invitee, invitee_id=invitee.id, flagged=bool(evidence))
-    return db.session.get(Attribution, invitee.id)
+    return _of(invitee.id)
 
 
 def self_referral_evidence(referrer: User, invitee: User, device: str) -> str:
@@ -70,3 +70,7 @@ def self_referral_evidence(referrer: User, invitee: User, device: str) -> str:
     ):
         return "same device as the referrer"
     return ""
+
+
+def _of(invitee_id: int) -> Attribution | None:
+    return db.session.scalar(sa.select(Attribution).where(Attribution.invitee_id == invitee_id))

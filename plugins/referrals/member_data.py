@@ -12,7 +12,7 @@ def export(user) -> dict | None:
     """Who invited the member, whom they invited, their shares, rewards and payouts; None when
     there are none. Visits are counted per hashed device and name nobody, so none are given."""
     uid = user.id
-    invited_by = db.session.get(Attribution, uid)
+    invited_by = db.session.scalar(sa.select(Attribution).where(Attribution.invitee_id == uid))
     data = {
         "invited_by": invited_by.referrer_id if invited_by else None,
         "invited": db.session.scalars(sa.select(Attribution.invitee_id).where(Attribution.referrer_id == uid)).all(),

@@ -31,7 +31,8 @@ class Attribution(db.Model):
     __tablename__ = "referrals_attributions"
     __table_args__ = (sa.Index("ix_referrals_attributions_referrer", "referrer_id", "signed_up_at"),)
 
-    invitee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     grand_referrer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     root_id: Mapped[int] = mapped_column(sa.Integer, index=True)

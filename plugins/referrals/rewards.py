@@ -48,7 +48,7 @@ def grant_for_order(order_id: int) -> list[Reward]:
     order = db.session.get(Order, order_id)
     if order is None or order.status != OrderStatus.PAID or order.amount_minor <= 0:
         return []
-    attribution = db.session.get(Attribution, order.user_id)
+    attribution = db.session.scalar(sa.select(Attribution).where(Attribution.invitee_id == order.user_id))
     if attribution is None:
         return []
     chain = [(1, attribution.referrer_id)]
