@@ -91,12 +91,10 @@ def invite():
             response = redirect(url_for("auth.signup"))
             days = attribution.settings()["cookie_days"]
             return _with_cookie(response, codes.REFERRAL_COOKIE, codes.referral_cookie(referrer.id, "code", ""), days)
-    if current_user.is_authenticated:
-        return member_page(code_form=form, status=422)
     return render("referrals/welcome.html", form=form, status=422 if form.is_submitted() else 200)
 
 
-def member_page(code_form: CodeForm | None = None, status: int = 200):
+def member_page():
     """The member's link, code, QR code, poster, figures, rewards and statement."""
     me = current_user.id
     summary = _summary(me)
@@ -109,7 +107,7 @@ def member_page(code_form: CodeForm | None = None, status: int = 200):
     link = invite_link(me)
     form = PayoutRequestForm(formdata=None, currency=currency, nonce=secrets.token_urlsafe(24))
     return render(
-        "referrals/invite.html", status=status, link=link, code=codes.code_for(me), summary=summary,
+        "referrals/invite.html", link=link, code=codes.code_for(me), summary=summary,
         statement=statement, available=available, currency=currency, payout_form=form,
         poster_url=url_for("referrals.poster_png", s=poster.token(current_app.config["KPAY"]["site_name"], "", "", "")),
         qr_svg=qr_svg(link), minimum=attribution.settings()["payout_minimum_minor"],
