@@ -52,7 +52,7 @@ def community(tmp_path_factory, worker_id):
     the page-wide checks (accessibility, HTML, screenshots) so its data is made once."""
     with serve(
         tmp_path_factory.mktemp("e2e-community"), f"kpay_e2e_community_{worker_id}",
-        plugins_enabled="courses,forums,hello,pay_sandbox,pay_manual", trusted_proxies="1",
+        plugins_enabled="courses,forums,hello,pay_sandbox,pay_manual,referrals", trusted_proxies="1",
         plugins_pay_manual_instructions="Transfer the amount to our bank account and give its reference.",
         plugins_pay_manual_account_details="KPay Demo Ltd at China Merchants Bank 6225 0000 0000 0000",
     ) as running:
