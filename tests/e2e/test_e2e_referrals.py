@@ -14,6 +14,10 @@ from tests.e2e.conftest import log_in
 COURSE = "写作课 · Writing That Sells"
 
 
+def amount(text: str) -> float:
+    return float(re.sub(r"[^0-9.]", "", text))
+
+
 def context_for(browser, community, address: str):
     return browser.new_context(base_url=community.url, extra_http_headers={"X-Forwarded-For": address},
                                accept_downloads=True)
@@ -28,6 +32,7 @@ def test_a_shared_poster_brings_a_buyer_whose_refund_reverses_the_commission(bro
     sheet = mei.locator("#share-sheet")
     link = sheet.locator("input.share-link").input_value()
     assert re.fullmatch(r"http://[^/]+/invite/[0-9a-z]+-[0-9a-z]{4}\?to=%2Fcourses%2F\d+", link)
+    mei.reload()  # a boosted click swapped only the body; the share card is in the head
     og = mei.locator('meta[property="og:description"]').get_attribute("content")
     assert "0 learners" not in og and "¥199.00" in og
     with mei.expect_download() as download:
@@ -35,7 +40,7 @@ def test_a_shared_poster_brings_a_buyer_whose_refund_reverses_the_commission(bro
     poster = tmp_path / "poster.png"
     download.value.save_as(poster)
     scanned = [code.text for code in zxingcpp.read_barcodes(Image.open(poster))]
-    assert scanned == [link.replace("?to=", "?via=poster&to=")] or scanned == [f"{link}&via=poster"]
+    assert scanned == [f"{link}&via=poster"]
 
     bo_context = context_for(browser, community, "10.253.0.2")
     bo = bo_context.new_page()
@@ -56,8 +61,8 @@ def test_a_shared_poster_brings_a_buyer_whose_refund_reverses_the_commission(bro
     order_path = bo.url.split(community.url)[-1]
 
     mei.goto("/invite")
-    assert mei.locator("[data-pending]").inner_text() == "¥19.90"
-    assert mei.locator('tr[data-reward-status="held"]', has_text="Bo Friend").count() == 1
+    pending = amount(mei.locator("[data-pending]").inner_text())
+    assert mei.locator('tr[data-reward-status="held"]', has_text="Bo Friend").filter(has_text="19.90").count() == 1
 
     admin_context = context_for(browser, community, "10.253.0.3")
     admin = admin_context.new_page()
@@ -70,8 +75,8 @@ def test_a_shared_poster_brings_a_buyer_whose_refund_reverses_the_commission(bro
     assert order_path
 
     mei.goto("/invite")
-    assert mei.locator("[data-pending]").inner_text() == "¥0.00"
-    assert mei.locator('tr[data-reward-status="reversed"]', has_text="Bo Friend").count() == 1
+    assert amount(mei.locator("[data-pending]").inner_text()) == round(pending - 19.90, 2)
+    assert mei.locator('tr[data-reward-status="reversed"]', has_text="Bo Friend").count() == 2  # commission, points
 
     admin.goto("/referrals/admin")
     admin.locator("#k-factor td[data-k]").first.wait_for()
