@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from kpay.api import Asset, NavItem, Permission, Schedule, Setting, Widget, can, hookimpl
+from kpay.api import Asset, NavItem, Permission, Schedule, Setting, can, hookimpl
 
 __version__ = "1.0"
 

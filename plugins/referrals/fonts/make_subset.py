@@ -1,6 +1,8 @@
 """Make the poster font: WenQuanYi Micro Hei cut to ASCII, CJK punctuation and GB2312's 3,755
-level-one hanzi (the common characters)."""
+level-one hanzi (the common characters). Needs fontTools (not a KPay dependency):
+``python make_subset.py SOURCE.ttc OUT.ttf``."""
 import sys
+
 from fontTools import subset
 chars = set(chr(c) for c in range(0x20, 0x7F))
 chars |= set("·•…—–‘’“”¥€£©®™×÷°") | set(chr(c) for c in range(0x3000, 0x3020)) | set(chr(c) for c in range(0xFF01, 0xFF5F))
@@ -29,4 +31,3 @@ sub.populate(text="".join(chars))
 sub.subset(font)
 font.flavor = None
 subset.save_font(font, sys.argv[2], options)
-print(len(chars))
