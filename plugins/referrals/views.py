@@ -184,7 +184,7 @@ def poster_png():
     return response
 
 
-@bp.route("/invite/payout", methods=["POST"])
+@bp.route("/referrals/payout", methods=["POST"])
 @login_required
 def payout_request():
     """The member asks to be paid their available commission."""
@@ -202,7 +202,7 @@ def payout_request():
     return redirect(url_for("referrals.invite"))
 
 
-@bp.route("/invite/payouts")
+@bp.route("/referrals/payouts")
 @login_required
 def my_payouts():
     """The member's payout requests and what became of them."""

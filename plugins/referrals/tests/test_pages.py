@@ -132,8 +132,8 @@ def test_a_big_payout_needs_a_second_admin_and_nobody_approves_their_own(make_ap
     client = login(app, admin1)
     page = client.get("/invite")
     form = {"csrf_token": csrf_token(page), "currency": "CNY", "nonce": "n" * 24}
-    client.post("/invite/payout", data=form)
-    client.post("/invite/payout", data=form)  # a double click
+    client.post("/referrals/payout", data=form)
+    client.post("/referrals/payout", data=form)  # a double click
     with app.app_context():
         payout = db.session.scalar(sa.select(Payout))
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 1
