@@ -206,3 +206,31 @@ def _code(app, user):
 
 def _attribution(invitee_id):
     return db.session.scalar(sa.select(Attribution).where(Attribution.invitee_id == invitee_id))
+
+
+def test_demo_builds_a_small_tree_with_one_reversed_reward_and_a_balanced_ledger(app):
+    from kpay import demo
+
+    with app.test_request_context("/"):
+        demo.build()
+        depths = sorted(db.session.scalars(sa.select(Attribution.depth)).all())
+        states = db.session.scalars(sa.select(Reward.status).where(Reward.kind == "commission")).all()
+        assert depths == [1, 2, 2] and states.count("reversed") == 1 and "held" in states
+        assert ledger_sums_to_zero()
+
+
+def test_a_members_export_names_their_referrer_rewards_and_erasure_drops_their_shares(app, make_user, product):
+    from plugins.referrals import member_data
+    from plugins.referrals.models import Share
+
+    alice = make_user(name="Alice")
+    bo = sign_up_through(app, alice, "bo@example.com")
+    pay(app, bo.id, product)
+    with app.test_request_context():
+        assert member_data.export(db.session.get(User, bo.id))["invited_by"] == alice.id
+        mine = member_data.export(db.session.get(User, alice.id))
+        assert mine["invited"] == [bo.id] and {r["kind"] for r in mine["rewards"]} == {"commission", "points"}
+        db.session.add(Share(sharer_id=alice.id, item="/", channel="copy", day="2026-12-06"))
+        member_data.erase(db.session.get(User, alice.id))
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Share)) == 0
