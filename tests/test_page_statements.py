@@ -67,6 +67,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         pages[f"{name}, member"] = ("member", url, {})
     for who in ("visitor", "member"):
         pages[f"active widget, {who}"] = (who, "/forums/widgets/active", HTMX)
+        pages[f"for you widget, {who}"] = (who, "/recommendations/for-you", HTMX)
+        pages[f"also took widget, {who}"] = (who, f"/recommendations/related/course/{course}", HTMX)
     pages.update({
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
@@ -148,7 +150,7 @@ def counts(tmp_path_factory):
 
 PAGE_NAMES = [
     f"{name}, {who}" for name in (
-        "home", "circle directory", "active widget", "circle list", "circle list, deep page",
+        "home", "circle directory", "active widget", "for you widget", "also took widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
         "topic, last page", "catalogue", "course", "shop", "checkout") for who in ("visitor", "member")
 ] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
