@@ -21,6 +21,8 @@ from kpay.models.commerce import Product
 from plugins.courses.models import Course, Enrolment, Lesson
 from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
+from plugins.gamification.models import Challenge
+from plugins.lectures.models import Lecture
 from tests import page_data
 from tests.conftest import TEST_DATABASE_URL, Auth, fresh_postgres_database
 
@@ -51,7 +53,9 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     lesson, free_lesson = (db.session.scalar(sa.select(Lesson.id).where(Lesson.course_id == c).order_by(Lesson.position, Lesson.id))
                            for c in (course, free))
     product = db.session.scalar(sa.select(Product.id).where(Product.active.is_(True)).order_by(Product.id))
+    challenge = db.session.scalar(sa.select(sa.func.min(Challenge.id)))
     last = max(long.post_count - lists.PAGE_SIZE, 1)
+    lecture = db.session.scalar(sa.select(Lecture.id).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
     urls = {
         "home": "/", "circle directory": "/forums/",
         "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
@@ -60,6 +64,9 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "circle list, compact": f"/forums/c/{circle}?view=table",
         "topic, first page": f"/forums/t/{long.id}", "topic, last page": f"/forums/t/{long.id}?after={last}",
         "catalogue": "/courses/", "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
+        "live lectures": "/live/", "past lectures": "/live/past", "lecture month": "/live/month",
+        "lecture week": "/live/week", "lecture": f"/live/{lecture}",
+        "leaderboard": "/gamification/leaderboard", "check-in challenge": f"/gamification/challenges/{challenge}",
     }
     pages = {}
     for name, url in urls.items():
@@ -84,6 +91,14 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "course editor, creator": ("creator", f"/courses/studio/{course}", {}),
         "studio products, creator": ("creator", "/studio/products", {}),
         "studio coupons, creator": ("creator", "/studio/coupons", {}),
+        "next lecture widget, member": ("member", "/live/next", HTMX),
+        "lecture questions partial, member": ("member", f"/live/{lecture}/questions", HTMX),
+        "lecture studio, creator": ("creator", "/live/studio/", {}),
+        "lecture editor, creator": ("creator", f"/live/studio/{lecture}", {}),
+        "lecture attendees, creator": ("creator", f"/live/studio/{lecture}/attendees", {}),
+        "my points, member": ("member", "/gamification/me", {}),
+        "my level widget, member": ("member", "/gamification/widgets/me", HTMX),
+        "circle leaderboard widget, member": ("member", f"/gamification/widgets/circle/{circle}", HTMX),
     })
     return pages
 
@@ -122,7 +137,9 @@ def counts(tmp_path_factory):
     """{"small": {...}, "large": {...}}: the statements of every page on the demo, then grown."""
     folder = tmp_path_factory.mktemp("pages")
     with database(folder) as url:
-        app = create_app({"instance_path": str(folder / "instance"), "database_url": url, "redis_url": ""})
+        # The level badges' copy of the standings is read once per process (not per page) here.
+        app = create_app({"instance_path": str(folder / "instance"), "database_url": url, "redis_url": "",
+                          "plugins": {"gamification": {"badge_cache_seconds": 3600}}})
         app.config.update(TESTING=True, RATELIMIT_ENABLED=False)
         with app.test_request_context("/"):
             db.create_all()
@@ -152,11 +169,15 @@ PAGE_NAMES = [
     f"{name}, {who}" for name in (
         "home", "circle directory", "active widget", "for you widget", "also took widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
-        "topic, last page", "catalogue", "course", "shop", "checkout") for who in ("visitor", "member")
+        "topic, last page", "catalogue", "course", "shop", "checkout", "live lectures", "past lectures",
+        "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge")
+    for who in ("visitor", "member")
 ] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
      "free lesson, member", "notifications, member",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
-     "course editor, creator", "studio products, creator", "studio coupons, creator"]
+     "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
+     "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
+     "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)
