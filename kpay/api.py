@@ -19,6 +19,9 @@ from flask_login import login_required
 from kpay.audit import record as record_audit
 from kpay.commerce.access import can_access
 from kpay.commerce.entitlements import grant as grant_entitlement
+from kpay.commerce.ledger import balance as ledger_balance
+from kpay.commerce.ledger import post as post_ledger
+from kpay.commerce.money import format_money
 from kpay.commerce.entitlements import revoke as revoke_entitlement
 from kpay.commerce.notices import tell_managers as notify_commerce_managers
 from kpay.commerce.orders import (
@@ -67,6 +70,7 @@ from kpay.resumable import claim as claim_resumable
 from kpay.resumable import finish as finish_resumable
 from kpay.render import render, wants_partial
 from kpay.security import CSP
+from kpay.sharing import ShareCard, current_share_card, share_card
 from kpay.storage import storage
 from kpay.text import render_markdown
 from kpay.transactions import add_to, after_commit, insert_once
@@ -102,7 +106,7 @@ SECTIONS: dict[str, list[str]] = {
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "UploadError",
         "read_limited", "measure", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
         "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable", "cover_from_form",
-        "apply_cover",
+        "apply_cover", "share_card", "current_share_card", "ShareCard",
     ],
     "Members, activity and work": [
         "User", "Notification", "notify", "emit", "ActivityEvent", "award", "PointsEntry", "enqueue", "enqueue_at",
@@ -114,7 +118,7 @@ SECTIONS: dict[str, list[str]] = {
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",
         "cancel_order", "refund_order", "CheckoutError", "PaymentMismatch", "payment_provider",
-        "notify_commerce_managers",
+        "notify_commerce_managers", "post_ledger", "ledger_balance", "format_money",
     ],
 }
 

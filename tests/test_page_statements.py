@@ -83,6 +83,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "free course, member": ("member", f"/courses/{free}", {}),
         "free lesson, member": ("member", f"/courses/{free}/lessons/{free_lesson}", {}),
         "notifications, member": ("member", "/notifications", {}),
+        "invitations, member": ("member", "/invite", {}),
         "notifications partial, member": ("member", "/notifications", HTMX),
         "bell count, member": ("member", "/notifications/count", {}),
         "unanswered widget, creator": ("creator", "/forums/widgets/unanswered", HTMX),
