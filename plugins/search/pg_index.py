@@ -53,10 +53,12 @@ class PostgresBackend:
         if db.engine.dialect.name != "postgresql":
             raise IndexProblem("the postgres backend needs a PostgreSQL database")
         try:
-            row = db.session.execute(sa.text(f"SELECT state FROM {STATE}")).first()
+            row = db.session.execute(sa.text(f"SELECT state, to_regclass('{TABLE}') IS NOT NULL FROM {STATE}")).first()
         except DBAPIError:
             db.session.rollback()
             raise IndexProblem("missing: no index has been built yet") from None
+        if row is not None and not row[1]:
+            raise IndexProblem(f"missing: the table {TABLE} is gone")
         if row is None or json.loads(row[0]).get("schema") != SCHEMA_VERSION:
             raise IndexProblem("stale: the index was built for another schema version")
 
@@ -84,6 +86,10 @@ class PostgresBackend:
         return " AND ".join(clauses), params
 
     def search(self, query: Query, offset: int, limit: int) -> Found:
+        with _answering():
+            return self._search(query, offset, limit)
+
+    def _search(self, query: Query, offset: int, limit: int) -> Found:
         where, params = self._where(query, query.readable)
         rank = ("2 * ts_rank(title_terms, CAST(:q AS tsquery)) + CASE WHEN visibility = ANY(:readable) "
                 "THEN ts_rank(all_terms, CAST(:q AS tsquery)) ELSE 0 END")
@@ -97,9 +103,10 @@ class PostgresBackend:
 
     def locked_places(self, query: Query) -> set[str]:
         where, params = self._where(query, None)
-        return set(db.session.scalars(sa.text(
-            f"SELECT DISTINCT visibility FROM {TABLE} WHERE {where} AND NOT visibility = ANY(:readable)"),
-            {**params, "readable": list(query.readable)}))
+        with _answering():
+            return set(db.session.scalars(sa.text(
+                f"SELECT DISTINCT visibility FROM {TABLE} WHERE {where} AND NOT visibility = ANY(:readable)"),
+                {**params, "readable": list(query.readable)}))
 
     def title_words(self) -> list[str]:
         return list(db.session.scalars(sa.text(f"SELECT word FROM ts_stat('SELECT spell FROM {TABLE}')")))
@@ -205,3 +212,13 @@ def _row(document: SearchDocument) -> dict:
 
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+@contextmanager
+def _answering():
+    """A database error while searching (the table dropped, say) as an ``IndexProblem``."""
+    try:
+        yield
+    except DBAPIError as error:
+        db.session.rollback()
+        raise IndexProblem(f"corrupt: {error.__class__.__name__}") from None
