@@ -3,7 +3,7 @@ in Chinese and English, never showing a word of what the searcher has not paid f
 
 from flask import url_for
 
-from kpay.api import Asset, Schedule, Setting, hookimpl
+from kpay.api import Asset, Schedule, Setting, enqueue, hookimpl
 
 
 @hookimpl
@@ -56,3 +56,10 @@ def kpay_schedules():
     from plugins.search.indexer import sync
 
     return [Schedule("search.sync", sync, minutes=1)]
+
+
+@hookimpl
+def kpay_demo_data():
+    from plugins.search.indexer import rebuild
+
+    enqueue(rebuild)  # runs once every plugin's demo content is committed
