@@ -43,13 +43,14 @@ def index():
     if page > last and answer.total:
         page = last
         answer = search(current_user, text, filters, (page - 1) * PER_PAGE, PER_PAGE)
-    if answer.text and not wants_partial() and current_app.config["KPAY"]["plugins"]["search"]["log_queries"]:
-        _record(answer)
     groups: dict[str, list] = {}
     for shown in answer.hits:
         groups.setdefault(shown.hit.kind, []).append(shown)
-    return render("search/page.html", partial="search/_results.html", answer=answer, groups=groups,
-                  filters=filters, number=page, last=last, kinds=KINDS, periods=PERIODS, page_url=_page_url)
+    response = render("search/page.html", partial="search/_results.html", answer=answer, groups=groups,
+                      filters=filters, number=page, last=last, kinds=KINDS, periods=PERIODS, page_url=_page_url)
+    if answer.text and not wants_partial() and current_app.config["KPAY"]["plugins"]["search"]["log_queries"]:
+        _record(answer)  # after rendering: the commit expires the member, whom the page would reload
+    return response
 
 
 def _page_url(number: int, **changes) -> str:
@@ -64,4 +65,11 @@ def _record(answer) -> None:
     """The ``search.query`` event: how many results, never the words (they may be private)."""
     emit("search.query", user=current_user if current_user.is_authenticated else None,
          results=answer.total, degraded=answer.degraded)
-    db.session.commit()
+    # Nothing else changed in this request: keeping the loaded rows fresh saves the listeners
+    # of the event (which look the member up) a statement each.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
