@@ -210,7 +210,7 @@ class WhooshBackend:
         folder.mkdir()
         try:
             index = FileStorage(str(folder), supports_mmap=False).create_index(schema())
-            writer = _Writer(index.writer(limitmb=128), folder, {"schema": SCHEMA_VERSION})
+            writer = _Writer(index.writer(limitmb=128), folder, {"schema": SCHEMA_VERSION}, fresh=True)
             count = writer.apply(documents, progress)
             self.set_watermark(writer, watermark)
             writer.commit(optimize=True)
@@ -232,17 +232,18 @@ class WhooshBackend:
 class _Writer:
     """A whoosh writer and the state it commits with."""
 
-    def __init__(self, writer, folder: Path, state: dict):
-        self.writer, self.folder, self.state = writer, folder, state
+    def __init__(self, writer, folder: Path, state: dict, fresh: bool = False):
+        self.writer, self.folder, self.state, self.fresh = writer, folder, state, fresh  # fresh: nothing to replace
 
     def apply(self, documents: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         count = 0
         for document in documents:
             key = document_key(document)
             if document.visibility == "gone":
-                self.writer.delete_by_term("key", key)
+                if not self.fresh:
+                    self.writer.delete_by_term("key", key)
             else:
-                self.writer.update_document(
+                (self.writer.add_document if self.fresh else self.writer.update_document)(
                     key=key, kind=document.kind, visibility=document.visibility, title=document.title,
                     body=document.body, url=document.url, place=document.place, place_title=document.place_title,
                     author_id=str(document.author_id or ""), author=document.author,
