@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import click
@@ -47,7 +47,7 @@ def vocabulary(rng: random.Random, count: int = 8000) -> tuple[list[str], list[s
 def make_documents(count: int, seed: int = 1) -> list[SearchDocument]:
     rng = random.Random(seed)
     chinese, english, weights = vocabulary(rng)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     documents = []
     for n in range(count):
         if n % 2:
@@ -74,7 +74,7 @@ def build(app, documents: list[SearchDocument]) -> float:
         started = time.perf_counter()
         with click.progressbar(length=len(documents), label=f"Indexing ({indexer.backend().name})",
                                show_pos=True) as bar:
-            indexer.backend().rebuild(iter(documents), datetime.now(timezone.utc), bar.update)
+            indexer.backend().rebuild(iter(documents), datetime.now(UTC), bar.update)
         return time.perf_counter() - started
 
 
@@ -121,7 +121,7 @@ def freshness(app, samples: int = 20) -> tuple[float, float]:
         backend = indexer.backend()
         for n in range(samples):
             word = f"fresh{n}word"
-            document = SearchDocument("bench", f"fresh-{n}", word, word, "/", "public", datetime.now(timezone.utc))
+            document = SearchDocument("bench", f"fresh-{n}", word, word, "/", "public", datetime.now(UTC))
             started = time.perf_counter()
             with backend.writing() as (writer, _):
                 writer.apply([document])
@@ -137,7 +137,7 @@ def _writer(args) -> int:
     with app.test_request_context("/"):
         for n in range(25):
             document = SearchDocument("bench", f"w{worker}-{n}", f"writer{worker} item{n}", "x", "/", "public",
-                                      datetime.now(timezone.utc))
+                                      datetime.now(UTC))
             with indexer.backend().writing() as (writer, _):
                 writer.apply([document])
     return 25
