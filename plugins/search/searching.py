@@ -99,7 +99,9 @@ def search(user, text: str, filters: Filters, offset: int, limit: int) -> Answer
     backend = indexer.backend()
     try:
         backend.check()
-        query = Query(**{**base.__dict__, "readable": readable(user, base, backend.locked_places(base))})
+        # A visitor can read no paid place (can_access needs a member): no need to look for them.
+        locked = backend.locked_places(base) if getattr(user, "is_authenticated", False) else set()
+        query = Query(**{**base.__dict__, "readable": readable(user, base, locked)})
         found = backend.search(query, offset, limit)
         degraded = False
     except IndexProblem as problem:
