@@ -21,6 +21,7 @@ from kpay.models.commerce import Product
 from plugins.courses.models import Course, Enrolment, Lesson
 from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
+from plugins.lectures.models import Lecture
 from tests import page_data
 from tests.conftest import TEST_DATABASE_URL, Auth, fresh_postgres_database
 
@@ -52,6 +53,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
                            for c in (course, free))
     product = db.session.scalar(sa.select(Product.id).where(Product.active.is_(True)).order_by(Product.id))
     last = max(long.post_count - lists.PAGE_SIZE, 1)
+    lecture = db.session.scalar(sa.select(Lecture.id).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
     urls = {
         "home": "/", "circle directory": "/forums/",
         "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
@@ -60,6 +62,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "circle list, compact": f"/forums/c/{circle}?view=table",
         "topic, first page": f"/forums/t/{long.id}", "topic, last page": f"/forums/t/{long.id}?after={last}",
         "catalogue": "/courses/", "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
+        "live lectures": "/live/", "past lectures": "/live/past", "lecture month": "/live/month",
+        "lecture week": "/live/week", "lecture": f"/live/{lecture}",
         "search": "/search/?q=data+数据",
     }
     pages = {}
@@ -68,6 +72,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         pages[f"{name}, member"] = ("member", url, {})
     for who in ("visitor", "member"):
         pages[f"active widget, {who}"] = (who, "/forums/widgets/active", HTMX)
+        pages[f"for you widget, {who}"] = (who, "/recommendations/for-you", HTMX)
+        pages[f"also took widget, {who}"] = (who, f"/recommendations/related/course/{course}", HTMX)
     pages.update({
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
@@ -83,6 +89,11 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "course editor, creator": ("creator", f"/courses/studio/{course}", {}),
         "studio products, creator": ("creator", "/studio/products", {}),
         "studio coupons, creator": ("creator", "/studio/coupons", {}),
+        "next lecture widget, member": ("member", "/live/next", HTMX),
+        "lecture questions partial, member": ("member", f"/live/{lecture}/questions", HTMX),
+        "lecture studio, creator": ("creator", "/live/studio/", {}),
+        "lecture editor, creator": ("creator", f"/live/studio/{lecture}", {}),
+        "lecture attendees, creator": ("creator", f"/live/studio/{lecture}/attendees", {}),
     })
     return pages
 
@@ -150,13 +161,16 @@ def counts(tmp_path_factory):
 
 PAGE_NAMES = [
     f"{name}, {who}" for name in (
-        "home", "circle directory", "active widget", "circle list", "circle list, deep page",
+        "home", "circle directory", "active widget", "for you widget", "also took widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
-        "topic, last page", "catalogue", "course", "shop", "checkout", "search") for who in ("visitor", "member")
+        "topic, last page", "catalogue", "course", "shop", "checkout", "live lectures", "past lectures",
+        "lecture month", "lecture week", "lecture", "search") for who in ("visitor", "member")
 ] + ["circle list partial, member", "topic posts partial, member", "search results partial, member", "lesson, member", "free course, member",
      "free lesson, member", "notifications, member",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
-     "course editor, creator", "studio products, creator", "studio coupons, creator"]
+     "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
+     "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
+     "lecture attendees, creator"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)

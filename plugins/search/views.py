@@ -17,7 +17,7 @@ PER_PAGE = 20
 MAX_PAGE = 500
 #: Labels of the kinds the built-in plugins give; another plugin's kind shows as its name.
 KINDS = {"course": _l("Courses"), "lesson": _l("Lessons"), "forums.topic": _l("Topics"),
-         "forums.reply": _l("Replies")}
+         "forums.reply": _l("Replies"), "lecture": _l("Live lectures"), "lecture-replay": _l("Lecture replays")}
 PERIODS = {"week": (7, _l("Past week")), "month": (31, _l("Past month")), "year": (366, _l("Past year"))}
 
 

@@ -47,12 +47,12 @@ def site(tmp_path_factory, worker_id):
 
 @pytest.fixture(scope="session")
 def community(tmp_path_factory, worker_id):
-    """The demo community with every built-in plugin a visitor meets (courses, circles, search,
-    the shop with both payment providers) and ``hello``: one site per test process, shared by
-    the page-wide checks (accessibility, HTML, screenshots) so its data is made once."""
+    """The demo community with every built-in plugin a visitor meets (courses, circles, the
+    shop with both payment providers, live lectures, recommendations, search) and ``hello``: one site per
+    test process, shared by the page-wide checks (accessibility, HTML, screenshots) so its data is made once."""
     with serve(
         tmp_path_factory.mktemp("e2e-community"), f"kpay_e2e_community_{worker_id}",
-        plugins_enabled="courses,forums,hello,pay_sandbox,pay_manual,search", trusted_proxies="1",
+        plugins_enabled="courses,forums,hello,lectures,pay_sandbox,pay_manual,recommendations,search", trusted_proxies="1",
         plugins_pay_manual_instructions="Transfer the amount to our bank account and give its reference.",
         plugins_pay_manual_account_details="KPay Demo Ltd at China Merchants Bank 6225 0000 0000 0000",
     ) as running:
