@@ -62,6 +62,7 @@ from kpay.models.commerce import (
 )
 from kpay.notifications.service import notify
 from kpay.permissions import can, require
+from kpay.plugins import hook
 from kpay.points import award
 from kpay.clock import site_now, today
 from kpay.ratelimits import keyed_by_member
@@ -97,7 +98,7 @@ from kpay.uploads import serve as serve_upload
 #: The API by topic, in the order docs/api.md lists it.
 SECTIONS: dict[str, list[str]] = {
     "Hooks and the data they return": [
-        "hookimpl", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
+        "hookimpl", "hook", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
         "SearchDocument", "Event", "NotificationKind", "Resource", "PaymentProvider", "UploadFolder", "add_translations",
     ],
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
@@ -124,6 +125,8 @@ SECTIONS: dict[str, list[str]] = {
 
 #: What the names without a docstring of their own are.
 NOTES: dict[str, str] = {
+    "hook": "``hook()`` is the current app's hook relay, for a plugin that gathers what the others give: "
+            "``hook().kpay_search_documents(since=None)`` returns one result per plugin.",
     "hookimpl": "The marker of a hook implementation: ``@hookimpl`` over a function named after a hook in "
                 "docs/hooks.md.",
     "db": "Flask-SQLAlchemy's ``db``: ``db.Model`` for a plugin's tables, ``db.session`` for queries; the "

@@ -13,7 +13,7 @@ import contextlib
 import pytest
 import sqlalchemy as sa
 
-from kpay import demo
+from kpay import demo, jobs
 from kpay.app import create_app
 from kpay.extensions import db
 from kpay.models import User
@@ -67,6 +67,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "live lectures": "/live/", "past lectures": "/live/past", "lecture month": "/live/month",
         "lecture week": "/live/week", "lecture": f"/live/{lecture}",
         "leaderboard": "/gamification/leaderboard", "check-in challenge": f"/gamification/challenges/{challenge}",
+        "search": "/search/?q=data+数据",
     }
     pages = {}
     for name, url in urls.items():
@@ -79,6 +80,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     pages.update({
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
+        "search results partial, member": ("member", "/search/?q=data+数据", HTMX),
         "lesson, member": ("member", f"/courses/{course}/lessons/{lesson}", {}),
         "free course, member": ("member", f"/courses/{free}", {}),
         "free lesson, member": ("member", f"/courses/{free}/lessons/{free_lesson}", {}),
@@ -146,6 +148,7 @@ def counts(tmp_path_factory):
         with app.test_request_context("/"):
             db.create_all()
             demo.build()
+            jobs.run_queued_inline()  # as `kpay demo` does: the search index, say
         clients = {"visitor": app.test_client(), "member": app.test_client(), "creator": app.test_client()}
         Auth(clients["member"]).login(page_data.MEMBER, demo.DEMO_PASSWORD)
         Auth(clients["creator"]).login(page_data.CREATOR, demo.DEMO_PASSWORD)
@@ -172,9 +175,10 @@ PAGE_NAMES = [
         "home", "circle directory", "active widget", "for you widget", "also took widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
         "topic, last page", "catalogue", "course", "shop", "checkout", "live lectures", "past lectures",
-        "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge")
+        "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge", "search")
     for who in ("visitor", "member")
-] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
+] + ["circle list partial, member", "topic posts partial, member", "search results partial, member", "lesson, member",
+     "free course, member",
      "free lesson, member", "notifications, member",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
