@@ -48,7 +48,7 @@ def window_start(period: str, today: date) -> date | None:
 def sweep(now: datetime | None = None, settle: timedelta = SETTLE) -> int:
     """Sweep: add the settled ledger entries after the mark to the daily and all-time rows, then
     rewrite the board rows (one transaction: a page sees the old boards or the new ones, never
-    half). Entries younger than ``settle`` wait for the next sweep (0 only where nothing else
+    half), unless nothing is new and the boards were ranked today. Entries younger than ``settle`` wait for the next sweep (0 only where nothing else
     writes: a demo, a test). Returns how many ledger entries were read; a second worker's concurrent sweep reads
     none (the mark's conditional UPDATE lets one through)."""
     now = now or utcnow()
@@ -83,9 +83,17 @@ def sweep(now: datetime | None = None, settle: timedelta = SETTLE) -> int:
              [{"circle_id": c, "user_id": u, "points": p} for (c, u), p in totals.items()])
         _add(PointDay, ("day", "circle_id", "user_id"),
              [{"day": d, "circle_id": c, "user_id": u, "points": p} for (d, c, u), p in days.items()])
+    elif _ranked_on(zone) in (today, None):
+        return 0  # nothing new since the boards were ranked today: they stand
     db.session.execute(sa.delete(PointDay).where(PointDay.day < oldest))
     _rank(today, now)
     return read
+
+
+def _ranked_on(zone) -> date | None:
+    """The site day the boards were last ranked (None: no boards)."""
+    ranked = db.session.scalar(sa.select(sa.func.max(BoardRow.computed_at)))
+    return ranked.astimezone(zone).date() if ranked else None
 
 
 def rebuild() -> int:
