@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from kpay.commerce.forms import nonce_field
 from kpay.forms import FlaskForm
+from kpay.listing import CURSOR_LENGTH
 from kpay.models.commerce import OrderStatus
 
 STATUS_LABELS = {
@@ -38,7 +39,7 @@ class OrderFilters(Form):
     member = StringField(_l("Member (name or e-mail)"), validators=[Optional(), Length(max=100)])
     date_from = DateField(_l("Placed from"), validators=[Optional()])
     date_to = DateField(_l("Placed until (inclusive)"), validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
+    cursor = StringField(validators=[Optional(), Length(max=CURSOR_LENGTH)])
 
 
 class RejectForm(FlaskForm):
