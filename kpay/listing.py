@@ -86,7 +86,7 @@ def paginate(
     others = {name: str(value) for name, value in values.items() if name != "cursor"}
 
     def link(direction: str, row) -> str:
-        return url_for(endpoint, **others, cursor=direction + _encode(row[width:]))
+        return url_for(endpoint, **others, cursor=direction + _encode(tuple(row[width:])))
 
     before = bool(found) and (more if backwards else edge is not None)
     after = bool(found) and (backwards or more)
@@ -95,6 +95,11 @@ def paginate(
         previous_url=link("b", found[0]) if before else None,
         next_url=link("a", found[-1]) if after else None,
     )
+
+
+def cursor_after(*keys) -> str:
+    """The cursor of the page that follows a row with these keys (for links made elsewhere)."""
+    return "a" + _encode(keys)
 
 
 def _encode(values) -> str:
