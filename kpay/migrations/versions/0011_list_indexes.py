@@ -1,7 +1,7 @@
 """orders: indexes for My purchases and the admin console's status filter, read by keyset;
 points_balances: each member's points kept beside the ledger (filled from its sums)
 
-Revision ID: 0011_list_indexes_points_balances
+Revision ID: 0011_list_indexes
 Revises: 0010_product_covers
 Create Date: 2026-12-06 05:00:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_list_indexes_points_balances'
+revision = '0011_list_indexes'
 down_revision = '0010_product_covers'
 branch_labels = None
 depends_on = None
