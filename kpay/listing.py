@@ -54,7 +54,7 @@ class Page:
 
 
 def paginate(
-    query: sa.Select, endpoint: str, values: dict[str, Any], keys: Sequence[sa.ColumnElement],
+    query: sa.Select, endpoint: str, values: dict[str, Any], keys: Sequence[Any],
     *, descending: bool = False, per_page: int = PER_PAGE,
 ) -> Page:
     """The page of ``query`` at ``values["cursor"]`` (default: the first), ``per_page`` rows
@@ -77,13 +77,13 @@ def paginate(
         bound = sa.tuple_(*(sa.literal(value, key.type) for key, value in zip(keys, edge, strict=True)))
         row = sa.tuple_(*keys)
         query = query.where(row < bound if descending != backwards else row > bound)
-    found = db.session.execute(query.limit(per_page + 1)).all()
+    found = list(db.session.execute(query.limit(per_page + 1)).all())
     more = len(found) > per_page
     found = found[:per_page]
     if backwards:
         found.reverse()
     rows = [row[0] if width == 1 else tuple(row[:width]) for row in found]
-    others = {name: str(value) for name, value in values.items() if name != "cursor"}
+    others: dict[str, Any] = {name: str(value) for name, value in values.items() if name != "cursor"}
 
     def link(direction: str, row) -> str:
         return url_for(endpoint, **others, cursor=direction + _encode(tuple(row[width:])))
@@ -107,7 +107,7 @@ def _encode(values) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _read_cursor(cursor: str | None, keys: Sequence[sa.ColumnElement]) -> tuple[str, list | None]:
+def _read_cursor(cursor: str | None, keys: Sequence[Any]) -> tuple[str, list | None]:
     """("a" after or "b" before, the edge row's keys as their columns' Python types), or
     ("a", None) when ``cursor`` is missing or not one ``paginate`` wrote for these keys."""
     if not cursor or cursor[0] not in "ab" or len(cursor) > CURSOR_LENGTH:

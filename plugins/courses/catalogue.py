@@ -8,7 +8,6 @@ import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import load_only
 
 from kpay.api import Page, Product, User, db, paginate, utcnow
