@@ -44,7 +44,7 @@ from kpay.i18n import add_translations
 from kpay.input_filter import query_int
 from kpay.jobs import enqueue, enqueue_at, long_running
 from kpay.listing import CURSOR_LENGTH, Page, paginate, read_filters
-from kpay.models import Notification, User
+from kpay.models import Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import (
     EntitlementStatus,
@@ -103,7 +103,7 @@ SECTIONS: dict[str, list[str]] = {
         "apply_cover",
     ],
     "Members, activity and work": [
-        "User", "Notification", "notify", "emit", "award", "enqueue", "enqueue_at", "long_running", "record_audit",
+        "User", "Notification", "notify", "emit", "award", "PointsEntry", "enqueue", "enqueue_at", "long_running", "record_audit",
         "site_now", "today",
     ],
     "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "EntitlementStatus"],

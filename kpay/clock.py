@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -53,8 +54,19 @@ def site_zone() -> ZoneInfo:
 
 
 def site_now() -> datetime:
-    """The current time in the site's time zone (aware)."""
-    return utcnow().astimezone(site_zone())
+    """The current time in the site's time zone (aware), moved by the tests' time machine."""
+    return (utcnow() + time_machine_offset()).astimezone(site_zone())
+
+
+def time_machine_offset() -> timedelta:
+    """What a browser test added to the site's clock: the seconds in ``time_machine_file``."""
+    path = current_app.config["KPAY"]["time_machine_file"]
+    if not path:
+        return timedelta(0)
+    try:
+        return timedelta(seconds=float(Path(path).read_text() or 0))
+    except (OSError, ValueError):
+        return timedelta(0)
 
 
 def today() -> date:

@@ -58,6 +58,8 @@ CORE_SETTINGS: dict[str, Any] = {
     "queue_name": Setting("kpay", "Name of the rq queue (and prefix of its Redis keys)."),
     "default_locale": Setting("en", "Language when neither the member nor the browser says.", choices=LOCALES),
     "timezone": Setting("UTC", "IANA time zone for dates shown to visitors."),
+    "time_machine_file": Setting("", "Tests only: a file holding seconds to add to the site's clock (site_now, "
+                                     "today); empty or missing: the real time."),
     "max_request_mb": Setting(16, "Largest request body accepted, in MiB (larger ones get 413)."),
     "max_avatar_mb": Setting(2, "Largest avatar picture a member may upload, in MiB."),
     "max_cover_mb": Setting(4, "Largest cover picture of a circle or product that may be uploaded, in MiB."),

@@ -19,6 +19,7 @@ from kpay.models.commerce import Order, Product
 from kpay.models.base import utcnow
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson
 from plugins.forums.models import Circle, Like, Post, ReadMarker, Topic, Watch
+from plugins.lectures.models import Lecture, Question, Rsvp
 
 MEMBER, CREATOR, ADMIN = "member@example.com", "creator@example.com", "admin@example.com"
 
@@ -100,4 +101,18 @@ def grow(scale: int) -> None:
     lessons = _ids(Lesson.id, Lesson.course_id == course.id)
     db.session.execute(sa.insert(Completion), [
         {"course_id": course.id, "lesson_id": lessons[0], "user_id": p, "created_at": now} for p in people])
+
+    db.session.execute(sa.insert(Lecture), [
+        {"creator_id": creator.id, "title": f"Grown lecture {n} · 讲座", "description": "", "speakers": "",
+         "local_start": (now + timedelta(hours=n - scale * 5)).replace(tzinfo=None), "zone": "UTC",
+         "starts_at": now + timedelta(hours=n - scale * 5), "utc_offset": 0, "minutes": 60, "going_count": 0,
+         "provider": "url", "meeting_url": "", "status": "scheduled", "replay_url": "", "replay_notes": "",
+         "created_at": start, "updated_at": start} for n in range(10 * scale)])
+    full = db.session.scalar(sa.select(Lecture).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
+    db.session.execute(sa.insert(Rsvp), [
+        {"lecture_id": full.id, "user_id": p, "status": "waiting", "created_at": now, "updated_at": now}
+        for p in people])
+    db.session.execute(sa.insert(Question), [
+        {"lecture_id": full.id, "user_id": people[n], "body": f"Grown question {n} · 问题", "votes": n % 7,
+         "answered": False, "created_at": now, "updated_at": now} for n in range(scale)])
     db.session.commit()

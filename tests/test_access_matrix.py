@@ -13,6 +13,7 @@ from kpay import config
 from kpay.commerce import orders
 from kpay.extensions import db
 from kpay.models import Job, User
+from kpay.models.base import utcnow
 from kpay.models.commerce import Coupon, Product
 from tests.conftest import Auth
 
@@ -42,10 +43,11 @@ def site(app, make_user):
         order = orders.checkout(db.session.get(User, people["buyer"].id), product, "sandbox", "matrix-nonce-0000000001")
         orders.mark_paid(order.id, "sandbox", "matrix-1", order.amount_minor, order.currency)
         course_ids = _course(people["creator"].id, product.id)
+        lecture_ids = _lecture(people["creator"].id, product.id)
         _forum_circle(people)
         db.session.commit()
         values = {
-            **course_ids,
+            **course_ids, **lecture_ids,
             "product_id": product.id, "order_id": order.id, "coupon_id": 1, "creator_id": people["creator"].id,
             "user_id": people["buyer"].id, "job_id": 1, "message_id": 1, "notification_id": 1,
             "filename": "css/kpay.css", "name": "none.webp", "token": "not-a-token", "change": "role",
@@ -56,6 +58,22 @@ def site(app, make_user):
             for rule in app.url_map.iter_rules()
         }
     return people, urls
+
+
+def _lecture(creator_id: int, product_id: int) -> dict:
+    """The lectures plugin's lecture 1, sold as product 1, two days ahead, with question 1; its URL values."""
+    from datetime import timedelta
+
+    from plugins.lectures.models import Lecture, Question
+
+    start = utcnow() + timedelta(days=2)
+    lecture = Lecture(creator_id=creator_id, product_id=product_id, title="Lecture", zone="UTC", starts_at=start,
+                      local_start=start.replace(tzinfo=None), meeting_url="https://meet.example/room")
+    db.session.add(lecture)
+    db.session.flush()
+    db.session.add(Question(lecture_id=lecture.id, user_id=creator_id, body="Why?"))
+    db.session.flush()
+    return {"lecture_id": lecture.id, "question_id": 1}
 
 
 def _course(creator_id: int, product_id: int) -> dict:

@@ -22,6 +22,8 @@ from kpay.models.commerce import Order, Product
 from plugins.courses.models import Course, Enrolment, Lesson
 from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
+from plugins.gamification.models import Challenge
+from plugins.lectures.models import Lecture
 from tests import page_data
 from tests.conftest import TEST_DATABASE_URL, Auth, fresh_postgres_database
 
@@ -52,6 +54,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     lesson, free_lesson = (db.session.scalar(sa.select(Lesson.id).where(Lesson.course_id == c).order_by(Lesson.position, Lesson.id))
                            for c in (course, free))
     product = db.session.scalar(sa.select(Product.id).where(Product.active.is_(True)).order_by(Product.id))
+    challenge = db.session.scalar(sa.select(sa.func.min(Challenge.id)))
     last = max(long.post_count - lists.PAGE_SIZE, 1)
     two_thirds = lambda rows: rows[len(rows) * 2 // 3]  # noqa: E731
     person = two_thirds(db.session.execute(sa.select(User.created_at, User.id).order_by(User.created_at, User.id)).all())
@@ -63,6 +66,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
                                          .order_by(Notification.created_at, Notification.id)).all())
     mine = db.session.scalars(sa.select(Order.id).where(Order.user_id == member).order_by(Order.id)).all()
     course_row = two_thirds(db.session.scalars(sa.select(Course.id).order_by(Course.id)).all())
+    lecture = db.session.scalar(sa.select(Lecture.id).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
     urls = {
         "home": "/", "circle directory": "/forums/",
         "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
@@ -72,6 +76,9 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "topic, first page": f"/forums/t/{long.id}", "topic, last page": f"/forums/t/{long.id}?after={last}",
         "catalogue": "/courses/", "catalogue, deep page": f"/courses/?cursor={cursor_after(course_row)}",
         "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
+        "live lectures": "/live/", "past lectures": "/live/past", "lecture month": "/live/month",
+        "lecture week": "/live/week", "lecture": f"/live/{lecture}",
+        "leaderboard": "/gamification/leaderboard", "check-in challenge": f"/gamification/challenges/{challenge}",
     }
     pages = {}
     for name, url in urls.items():
@@ -79,6 +86,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         pages[f"{name}, member"] = ("member", url, {})
     for who in ("visitor", "member"):
         pages[f"active widget, {who}"] = (who, "/forums/widgets/active", HTMX)
+        pages[f"for you widget, {who}"] = (who, "/recommendations/for-you", HTMX)
+        pages[f"also took widget, {who}"] = (who, f"/recommendations/related/course/{course}", HTMX)
     pages.update({
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
@@ -102,6 +111,14 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "course editor, creator": ("creator", f"/courses/studio/{course}", {}),
         "studio products, creator": ("creator", "/studio/products", {}),
         "studio coupons, creator": ("creator", "/studio/coupons", {}),
+        "next lecture widget, member": ("member", "/live/next", HTMX),
+        "lecture questions partial, member": ("member", f"/live/{lecture}/questions", HTMX),
+        "lecture studio, creator": ("creator", "/live/studio/", {}),
+        "lecture editor, creator": ("creator", f"/live/studio/{lecture}", {}),
+        "lecture attendees, creator": ("creator", f"/live/studio/{lecture}/attendees", {}),
+        "my points, member": ("member", "/gamification/me", {}),
+        "my level widget, member": ("member", "/gamification/widgets/me", HTMX),
+        "circle leaderboard widget, member": ("member", f"/gamification/widgets/circle/{circle}", HTMX),
     })
     return pages
 
@@ -140,7 +157,9 @@ def counts(tmp_path_factory):
     """{"small": {...}, "large": {...}}: the statements of every page on the demo, then grown."""
     folder = tmp_path_factory.mktemp("pages")
     with database(folder) as url:
-        app = create_app({"instance_path": str(folder / "instance"), "database_url": url, "redis_url": ""})
+        # The level badges' copy of the standings is read once per process (not per page) here.
+        app = create_app({"instance_path": str(folder / "instance"), "database_url": url, "redis_url": "",
+                          "plugins": {"gamification": {"badge_cache_seconds": 3600}}})
         app.config.update(TESTING=True, RATELIMIT_ENABLED=False)
         with app.test_request_context("/"):
             db.create_all()
@@ -169,9 +188,10 @@ def counts(tmp_path_factory):
 
 PAGE_NAMES = [
     f"{name}, {who}" for name in (
-        "home", "circle directory", "active widget", "circle list", "circle list, deep page",
+        "home", "circle directory", "active widget", "for you widget", "also took widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
-        "topic, last page", "catalogue", "catalogue, deep page", "course", "shop", "checkout")
+        "topic, last page", "catalogue", "catalogue, deep page", "course", "shop", "checkout", "live lectures",
+        "past lectures", "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge")
     for who in ("visitor", "member")
 ] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
      "free lesson, member", "notifications, member", "notifications, deep page, member", "my purchases, member",
@@ -179,7 +199,9 @@ PAGE_NAMES = [
      "admin members by name, deep page, admin", "admin orders, admin", "admin orders, deep page, admin",
      "admin paid orders, deep page, admin",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
-     "course editor, creator", "studio products, creator", "studio coupons, creator"]
+     "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
+     "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
+     "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -108,12 +108,16 @@ def hue(user: User) -> int:
 
 
 def avatar(user: User, size: str = "medium") -> Markup:
-    """A member's picture, or their initials on a colour fixed by their id, as HTML: the
-    ``avatar`` templates import from ``_macros.html``. A function rather than a macro because
-    lists show one per row, and a call costs a fraction of a macro's."""
+    """A member's picture, or their initials on a colour fixed by their id, as HTML, then the
+    ``member_badge(user)`` a plugin may set as a Jinja global: the ``avatar`` templates import
+    from ``_macros.html``. A function rather than a macro because lists show one per row, and
+    a call costs a fraction of a macro's."""
     size = escape(size)
     if user.avatar:
         src = escape(url_for("profiles.avatar", name=user.avatar))
-        return Markup(f'<img class="avatar avatar-{size}" src="{src}" alt="" width="256" height="256">')
-    shown = escape(initials(user.display_name))
-    return Markup(f'<span class="avatar avatar-{size} avatar-hue-{hue(user)}" aria-hidden="true">{shown}</span>')
+        html = Markup(f'<img class="avatar avatar-{size}" src="{src}" alt="" width="256" height="256">')
+    else:
+        shown = escape(initials(user.display_name))
+        html = Markup(f'<span class="avatar avatar-{size} avatar-hue-{hue(user)}" aria-hidden="true">{shown}</span>')
+    badge = current_app.jinja_env.globals.get("member_badge")
+    return html + badge(user) if badge else html

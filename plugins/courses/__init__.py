@@ -162,3 +162,17 @@ def kpay_demo_data():
     from plugins.courses.demo import build
 
     build()
+
+
+@hookimpl(optionalhook=True)  # declared by the recommendations plugin, when it runs
+def kpay_recs_items(item):
+    from plugins.courses.recs import items
+
+    return items(item)
+
+
+@hookimpl(optionalhook=True)
+def kpay_recs_signals(signal):
+    from plugins.courses.recs import signals
+
+    return signals(signal)

@@ -126,6 +126,20 @@ def build() -> None:
         description="三节课，报名后逐步开放。\n\nThree lessons that open step by step after you enrol.",
         tags="写作,writing", level="intermediate", language="zh,en",
     )
+    visual_product = Product(creator_id=creator.id, name="数据可视化 · Data Visualisation", kind="one_time",
+                             price_minor=14900, currency=currency, description="可视化课程。\n\nThe charts course.")
+    db.session.add(visual_product)
+    db.session.flush()
+    _course(
+        creator, visual_product, [("图表 · Charts", [
+            dict(title="选对图表 · Choosing a chart", kind="text", minutes=7, preview=True,
+                 body="先问要比较什么。\n\nAsk what you compare first."),
+            dict(title="颜色 · Colour", kind="text", minutes=8, body="少用颜色。\n\nUse colour sparingly."),
+        ])],
+        title="数据可视化 · Data Visualisation", subtitle="让数据一眼看懂 · Charts people read at a glance",
+        description="两节课，接着数据分析入门学。\n\nTwo lessons that follow Data Analysis Basics.",
+        tags="数据,data,charts", level="intermediate", language="zh,en",
+    )
     _studied(data, data_product, free)
 
 

@@ -124,3 +124,17 @@ def kpay_demo_data():
     from plugins.forums.demo import add_demo_circles
 
     add_demo_circles()
+
+
+@hookimpl(optionalhook=True)  # declared by the recommendations plugin, when it runs
+def kpay_recs_items(item):
+    from plugins.forums.recs import items
+
+    return items(item)
+
+
+@hookimpl(optionalhook=True)
+def kpay_recs_signals(signal):
+    from plugins.forums.recs import signals
+
+    return signals(signal)

@@ -127,6 +127,8 @@ def set_status(post: Post, status: str) -> None:
         add_to(topic, reply_count=1 if now_visible else -1)
         if topic.accepted_post_id == post.id and not now_visible:
             topic.accepted_post_id = None
+    if was_visible and not now_visible:
+        emit("post.removed", user=post.author, subject=post, topic_id=topic.id, number=post.number, status=status)
 
 
 def edit(post: Post, body: str, title: str | None = None) -> None:
@@ -150,14 +152,15 @@ def set_like(user: User, post: Post, like: bool) -> None:
         delta = 1 if like else -1
         db.session.execute(sa.update(Post).where(Post.id == post.id).values(like_count=Post.like_count + delta))
         db.session.execute(sa.update(Topic).where(Topic.id == post.topic_id).values(like_count=Topic.like_count + delta))
-        if like:
-            emit("post.liked", user=user, subject=post, author_id=post.author_id)
+        emit("post.liked" if like else "post.unliked", user=user, subject=post, author_id=post.author_id)
         db.session.refresh(post, ["like_count"])
 
 
 def accept(topic: Topic, post: Post, actor: User) -> None:
     """Mark ``post`` the accepted answer of the question ``topic`` (replacing another)."""
     if topic.accepted_post_id != post.id:
+        if topic.accepted_post_id is not None:
+            emit("answer.unaccepted", user=actor, subject=db.session.get(Post, topic.accepted_post_id), topic_id=topic.id)
         topic.accepted_post_id = post.id
         emit("answer.accepted", user=actor, subject=post, topic_id=topic.id, author_id=post.author_id)
         if post.author is not None and post.author_id != actor.id:

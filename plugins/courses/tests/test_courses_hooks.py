@@ -105,14 +105,14 @@ def test_disabling_the_plugin_hides_its_pages_and_keeps_its_data(make_app, make_
     assert count(app, Course) == 1
 
 
-def test_demo_has_three_bilingual_courses_with_progress_and_reviews(app, runner):
+def test_demo_has_four_bilingual_courses_with_progress_and_reviews(app, runner):
     from kpay.cli import cli
 
     result = app.test_cli_runner().invoke(cli, ["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         courses = db.session.scalars(sa.select(Course).order_by(Course.id)).all()
-        assert len(courses) == 3 and sum(c.free for c in courses) == 1
+        assert len(courses) == 4 and sum(c.free for c in courses) == 1
         assert all("·" in c.title for c in courses)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) >= 2
         assert db.session.scalar(sa.select(sa.func.max(Enrolment.percent))) == 100

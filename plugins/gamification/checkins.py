@@ -1,0 +1,122 @@
+"""Check-in challenges (打卡): one check-in per member per site day, make-up days within the
+challenge's grace, streaks, the challenge's board, and the evening reminder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from kpay.api import User, db, emit, insert_once, notify, today
+from plugins.gamification import circles, rules
+from plugins.gamification.paths import path_for
+from plugins.gamification.models import Challenge, CheckIn
+
+
+class CheckInRefused(Exception):
+    """A check-in the rules do not allow; its message says why (shown beside the form)."""
+
+
+def last_day(challenge: Challenge) -> date:
+    return challenge.starts_on + timedelta(days=challenge.days - 1)
+
+
+def is_running(challenge: Challenge, day: date | None = None) -> bool:
+    day = day or today()
+    return challenge.starts_on <= day <= last_day(challenge)
+
+
+def check_in(challenge: Challenge, user: User, note: str, day: date | None = None) -> CheckIn | None:
+    """Check the member in for ``day`` (today in the site's zone by default; an earlier day is a
+    make-up within the grace). Returns the new check-in, or None when that day was checked in
+    already (a double click, a second tab). Raises CheckInRefused for a day out of bounds."""
+    now = today()
+    day = day or now
+    if day > now or not is_running(challenge, day):
+        raise CheckInRefused(_l("This challenge does not take check-ins for that day."))
+    if day < now - timedelta(days=challenge.grace_days):
+        raise CheckInRefused(_l("That day is past the %(n)s days allowed to make up.", n=challenge.grace_days))
+    checkin_id = insert_once(CheckIn, ("challenge_id", "user_id", "day"), challenge_id=challenge.id, user_id=user.id,
+                             day=day, note=note.strip()[:500], made_up=day < now)
+    if checkin_id is None:
+        return None
+    checkin = db.session.get(CheckIn, checkin_id)
+    emit("checkin.created", user=user, subject=checkin, challenge_id=challenge.id, day=day.isoformat())
+    rules.grant("daily_checkin", user.id, challenge.circle_id, f"gamification_checkins:{checkin_id}", now)
+    return checkin
+
+
+def current_streak(days: set[date], now: date) -> int:
+    """Consecutive days checked in up to today (or up to yesterday while today is still open)."""
+    day = now if now in days else now - timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def longest_streak(days: set[date]) -> int:
+    """The longest run of consecutive days in ``days``."""
+    best = 0
+    for day in days:
+        if day - timedelta(days=1) not in days:
+            run = 1
+            while day + timedelta(days=run) in days:
+                run += 1
+            best = max(best, run)
+    return best
+
+
+def member_days(challenge_id: int, user_id: int) -> set[date]:
+    return set(db.session.scalars(sa.select(CheckIn.day).where(CheckIn.challenge_id == challenge_id,
+                                                                CheckIn.user_id == user_id)))
+
+
+def my_streak(user_id: int) -> int:
+    """The member's best current streak across the challenges they check in to (one query)."""
+    rows = db.session.execute(sa.select(CheckIn.challenge_id, CheckIn.day).where(
+        CheckIn.user_id == user_id, CheckIn.day >= today() - timedelta(days=400))).all()
+    by_challenge: dict[int, set[date]] = {}
+    for challenge_id, day in rows:
+        by_challenge.setdefault(challenge_id, set()).add(day)
+    return max((current_streak(days, today()) for days in by_challenge.values()), default=0)
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    rank: int
+    user: User
+    checkins: int
+
+
+def board(challenge_id: int, limit: int = 20) -> list[BoardLine]:
+    """The challenge's leaderboard: most check-ins first, earliest to reach them first on a tie."""
+    count = sa.func.count(CheckIn.id).label("n")
+    last = sa.func.max(CheckIn.created_at).label("last")
+    rows = db.session.execute(
+        sa.select(User, count).join(CheckIn, CheckIn.user_id == User.id).where(CheckIn.challenge_id == challenge_id)
+        .group_by(User.id).order_by(count.desc(), last, User.id).limit(limit)).all()
+    return [BoardLine(rank, user, n) for rank, (user, n) in enumerate(rows, start=1)]
+
+
+def remind() -> None:
+    """Sweep (daily at ``reminder_at``): tell members of running challenges' circles who have
+    not checked in today; once per member, challenge and day."""
+    now = today()
+    running = db.session.scalars(sa.select(Challenge).where(
+        Challenge.starts_on <= now)).all()
+    for challenge in running:
+        if not is_running(challenge, now):
+            continue
+        done = set(db.session.scalars(sa.select(CheckIn.user_id).where(CheckIn.challenge_id == challenge.id,
+                                                                        CheckIn.day == now)))
+        waiting = [i for i in circles.member_ids(challenge.circle_id) if i not in done]
+        members = db.session.scalars(sa.select(User).where(User.id.in_(waiting), User.status == "active")).all()
+        for member in members:
+            notify(member, "gamification.reminder",
+                   _l("You have not checked in to %(title)s today", title=challenge.title),
+                   path_for("gamification.challenge", challenge_id=challenge.id),
+                   key=f"gamification.remind:{challenge.id}:{now.isoformat()}")

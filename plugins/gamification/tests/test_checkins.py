@@ -1,0 +1,115 @@
+"""Check-in challenges (打卡): once a day in the site's zone, streaks, make-up days, reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+import time_machine
+
+from kpay.extensions import db
+from kpay.models import Notification
+from plugins.gamification.models import Challenge, CheckIn
+from plugins.gamification.tests.conftest import balance
+
+# Asia/Shanghai is UTC+8: 15:59:59 UTC is 23:59:59 there, 16:00:00 UTC the next day's midnight.
+LATE = datetime(2027, 3, 1, 15, 59, 59, tzinfo=UTC)
+MIDNIGHT = datetime(2027, 3, 1, 16, 0, 0, tzinfo=UTC)
+
+
+def _challenge(app, circle, **fields) -> int:
+    with app.app_context():
+        made = Challenge(circle_id=circle[0], creator_id=circle[1].id, title="21 days of reading",
+                         prompt="What did you read?", starts_on=fields.pop("starts_on", date(2027, 2, 20)),
+                         days=fields.pop("days", 21), grace_days=fields.pop("grace_days", 1))
+        db.session.add(made)
+        db.session.commit()
+        return made.id
+
+
+def _days(app, challenge_id, user) -> list[date]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(CheckIn.day).where(
+            CheckIn.challenge_id == challenge_id, CheckIn.user_id == user.id).order_by(CheckIn.day)))
+
+
+def test_moderator_starts_a_challenge_and_a_member_cannot(app, person, circle, make_user):
+    outsider = make_user()
+    form = {"title": "Morning pages", "prompt": "Write one page", "starts_on": "2027-03-01", "days": "21", "grace_days": "1"}
+    assert person(outsider).post(f"/gamification/c/{circle[0]}/challenges/new", **form).status_code == 403
+    response = person(circle[1]).post(f"/gamification/c/{circle[0]}/challenges/new", **form)
+    assert response.status_code == 302
+    bad = person(circle[1]).post(f"/gamification/c/{circle[0]}/challenges/new", **{**form, "days": "0"})
+    assert bad.status_code == 200 and "Number must be between 1 and 365" in bad.get_data(as_text=True)
+
+
+def test_check_ins_at_2359_and_0000_count_for_their_own_days_and_twice_counts_once(app, person, circle, make_user):
+    member = make_user()
+    challenge_id = _challenge(app, circle)
+    with time_machine.travel(LATE, tick=False) as clock:
+        reader = person(member)
+        reader.post(f"/forums/c/{circle[0]}/join")
+        reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="Chapter 1")
+        reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="Chapter 1 again")  # a second tab
+        clock.move_to(MIDNIGHT)
+        reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="Chapter 2")
+        page = reader.page(f"/gamification/challenges/{challenge_id}")
+    assert _days(app, challenge_id, member) == [date(2027, 3, 1), date(2027, 3, 2)]
+    assert "Streak: 2 days" in page
+    assert balance(app, member) == 4  # two check-ins of 2 points
+
+
+def test_a_missed_day_may_be_made_up_within_the_grace_only(app, person, circle, make_user):
+    member = make_user()
+    challenge_id = _challenge(app, circle, grace_days=1)
+    with time_machine.travel(MIDNIGHT, tick=False):  # 2 March in Shanghai
+        reader = person(member)
+        reader.post(f"/forums/c/{circle[0]}/join")
+        reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="today")
+        refused = reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="late", day="2027-02-27")
+        assert refused.status_code == 400
+        assert "past the 1 days allowed to make up" in refused.get_data(as_text=True)
+        reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="made up", day="2027-03-01")
+        page = reader.page(f"/gamification/challenges/{challenge_id}")
+    assert _days(app, challenge_id, member) == [date(2027, 3, 1), date(2027, 3, 2)]
+    assert "Streak: 2 days" in page
+
+
+def test_changing_the_site_zone_does_not_double_a_day(make_app, make_user, circle, app, person):
+    member = make_user()
+    challenge_id = _challenge(app, circle)
+    with time_machine.travel(MIDNIGHT, tick=False):
+        reader = person(member)
+        reader.post(f"/forums/c/{circle[0]}/join")
+        reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="Shanghai")
+    from plugins.gamification.tests.conftest import gamification_config
+
+    moved = make_app({**gamification_config(), "timezone": "Asia/Tokyo"}, create_tables=False)
+    from plugins.gamification.tests.conftest import Person
+
+    with time_machine.travel(MIDNIGHT, tick=False):  # 01:00 on 2 March in Tokyo: the same day
+        tokyo = Person(moved, member)
+        answer = tokyo.post(f"/gamification/challenges/{challenge_id}/checkin", note="Tokyo")
+        assert answer.headers["Location"].endswith(f"/gamification/challenges/{challenge_id}")
+        assert "You had checked in for that day already." in tokyo.page(f"/gamification/challenges/{challenge_id}")
+    assert _days(app, challenge_id, member) == [date(2027, 3, 2)]
+
+
+def test_the_reminder_goes_once_to_members_who_have_not_checked_in(app, person, circle, make_user):
+    done, waiting = make_user(), make_user()
+    challenge_id = _challenge(app, circle)
+    evening = datetime(2027, 3, 2, 12, 30, tzinfo=UTC)  # 20:30 in Shanghai
+    with time_machine.travel(evening, tick=False):
+        for user in (done, waiting):
+            person(user).post(f"/forums/c/{circle[0]}/join")
+        person(done).post(f"/gamification/challenges/{challenge_id}/checkin", note="read")
+        from kpay.clock import tick
+
+        with app.app_context():
+            ran = tick()
+            assert "gamification.reminders" in ran
+            tick()
+            reminded = db.session.scalars(sa.select(Notification.user_id).where(
+                Notification.key.like("gamification.remind:%"))).all()
+    assert waiting.id in reminded and done.id not in reminded
+    assert reminded.count(waiting.id) == 1

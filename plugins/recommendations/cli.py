@@ -1,0 +1,50 @@
+"""``kpay recs``: refresh the lists now, or measure the models offline."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from kpay.api import db
+
+
+@click.group("recs")
+def recs():
+    """Recommendations: refresh the lists, evaluate the models."""
+
+
+@recs.command("refresh")
+@with_appcontext
+def refresh_command():
+    """Recompute every recommendation list now."""
+    from plugins.recommendations.refresh import refresh
+
+    started = time.monotonic()
+    written = refresh()
+    db.session.commit()
+    click.echo(f"{written['members']} members, {written['items']} items, {written['entries']} rows "
+               f"in {time.monotonic() - started:.1f} s")
+
+
+@recs.command("evaluate")
+@click.option("-k", default=10, show_default=True, help="How many recommendations per member are scored.")
+@click.option("--train", default=0.8, show_default=True, help="Share of the signals (oldest first) to train on.")
+@click.option("--sample", default=2000, show_default=True, help="Members scored at most (a seeded sample).")
+@with_appcontext
+def evaluate_command(k: int, train: float, sample: int):
+    """Time split: train on the past, score precision@k, recall@k, coverage and novelty of each
+    model and blend on what members took afterwards."""
+    from plugins.recommendations.catalogue import gather
+    from plugins.recommendations.evaluate import evaluate, table
+    from plugins.recommendations.refresh import tuning
+
+    started = time.monotonic()
+    scores, split = evaluate(gather(), tuning(), k=k, train_share=train, sample=sample)
+    if not scores:
+        raise click.ClickException(f"too few signals to evaluate ({split['signals']})")
+    click.echo(f"signals {split['signals']}, trained on {split['train']} before {split['cutoff']}, "
+               f"{split['items']} items, {split['members']} members scored, k = {k}, "
+               f"{time.monotonic() - started:.1f} s")
+    click.echo(table(scores))
