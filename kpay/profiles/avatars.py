@@ -120,4 +120,4 @@ def avatar(user: User, size: str = "medium") -> Markup:
         shown = escape(initials(user.display_name))
         html = Markup(f'<span class="avatar avatar-{size} avatar-hue-{hue(user)}" aria-hidden="true">{shown}</span>')
     badge = current_app.jinja_env.globals.get("member_badge")
-    return html + badge(user) if badge else html
+    return html + badge(user) if callable(badge) else html
