@@ -19,6 +19,9 @@ from flask_login import login_required
 from kpay.audit import record as record_audit
 from kpay.commerce.access import can_access
 from kpay.commerce.entitlements import grant as grant_entitlement
+from kpay.commerce.ledger import balance as ledger_balance
+from kpay.commerce.ledger import post as post_ledger
+from kpay.commerce.money import format_money
 from kpay.commerce.entitlements import revoke as revoke_entitlement
 from kpay.commerce.notices import tell_managers as notify_commerce_managers
 from kpay.commerce.orders import (
@@ -44,10 +47,12 @@ from kpay.i18n import add_translations
 from kpay.input_filter import query_int
 from kpay.jobs import enqueue, enqueue_at, long_running
 from kpay.listing import CURSOR_LENGTH, Page, paginate, read_filters
-from kpay.models import Notification, PointsEntry, User
+from kpay.models import ActivityEvent, Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import (
     EntitlementStatus,
+    LedgerEntry,
+    LedgerTransaction,
     Order,
     OrderStatus,
     Payment,
@@ -57,6 +62,7 @@ from kpay.models.commerce import (
 )
 from kpay.notifications.service import notify
 from kpay.permissions import can, require
+from kpay.plugins import hook
 from kpay.points import award
 from kpay.clock import site_now, today
 from kpay.ratelimits import keyed_by_member
@@ -65,6 +71,7 @@ from kpay.resumable import claim as claim_resumable
 from kpay.resumable import finish as finish_resumable
 from kpay.render import render, wants_partial
 from kpay.security import CSP
+from kpay.sharing import ShareCard, current_share_card, share_card
 from kpay.storage import storage
 from kpay.text import render_markdown
 from kpay.transactions import add_to, after_commit, insert_once
@@ -91,7 +98,7 @@ from kpay.uploads import serve as serve_upload
 #: The API by topic, in the order docs/api.md lists it.
 SECTIONS: dict[str, list[str]] = {
     "Hooks and the data they return": [
-        "hookimpl", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
+        "hookimpl", "hook", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
         "SearchDocument", "Event", "NotificationKind", "Resource", "PaymentProvider", "UploadFolder", "add_translations",
     ],
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
@@ -100,23 +107,26 @@ SECTIONS: dict[str, list[str]] = {
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "CURSOR_LENGTH", "UploadError",
         "read_limited", "measure", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
         "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable", "cover_from_form",
-        "apply_cover",
+        "apply_cover", "share_card", "current_share_card", "ShareCard",
     ],
     "Members, activity and work": [
-        "User", "Notification", "notify", "emit", "award", "PointsEntry", "enqueue", "enqueue_at", "long_running", "record_audit",
+        "User", "Notification", "notify", "emit", "ActivityEvent", "award", "PointsEntry", "enqueue", "enqueue_at",
+        "long_running", "record_audit",
         "site_now", "today",
     ],
     "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "EntitlementStatus"],
     "Orders and payment providers": [
-        "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "checkout",
+        "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",
         "cancel_order", "refund_order", "CheckoutError", "PaymentMismatch", "payment_provider",
-        "notify_commerce_managers",
+        "notify_commerce_managers", "post_ledger", "ledger_balance", "format_money",
     ],
 }
 
 #: What the names without a docstring of their own are.
 NOTES: dict[str, str] = {
+    "hook": "``hook()`` is the current app's hook relay, for a plugin that gathers what the others give: "
+            "``hook().kpay_search_documents(since=None)`` returns one result per plugin.",
     "hookimpl": "The marker of a hook implementation: ``@hookimpl`` over a function named after a hook in "
                 "docs/hooks.md.",
     "db": "Flask-SQLAlchemy's ``db``: ``db.Model`` for a plugin's tables, ``db.session`` for queries; the "

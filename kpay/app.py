@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from kpay import config as site_config
 from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
     compression, errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite,
-    static_files, storage, uploads,
+    sharing, static_files, storage, uploads,
 )
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from kpay.plugins import available, declared_settings, make_manager, migration_dirs
@@ -90,7 +90,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     permissions.init_app(app)
     app.jinja_env.globals.update(
         navigation=render.navigation, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
-        assets=render.assets, row_url=render.row_url,
+        assets=render.assets, row_url=render.row_url, share_card=sharing.share_card,
         can=permissions.can,
     )
     app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)

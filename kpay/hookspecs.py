@@ -215,7 +215,13 @@ def kpay_search_documents(since):
     ``"members"`` (any logged-in member) or a ``Resource.key`` such as ``"course:7"``: the
     search plugin shows such a hit only to members for whom ``can_access`` holds, and must
     not show its body in snippets to anyone else. A deleted or hidden document is returned
-    with an empty ``body`` and ``visibility="gone"`` so the index drops it.
+    with an empty ``body`` and ``visibility="gone"`` so the index drops it. ``place`` /
+    ``place_title`` (the circle or course it lives in) and ``author_id`` / ``author`` feed the
+    search filters and result lines. ``url`` is site-relative (the indexer may call the hook
+    outside a request, under a stand-in request context). Return every document changed
+    after ``since``, also those whose visibility changed because their container did: the
+    search plugin asks again every minute, so a late change is never lost, only delayed.
+    Example: ``examples/kpay-hello`` (``greetings.search_documents``); docs/search.md.
     """
 
 

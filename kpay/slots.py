@@ -31,6 +31,7 @@ SLOTS = (
     Slot("topic.end", "a topic's page, under its posts", ("circle", "topic")),
     Slot("studio.main", "the creator studio's first page (products)"),
     Slot("admin.overview", "the admin console's overview, under the figures"),
+    Slot("privacy.main", "a member's privacy page, under data export and account deletion"),
 )
 
 

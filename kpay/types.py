@@ -113,7 +113,9 @@ class SearchDocument:
     """A document for the search index (``kpay_search_documents``).
 
     ``visibility`` is ``public``, ``members``, a ``Resource.key`` (``course:7``) whose
-    ``can_access`` decides, or ``gone`` for a document the index must drop.
+    ``can_access`` decides, or ``gone`` for a document the index must drop. ``place`` names
+    where it lives (``circle:3``, ``course:7``; ``place_title`` shows it) and ``author_id`` /
+    ``author`` who wrote it: search filters and result lines use them.
     """
 
     kind: str
@@ -123,6 +125,10 @@ class SearchDocument:
     url: str
     visibility: str = "public"
     updated_at: datetime | None = None
+    place: str = ""
+    place_title: str = ""
+    author_id: int | None = None
+    author: str = ""
 
 
 @dataclass(frozen=True)

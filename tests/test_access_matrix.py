@@ -51,7 +51,7 @@ def site(app, make_user):
             "product_id": product.id, "order_id": order.id, "coupon_id": 1, "creator_id": people["creator"].id,
             "user_id": people["buyer"].id, "job_id": 1, "message_id": 1, "notification_id": 1,
             "filename": "css/kpay.css", "name": "none.webp", "token": "not-a-token", "change": "role",
-            "circle_id": 1, "topic_id": 1, "post_id": 1, "path": "master.m3u8",
+            "circle_id": 1, "topic_id": 1, "post_id": 1, "path": "master.m3u8", "reward_id": 1, "payout_id": 1,
         }
         urls = {
             rule.endpoint: url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})

@@ -13,7 +13,7 @@ import contextlib
 import pytest
 import sqlalchemy as sa
 
-from kpay import demo
+from kpay import demo, jobs
 from kpay.app import create_app
 from kpay.extensions import db
 from kpay.listing import cursor_after
@@ -80,6 +80,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "live lectures": "/live/", "past lectures": "/live/past", "lecture month": "/live/month",
         "lecture week": "/live/week", "lecture": f"/live/{lecture}",
         "leaderboard": "/gamification/leaderboard", "check-in challenge": f"/gamification/challenges/{challenge}",
+        "search": "/search/?q=data+数据",
     }
     pages = {}
     for name, url in urls.items():
@@ -92,10 +93,12 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     pages.update({
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
+        "search results partial, member": ("member", "/search/?q=data+数据", HTMX),
         "lesson, member": ("member", f"/courses/{course}/lessons/{lesson}", {}),
         "free course, member": ("member", f"/courses/{free}", {}),
         "free lesson, member": ("member", f"/courses/{free}/lessons/{free_lesson}", {}),
         "notifications, member": ("member", "/notifications", {}),
+        "invitations, member": ("member", "/invite", {}),
         "notifications partial, member": ("member", "/notifications", HTMX),
         "notifications, deep page, member": ("member", f"/notifications?cursor={cursor_after(*note)}", {}),
         "my purchases, member": ("member", "/account/purchases", {}),
@@ -120,6 +123,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "my points, member": ("member", "/gamification/me", {}),
         "my level widget, member": ("member", "/gamification/widgets/me", HTMX),
         "circle leaderboard widget, member": ("member", f"/gamification/widgets/circle/{circle}", HTMX),
+        "analytics, creator": ("creator", "/analytics/", {}),
+        "analytics widget, creator": ("creator", "/analytics/widget", HTMX),
     })
     return pages
 
@@ -165,6 +170,7 @@ def counts(tmp_path_factory):
         with app.test_request_context("/"):
             db.create_all()
             demo.build()
+            jobs.run_queued_inline()  # as `kpay demo` does: the search index, say
         clients = {who: app.test_client() for who in ("visitor", "member", "creator", "admin")}
         Auth(clients["member"]).login(page_data.MEMBER, demo.DEMO_PASSWORD)
         Auth(clients["creator"]).login(page_data.CREATOR, demo.DEMO_PASSWORD)
@@ -192,17 +198,18 @@ PAGE_NAMES = [
         "home", "circle directory", "active widget", "for you widget", "also took widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
         "topic, last page", "catalogue", "catalogue, deep page", "course", "shop", "checkout", "live lectures",
-        "past lectures", "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge")
+        "past lectures", "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge", "search")
     for who in ("visitor", "member")
-] + ["circle list partial, member", "topic posts partial, member", "lesson, member", "free course, member",
-     "free lesson, member", "notifications, member", "notifications, deep page, member", "my purchases, member",
-     "my purchases, deep page, member", "admin members, admin", "admin members, deep page, admin",
+] + ["circle list partial, member", "topic posts partial, member", "search results partial, member", "lesson, member",
+     "free course, member", "free lesson, member", "notifications, member", "notifications, deep page, member",
+     "my purchases, member", "my purchases, deep page, member", "admin members, admin", "admin members, deep page, admin",
      "admin members by name, deep page, admin", "admin orders, admin", "admin orders, deep page, admin",
      "admin paid orders, deep page, admin",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
      "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
-     "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member"]
+     "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
+     "analytics, creator", "analytics widget, creator"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)

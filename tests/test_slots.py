@@ -70,6 +70,7 @@ def site(make_app, tmp_path):
         "profile.main": f"/u/{member}", "course.side": f"/courses/{course}",
         "lesson.side": f"/courses/{course}/lessons/{lesson}", "circle.side": f"/forums/c/{circle}",
         "topic.end": f"/forums/t/{topic}", "studio.main": "/studio/products", "admin.overview": "/admin/",
+        "privacy.main": "/account/privacy/",
     }
     client = app.test_client()
     Auth(client).login("owner@example.com", DEMO_PASSWORD)

@@ -70,13 +70,14 @@ def complete(user: User, course: Course, lesson: Lesson, enrolment: Enrolment) -
     enrolment.updated_at = now
     if new_id is None:
         return False
-    emit("lesson.completed", user=user, subject=lesson, course_id=course.id)
+    lessons = lesson_count(course.id)
+    emit("lesson.completed", user=user, subject=lesson, course_id=course.id, lessons=lessons)
     done = db.session.scalar(sa.select(sa.func.count(Completion.id)).where(
         Completion.course_id == course.id, Completion.user_id == user.id,
     ))
     before = enrolment.percent
     enrolment.completed_count = done
-    enrolment.percent = min(100, done * 100 // max(lesson_count(course.id), 1))
+    enrolment.percent = min(100, done * 100 // max(lessons, 1))
     url = path_for("courses.course", course_id=course.id)
     for milestone in MILESTONES:
         if before < milestone <= enrolment.percent:

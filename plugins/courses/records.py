@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from kpay.api import SearchDocument, db
 from plugins.courses.access import is_public
@@ -15,7 +16,7 @@ from plugins.courses.progress import path_for
 def search_documents(since) -> Iterator[SearchDocument]:
     """Courses and lessons changed after ``since`` (all when None): free-preview lessons and
     free courses are public, paid lesson bodies are for ``course:<id>``; drafts are gone."""
-    query = sa.select(Course)
+    query = sa.select(Course).options(joinedload(Course.creator))
     if since is not None:
         query = query.where(Course.updated_at > since)
     for course in db.session.scalars(query.order_by(Course.id)):
@@ -23,8 +24,9 @@ def search_documents(since) -> Iterator[SearchDocument]:
         yield SearchDocument(
             "course", str(course.id), course.title, f"{course.subtitle}\n{course.description}" if public else "",
             path_for("courses.course", course_id=course.id), "public" if public else "gone", course.updated_at,
+            **_where(course),
         )
-    lessons = sa.select(Lesson, Course).join(Course, Course.id == Lesson.course_id)
+    lessons = sa.select(Lesson, Course).join(Course, Course.id == Lesson.course_id).options(joinedload(Course.creator))
     if since is not None:
         lessons = lessons.where(sa.or_(Lesson.updated_at > since, Course.updated_at > since))
     for lesson, course in db.session.execute(lessons.order_by(Lesson.id)):
@@ -36,8 +38,15 @@ def search_documents(since) -> Iterator[SearchDocument]:
         yield SearchDocument(
             "lesson", str(lesson.id), lesson.title, body,
             path_for("courses.lesson", course_id=course.id, lesson_id=lesson.id), visibility,
-            max(lesson.updated_at, course.updated_at),
+            max(lesson.updated_at, course.updated_at), **_where(course),
         )
+
+
+def _where(course: Course) -> dict:
+    """The course and its creator, as a search document names them."""
+    creator = course.creator
+    return {"place": f"course:{course.id}", "place_title": course.title, "author_id": course.creator_id,
+            "author": creator.display_name if creator else ""}
 
 
 def export(user) -> dict | None:

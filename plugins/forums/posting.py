@@ -107,7 +107,7 @@ def published(post: Post, topic: Topic, member: Membership | None) -> None:
     else:
         add_to(topic, reply_count=1)
         topic.bumped_at = post.created_at or utcnow()
-        emit("reply.created", user=post.author, subject=post, topic_id=topic.id)
+        emit("reply.created", user=post.author, subject=post, topic_id=topic.id, circle_id=topic.circle_id)
     notify_mentions(post, topic)
     enqueue(notify_watchers, post.id, key=f"forums.watchers:{post.id}")
 
@@ -152,7 +152,8 @@ def set_like(user: User, post: Post, like: bool) -> None:
         delta = 1 if like else -1
         db.session.execute(sa.update(Post).where(Post.id == post.id).values(like_count=Post.like_count + delta))
         db.session.execute(sa.update(Topic).where(Topic.id == post.topic_id).values(like_count=Topic.like_count + delta))
-        emit("post.liked" if like else "post.unliked", user=user, subject=post, author_id=post.author_id)
+        emit("post.liked" if like else "post.unliked", user=user, subject=post, author_id=post.author_id,
+             topic_id=post.topic_id, circle_id=post.topic.circle_id)
         db.session.refresh(post, ["like_count"])
 
 
@@ -162,7 +163,8 @@ def accept(topic: Topic, post: Post, actor: User) -> None:
         if topic.accepted_post_id is not None:
             emit("answer.unaccepted", user=actor, subject=db.session.get(Post, topic.accepted_post_id), topic_id=topic.id)
         topic.accepted_post_id = post.id
-        emit("answer.accepted", user=actor, subject=post, topic_id=topic.id, author_id=post.author_id)
+        emit("answer.accepted", user=actor, subject=post, topic_id=topic.id, author_id=post.author_id,
+             circle_id=topic.circle_id)
         if post.author is not None and post.author_id != actor.id:
             notify(post.author, "forums.activity", _l("Your answer was accepted: %(title)s", title=topic.title),
                  url_for("forums.topic", topic_id=topic.id, _anchor=f"post-{post.number}"), key=f"forums.accepted:{post.id}")

@@ -46,4 +46,6 @@ def _document(post: Post) -> SearchDocument:
         url=url_for("forums.topic", topic_id=topic.id, after=max(post.number - 1, 0) or None, _anchor=anchor),
         visibility=access.visibility_key(topic.circle) if shown else "gone",
         updated_at=max(post.updated_at, topic.updated_at),
+        place=f"circle:{topic.circle_id}", place_title=topic.circle.name,
+        author_id=post.author_id, author=post.author.display_name if post.author else "",
     )

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from kpay.api import (
-    Asset, NavItem, NotificationKind, Permission, Schedule, Widget, after_commit, can, hookimpl,
+    Asset, NavItem, NotificationKind, Permission, Schedule, Widget, can, hookimpl,
 )
 
 __version__ = "1.0"
@@ -124,8 +124,10 @@ def kpay_user_data(user, action):
     return None
 
 
-@hookimpl
+@hookimpl(wrapper=True)  # around the other plugins' demo data: the circles' must exist first
 def kpay_demo_data():
     from plugins.gamification.demo import add_demo
 
-    after_commit(add_demo)  # once the circles' demo (which may run after this hook) has committed
+    result = yield
+    add_demo()
+    return result

@@ -47,15 +47,16 @@ def site(tmp_path_factory, worker_id):
 
 @pytest.fixture(scope="session")
 def community(tmp_path_factory, worker_id):
-    """The demo community with every built-in plugin a visitor meets (courses, circles,
-    gamification, the shop with both payment providers, live lectures, recommendations) and
+    """The demo community with every built-in plugin a visitor meets (analytics, courses, circles,
+    gamification, the shop with both payment providers, live lectures, recommendations, referrals, search) and
     ``hello``: one site per test process, shared by the page-wide checks (accessibility, HTML,
     screenshots) so its data is made once. A test moves the site's clock by writing seconds to
     ``instance/time-machine``."""
     instance = tmp_path_factory.mktemp("e2e-community")
     with serve(
         instance, f"kpay_e2e_community_{worker_id}", time_machine_file=str(instance / "time-machine"),
-        plugins_enabled="courses,forums,gamification,hello,lectures,pay_sandbox,pay_manual,recommendations",
+        plugins_enabled="analytics,courses,forums,gamification,hello,lectures,pay_sandbox,pay_manual,recommendations,"
+                        "referrals,search",
         trusted_proxies="1",
         plugins_pay_manual_instructions="Transfer the amount to our bank account and give its reference.",
         plugins_pay_manual_account_details="KPay Demo Ltd at China Merchants Bank 6225 0000 0000 0000",

@@ -74,6 +74,13 @@ def kpay_schedules():
 
 
 @hookimpl
+def kpay_search_documents(since):
+    from kpay_hello.greetings import search_documents
+
+    return search_documents(since)
+
+
+@hookimpl
 def kpay_event(event):
     from kpay_hello.greetings import welcome
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
-from kpay.api import User, award, db, enqueue, utcnow
+from kpay.api import SearchDocument, User, award, db, enqueue, utcnow
 from kpay_hello.models import Greeting
 
 
@@ -77,3 +79,19 @@ def add_demo_greetings() -> None:
     """Demo greetings in English and Simplified Chinese."""
     add_once("demo:en", "Hello, everyone! Glad to be here.")
     add_once("demo:zh", "大家好！很高兴认识大家。")
+
+
+def search_documents(since=None) -> Iterator[SearchDocument]:
+    """Greetings posted after ``since`` (all of them when None) for the site's search.
+
+    Greetings are public and never edited, so each is a ``public`` document; a plugin whose
+    rows can be hidden or deleted returns those as ``visibility="gone"`` so the index drops them,
+    and names paid ones by their ``Resource.key`` (``"course:7"``) so only buyers find their words.
+    """
+    query = sa.select(Greeting).order_by(Greeting.id)
+    if since is not None:
+        query = query.where(Greeting.created_at > since)
+    page = url_for("hello.index")
+    for row in db.session.scalars(query):
+        yield SearchDocument(kind="hello.greeting", id=str(row.id), title=row.text[:60], body=row.text, url=page,
+                             visibility="public", updated_at=row.created_at, author_id=row.user_id)

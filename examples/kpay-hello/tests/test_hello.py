@@ -112,3 +112,16 @@ def test_kpay_demo_plugin_adds_only_its_greetings_to_a_site_with_members(app, ma
 def test_kpay_demo_plugin_names_a_plugin_that_is_off_or_has_no_demo(app):
     off = app.test_cli_runner().invoke(cli, ["demo", "--plugin", "courses"])
     assert off.exit_code == 1 and "plugin 'courses' is not enabled (kpay plugins enable courses)" in off.output
+
+
+def test_greetings_are_search_documents_since_a_time(app, client, auth, make_user):
+    from kpay.plugins import hook
+
+    auth.login(make_user().email)
+    client.post("/hello/", data={"text": "Hello searchers", "csrf_token": csrf_token(client.get("/hello/"))})
+    with app.test_request_context():
+        documents = [d for group in hook().kpay_search_documents(since=None) for d in group]
+        assert [(d.kind, d.body, d.visibility, d.url) for d in documents] == [
+            ("hello.greeting", "Hello searchers", "public", "/hello/")]
+        later = documents[0].updated_at
+        assert [d for group in hook().kpay_search_documents(since=later) for d in group] == []

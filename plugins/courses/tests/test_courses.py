@@ -277,9 +277,12 @@ def test_a_new_course_shows_no_zero_learners_nor_rating_in_cards_and_shared_link
     # Each card names its creator beside their initials avatar, under a cover of the course's initials.
     assert 'class="avatar avatar-small' in catalogue and ">TC</span>" in catalogue and "<span>BN</span>" in catalogue
     page = client.get(f"/courses/{fresh.id}").get_data(as_text=True)
-    assert '<meta property="og:description" content="Fresh start">' in page and "learners" not in page
+    # The share card (kpay/sharing.py) adds the price, the cover and the canonical address.
+    assert '<meta property="og:description" content="Fresh start · CN¥99.00">' in page and "learners" not in page
+    assert f'<link rel="canonical" href="http://localhost/courses/{fresh.id}">' in page
+    assert '<meta name="twitter:card" content="summary">' in page
     shared = client.get(f"/courses/{known.id}").get_data(as_text=True)
-    assert '<meta property="og:description" content="★ 4.5 (2) · 1 learner">' in shared
+    assert '<meta property="og:description" content="★ 4.5 (2) · 1 learner · CN¥99.00">' in shared
 
 
 def test_only_current_learners_and_unrefunded_buyers_review_and_the_badge_says_which(app, make_user):

@@ -1,0 +1,184 @@
+"""Search at scale: build, query, recall, freshness, memory and concurrent writers, per backend.
+
+    python bench/search.py --docs 100000 [--postgres postgresql://postgres@127.0.0.1/kpay_bench]
+
+Makes ``--docs`` synthetic documents (half Chinese, half English; a fifth of them paid), builds
+the whoosh index (and, with ``--postgres``, the PostgreSQL one in that database, which must
+exist) with a progress bar, then reports per backend: build time, query p50/p95 with
+highlights, recall of Chinese two-character words against a brute-force scan, how long a new
+document takes to be searchable, the process's RSS with the index open, and the updates lost
+when 4 processes write at once. Nothing here runs in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, UTC
+from pathlib import Path
+
+import click
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kpay.app import create_app  # noqa: E402
+from kpay.types import SearchDocument  # noqa: E402
+from plugins.search import indexer  # noqa: E402
+from plugins.search.backend import Query  # noqa: E402
+from plugins.search.searching import highlight, query_terms  # noqa: E402
+
+CHARACTERS = [chr(c) for c in range(0x4E00, 0x4E00 + 800)]
+LETTERS = "abcdefghijklmnoprstuvwy"
+
+
+def vocabulary(rng: random.Random, count: int = 8000) -> tuple[list[str], list[str], list[float]]:
+    """Two-character Chinese words and English-like words, with Zipf weights as real text has."""
+    chinese = ["".join(rng.choices(CHARACTERS, k=2)) for _ in range(count)]
+    english = ["".join(rng.choices(LETTERS, k=rng.randint(4, 9))) for _ in range(count)]
+    return chinese, english, [1 / (rank + 1) for rank in range(count)]
+
+
+def make_documents(count: int, seed: int = 1) -> list[SearchDocument]:
+    rng = random.Random(seed)
+    chinese, english, weights = vocabulary(rng)
+    now = datetime.now(UTC)
+    documents = []
+    for n in range(count):
+        if n % 2:
+            title = "".join(rng.choices(chinese, weights, k=4))
+            body = "".join(rng.choices(chinese, weights, k=rng.randint(30, 100)))
+        else:
+            title = " ".join(rng.choices(english, weights, k=5))
+            body = " ".join(rng.choices(english, weights, k=rng.randint(30, 120)))
+        visibility = f"course:{n % 50}" if n % 5 == 0 else "public"
+        documents.append(SearchDocument("bench", str(n), title, body, f"/bench/{n}", visibility, now,
+                                        place=f"circle:{n % 20}", place_title="Bench", author_id=1, author="Bench"))
+    return documents
+
+
+def app_for(backend: str, instance: Path, postgres: str | None):
+    return create_app({
+        "instance_path": str(instance), "database_url": postgres or f"sqlite:///{instance / 'kpay.db'}",
+        "redis_url": "", "plugins": {"enabled": ["search"], "search": {"backend": backend}},
+    })
+
+
+def build(app, documents: list[SearchDocument]) -> float:
+    with app.test_request_context("/"):
+        started = time.perf_counter()
+        with click.progressbar(length=len(documents), label=f"Indexing ({indexer.backend().name})",
+                               show_pos=True) as bar:
+            indexer.backend().rebuild(iter(documents), datetime.now(UTC), bar.update)
+        return time.perf_counter() - started
+
+
+def query_times(app, documents: list[SearchDocument], queries: int = 300) -> tuple[float, float]:
+    rng = random.Random(2)
+    times = []
+    with app.test_request_context("/"):
+        backend = indexer.backend()
+        for n in range(queries):
+            source = documents[rng.randrange(len(documents))]
+            text = source.title[:2] if n % 2 and "\u4e00" <= source.title[0] else " ".join(source.title.split()[:2])
+            started = time.perf_counter()
+            words = query_terms(text)
+            found = backend.search(Query(words, ("public",)), 0, 10)
+            for hit in found.hits:
+                highlight(hit.title, words, None)
+                highlight(hit.body, words, 180)
+            times.append((time.perf_counter() - started) * 1000)
+    cuts = statistics.quantiles(times, n=20)
+    return statistics.median(times), cuts[18]
+
+
+def chinese_recall(app, documents: list[SearchDocument], words: int = 40) -> float:
+    rng = random.Random(3)
+    public = [d for d in documents if d.visibility == "public" and "\u4e00" <= d.title[0]]
+    found = expected = 0
+    with app.test_request_context("/"):
+        backend = indexer.backend()
+        for _ in range(words):
+            source = rng.choice(public).body
+            start = rng.randrange(len(source) - 2)
+            word = source[start:start + 2]
+            truth = {f"bench:{d.id}" for d in public if word in d.title or word in d.body}
+            hits = backend.search(Query(query_terms(word), ("public",)), 0, 100_000).hits
+            found += len(truth & {h.key for h in hits})
+            expected += len(truth)
+    return found / expected
+
+
+def freshness(app, samples: int = 20) -> tuple[float, float]:
+    """Seconds from writing a new document (one sync's worth) to finding it."""
+    times = []
+    with app.test_request_context("/"):
+        backend = indexer.backend()
+        for n in range(samples):
+            word = f"fresh{n}word"
+            document = SearchDocument("bench", f"fresh-{n}", word, word, "/", "public", datetime.now(UTC))
+            started = time.perf_counter()
+            with backend.writing() as (writer, _):
+                writer.apply([document])
+            while not backend.search(Query(query_terms(word), ("public",)), 0, 1).hits:
+                time.sleep(0.01)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times), statistics.quantiles(times, n=20)[18]
+
+
+def _writer(args) -> int:
+    backend, instance, postgres, worker = args
+    app = app_for(backend, Path(instance), postgres)
+    with app.test_request_context("/"):
+        for n in range(25):
+            document = SearchDocument("bench", f"w{worker}-{n}", f"writer{worker} item{n}", "x", "/", "public",
+                                      datetime.now(UTC))
+            with indexer.backend().writing() as (writer, _):
+                writer.apply([document])
+    return 25
+
+
+def lost_updates(backend: str, instance: Path, postgres: str | None) -> int:
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        written = sum(pool.map(_writer, [(backend, str(instance), postgres, w) for w in range(4)]))
+    app = app_for(backend, instance, postgres)
+    with app.test_request_context("/"):
+        found = sum(len(indexer.backend().search(Query(query_terms(f"writer{w}"), ("public",)), 0, 1000).hits)
+                    for w in range(4))
+    return written - found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--postgres", help="a PostgreSQL database to build the postgres backend in")
+    args = parser.parse_args()
+    documents = make_documents(args.docs)
+    rows = []
+    for backend in ["whoosh"] + (["postgres"] if args.postgres else []):
+        with tempfile.TemporaryDirectory() as folder:
+            instance = Path(folder)
+            app = app_for(backend, instance, args.postgres)
+            seconds = build(app, documents)
+            p50, p95 = query_times(app, documents)
+            recall = chinese_recall(app, documents)
+            fresh50, fresh95 = freshness(app)
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            lost = lost_updates(backend, instance, args.postgres)
+            rows.append((backend, seconds, p50, p95, recall, fresh50, fresh95, rss, lost))
+    print(f"\n{args.docs:,} documents (half Chinese)")
+    print("| backend | build s | query p50 ms | query p95 ms | Chinese recall | new doc found p50/p95 s | "
+          "max RSS MB | lost of 100 updates by 4 writers |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for backend, seconds, p50, p95, recall, fresh50, fresh95, rss, lost in rows:
+        print(f"| {backend} | {seconds:.1f} | {p50:.1f} | {p95:.1f} | {recall:.3f} | {fresh50:.3f} / {fresh95:.3f} "
+              f"| {rss:.0f} | {lost} |")
+
+
+if __name__ == "__main__":
+    main()

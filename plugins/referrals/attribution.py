@@ -1,0 +1,76 @@
+"""Who brought whom: visits through a member's link, shares, and the sign-up attribution.
+
+Attribution is fixed once, when the invitee signs up, from the signed last-touch cookie; a
+sign-up that looks like a self-referral (one mailbox, or the referrer's own device) is kept
+with its evidence in ``flagged``, and its rewards wait for an admin's review.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from kpay.api import User, db, emit, insert_once, today
+from plugins.referrals import codes
+from plugins.referrals.models import Attribution, Share, Visit
+
+
+def settings() -> dict:
+    """The plugin's settings (``[plugins.referrals]`` in kpay.toml)."""
+    return current_app.config["KPAY"]["plugins"]["referrals"]
+
+
+def record_visit(referrer_id: int, item: str, channel: str, device: str) -> bool:
+    """Count a visit through ``referrer_id``'s link once per device, item and day; True when
+    it was new (and ``referral.visited`` emitted). The caller commits."""
+    new = insert_once(
+        Visit, ("referrer_id", "item", "visitor", "day"), referrer_id=referrer_id, item=item[:200],
+        channel=channel, visitor=codes.device_hash(device), day=today().isoformat(),
+    )
+    if new is None:
+        return False
+    emit("referral.visited", user=db.session.get(User, referrer_id), item=item[:200], channel=channel)
+    return True
+
+
+def record_share(sharer: User, item: str, channel: str, device: str) -> bool:
+    """Count a member's share of ``item`` through ``channel`` once a day; True when new."""
+    return insert_once(
+        Share, ("sharer_id", "item", "channel", "day"), sharer_id=sharer.id, item=item[:200], channel=channel,
+        device=codes.device_hash(device), day=today().isoformat(),
+    ) is not None
+
+
+def attribute(invitee: User, touch: dict, device: str) -> Attribution | None:
+    """Fix who invited ``invitee`` from the last ``touch``; None when the referrer is gone,
+    is the invitee, or the invitee was attributed already. The caller commits."""
+    referrer = db.session.get(User, touch["r"])
+    if referrer is None or referrer.id == invitee.id or referrer.status != "active":
+        return None
+    above = _of(referrer.id)
+    evidence = self_referral_evidence(referrer, invitee, device)
+    made = insert_once(
+        Attribution, ("invitee_id",), invitee_id=invitee.id, referrer_id=referrer.id,
+        grand_referrer_id=above.referrer_id if above else None, root_id=above.root_id if above else referrer.id,
+        depth=(above.depth + 1) if above else 1, channel=str(touch.get("c", "link"))[:20],
+        item=str(touch.get("i", ""))[:200], flagged=evidence,
+    )
+    if made is None:
+        return None
+    emit("referral.signed_up", user=referrer, subject=invitee, invitee_id=invitee.id, flagged=bool(evidence))
+    return _of(invitee.id)
+
+
+def self_referral_evidence(referrer: User, invitee: User, device: str) -> str:
+    """Why this sign-up looks like the referrer inviting themself, or ""."""
+    if codes.same_mailbox(referrer.email, invitee.email):
+        return "same mailbox"
+    if device and db.session.scalar(
+        sa.select(Share.id).where(Share.sharer_id == referrer.id, Share.device == codes.device_hash(device)).limit(1)
+    ):
+        return "same device as the referrer"
+    return ""
+
+
+def _of(invitee_id: int) -> Attribution | None:
+    return db.session.scalar(sa.select(Attribution).where(Attribution.invitee_id == invitee_id))

@@ -1,0 +1,65 @@
+"""search: one box that finds courses, lessons, topics and replies (and what other plugins give),
+in Chinese and English, never showing a word of what the searcher has not paid for."""
+
+from flask import url_for
+
+from kpay.api import Asset, Schedule, Setting, enqueue, hookimpl
+
+
+@hookimpl
+def kpay_config_defaults():
+    return {
+        "backend": Setting("whoosh", "Where the index lives: whoosh (a folder in instance/search) or postgres "
+                                     "(a table in the site's PostgreSQL database, for several web hosts).",
+                           choices=("whoosh", "postgres")),
+        "log_queries": Setting(True, "Record a search.query event (the number of results, never the words)."),
+    }
+
+
+@hookimpl
+def kpay_init_app(app):
+    # The layout shows the search box where this names it (nothing names it while search is off).
+    app.jinja_env.globals["search_box"] = "search/_box.html"
+
+
+@hookimpl
+def kpay_blueprints():
+    from plugins.search.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def kpay_cli(cli):
+    from plugins.search.commands import search_group
+
+    cli.add_command(search_group)
+
+
+@hookimpl
+def kpay_assets(template):
+    if template and template.startswith("search/"):
+        return [Asset(url_for("search.static", filename="search/search.css"), "css")]
+    return []
+
+
+@hookimpl
+def kpay_event(event):
+    from plugins.search.indexer import queue_sync
+
+    if not event.name.startswith(("search.", "order.", "user.")):
+        queue_sync()
+
+
+@hookimpl
+def kpay_schedules():
+    from plugins.search.indexer import sync
+
+    return [Schedule("search.sync", sync, minutes=1)]
+
+
+@hookimpl
+def kpay_demo_data():
+    from plugins.search.indexer import rebuild
+
+    enqueue(rebuild)  # runs once every plugin's demo content is committed

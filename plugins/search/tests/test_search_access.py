@@ -1,0 +1,85 @@
+"""Never a leak: paid bodies are searchable only by members for whom can_access holds."""
+
+from __future__ import annotations
+
+from kpay.extensions import db
+from kpay.models.base import utcnow
+from kpay.models.commerce import Product
+from kpay.commerce import entitlements
+from plugins.search.tests.conftest import CIRCLE_WORD, PAID_CHINESE, PAID_WORD, Searcher
+from tests.commerce_helpers import buy_paid, refund
+
+
+def results(html: str, query: str = "") -> str:
+    """The results part of a search page, without the echo of the query itself."""
+    part = html.split('id="search-results"')[1].split("</section>")[0]
+    return part.replace(f"“{query}”", "") if query else part
+
+
+def assert_no_canary(html: str) -> None:
+    for word in (PAID_WORD, PAID_CHINESE, CIRCLE_WORD, "secret is"):
+        assert word not in html
+
+
+def test_visitor_finds_nothing_by_paid_words_and_sees_no_count(app, community):
+    visitor = Searcher(app)
+    for word in (PAID_WORD, PAID_CHINESE, CIRCLE_WORD):
+        html = visitor.page(word)
+        assert "Nothing found" in html and "search-hit" not in html
+        assert_no_canary(results(html, word))
+
+
+def test_visitor_sees_a_paid_lesson_title_locked_with_a_buy_button_and_no_snippet(app, community):
+    html = Searcher(app).page("advanced grouping")
+    assert "Advanced grouping" in html
+    assert "This is paid content" in html
+    assert "Unlock" in html
+    assert_no_canary(html)
+    assert "<mark>" not in html.split("Advanced grouping")[1].split("</li>")[0]
+
+
+def test_member_without_the_product_is_a_visitor_to_paid_words(app, community, make_user):
+    member = Searcher(app, make_user(name="Mo"))
+    for word in (PAID_WORD, PAID_CHINESE, CIRCLE_WORD):
+        assert member.titles(word) == []
+    html = member.page("members only plans")
+    assert "Members only plans" in html and "This is paid content" in html
+    assert_no_canary(html)
+
+
+def test_buyer_finds_paid_words_with_highlights_until_a_refund(app, community, make_user):
+    buyer = make_user(name="Bea")
+    order_id = buy_paid(app, buyer, community.product_id)
+    reader = Searcher(app, buyer)
+    html = reader.page(PAID_WORD)
+    assert reader.titles(PAID_WORD) == ["Advanced grouping"]
+    assert f"<mark>{PAID_WORD}</mark>" in html
+    assert f"<mark>{PAID_CHINESE}</mark>" in reader.page(PAID_CHINESE)
+    refund(app, order_id, 9900)
+    assert reader.titles(PAID_WORD) == []
+    assert_no_canary(reader.page("advanced grouping"))
+
+
+def test_circle_member_finds_the_paid_circle_topic(app, community, make_user):
+    holder = make_user(name="Hal")
+    with app.app_context():
+        entitlements.grant(holder.id, db.session.get(Product, community.circle_product), "test:circle")
+        db.session.commit()
+    assert Searcher(app, holder).titles(CIRCLE_WORD) == ["Members only plans"]
+
+
+def test_a_hidden_topic_leaves_the_index(app, community):
+    author = Searcher(app, community.creator)
+    topic_id = author.start_topic(community.public_circle, "Ephemeral kumquat", "soon gone kumquat")
+    assert author.titles("kumquat") == ["Ephemeral kumquat"]
+    from plugins.forums.models import Post, Topic
+    from plugins.search import indexer
+
+    with app.test_request_context():
+        topic = db.session.get(Topic, topic_id)
+        topic.status = "hidden"
+        topic.updated_at = utcnow()
+        db.session.commit()
+        indexer.sync()
+        assert db.session.query(Post).filter_by(topic_id=topic_id).count() == 1
+    assert Searcher(app).titles("kumquat") == []
