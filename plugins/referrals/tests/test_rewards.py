@@ -13,7 +13,7 @@ from kpay import points
 from kpay.extensions import db
 from kpay.models import ActivityEvent, User
 from kpay.models.base import utcnow
-from kpay.models.commerce import LedgerEntry, LedgerTransaction
+from kpay.models.commerce import Order
 from kpay.testing import TEST_DATABASE_URL
 from plugins.referrals import rewards
 from plugins.referrals.models import Attribution, Reward
@@ -109,12 +109,8 @@ def test_a_partial_refund_event_handled_twice_at_once_reverses_its_share_once(ap
     alice = make_user(name="Alice")
     bo = sign_up_through(app, alice, "bo@example.com")
     order = pay(app, bo.id, product)
-    refund(app, order, 5000, "half")
-    with app.app_context():  # as if the event were new: undo what the handler did, keep the refund
-        db.session.execute(sa.update(Reward).where(Reward.kind == "commission").values(reversed_amount=0))
-        reverse = db.session.scalar(sa.select(LedgerTransaction.id).where(LedgerTransaction.key.like("referral-reverse:%")))
-        db.session.execute(sa.delete(LedgerEntry).where(LedgerEntry.transaction_id == reverse))
-        db.session.execute(sa.delete(LedgerTransaction).where(LedgerTransaction.id == reverse))
+    with app.app_context():  # half refunded, and the event not handled yet (the ledger is append-only)
+        db.session.execute(sa.update(Order).where(Order.id == order).values(refunded_minor=5000))
         db.session.commit()
         assert held(alice) == 1000
     start = threading.Barrier(2)
