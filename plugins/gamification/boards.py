@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kpay.api import PointsEntry, User, db, insert_once, site_now, utcnow
+from kpay.api import PointsEntry, User, db, insert_once, site_now
 from plugins.gamification.models import BoardRow, PointDay, PointTotal, SweepMark
 
 PERIODS = ("7", "30", "all")
@@ -51,8 +51,8 @@ def sweep(now: datetime | None = None, settle: timedelta = SETTLE) -> int:
     half), unless nothing is new and the boards were ranked today. Entries younger than ``settle`` wait for the next sweep (0 only where nothing else
     writes: a demo, a test). Returns how many ledger entries were read; a second worker's concurrent sweep reads
     none (the mark's conditional UPDATE lets one through)."""
-    now = now or utcnow()
-    zone = site_now().tzinfo
+    now = now or site_now()  # the site's clock, which a test may move
+    zone = now.tzinfo
     today = now.astimezone(zone).date()
     insert_once(SweepMark, ("name",), name=MARK, last_id=0)
     last = db.session.scalar(sa.select(SweepMark.last_id).where(SweepMark.name == MARK))
