@@ -50,6 +50,7 @@ from kpay.listing import Page, paginate, read_filters
 from kpay.models import ActivityEvent, Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import (
+    Entitlement,
     EntitlementStatus,
     LedgerEntry,
     LedgerTransaction,
@@ -114,7 +115,7 @@ SECTIONS: dict[str, list[str]] = {
         "long_running", "record_audit",
         "site_now", "today",
     ],
-    "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "EntitlementStatus"],
+    "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "Entitlement", "EntitlementStatus"],
     "Orders and payment providers": [
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",
