@@ -52,6 +52,7 @@ from kpay.models import ActivityEvent, Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import (
     Coupon,
+    Entitlement,
     EntitlementStatus,
     LedgerEntry,
     LedgerTransaction,
@@ -116,7 +117,7 @@ SECTIONS: dict[str, list[str]] = {
         "long_running", "record_audit",
         "site_now", "today",
     ],
-    "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "EntitlementStatus"],
+    "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "Entitlement", "EntitlementStatus"],
     "Orders and payment providers": [
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",

@@ -1,4 +1,5 @@
-"""The dashboard's figures for a date range, read from the daily rollups in three statements."""
+"""The dashboard's figures for a date range, read from the daily and monthly rollups
+(three statements) and, for the dashboard, commerce's entitlements (one)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import sqlalchemy as sa
 
 from kpay.api import Product, User, db
 from plugins.analytics.growth import Fit, fit
-from plugins.analytics.models import Cost, Daily
+from plugins.analytics.models import Cost, Daily, Monthly
+from plugins.analytics.renewals import Renewals, count as count_renewals
 from plugins.analytics.rollup import MILLION
 
 SERIES = ("signups", "active", "pageviews", "visitors", "I", "D", "C", "gross", "net")
@@ -18,6 +20,7 @@ MONEY = ("gross", "refunds", "fee", "net")
 TOTALS = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat", "referral_visits",
           "referral_signups", "referral_conversions", "I_circle", "D_circle", *(m + s for m in (*MONEY, "payments") for s in ("", "_p", "_c")))
 MAX_DAYS = 3660
+DAILY_BY_DAY = "sqlite_autoindex_analytics_daily_1"  # SQLite's name for the primary key (day, metric, dim)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class Figures:
     mrr: dict[str, int] = field(default_factory=dict)
     cohorts: list[tuple[str, int, list[float | None]]] = field(default_factory=list)  # (month, size, active shares)
     names: dict[str, str] = field(default_factory=dict)  # "p:4" / "c:2" -> product / creator name
+    renewals: Renewals = field(default_factory=Renewals)  # memberships ending in the range
 
     def member_rows(self) -> list[tuple[str, int]]:
         """(date, members at its end) for each day of the range."""
@@ -121,9 +125,9 @@ class Figures:
         return sorted(((c, k, v) for (c, k), v in keyed.items()), key=lambda row: (row[0], -row[2]["gross"], row[1]))
 
 
-def read(chosen: Range, creator: tuple[int, str] | None = None) -> Figures:
+def read(chosen: Range, creator: tuple[int, str] | None = None, memberships: bool = False) -> Figures:
     """The figures of ``chosen``; for a creator (``(user id, the site's currency)``) only their
-    own revenue, from one statement."""
+    own revenue, from one statement. ``memberships`` adds their renewals (one statement more)."""
     figures = Figures(chosen)
     if creator is not None:
         dim = f"{creator[1]}:{creator[0]}"
@@ -163,6 +167,8 @@ def read(chosen: Range, creator: tuple[int, str] | None = None) -> Figures:
     _engagement(figures, costs, daily)
     _cohorts(figures, daily)
     figures.mrr = _mrr(daily, chosen.end)
+    if memberships:
+        figures.renewals = count_renewals(chosen.start, chosen.end)
     return figures
 
 
@@ -186,12 +192,40 @@ def _series_rows(chosen: Range):
 
 def _total_rows(chosen: Range, metrics, dims=None):
     """(metric, dim, sum over the range) of ``metrics`` (of ``dims`` only, when given)."""
-    query = (sa.select(Daily.metric, Daily.dim, sa.func.sum(Daily.value))
-             .where(Daily.metric.in_(metrics), Daily.day.between(chosen.start, chosen.end))
-             .group_by(Daily.metric, Daily.dim))
-    if dims is not None:
-        query = query.where(Daily.dim.in_(dims))
+    rows = _range_rows(chosen, metrics, dims)
+    query = sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value)).group_by(rows.c.metric, rows.c.dim)
     return db.session.execute(query).all()
+
+
+def full_months(chosen: Range) -> tuple[date, date] | None:
+    """The first days of the first and last calendar months wholly inside ``chosen``, or None."""
+    first = bucket(chosen.start, "month")
+    if first != chosen.start:
+        first = bucket(first + timedelta(days=31), "month")
+    after = bucket(chosen.end + timedelta(days=1), "month")  # the month after the last whole one
+    last = bucket(after - timedelta(days=1), "month")
+    return (first, last) if first <= last and first >= chosen.start else None
+
+
+def _range_rows(chosen: Range, metrics, dims=None) -> sa.Subquery:
+    """The rows (metric, dim, value) that add up to ``metrics`` over ``chosen``: the monthly
+    rows of its whole months and the daily rows of the days before and after them."""
+    def part(table, column, start: date, end: date):
+        query = (sa.select(table.metric, table.dim, table.value)
+                 .where(table.metric.in_(list(metrics)), column.between(start, end)))
+        if table is Daily:  # under two months of days: SQLite would walk every day of each metric
+            query = query.with_hint(Daily, f"INDEXED BY {DAILY_BY_DAY}", "sqlite")
+        return query.where(table.dim.in_(list(dims))) if dims is not None else query
+
+    months = full_months(chosen)
+    if months is None:
+        return part(Daily, Daily.day, chosen.start, chosen.end).subquery()
+    first, last = months
+    return sa.union_all(
+        part(Daily, Daily.day, chosen.start, first - timedelta(days=1)),
+        part(Monthly, Monthly.month, first, last),
+        part(Daily, Daily.day, bucket(last + timedelta(days=31), "month"), chosen.end),
+    ).subquery()
 
 
 def _names(figures: Figures) -> None:
@@ -266,12 +300,13 @@ CONTENT = {"replies_topic": "topic", "likes_topic": "topic", "pageviews_path": "
 def top_items(chosen: Range, limit: int = 10) -> dict[str, list[tuple[str, int]]]:
     """The most replied and most liked topics and the most viewed pages of the range:
     {metric: [(topic id or path, count)]}, one statement."""
-    parts = [
-        sa.select(Daily.metric, Daily.dim, sa.func.sum(Daily.value).label("total"))
-        .where(Daily.metric == metric, Daily.day.between(chosen.start, chosen.end))
-        .group_by(Daily.metric, Daily.dim).order_by(sa.desc("total"), Daily.dim).limit(limit).subquery().select()
-        for metric in CONTENT
-    ]
+    parts = []
+    for metric in CONTENT:
+        rows = _range_rows(chosen, [metric])
+        parts.append(
+            sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value).label("total"))
+            .group_by(rows.c.metric, rows.c.dim).order_by(sa.desc("total"), rows.c.dim).limit(limit).subquery().select()
+        )
     found: dict[str, list[tuple[str, int]]] = {metric: [] for metric in CONTENT}
     for metric, dim, total in db.session.execute(sa.union_all(*parts)):
         found[metric].append((dim, int(total)))

@@ -1,4 +1,4 @@
-"""The analytics tables: daily rollups kept by the rollup job, page views, costs, cursors.
+"""The analytics tables: daily and monthly rollups kept by the rollup job, page views, costs, cursors.
 
 Nothing here is a source of truth: ``kpay analytics rebuild`` recomputes every rollup from the
 activity events, the page views and the money ledger, and must give what the job kept.
@@ -27,6 +27,19 @@ class Daily(db.Model):
     __table_args__ = (sa.Index("ix_analytics_daily_metric_dim_day", "metric", "dim", "day"),)
 
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    dim: Mapped[str] = mapped_column(sa.String(120), primary_key=True, default="")
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class Monthly(db.Model):
+    """The sum of a metric's daily rows over one calendar month (``month`` its first day), kept
+    beside them by the same job, so a long range reads twelve rows instead of 365."""
+
+    __tablename__ = "analytics_monthly"
+    __table_args__ = (sa.Index("ix_analytics_monthly_metric_dim_month", "metric", "dim", "month"),)
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     dim: Mapped[str] = mapped_column(sa.String(120), primary_key=True, default="")
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -1,5 +1,5 @@
 """The rollup job: reads new activity events, ledger transactions and page views since its
-cursors and adds them to the daily tables; ``rebuild`` empties the tables and reads everything.
+cursors and adds them to the daily tables (and each day's figures to its month's); ``rebuild`` empties the tables and reads everything.
 
 Both paths run the same code over batches in id order, so the incremental tables equal the
 rebuilt ones (a test checks it on SQLite and PostgreSQL). A row is read once its
@@ -20,7 +20,7 @@ from kpay.api import (
     ActivityEvent, LedgerEntry, LedgerTransaction, Order, Product, User, db, site_now, utcnow,
 )
 from plugins.analytics.models import (
-    Cursor, Daily, Imported, MemberDay, MemberMonth, MemberSource, PageView, Salt, TopicDay,
+    Cursor, Daily, Imported, MemberDay, MemberMonth, MemberSource, Monthly, PageView, Salt, TopicDay,
 )
 
 LAG = timedelta(minutes=2)
@@ -31,7 +31,7 @@ INTERACTIONS = ("reply.created", "post.liked", "answer.accepted", "review.create
 REFERRALS = {"referral.visited": "referral_visits", "referral.signed_up": "referral_signups",
              "referral.converted": "referral_conversions"}
 EVENT_NAMES = ("user.signed_up", "order.paid", "topic.created", "lesson.completed", *INTERACTIONS, *REFERRALS)
-ROLLUPS = (Daily, MemberDay, TopicDay, MemberMonth)
+ROLLUPS = (Daily, Monthly, MemberDay, TopicDay, MemberMonth)
 
 
 def run(now: datetime | None = None) -> int:
@@ -62,6 +62,10 @@ def rebuild(now: datetime | None = None) -> int:
     db.session.execute(sa.delete(Cursor).where(Cursor.source.in_(("events", "ledger", "views"))))
     db.session.execute(sa.insert(Daily).from_select(["day", "metric", "dim", "value"],
                                                     sa.select(Imported.day, Imported.metric, Imported.dim, Imported.value)))
+    imported: Counter = Counter()
+    for day, metric, dim, value in db.session.execute(sa.select(Imported.day, Imported.metric, Imported.dim, Imported.value)):
+        imported[day, metric, dim] += value
+    _add_monthly(imported)
     db.session.commit()
     return run(now)
 
@@ -98,10 +102,26 @@ def _upsert(model, keys: tuple[str, ...], rows: Iterable[dict]) -> None:
 
 
 def add_daily(counts: Counter, model=Daily) -> None:
-    """Add ``{(day, metric, dim): value}`` to the daily table (or the imported history)."""
+    """Add ``{(day, metric, dim): value}`` to the daily table and its months (or to the
+    imported history)."""
     _upsert(model, ("day", "metric", "dim"), (
         {"day": day, "metric": metric, "dim": dim, "value": value}
         for (day, metric, dim), value in sorted(counts.items()) if value
+    ))
+    if model is Daily:
+        _add_monthly(counts)
+
+
+def _add_monthly(counts: Counter) -> None:
+    """Add daily figures ``{(day, metric, dim): value}`` to their months' rows (a month's row
+    is there once one of its days is, as a month of a payment and its refund sums to 0)."""
+    months: Counter = Counter()
+    for (day, metric, dim), value in counts.items():
+        if value:
+            months[day.replace(day=1), metric, dim] += value
+    _upsert(Monthly, ("month", "metric", "dim"), (
+        {"month": month, "metric": metric, "dim": dim, "value": value}
+        for (month, metric, dim), value in sorted(months.items())
     ))
 
 

@@ -49,7 +49,7 @@ def dashboard():
     """The dashboard; an htmx request with a new range gets only its figures."""
     creator = _scope()
     form, chosen = _range()
-    found = figures.read(chosen, creator)
+    found = figures.read(chosen, creator, memberships=creator is None)
     return render("analytics/dashboard.html", "analytics/_figures.html", status=422 if form.errors else 200,
                   form=form, figures=found, charts=_charts(found), creator=creator, cost_form=CostForm(),
                   presets=_presets(chosen), currency=_currency())
@@ -160,7 +160,7 @@ def save_cost():
     form = CostForm()
     if not form.validate_on_submit():
         form_range, chosen = _range()
-        found = figures.read(chosen)
+        found = figures.read(chosen, memberships=True)
         return render("analytics/dashboard.html", status=422, form=form_range, figures=found, charts=_charts(found),
                       creator=None, cost_form=form, presets=_presets(chosen), currency=_currency())
     year, number = form.month.data.split("-")
