@@ -8,6 +8,7 @@ else the site's ``default_locale``. Time zone: the member's, else the site's.
 from __future__ import annotations
 
 import functools
+import zoneinfo
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -75,11 +76,22 @@ def locale_for_tag(tag: str) -> str | None:
     return None
 
 
+TIMEZONE_COOKIE = "kpay_tz"  # the browser's IANA zone, set by a page script; read only, never trusted beyond a name
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) & pytz.all_timezones_set
+
+
 def select_timezone() -> str:
-    """The member's IANA time zone when it is a known one, else the site's."""
-    if has_request_context() and current_user.is_authenticated:
-        if current_user.timezone in pytz.all_timezones_set:
+    """The member's IANA time zone when it is a known one, else the browser's (the ``kpay_tz``
+    cookie, when it names a known zone), else the site's."""
+    if has_request_context():
+        if current_user.is_authenticated and current_user.timezone in pytz.all_timezones_set:
             return current_user.timezone
+        if request.cookies.get(TIMEZONE_COOKIE, "") in _known_zones():
+            return request.cookies[TIMEZONE_COOKIE]
     return current_app.config["KPAY"]["timezone"]
 
 

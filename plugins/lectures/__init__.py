@@ -5,7 +5,9 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from kpay.api import Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget, can, hookimpl
+from kpay.api import (
+    Asset, NavItem, NotificationKind, Permission, Schedule, Setting, UploadFolder, Widget, can, hookimpl,
+)
 
 __version__ = "1.0"
 
@@ -29,6 +31,12 @@ def kpay_config_defaults():
             "Hosts whose https video players a replay may embed.",
         ),
         "default_zone": Setting("", "The zone a new lecture starts in (empty: the organizer's, else Asia/Shanghai)."),
+        "max_replay_mb": Setting(2048, "Largest recording an organizer may upload as a replay, in MiB.", min=1),
+        "playback_minutes": Setting(240, "How long a member's signed replay address stays valid, in minutes.", min=1),
+        "accel_redirect_prefix": Setting(
+            "", "When set (e.g. /protected), replay files are sent by nginx through X-Accel-Redirect "
+                "to this internal location + the file's key, which must alias the storage folder (instance/uploads/).",
+        ),
     }
 
 
@@ -88,8 +96,16 @@ def kpay_assets(template):
     if template and template.startswith("lectures/"):
         from flask import url_for
 
-        return [Asset(url_for("lectures.static", filename="lectures/lectures.css"), "css")]
+        return [Asset(url_for("lectures.static", filename="lectures/lectures.css"), "css"),
+                Asset(url_for("lectures.static", filename="lectures/zone.js"), "js")]
     return []
+
+
+@hookimpl
+def kpay_upload_folders():
+    from plugins.lectures.replays import FOLDER, in_use
+
+    return [UploadFolder(FOLDER, _l("Lecture replays"), in_use)]
 
 
 @hookimpl

@@ -1,5 +1,6 @@
-"""How a lecture's time is shown: in the viewer's zone (their setting, else the site's), with the
-organizer's wall time and zone beside it when they differ."""
+"""How a lecture's time is shown: in the viewer's zone (their setting, else their browser's, else the
+site's: ``kpay.i18n.select_timezone``), with the organizer's wall time and zone beside it when
+they differ."""
 
 from __future__ import annotations
 

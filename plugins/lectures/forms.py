@@ -10,6 +10,8 @@ from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, St
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from flask_wtf.file import FileField
+
 from kpay.api import FlaskForm, utcnow
 from plugins.lectures import zones
 from plugins.lectures.access import settings
@@ -99,14 +101,18 @@ MESSAGES = {
 
 
 class ReplayForm(FlaskForm):
-    """The recording: an embed from the allowed players, and notes."""
+    """The recording: an embed from the allowed players or an uploaded file (or both), and notes."""
 
-    replay_url = StringField(_l("Recording (embed address)"), validators=[DataRequired(), Length(max=500)])
+    replay_url = StringField(_l("Recording (embed address)"), validators=[Optional(), Length(max=500)])
+    replay_upload = FileField(_l("Or upload the recording (MP4, WebM, MP3, M4A)"),
+                              render_kw={"accept": "video/mp4,video/webm,audio/mpeg,audio/mp4"})
     replay_notes = TextAreaField(_l("Notes (markdown)"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
 
     def validate_replay_url(self, field) -> None:
         from wtforms import ValidationError
 
+        if not field.data:
+            return
         parts = urlsplit(field.data)
         hosts = settings()["embed_hosts"]
         if parts.scheme != "https" or parts.hostname not in hosts:

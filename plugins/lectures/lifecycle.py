@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from kpay.api import User, db, emit, utcnow
-from plugins.lectures import reminders, seats, zones
+from plugins.lectures import reminders, replays, seats, zones
 from plugins.lectures.models import Lecture
 
 FIELDS = ("title", "description", "speakers", "minutes", "capacity", "product_id", "membership_product_id",
@@ -61,11 +61,14 @@ def cancel(lecture: Lecture) -> None:
     seats.tell_attendees(lecture, _l("%(title)s was cancelled", title=lecture.title), f"lectures:cancelled:{lecture.id}")
 
 
-def attach_replay(lecture: Lecture, url: str, notes: str) -> None:
-    """Attach the recording; the first time, tell attendees and those who were in line."""
-    first = not lecture.replay_url
+def attach_replay(lecture: Lecture, url: str, notes: str, stored: tuple[str, str, int] | None = None) -> None:
+    """Attach the recording (an embed address, and/or ``stored``: a file ``replays.store_recording``
+    kept, which replaces the one before); the first time, tell attendees and those who were in line."""
+    first = not lecture.has_replay
     lecture.replay_url, lecture.replay_notes = url, notes
-    if first and url:
+    if stored is not None:
+        replays.replace(lecture, stored)
+    if first and lecture.has_replay:
         seats.tell_attendees(lecture, _l("The replay of %(title)s is ready", title=lecture.title),
                              f"lectures:replay:{lecture.id}", statuses=("going", "waiting", "not_going"))
 

@@ -45,6 +45,9 @@ class Lecture(db.Model):
     started_at = mapped_column(UTCDateTime)  # when lecture.started was emitted, once
     replay_url: Mapped[str] = mapped_column(sa.String(500), default="")
     replay_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    replay_file: Mapped[str | None] = mapped_column(sa.String(64))  # stored name in the "lectures" folder
+    replay_type: Mapped[str | None] = mapped_column(sa.String(40))
+    replay_size: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -60,6 +63,10 @@ class Lecture(db.Model):
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.minutes)
+
+    @property
+    def has_replay(self) -> bool:
+        return bool(self.replay_url or self.replay_file)
 
     @property
     def full(self) -> bool:

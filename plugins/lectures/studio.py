@@ -11,8 +11,8 @@ from flask import Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kpay.api import Product, can, db, notify, render, require
-from plugins.lectures import access, lifecycle, seats
+from kpay.api import Product, UploadError, allow_large_body, can, db, notify, render, require
+from plugins.lectures import access, lifecycle, replays, seats
 from plugins.lectures.forms import LectureForm, MessageForm, ReplayForm, options
 from plugins.lectures.models import Lecture
 from plugins.lectures.providers import providers
@@ -93,16 +93,28 @@ def studio_cancel(lecture_id: int):
 
 
 @bp.route("/studio/<int:lecture_id>/replay", methods=["POST"])
+@allow_large_body(lambda: access.settings()["max_replay_mb"])
 def studio_replay(lecture_id: int):
+    """Attach the replay: an embed address, an uploaded file, or both (a new file replaces the old)."""
     item = _own(lecture_id)
     form = ReplayForm()
-    if not form.validate_on_submit():
+    stored, valid = None, form.validate_on_submit()
+    if valid:
+        upload = form.replay_upload.data
+        try:
+            stored = replays.store_recording(upload.stream) if upload and upload.filename else None
+        except UploadError as error:
+            form.replay_upload.errors = [str(error)]
+        else:
+            if not (form.replay_url.data or stored or item.replay_file):
+                form.replay_url.errors = [_("Give an embed address or upload the recording.")]
+    if not valid or form.replay_url.errors or form.replay_upload.errors:
         edit = LectureForm(formdata=None, obj=item, editing=True)
         _choices(edit, item.creator_id)
         edit.starts.data = item.local_start
         return render("lectures/studio/lecture.html", form=edit, lecture=item, replay_form=form,
                       message_form=MessageForm(formdata=None), status=422)
-    lifecycle.attach_replay(item, form.replay_url.data.strip(), form.replay_notes.data or "")
+    lifecycle.attach_replay(item, (form.replay_url.data or "").strip(), form.replay_notes.data or "", stored)
     db.session.commit()
     flash(_("The replay is attached."), "success")
     return redirect(url_for("lectures.studio_lecture", lecture_id=item.id))

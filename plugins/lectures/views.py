@@ -16,7 +16,7 @@ from flask_login import current_user
 from kpay.api import (
     CSP, User, db, emit, insert_once, keyed_by_member, limiter, login_required, render, utcnow, wants_partial,
 )
-from plugins.lectures import access, calendars, listing, seats
+from plugins.lectures import access, calendars, listing, replays, seats
 from plugins.lectures.forms import QuestionForm
 from plugins.lectures.models import Lecture, Question, Rsvp, Vote
 from plugins.lectures.providers import providers
@@ -58,8 +58,13 @@ def _lecture_context(lecture: Lecture) -> dict:
     asks = manager or (rsvp is not None and rsvp.status != "not_going" and allowed)
     return {"rsvp": rsvp, "allowed": allowed, "show_link": access.shows_link(lecture, rsvp),
             "link_opens_at": access.link_opens_at(lecture), "now": utcnow(), "asks": asks,
-            "replay": lecture.replay_url and lecture.starts_at <= utcnow() and (allowed or manager),
+            "replay": _may_replay(lecture, allowed or manager),
             **_questions_context(lecture, manager, asks)}
+
+
+def _may_replay(lecture: Lecture, allowed: bool) -> bool:
+    """Whether the replay is shown: there is one, the lecture has started, and the viewer has access."""
+    return lecture.has_replay and lecture.starts_at <= utcnow() and allowed
 
 
 def _questions_context(lecture: Lecture, manager: bool, asks: bool = True) -> dict:
@@ -86,11 +91,27 @@ def _questions(lecture_id: int) -> list[tuple[Question, User, bool]]:
 def lecture(lecture_id: int):
     item = access.visible_lecture(lecture_id)
     context = _lecture_context(item)
+    if context["replay"] and item.replay_file:
+        context["replay_src"] = replays.address(item)
     response = render("lectures/lecture.html", "lectures/_rsvp.html", **context)
-    if context["replay"]:
+    if context["replay"] and item.replay_url:
         # The replay's player (an allowed https host, checked when attached) may be framed here.
         response.headers["Content-Security-Policy"] = f"{CSP}; frame-src https://{urlsplit(item.replay_url).hostname}"
     return response
+
+
+@bp.route("/<int:lecture_id>/replay/<token>")
+def replay_file(lecture_id: int, token: str):
+    """The uploaded recording under a signed address (Range requests answered); 403 once the
+    address has expired, in another session or for another member, or the access has ended."""
+    if not replays.valid(token, lecture_id):
+        abort(403)
+    item = access.visible_lecture(lecture_id)
+    if not _may_replay(item, access.manages(item) or access.may_attend(item)):
+        abort(403)
+    if not item.replay_file:
+        abort(404)
+    return replays.serve(item)
 
 
 @bp.route("/<int:lecture_id>/rsvp", methods=["POST"])

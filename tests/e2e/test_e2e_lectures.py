@@ -99,3 +99,18 @@ def test_paid_lecture_from_scheduling_to_replay(browser, community):
     for page in (creator, member, learner):
         page.context.close()
     visitor.close()
+
+
+def test_times_follow_the_browser_zone_and_pages_work_without_javascript(browser, community):
+    """The page script tells the site the browser's zone: from the next page on, lecture times are
+    shown in it. Without JavaScript the same list still shows every time, in the site's zone."""
+    for javascript in (True, False):
+        context = browser.new_context(base_url=community.url, locale="en-GB", timezone_id="America/New_York",
+                                      java_script_enabled=javascript,
+                                      extra_http_headers={"X-Forwarded-For": f"10.253.0.{20 + javascript}"})
+        page = context.new_page()
+        page.goto("/live/past")
+        page.goto("/live/past")
+        times = page.locator(".lecture-row time").all_inner_texts()
+        assert times and all(("(America/New_York)" in t) is javascript for t in times)
+        context.close()
