@@ -10,6 +10,7 @@ documents read from the database, and a rebuild is queued.
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 import re
 import time
@@ -125,13 +126,21 @@ def highlight(text: str, wanted: tuple[str, ...], width: int | None) -> Markup:
     """``text`` (markdown marks dropped) escaped, its matching words in ``<mark>``; with ``width``,
     only the part of that many characters around the first match."""
     plain = " ".join(MARKUP.sub(lambda m: m.group(1) or " ", text).split())
-    spans = [(start, end) for term, start, end in tokens(plain) if term in wanted]
+    found = ((start, end) for term, start, end in tokens(plain) if term in wanted)
     begin, end = 0, len(plain)
-    if width is not None:
-        first = spans[0][0] if spans else 0
-        begin = max(0, first - width // 3)
+    if width is None:
+        spans = list(found)
+    else:
+        # Terms come in the order of the text: stop analysing past the snippet (bodies are long).
+        first = next(found, None)
+        begin = max(0, first[0] - width // 3) if first else 0
         end = min(len(plain), begin + width)
-        spans = [(s, e) for s, e in spans if s >= begin and e <= end]
+        spans = []
+        for start, stop in itertools.chain([first] if first else [], found):
+            if start >= end:
+                break
+            if stop <= end:
+                spans.append((start, stop))
     parts, at = [], begin
     for start, stop in _merged(spans):
         parts += [escape(plain[at:start]), Markup("<mark>"), escape(plain[start:stop]), Markup("</mark>")]
