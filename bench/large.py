@@ -95,6 +95,23 @@ def log_in(base: str, email: str) -> str:
     return "; ".join(cookies)
 
 
+def list_cursors(env: dict) -> dict:
+    """Keyset cursors three quarters down the admin console's orders and members by name."""
+    from kpay.listing import cursor_after
+
+    engine = sa.create_engine(env["KPAY_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        orders = connection.execute(sa.text("SELECT count(*) FROM orders")).scalar()
+        order = connection.execute(sa.text("SELECT id FROM orders ORDER BY id DESC LIMIT 1 OFFSET :n"),
+                                   {"n": orders * 3 // 4}).scalar()
+        members = connection.execute(sa.text("SELECT count(*) FROM users")).scalar()
+        name, member = connection.execute(sa.text(
+            "SELECT display_name, id FROM users ORDER BY display_name, id LIMIT 1 OFFSET :n"),
+            {"n": members * 3 // 4}).one()
+    engine.dispose()
+    return {"orders_cursor": cursor_after(order), "members_cursor": cursor_after(name, member)}
+
+
 def deep_cursor(env: dict, offset: int) -> str:
     """The big circle's list cursor ``offset`` topics down (latest first)."""
     engine = sa.create_engine(env["KPAY_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
@@ -133,7 +150,10 @@ def pages(site: str, reference: str, hello: str, cookies: dict, facts: dict, cur
         ("studio products, creator", site, "/studio/products", creator),
         ("payouts, admin", site, "/admin/payouts", admin),
         ("admin orders", site, "/admin/orders", admin),
+        ("admin orders deep", site, f"/admin/orders?cursor={facts['orders_cursor']}", admin),
         ("admin members", site, "/admin/members", admin),
+        ("admin members by name deep", site, f"/admin/members?sort=name&cursor={facts['members_cursor']}", admin),
+        ("my purchases, member", site, "/account/purchases", member),
     ]
 
 
@@ -207,10 +227,23 @@ def worker_rss(master_pid: int) -> list[int]:
 
 
 def run_one(kind: str, args) -> None:
+    """Measure every page on ``--baseline``'s community (if any), then on ``--scale``'s, and
+    report the latter with each page's CPU time against the former's."""
+    baseline = measure(kind, args, args.baseline, full=False)[0] if args.baseline else None
+    report(kind, args, *measure(kind, args, args.scale, full=True), baseline=baseline)
+
+
+def measure(kind: str, args, size: str, full: bool) -> tuple:
+    """(results, sizes, weight, weight gzip, statement time, RSS) of the pages on a community
+    of ``size``; only the pages' figures unless ``full``."""
+    args = type(args)(**{**vars(args), "scale": size})
+    if not full:
+        args.sqlite = args.postgres = None  # a baseline is always seeded afresh
     with seeded(kind, args) as (env, url):
         facts = scale.landmarks()
         replies = scale.SCALES[args.scale].long_topic_replies
         facts["replies"] = replies + 1
+        facts.update(list_cursors(env))
         cursor = deep_cursor(env, scale.SCALES[args.scale].big_circle_topics * 3 // 4)
         with gunicorn("bench.hello:app", os.environ.copy()) as hello, gunicorn("wsgi:app", env) as site, \
                 gunicorn("bench.forums:reference", env) as reference:
@@ -228,12 +261,14 @@ def run_one(kind: str, args) -> None:
                     result = drive(base + path, args.seconds, cookie)
                     result["cpu"] = (_cpu_ms(workers[base]) - before) / max(result["rps"] * args.seconds, 1)
                     results[name].append(result)
+            if not full:
+                return results, sizes, 0, 0, (0.0, 0.0), []
             weight, weight_gzip = first_visit(site)
             statement = next(m for m in measured if m[0] == "statement, creator")
             statement_ms = server_time(site, statement[2], statement[3])
             mixed(measured, args.mixed)
             rss = worker_rss(site_pid(site))
-    report(kind, args, results, sizes, weight, weight_gzip, statement_ms, rss)
+    return results, sizes, weight, weight_gzip, statement_ms, rss
 
 
 def site_pid(base: str) -> int:
@@ -248,21 +283,26 @@ def site_pid(base: str) -> int:
     raise LookupError(base)
 
 
-def report(kind, args, results, sizes, weight, weight_gzip, statement_ms, rss) -> None:
+def report(kind, args, results, sizes, weight, weight_gzip, statement_ms, rss, baseline=None) -> None:
     rps = {name: statistics.median(r["rps"] for r in runs) for name, runs in results.items()}
     hello = rps["hello world"]
     print(f"\n{kind}, {args.scale} community: gunicorn -w 2 -k sync, wrk -t2 -c16, {args.seconds}s per page, "
           f"median of {args.runs} run(s)")
     cpu = {name: statistics.median(r["cpu"] for r in runs) for name, runs in results.items()}
-    print(f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x hello':>9}{'CPU ms':>8}{'x hello':>9}{'KB':>8}")
+    before = {name: statistics.median(r["cpu"] for r in runs) for name, runs in (baseline or {}).items()}
+    print(f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x hello':>9}{'CPU ms':>8}{'x hello':>9}{'KB':>8}"
+          + (f"{'x ' + args.baseline:>9}" if baseline else ""))
     for name, runs in results.items():
         p50 = statistics.median(r["p50"] for r in runs)
         p99 = statistics.median(r["p99"] for r in runs)
         flag = "  (errors!)" if any(r["errors"] for r in runs) else ""
         print(f"{name:<28}{rps[name]:>9.0f}{p50:>9.1f}{p99:>9.1f}{rps[name] / hello:>9.3f}{cpu[name]:>8.2f}"
-              f"{cpu['hello world'] / max(cpu[name], 0.001):>9.3f}{sizes[name] / 1024:>8.1f}{flag}")
+              f"{cpu['hello world'] / max(cpu[name], 0.001):>9.3f}{sizes[name] / 1024:>8.1f}"
+              + (f"{cpu[name] / max(before[name], 0.001):>9.2f}" if name in before else "") + flag)
     print("(CPU ms: the workers' CPU time per request, from /proc; its x hello does not move with the load "
-          "other processes put on a shared machine, as req/s does)")
+          "other processes put on a shared machine, as req/s does"
+          + (f"; x {args.baseline}: CPU time per request against the {args.baseline} community's, same run)"
+             if baseline else ")"))
     print(f"topic page: {rps['topic first page, member'] / rps['reference topic page']:.2f}x the reference "
           f"({cpu['reference topic page'] / cpu['topic first page, member']:.2f}x by CPU); "
           f"circle list: {rps['circle list, member'] / rps['reference circle list']:.2f}x the reference "

@@ -165,6 +165,8 @@ def main() -> None:
     parser.add_argument("--postgres-admin", default="postgresql://postgres@127.0.0.1/postgres",
                         help="with --scale: where to make (and drop) a PostgreSQL database to seed")
     parser.add_argument("--mixed", type=int, default=10_000, help="with --scale: mixed requests before reading RSS")
+    parser.add_argument("--baseline", choices=("small", "medium", ""), default="small",
+                        help="with --scale: first measure the pages on this community, to compare each with")
     args = parser.parse_args()
     if args.scale != "demo":
         from bench import large

@@ -46,7 +46,7 @@ from kpay.hookspecs import hookimpl
 from kpay.i18n import add_translations
 from kpay.input_filter import query_int
 from kpay.jobs import enqueue, enqueue_at, long_running
-from kpay.listing import Page, paginate, read_filters
+from kpay.listing import CURSOR_LENGTH, Page, paginate, read_filters
 from kpay.models import ActivityEvent, Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import (
@@ -104,7 +104,7 @@ SECTIONS: dict[str, list[str]] = {
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
     "Views": [
         "render", "wants_partial", "render_markdown", "login_required", "require", "can", "FlaskForm", "csrf",
-        "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "UploadError",
+        "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "CURSOR_LENGTH", "UploadError",
         "read_limited", "measure", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
         "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable", "cover_from_form",
         "apply_cover", "share_card", "current_share_card", "ShareCard",
@@ -133,6 +133,8 @@ NOTES: dict[str, str] = {
           "caller commits.",
     "csrf": "Flask-WTF's CSRF protection; ``@csrf.exempt`` only for a signed webhook.",
     "limiter": "Flask-Limiter: ``@limiter.limit(\"5/minute\", key_func=keyed_by_member(\"scope\"))``.",
+    "CURSOR_LENGTH": "The longest cursor ``paginate`` writes: give a filter form's ``cursor`` field "
+                     "``Length(max=CURSOR_LENGTH)``.",
     "UPLOAD_NAME": "The pattern of a stored upload's name (32 hex digits and an extension): check a name "
                    "from a URL with ``UPLOAD_NAME.fullmatch`` before serving it.",
     "CSP": "The site's Content-Security-Policy header value, to extend for a page that embeds another origin.",

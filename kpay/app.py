@@ -89,7 +89,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     jobs.init_app(app)
     permissions.init_app(app)
     app.jinja_env.globals.update(
-        nav_items=render.nav_items, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
+        navigation=render.navigation, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
         assets=render.assets, row_url=render.row_url, share_card=sharing.share_card,
         can=permissions.can,
     )

@@ -104,8 +104,10 @@ def kpay_permissions():
 def kpay_nav_items(user):
     """Give links for the site navigation.
 
-    Called: when a full page is rendered.
-    Receives: ``user``, the current user (``AnonymousUser`` when logged out).
+    Called: when a full page is rendered for a role (or a visitor) and language not seen
+    before; the links are kept for the app's life and shown to every member of that role.
+    Receives: ``user``, the current user (``AnonymousUser`` when logged out). Decide from
+    their role (``can``) and whether they are logged in, not from their own data.
     Returns: a list of ``kpay.api.NavItem``; sorted by ``order``, then label.
     """
 

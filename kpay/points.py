@@ -1,12 +1,15 @@
-"""Points: an append-only ledger; balances and leaderboards are sums over it."""
+"""Points: an append-only ledger, a balance per member kept beside it, and leaderboards
+(sums over the ledger)."""
 
 from __future__ import annotations
+
+import functools
 
 import sqlalchemy as sa
 
 from kpay.extensions import db
-from kpay.models import PointsEntry, User
-from kpay.transactions import insert_once
+from kpay.models import PointsBalance, PointsEntry, User
+from kpay.transactions import _INSERTS, insert_once
 
 
 def award(user: User, amount: int, reason: str, key: str) -> bool:
@@ -20,17 +23,25 @@ def award(user: User, amount: int, reason: str, key: str) -> bool:
     entry_id = insert_once(
         PointsEntry, ("key",), user_id=user.id, amount=amount, reason=reason, key=key
     )
-    return entry_id is not None
+    if entry_id is None:
+        return False
+    db.session.execute(_balance_statement(db.engine.dialect.name), {"user_id": user.id, "amount": amount})
+    return True
+
+
+@functools.cache
+def _balance_statement(dialect: str):
+    # One statement that adds in the database: concurrent awards never lose each other's points.
+    table = PointsBalance.__table__
+    insert = _INSERTS[dialect](table).values(user_id=sa.bindparam("user_id"), points=sa.bindparam("amount"))
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.user_id], set_={"points": table.c.points + insert.excluded.points},
+    )
 
 
 def balance(user: User) -> int:
-    """The member's points: the sum of their ledger entries."""
-    total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(PointsEntry.amount), 0)).where(
-            PointsEntry.user_id == user.id
-        )
-    )
-    return int(total)
+    """The member's points: their kept balance (the sum of their ledger entries), one row."""
+    return db.session.scalar(sa.select(PointsBalance.points).where(PointsBalance.user_id == user.id)) or 0
 
 
 def leaderboard(limit: int = 10, since=None) -> list[tuple[User, int]]:

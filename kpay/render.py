@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, make_response, render_template, url_for
+from flask import Response, current_app, make_response, render_template, request, url_for
+from flask_babel import get_locale
 from htmx_flask import request as htmx_request  # flask's request, typed with htmx-flask's .htmx
 from flask_login import current_user
 
@@ -31,9 +33,43 @@ def render(page: str, partial: str | None = None, status: int = 200, **context) 
 
 
 def nav_items() -> list[NavItem]:
-    """The navigation links for the current user, by order then label."""
+    """The navigation links for the current user, by order then label (the layout shows them
+    through ``navigation``)."""
     items = [item for group in hook().kpay_nav_items(user=current_user) for item in group or ()]
     return sorted(items, key=lambda item: (item.order, item.label))
+
+
+SHORTCUTS = 5  # links in the phones' bottom bar
+TOOL_ICONS = ("edit", "settings")  # the creator's and admin's tools stay out of that bar
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A navigation link as the layout shows it: label and URL resolved."""
+
+    label: str
+    href: str
+    endpoint: str
+    icon: str
+    shortcut: bool  # also in the phones' bottom bar
+
+
+def navigation() -> tuple[NavLink, ...]:
+    """The site navigation of the current user, built once per role (a visitor's too),
+    language and script root for the app's life: the links are the same for every member of a
+    role, so a page view pays a dictionary look-up, not the hooks and a ``url_for`` per link."""
+    role = current_user.role if current_user.is_authenticated else None
+    key = (role, str(get_locale()), request.script_root)
+    built = current_app.extensions.setdefault("kpay_navigation", {})
+    if key not in built:
+        items = nav_items()
+        shortcuts = [item for item in items if item.icon not in TOOL_ICONS][:SHORTCUTS] if role else []
+        built[key] = tuple(
+            NavLink(str(item.label), url_for(item.endpoint, **item.values), item.endpoint, item.icon,
+                    item in shortcuts)
+            for item in items
+        )
+    return built[key]
 
 
 def admin_nav_items() -> list[NavItem]:

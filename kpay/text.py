@@ -63,13 +63,23 @@ _IMAGE_SRC = re.compile(r'<img[^>]*?\ssrc="([^"]+)"')
 
 def excerpt(text: str | None, chars: int = 240) -> str:
     """The plain words of a member's markdown, cut at a word near ``chars`` with "…" when
-    longer: what a feed or a card shows before "more"."""
+    longer: what a feed or a card shows before "more" (short texts remembered like
+    ``render_markdown``'s)."""
+    if text and len(text) > CACHED_CHARS:
+        return _excerpt(text, chars)
+    return _excerpt_cached(text or "", chars)
+
+
+def _excerpt(text: str, chars: int) -> str:
     words = " ".join(render_markdown(text).striptags().split())
     if len(words) <= chars:
         return words
     cut = words[:chars]
     space = cut.rfind(" ")
     return (cut[:space] if space > chars * 0.6 else cut).rstrip(" ,.;:，。；：") + "…"
+
+
+_excerpt_cached = functools.lru_cache(maxsize=2048)(_excerpt)
 
 
 def pictures(text: str | None, limit: int = 3) -> list[str]:

@@ -21,7 +21,7 @@ from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesso
 from plugins.forums.models import Circle, Like, Post, ReadMarker, Topic, Watch
 from plugins.lectures.models import Lecture, Question, Rsvp
 
-MEMBER, CREATOR = "member@example.com", "creator@example.com"
+MEMBER, CREATOR, ADMIN = "member@example.com", "creator@example.com", "admin@example.com"
 
 
 def _ids(column, *where) -> list[int]:
@@ -79,7 +79,8 @@ def grow(scale: int) -> None:
          "price_minor": 1000 + n, "currency": "CNY", "active": True, "created_at": now} for n in range(scale)])
     products = _ids(Product.id, Product.name.like("Grown product %"))
     db.session.execute(sa.insert(Order), [
-        {"user_id": people[n % len(people)], "product_id": products[n % len(products)], "product_name": "Grown",
+        {"user_id": member.id if n % 100 == 0 else people[n % len(people)], "product_id": products[n % len(products)],
+         "product_name": "Grown",
          "provider": "sandbox", "status": "paid", "list_price_minor": 1000, "amount_minor": 1000, "currency": "CNY",
          "nonce": uuid.uuid4().hex, "created_at": start, "expires_at": now, "paid_at": start}
         for n in range(10 * scale)])

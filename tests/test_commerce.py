@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -461,3 +463,22 @@ def test_an_order_keeps_the_products_name_as_it_was_sold(app, client, auth, mei,
     client.post("/pay_sandbox/1/pay", data={"csrf_token": csrf_token(client.get("/pay_sandbox/1"))})
     with app.app_context():
         assert db.session.scalar(sa.select(EmailMessage.subject)) == "Receipt for Python 101"
+
+
+def test_my_purchases_come_newest_first_twenty_a_page(app, client, auth, mei, course):
+    with app.app_context():
+        db.session.add_all(
+            Order(user_id=mei.id, product_id=course, provider="sandbox", status="expired", list_price_minor=9900,
+                  amount_minor=9900, currency="CNY", nonce=f"mine-{n:04d}-nonce", expires_at=utcnow())
+            for n in range(25)
+        )
+        db.session.commit()
+        ids = db.session.scalars(sa.select(Order.id).where(Order.user_id == mei.id).order_by(Order.id.desc())).all()
+    auth.login(mei.email)
+    first = client.get("/account/purchases").get_data(as_text=True)
+    shown = [int(n) for n in re.findall(r'href="/orders/(\d+)"', first)]
+    assert shown == ids[:20] and 'rel="prev"' not in first
+    following = html.unescape(re.search(r'href="([^"]+)" rel="next"', first).group(1))
+    second = client.get(following).get_data(as_text=True)
+    assert [int(n) for n in re.findall(r'href="/orders/(\d+)"', second)] == ids[20:]
+    assert 'rel="next"' not in second and 'rel="prev"' in second

@@ -125,6 +125,25 @@ def test_hook_kpay_nav_items(make_app):
     assert page.index(">Home</a>") < page.index(">Waves</a>")
 
 
+def test_navigation_is_built_once_per_role(make_app, make_user):
+    asked = []
+
+    def links(user):
+        asked.append(user.role if user.is_authenticated else None)
+        return [NavItem("Waves", "home.index", order=5)] + (
+            [NavItem("Wave studio", "home.index", order=6)] if user.is_authenticated and user.role == "creator" else [])
+
+    app = make_app(plugins=[plugin("wave", kpay_nav_items=links)])
+    visitor, member, creator = app.test_client(), app.test_client(), app.test_client()
+    Auth(member).login(make_user(role="member").email)
+    Auth(creator).login(make_user(role="creator").email)
+    for _ in range(3):
+        assert ">Wave studio</a>" not in visitor.get("/").get_data(as_text=True)
+        assert ">Wave studio</a>" not in member.get("/").get_data(as_text=True)
+        assert ">Wave studio</a>" in creator.get("/").get_data(as_text=True)
+    assert sorted(asked, key=str) == sorted([None, "member", "creator"], key=str), "once per role, then kept"
+
+
 def test_hook_kpay_admin_nav_items(make_app, make_user):
     nav = plugin("wave", kpay_admin_nav_items=lambda user: [NavItem("Wave queue", "home.index", order=5)])
     app = make_app(plugins=[nav])

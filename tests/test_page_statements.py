@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from kpay import demo, jobs
 from kpay.app import create_app
 from kpay.extensions import db
-from kpay.models import User
-from kpay.models.commerce import Product
+from kpay.listing import cursor_after
+from kpay.models import Notification, User
+from kpay.models.commerce import Order, Product
 from plugins.courses.models import Course, Enrolment, Lesson
 from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
@@ -34,7 +35,8 @@ ROWS_READ = 400  # what one page's statement may read of a table; far below the 
 # test checks that such an index exists instead of guessing the planner's size thresholds.
 INDEXLESS_PATHS = ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_hashjoin", "enable_mergejoin")
 # Tables that grow with the site's set-up, not with its community: every row may be read.
-SMALL_TABLES = {"forums_circles", "products", "courses_courses", "courses_chapters"}
+SMALL_TABLES = {"forums_circles", "products", "courses_courses", "courses_chapters",
+                "gamification_challenges"}  # challenges are set up by the staff, like circles
 HTMX = {"HX-Request": "true"}
 
 
@@ -55,6 +57,16 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     product = db.session.scalar(sa.select(Product.id).where(Product.active.is_(True)).order_by(Product.id))
     challenge = db.session.scalar(sa.select(sa.func.min(Challenge.id)))
     last = max(long.post_count - lists.PAGE_SIZE, 1)
+    two_thirds = lambda rows: rows[len(rows) * 2 // 3]  # noqa: E731
+    person = two_thirds(db.session.execute(sa.select(User.created_at, User.id).order_by(User.created_at, User.id)).all())
+    named = two_thirds(db.session.execute(sa.select(User.display_name, User.id).order_by(User.display_name, User.id)).all())
+    order = two_thirds(db.session.scalars(sa.select(Order.id).order_by(Order.id)).all())
+    paid = two_thirds(db.session.scalars(sa.select(Order.id).where(Order.status == "paid").order_by(Order.id)).all())
+    note = two_thirds(db.session.execute(sa.select(Notification.created_at, Notification.id)
+                                         .where(Notification.user_id == member)
+                                         .order_by(Notification.created_at, Notification.id)).all())
+    mine = db.session.scalars(sa.select(Order.id).where(Order.user_id == member).order_by(Order.id)).all()
+    course_row = two_thirds(db.session.scalars(sa.select(Course.id).order_by(Course.id)).all())
     lecture = db.session.scalar(sa.select(Lecture.id).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
     urls = {
         "home": "/", "circle directory": "/forums/",
@@ -63,7 +75,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "circle list, featured": f"/forums/c/{circle}?list=featured",
         "circle list, compact": f"/forums/c/{circle}?view=table",
         "topic, first page": f"/forums/t/{long.id}", "topic, last page": f"/forums/t/{long.id}?after={last}",
-        "catalogue": "/courses/", "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
+        "catalogue": "/courses/", "catalogue, deep page": f"/courses/?cursor={cursor_after(course_row)}",
+        "course": f"/courses/{course}", "shop": "/shop/", "checkout": f"/shop/{product}",
         "live lectures": "/live/", "past lectures": "/live/past", "lecture month": "/live/month",
         "lecture week": "/live/week", "lecture": f"/live/{lecture}",
         "leaderboard": "/gamification/leaderboard", "check-in challenge": f"/gamification/challenges/{challenge}",
@@ -87,6 +100,15 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "notifications, member": ("member", "/notifications", {}),
         "invitations, member": ("member", "/invite", {}),
         "notifications partial, member": ("member", "/notifications", HTMX),
+        "notifications, deep page, member": ("member", f"/notifications?cursor={cursor_after(*note)}", {}),
+        "my purchases, member": ("member", "/account/purchases", {}),
+        "my purchases, deep page, member": ("member", f"/account/purchases?cursor={cursor_after(mine[len(mine) // 2])}", {}),
+        "admin members, admin": ("admin", "/admin/members", {}),
+        "admin members, deep page, admin": ("admin", f"/admin/members?cursor={cursor_after(*person)}", {}),
+        "admin members by name, deep page, admin": ("admin", f"/admin/members?sort=name&cursor={cursor_after(*named)}", {}),
+        "admin orders, admin": ("admin", "/admin/orders", {}),
+        "admin orders, deep page, admin": ("admin", f"/admin/orders?cursor={cursor_after(order)}", HTMX),
+        "admin paid orders, deep page, admin": ("admin", f"/admin/orders?status=paid&cursor={cursor_after(paid)}", {}),
         "bell count, member": ("member", "/notifications/count", {}),
         "unanswered widget, creator": ("creator", "/forums/widgets/unanswered", HTMX),
         "course studio, creator": ("creator", "/courses/studio/", {}),
@@ -149,9 +171,10 @@ def counts(tmp_path_factory):
             db.create_all()
             demo.build()
             jobs.run_queued_inline()  # as `kpay demo` does: the search index, say
-        clients = {"visitor": app.test_client(), "member": app.test_client(), "creator": app.test_client()}
+        clients = {who: app.test_client() for who in ("visitor", "member", "creator", "admin")}
         Auth(clients["member"]).login(page_data.MEMBER, demo.DEMO_PASSWORD)
         Auth(clients["creator"]).login(page_data.CREATOR, demo.DEMO_PASSWORD)
+        Auth(clients["admin"]).login(page_data.ADMIN, demo.DEMO_PASSWORD)
         result = {}
         with app.app_context():
             pages = page_urls()
@@ -174,12 +197,14 @@ PAGE_NAMES = [
     f"{name}, {who}" for name in (
         "home", "circle directory", "active widget", "for you widget", "also took widget", "circle list", "circle list, deep page",
         "circle list, top", "circle list, unanswered", "circle list, featured", "circle list, compact", "topic, first page",
-        "topic, last page", "catalogue", "course", "shop", "checkout", "live lectures", "past lectures",
-        "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge", "search")
+        "topic, last page", "catalogue", "catalogue, deep page", "course", "shop", "checkout", "live lectures",
+        "past lectures", "lecture month", "lecture week", "lecture", "leaderboard", "check-in challenge", "search")
     for who in ("visitor", "member")
 ] + ["circle list partial, member", "topic posts partial, member", "search results partial, member", "lesson, member",
-     "free course, member",
-     "free lesson, member", "notifications, member",
+     "free course, member", "free lesson, member", "notifications, member", "notifications, deep page, member",
+     "my purchases, member", "my purchases, deep page, member", "admin members, admin", "admin members, deep page, admin",
+     "admin members by name, deep page, admin", "admin orders, admin", "admin orders, deep page, admin",
+     "admin paid orders, deep page, admin",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
      "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",

@@ -122,3 +122,22 @@ def test_two_simultaneous_grants_with_the_same_key_give_one_entry(app, member):
         thread.join(timeout=30)
     assert sorted(results) == [False, True]
     assert entries(app) == [(member.id, 50, "click:1")]
+
+
+def test_simultaneous_grants_with_different_keys_all_count_in_the_balance(app, member):
+    """The kept balance adds in the database: grants in flight at once lose none of each other's points."""
+    barrier = threading.Barrier(3)
+
+    def grant(n: int):
+        with app.app_context():
+            barrier.wait(timeout=10)
+            points.award(db.session.get(User, member.id), 10 * (n + 1), "Answer", key=f"answer:{n}")
+            db.session.commit()
+
+    threads = [threading.Thread(target=grant, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        assert points.balance(member) == 60 == sum(amount for _, amount, _ in entries(app))

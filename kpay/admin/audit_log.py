@@ -23,12 +23,12 @@ def audit_log():
     require("audit.view")
     actions = db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     form, values = read_filters(AuditFilters, choices={"action": actions})
-    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+    query = sa.select(AuditEntry)
     if "action" in values:
         query = query.where(AuditEntry.action == values["action"])
     if "actor" in values:
         query = query.where(AuditEntry.actor_id.in_(sa.select(User.id).where(matching(values["actor"]))))
-    listing = paginate(query, "admin.audit_log", values)
+    listing = paginate(query, "admin.audit_log", values, (AuditEntry.id,), descending=True)
     return render(
         "admin/audit.html", "admin/_audit.html", form=form, listing=listing, actors=actors_of(listing.rows)
     )

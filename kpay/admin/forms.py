@@ -1,10 +1,11 @@
 """The admin console's filter forms, read from the query string."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, IntegerField, SelectField, StringField
+from wtforms import DateField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
+from kpay.listing import CURSOR_LENGTH
 from kpay.models import ROLES
 from kpay.models.users import STATUSES
 
@@ -25,7 +26,7 @@ class MemberFilters(Form):
     joined_since = DateField(_l("Joined on or after"), validators=[Optional()])
     joined_before = DateField(_l("Joined before"), validators=[Optional()])
     sort = SelectField(_l("Sort"), choices=[SelectChoice(*item) for item in SORTS.items()], default="newest")
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
+    cursor = StringField(validators=[Optional(), Length(max=CURSOR_LENGTH)])
 
 
 class AuditFilters(Form):
@@ -33,4 +34,4 @@ class AuditFilters(Form):
 
     action = SelectField(_l("Action"), choices=[SelectChoice("", _l("Any action"))], default="")
     actor = StringField(_l("Actor (name or e-mail)"), validators=[Optional(), Length(max=100)])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
+    cursor = StringField(validators=[Optional(), Length(max=CURSOR_LENGTH)])

@@ -19,11 +19,11 @@ from kpay.models import ROLES, AuditEntry, User
 from kpay.permissions import require
 from kpay.render import render
 
-ORDERS = {
-    "newest": (User.created_at.desc(), User.id.desc()),
-    "oldest": (User.created_at, User.id),
-    "name": (User.display_name, User.id),
-    "email": (User.email, User.id),
+ORDERS = {  # sort -> (keys, descending); each has an index of its own
+    "newest": ((User.created_at, User.id), True),
+    "oldest": ((User.created_at, User.id), False),
+    "name": ((User.display_name, User.id), False),
+    "email": ((User.email, User.id), False),
 }
 
 
@@ -32,7 +32,8 @@ def members():
     """Members found by name or e-mail, role, status and joining date; htmx gets the table."""
     require("members.manage")
     form, values = read_filters(MemberFilters)
-    query = sa.select(User).order_by(*ORDERS[values.get("sort", "newest")])
+    keys, descending = ORDERS[values.get("sort", "newest")]
+    query = sa.select(User)
     if "q" in values:
         query = query.where(matching(values["q"]))
     if "role" in values:
@@ -43,7 +44,7 @@ def members():
         query = query.where(User.created_at >= _midnight(values["joined_since"]))
     if "joined_before" in values:
         query = query.where(User.created_at < _midnight(values["joined_before"]))
-    listing = paginate(query, "admin.members", values)
+    listing = paginate(query, "admin.members", values, keys, descending=descending)
     return render("admin/members.html", "admin/_members.html", form=form, listing=listing)
 
 

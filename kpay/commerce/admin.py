@@ -36,7 +36,7 @@ def orders_list():
     require("commerce.manage")
     offered = [SelectChoice(p.name, p.label) for p in providers()]  # from configuration, not a scan of orders
     form, values = read_filters(OrderFilters, choices={"provider": offered})
-    query = sa.select(Order).order_by(Order.id.desc())
+    query = sa.select(Order)
     if "status" in values:
         query = query.where(Order.status == values["status"])
     if "provider" in values:
@@ -54,7 +54,7 @@ def orders_list():
         query = query.where(Order.created_at >= day_start(values["date_from"]))
     if "date_to" in values:
         query = query.where(Order.created_at < day_start(values["date_to"] + timedelta(days=1)))
-    listing = paginate(query, "admin.orders_list", values)
+    listing = paginate(query, "admin.orders_list", values, (Order.id,), descending=True)
     products = _by_id(Product, {order.product_id for order in listing.rows})
     people = _by_id(User, {order.user_id for order in listing.rows} | {p.creator_id for p in products.values()})
     return render(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, Form, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from kpay.commerce.forms import nonce_field
 from kpay.forms import FlaskForm
+from kpay.listing import CURSOR_LENGTH
 from kpay.models.commerce import OrderStatus
 
 STATUS_LABELS = {
@@ -38,7 +39,7 @@ class OrderFilters(Form):
     member = StringField(_l("Member (name or e-mail)"), validators=[Optional(), Length(max=100)])
     date_from = DateField(_l("Placed from"), validators=[Optional()])
     date_to = DateField(_l("Placed until (inclusive)"), validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
+    cursor = StringField(validators=[Optional(), Length(max=CURSOR_LENGTH)])
 
 
 class RejectForm(FlaskForm):

@@ -14,16 +14,16 @@ from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import Form, IntegerField
+from wtforms import Form, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Length, Optional
 
 from kpay import audit, covers
 from kpay.commerce.money import amount_text
 from kpay.commerce.studio_forms import CouponForm, ProductForm
 from kpay.commerce.views import bp
 from kpay.extensions import db
-from kpay.listing import paginate, read_filters
+from kpay.listing import CURSOR_LENGTH, paginate, read_filters
 from kpay.models import User
 from kpay.models.commerce import Coupon, Order, Product
 from kpay.permissions import can, require
@@ -31,7 +31,7 @@ from kpay.render import render
 
 
 class PageFilter(Form):
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
+    cursor = StringField(validators=[Optional(), Length(max=CURSOR_LENGTH)])
 
 
 def site_currency() -> str:
@@ -57,11 +57,11 @@ def _own(model, item_id: int):
 
 
 def _listing(model, endpoint: str, everyone: bool):
-    query = sa.select(model).order_by(model.id.desc())
+    query = sa.select(model)
     if not everyone:
         query = query.where(model.creator_id == current_user.id)
     _form, values = read_filters(PageFilter)
-    return paginate(query, endpoint, values)
+    return paginate(query, endpoint, values, (model.id,), descending=True)
 
 
 def _names(ids) -> dict[int, str]:

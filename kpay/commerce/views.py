@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,12 +13,14 @@ from kpay.commerce import entitlements, orders
 from kpay.commerce.forms import CheckoutForm
 from kpay.commerce.providers import provider, providers
 from kpay.extensions import db, limiter
+from kpay.listing import paginate
 from kpay.models import User
 from kpay.models.commerce import Entitlement, Order, OrderEvent, Product
 from kpay.permissions import can
 from kpay.render import render
 
 bp = Blueprint("commerce", __name__, url_prefix="")
+PURCHASES_PER_PAGE = 20
 
 
 @bp.route("/shop/")
@@ -153,9 +155,9 @@ def cancel(order_id: int):
 @bp.route("/account/purchases")
 @login_required
 def purchases():
-    """The member's orders with receipts, and the memberships they hold with their end dates."""
-    mine = db.session.execute(
-        sa.select(Order, Product).join(Product, Product.id == Order.product_id)
-        .where(Order.user_id == current_user.id).order_by(Order.id.desc())
-    ).all()
-    return render("commerce/purchases.html", orders=mine, held=entitlements.held_products(current_user.id))
+    """The member's orders with receipts, newest first a page at a time, and the memberships
+    they hold with their end dates."""
+    mine = sa.select(Order, Product).join(Product, Product.id == Order.product_id).where(Order.user_id == current_user.id)
+    listing = paginate(mine, "commerce.purchases", {"cursor": request.args.get("cursor")}, (Order.id,),
+                       descending=True, per_page=PURCHASES_PER_PAGE)
+    return render("commerce/purchases.html", listing=listing, held=entitlements.held_products(current_user.id))

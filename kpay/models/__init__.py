@@ -7,11 +7,11 @@ from kpay.models.events import ActivityEvent
 from kpay.models.jobs import Job, ScheduleRun
 from kpay.models.mail import EmailMessage
 from kpay.models.notifications import DigestRun, Notification, NotificationPreference
-from kpay.models.points import PointsEntry
+from kpay.models.points import PointsBalance, PointsEntry
 from kpay.models.privacy import ExportRequest
 from kpay.models.users import ROLES, User
 
 __all__ = [
     "ROLES", "ActivityEvent", "AuditEntry", "DigestRun", "EmailMessage", "ExportRequest", "Job",
-    "Notification", "NotificationPreference", "PointsEntry", "ScheduleRun", "User",
+    "Notification", "NotificationPreference", "PointsBalance", "PointsEntry", "ScheduleRun", "User",
 ]

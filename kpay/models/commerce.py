@@ -124,6 +124,8 @@ class Order(db.Model):
 
     __table_args__ = (
         sa.Index("ix_orders_status_expires_at", "status", "expires_at"),
+        sa.Index("ix_orders_user_id_id", "user_id", "id"),  # My purchases, newest first by keyset
+        sa.Index("ix_orders_status_id", "status", "id"),  # the admin console's orders of one status
         sa.CheckConstraint("amount_minor >= 0 AND amount_minor <= list_price_minor", name="amount_in_bounds"),
         sa.CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_in_bounds"),
         one_of("status", OrderStatus),

@@ -1,4 +1,4 @@
-"""The points ledger: rows are only ever added; balances are sums."""
+"""The points ledger: rows are only ever added; each member's balance is kept beside it."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,3 +21,13 @@ class PointsEntry(db.Model):
 
 
 append_only(PointsEntry, in_database=True)
+
+
+class PointsBalance(db.Model):
+    """A member's points now: the sum of their entries, moved with each one by
+    ``kpay.points.award`` (one row read for the home page, whatever the history)."""
+
+    __tablename__ = "points_balances"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    points: Mapped[int]

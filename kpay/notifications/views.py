@@ -29,8 +29,7 @@ OUTBOX_PER_PAGE = 50
 @bp.route("/notifications")
 @login_required
 def index():
-    page = query_int("page", 1)
-    return render("notifications/index.html", "notifications/_list.html", **_list(page))
+    return render("notifications/index.html", "notifications/_list.html", **_list(request.args.get("cursor")))
 
 
 @bp.route("/notifications/count")
@@ -126,17 +125,18 @@ def outbox_message(message_id: int):
     return render("notifications/outbox_message.html", message=db.get_or_404(EmailMessage, message_id))
 
 
-def _list(page: int) -> dict:
-    """The template context of one page of the member's notifications, newest first (read
-    from an index in that order; nothing counts them all)."""
-    query = (sa.select(Notification).where(Notification.user_id == current_user.id)
-             .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    return {"notifications": paginate(query, "notifications.index", {"page": max(page, 1)}, per_page=PER_PAGE)}
+def _list(cursor: str | None) -> dict:
+    """The template context of the member's notifications at ``cursor`` (None: the newest),
+    newest first (read by keyset from an index in that order; nothing counts them all)."""
+    query = sa.select(Notification).where(Notification.user_id == current_user.id)
+    keys = (Notification.created_at, Notification.id)
+    page = paginate(query, "notifications.index", {"cursor": cursor}, keys, descending=True, per_page=PER_PAGE)
+    return {"notifications": page}
 
 
 def _back_to_list():
     """After a change: htmx gets the list (and the bell, out of band); a form post redirects."""
-    page = request.form.get("page", 1, type=int)
+    cursor = request.form.get("cursor") or None
     if wants_partial():
-        return render_template("notifications/_list.html", bell_out_of_band=True, **_list(page))
-    return redirect(url_for(".index", page=page if page > 1 else None))
+        return render_template("notifications/_list.html", bell_out_of_band=True, **_list(cursor))
+    return redirect(url_for(".index", cursor=cursor))

@@ -15,10 +15,11 @@ def kpay_blueprints():
 
 @hookimpl
 def kpay_init_app(app):
-    from kpay.profiles.avatars import hue, initials
+    from kpay.profiles.avatars import avatar, hue, initials
 
-    # Used by the ``avatar`` macro in templates/_macros.html, which plugins import too.
+    # templates/_macros.html hands ``avatar`` on to the templates that import it (plugins' too).
     app.jinja_env.filters.update(initials=initials, avatar_hue=hue)
+    app.jinja_env.globals["member_avatar"] = avatar
 
 
 @hookimpl

@@ -3,14 +3,14 @@ queries whatever the number of lessons or learners."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import url_for
 from sqlalchemy.orm import load_only
 
-from kpay.api import Page, Product, User, db, utcnow
+from kpay.api import Page, Product, User, db, paginate, utcnow
 from plugins.courses.access import bought, product_ids
 from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson, Review
 
@@ -48,25 +48,13 @@ def cards(values: dict, per_page: int) -> Page:
         query = query.where(sa.or_(Course.product_id.is_not(None), Course.membership_product_id.is_not(None)))
     if values.get("creator"):
         query = query.where(Course.creator_id == values["creator"])
-    average = Course.rating_sum * 1.0 / sa.case((Course.rating_count == 0, 1), else_=Course.rating_count)
-    order = {
-        "popular": [Course.learner_count.desc()],
-        "rating": [average.desc(), Course.rating_count.desc()],
+    average = sa.cast(Course.rating_sum, sa.Float) / sa.case((Course.rating_count == 0, 1), else_=Course.rating_count)
+    keys = {
+        "popular": [Course.learner_count],
+        "rating": [average, Course.rating_count],
     }.get(values.get("sort"), [])
-    number = values.get("page", 1)
-    rows = db.session.execute(
-        query.order_by(*order, Course.id.desc()).limit(per_page + 1).offset((number - 1) * per_page)
-    ).all()
-    others = {k: str(v) for k, v in values.items() if k != "page"}
-
-    def link(n: int) -> str:
-        return url_for("courses.catalogue", **others, page=n if n > 1 else None)
-
-    return Page(
-        rows=[Card(*row) for row in rows[:per_page]], number=number,
-        previous_url=link(number - 1) if number > 1 else None,
-        next_url=link(number + 1) if len(rows) > per_page else None,
-    )
+    page = paginate(query, "courses.catalogue", values, (*keys, Course.id), descending=True, per_page=per_page)
+    return dataclasses.replace(page, rows=[Card(*row) for row in page.rows])
 
 
 @dataclass

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from kpay.api import FlaskForm
+from kpay.api import CURSOR_LENGTH, FlaskForm
 
 
 def options(*pairs) -> list[SelectChoice]:
@@ -38,7 +38,7 @@ class CatalogueFilters(Form):
     sort = SelectField(_l("Sort by"), choices=options(("newest", _l("Newest")), ("popular", _l("Most learners")),
                                                 ("rating", _l("Best rated"))), default="newest",
                        validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)], default=1)
+    cursor = StringField(validators=[Optional(), Length(max=CURSOR_LENGTH)])
 
 
 class ReviewForm(FlaskForm):
