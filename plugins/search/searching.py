@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import logging
 import re
 import time
@@ -31,6 +32,7 @@ MAX_QUERY = 200
 MAX_TERMS = 24
 SNIPPET = 180
 WORDS_TTL = 300.0
+SIMILAR = 0.75  # how close a word of the titles must be to be offered
 MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#*_`>|~]+")
 
 
@@ -166,17 +168,29 @@ def suggest(text: str, backend) -> str:
     known = _known_words(backend)
     changed = text
     for word in dict.fromkeys(spelling_words(text)):
-        if word not in known:
-            close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+        if word not in known.get(len(word), ()):
+            close = difflib.get_close_matches(word, _near_in_length(known, len(word)), n=1, cutoff=SIMILAR)
             if close:
                 changed = re.sub(re.escape(word), close[0], changed, flags=re.IGNORECASE)
     return changed if changed != text else ""
 
 
-def _known_words(backend) -> list[str]:
+def _near_in_length(known: dict[int, set[str]], length: int) -> list[str]:
+    """The known words that can reach ``SIMILAR``: a ratio 2M/(a+b) needs the shorter word at
+    least SIMILAR/(2-SIMILAR) of the longer one, so only those lengths are compared."""
+    shortest = math.ceil(length * SIMILAR / (2 - SIMILAR) - 1e-9)
+    longest = math.floor(length * (2 - SIMILAR) / SIMILAR + 1e-9)
+    return [w for size in range(shortest, longest + 1) for w in known.get(size, ())]
+
+
+def _known_words(backend) -> dict[int, set[str]]:
+    """The titles' words by length, read again every ``WORDS_TTL`` seconds."""
     cache = current_app.extensions.setdefault("search.words", {})
     if cache.get("until", 0) < time.monotonic():
-        cache["words"] = list(backend.title_words())
+        by_length: dict[int, set[str]] = {}
+        for word in backend.title_words():
+            by_length.setdefault(len(word), set()).add(word)
+        cache["words"] = by_length
         cache["until"] = time.monotonic() + WORDS_TTL
     return cache["words"]
 
