@@ -17,7 +17,7 @@ from typing import Protocol
 from kpay.api import SearchDocument
 
 #: Bump when the analyzer or the stored fields change: an older index is then stale and rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 1
 
 
 class IndexProblem(Exception):

@@ -52,8 +52,7 @@ class KPayTokenizer(Tokenizer):
 def schema() -> fields.Schema:
     text = KPayTokenizer()
     return fields.Schema(
-        key=fields.ID(stored=True, unique=True), kind=fields.ID(stored=True, sortable=True),
-        visibility=fields.ID(stored=True, sortable=True),
+        key=fields.ID(stored=True, unique=True), kind=fields.ID(stored=True), visibility=fields.ID(stored=True),
         title=fields.TEXT(analyzer=text, stored=True, phrase=False), body=fields.TEXT(analyzer=text, stored=True,
                                                                                        phrase=False),
         url=fields.STORED(), place=fields.ID(stored=True), place_title=fields.STORED(),
