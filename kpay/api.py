@@ -18,6 +18,7 @@ from flask_login import login_required
 
 from kpay.audit import record as record_audit
 from kpay.commerce.access import can_access
+from kpay.commerce.coupons import issue as issue_coupon
 from kpay.commerce.entitlements import grant as grant_entitlement
 from kpay.commerce.ledger import balance as ledger_balance
 from kpay.commerce.ledger import post as post_ledger
@@ -50,6 +51,7 @@ from kpay.listing import CURSOR_LENGTH, Page, paginate, read_filters
 from kpay.models import ActivityEvent, Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
 from kpay.models.commerce import (
+    Coupon,
     EntitlementStatus,
     LedgerEntry,
     LedgerTransaction,
@@ -119,7 +121,7 @@ SECTIONS: dict[str, list[str]] = {
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",
         "cancel_order", "refund_order", "CheckoutError", "PaymentMismatch", "payment_provider",
-        "notify_commerce_managers", "post_ledger", "ledger_balance", "format_money",
+        "notify_commerce_managers", "post_ledger", "ledger_balance", "format_money", "Coupon", "issue_coupon",
     ],
 }
 

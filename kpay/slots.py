@@ -29,6 +29,8 @@ SLOTS = (
     Slot("lesson.side", "a lesson's page, under the syllabus (also when the lesson is locked)", ("course", "lesson")),
     Slot("circle.side", "a circle's topic list, beside the topics", ("circle",)),
     Slot("topic.end", "a topic's page, under its posts", ("circle", "topic")),
+    Slot("signup.form", "the sign-up form, before its button (fields; see below)"),
+    Slot("checkout.form", "a product's checkout form, before its button (fields; see below)", ("product",)),
     Slot("studio.main", "the creator studio's first page (products)"),
     Slot("admin.overview", "the admin console's overview, under the figures"),
     Slot("privacy.main", "a member's privacy page, under data export and account deletion"),
@@ -47,4 +49,11 @@ def render_docs() -> list[str]:
     for slot in SLOTS:
         names = ", ".join(f"`{name}`" for name in slot.context) or "-"
         lines.append(f"| `{slot.name}` | {slot.page} | {names} |")
+    lines += [
+        "", "A slot whose name ends in `.form` sits inside a form: its widgets' templates are included",
+        "bare (no card, no title) and add form fields, with names the plugin prefixes with its own",
+        "(`referral_code`). The core form ignores them; the plugin reads them from `request.form` in",
+        "its own handler (an event such as `user.signed_up`, which is emitted inside the request, or a",
+        "`before_app_request` on the form's endpoint). Validate them there and ignore what is wrong.",
+    ]
     return lines

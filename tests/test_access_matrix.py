@@ -45,6 +45,7 @@ def site(app, make_user):
         course_ids = _course(people["creator"].id, product.id)
         lecture_ids = _lecture(people["creator"].id, product.id)
         _forum_circle(people)
+        _challenge(people["creator"].id)
         db.session.commit()
         values = {
             **course_ids, **lecture_ids,
@@ -52,6 +53,8 @@ def site(app, make_user):
             "user_id": people["buyer"].id, "job_id": 1, "message_id": 1, "notification_id": 1,
             "filename": "css/kpay.css", "name": "none.webp", "token": "not-a-token", "change": "role",
             "circle_id": 1, "topic_id": 1, "post_id": 1, "path": "master.m3u8", "reward_id": 1, "payout_id": 1,
+            "table": "members", "challenge_id": 1, "widget": "home", "position": 1, "key": "course:0",
+            "kind": "course", "item_id": course_ids["course_id"],
         }
         urls = {
             rule.endpoint: url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
@@ -107,6 +110,13 @@ def _forum_circle(people) -> None:
     db.session.add(Poll(topic_id=1))
     db.session.flush()
     db.session.add(PollOption(topic_id=1, position=0, label="Yes"))
+
+
+def _challenge(creator_id: int) -> None:
+    """The gamification plugin's challenge 1 in circle 1, running from today."""
+    from plugins.gamification.models import Challenge
+
+    db.session.add(Challenge(circle_id=1, creator_id=creator_id, title="Daily", starts_on=utcnow().date()))
 
 
 def expected(endpoint: str, role: str) -> int:

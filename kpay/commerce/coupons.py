@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 
 from kpay.extensions import db
 from kpay.models import User
+from kpay.models.base import utcnow
 from kpay.models.commerce import Coupon, CouponRedemption, Order, Product
-from kpay.transactions import rows_changed
+from kpay.transactions import insert_once, rows_changed
 
 
 class CouponError(Exception):
@@ -25,6 +26,23 @@ class CouponError(Exception):
 
 def normalize_code(code: str) -> str:
     return code.strip().upper()
+
+
+def issue(code: str, creator: User, kind: str, value: int, *, valid_until: datetime | None = None,
+          product_id: int | None = None, max_redemptions: int | None = 1, per_member: int = 1) -> Coupon | None:
+    """Make the coupon ``code`` for a plugin (a reward, a campaign): ``kind`` is ``"percent"``
+    or ``"fixed"`` (minor units) as in the studio, and it applies as a coupon ``creator`` made
+    in the studio would. Made once per code, even by concurrent callers: returns the new
+    coupon, or None when ``code`` exists already. Raises ``ValueError`` for a value out of
+    range. The caller commits."""
+    if kind not in ("percent", "fixed") or value <= 0 or (kind == "percent" and value > 100):
+        raise ValueError(f"no {kind} coupon of {value}")
+    coupon_id = insert_once(
+        Coupon, ("code",), code=normalize_code(code), creator_id=creator.id, kind=kind, value=value,
+        product_id=product_id, valid_until=valid_until, max_redemptions=max_redemptions, per_member=per_member,
+        used=0, active=True, created_at=utcnow(),
+    )
+    return None if coupon_id is None else db.session.get(Coupon, coupon_id)
 
 
 def find(code: str, product: Product, now: datetime) -> Coupon:

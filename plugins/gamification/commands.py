@@ -14,12 +14,13 @@ def gamification_group():
 
 
 @gamification_group.command("sweep")
+@click.option("--full", is_flag=True, help="Sum the whole ledger again instead of only its new entries.")
 @with_appcontext
-def sweep():
-    """Recompute the leaderboards from the ledger and award the badges earned, now."""
+def sweep(full):
+    """Bring the leaderboards up to date with the ledger and award the badges earned, now."""
     from plugins.gamification import badges, boards
 
-    boards.sweep()
+    read = boards.rebuild() if full else boards.sweep()
     awarded = badges.sweep()
     db.session.commit()
-    click.echo(f"boards recomputed; {awarded} badges awarded")
+    click.echo(f"boards updated from {read} ledger entries; {awarded} badges awarded")

@@ -37,7 +37,7 @@ def add_demo() -> None:
             rules.grant("daily_checkin", people[name].id, circle_id, f"gamification_checkins:{checkin.id}", day)
     for number in range(1, 4):
         rules.grant("lesson_completed", people["learner"].id, None, f"demo_lessons:{number}", now)
-    boards.sweep()
+    boards.sweep(settle=timedelta(0))  # the demo is the only writer
     badges.sweep()
     engagement.sweep()
     db.session.commit()

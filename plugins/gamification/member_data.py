@@ -26,6 +26,8 @@ def export(user) -> dict | None:
 
 
 def erase(user) -> None:
-    """Delete every gamification row of the member."""
+    """Delete every gamification row of the member, except the sums and grant keys copied from
+    their ledger entries (``gamification_point_days``, ``_point_totals``, ``_grants``), which
+    the core keeps: the boards must keep agreeing with the ledger, and a reversal find its grant."""
     for model in (BadgeAward, LevelReached, CheckIn, DailyUse, Standing, Engagement, BoardRow):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))

@@ -127,3 +127,57 @@ class Engagement(db.Model):
     previous: Mapped[float] = mapped_column(default=0.0)
     drop: Mapped[float] = mapped_column(default=0.0, index=True)
     computed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Grant(db.Model):
+    """One points grant's ledger key, found by its item: how a reversal finds what to take back
+    through an index instead of a pattern over the ledger's keys.
+
+    ``item`` is what earned it (``forums_posts:1:by7`` for a like); ``subject`` its first two
+    parts (``forums_posts:1``), so removing a post reaches its likes too.
+    """
+
+    __tablename__ = "gamification_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    rule: Mapped[str] = mapped_column(sa.String(40))
+    subject: Mapped[str] = mapped_column(sa.String(200), index=True)
+    item: Mapped[str] = mapped_column(sa.String(200))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class PointDay(db.Model):
+    """A member's net points on one site day in one circle (0: outside circles), summed by the
+    boards sweep from new ledger entries; rows older than the longest window are dropped."""
+
+    __tablename__ = "gamification_point_days"
+    __table_args__ = (sa.UniqueConstraint("day", "circle_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    circle_id: Mapped[int]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(default=0)
+
+
+class PointTotal(db.Model):
+    """A member's net points of all time in one circle (0: outside circles), kept by the boards sweep."""
+
+    __tablename__ = "gamification_point_totals"
+    __table_args__ = (sa.UniqueConstraint("circle_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(default=0)
+
+
+class SweepMark(db.Model):
+    """How far a sweep has read the ledger: the highest ``points_entries.id`` it has summed."""
+
+    __tablename__ = "gamification_sweep_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    last_id: Mapped[int] = mapped_column(default=0)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from kpay.api import Event, PointsEntry, User, award, db, insert_once, site_now
 from plugins.gamification import circles
-from plugins.gamification.models import DailyUse
+from plugins.gamification.models import DailyUse, Grant
 
 REVERSAL = "gam:rev:"
 
@@ -80,6 +80,7 @@ def grant(rule: str, user_id: int | None, circle_id: int | None, item: str, day:
         if not _within_cap(user.id, rule, day):
             savepoint.rollback()
             return False
+        db.session.add(Grant(key=key, rule=rule, subject=subject_of(item), item=item, user_id=user.id))
     from plugins.gamification import levels
 
     levels.after_change(user, amount, f"gamification.{rule}")
@@ -100,15 +101,28 @@ def _within_cap(user_id: int, rule: str, day: date) -> bool:
     return taken == 1
 
 
+def subject_of(item: str) -> str:
+    """What a grant's item is about: its first two parts (``forums_posts:1`` of a like's
+    ``forums_posts:1:by7``)."""
+    return ":".join(item.split(":", 2)[:2])
+
+
 def reverse(item: str, user_id: int | None = None, rule: str | None = None) -> int:
     """Take back every grant for ``item`` (of that member and rule when given), each once;
-    returns how many were reversed. Never more than the grant gave."""
+    returns how many were reversed. Never more than the grant gave. Without a member, an item
+    such as ``forums_posts:1`` also reaches the grants about it (its likes). Found through
+    ``gamification_grants``' index on the subject, then the ledger's unique key."""
     from plugins.gamification import levels
 
-    tail = f"u{user_id}" if user_id else "%"
-    pattern = f"gam:{rule or '%'}:c%:{item}:{tail}"
+    found = sa.select(Grant.key).where(Grant.subject == subject_of(item))
+    if item != subject_of(item) or user_id:
+        found = found.where(Grant.item == item)
+    if user_id:
+        found = found.where(Grant.user_id == user_id)
+    if rule:
+        found = found.where(Grant.rule == rule)
     entries = db.session.scalars(sa.select(PointsEntry).where(
-        PointsEntry.key.like(pattern), PointsEntry.amount > 0).order_by(PointsEntry.id)).all()
+        PointsEntry.key.in_(found.scalar_subquery()), PointsEntry.amount > 0).order_by(PointsEntry.id)).all()
     done = 0
     for entry in entries:
         member = db.session.get(User, entry.user_id)

@@ -16,16 +16,18 @@ def recs():
 
 
 @recs.command("refresh")
+@click.option("--full", is_flag=True, help="Recompute every member's lists, not only those who changed.")
 @with_appcontext
-def refresh_command():
-    """Recompute every recommendation list now."""
+def refresh_command(full: bool):
+    """Recompute the lists now: the items' and visitors' lists, and the lists of the members who
+    changed since the last run (of every member with --full)."""
     from plugins.recommendations.refresh import refresh
 
     started = time.monotonic()
-    written = refresh()
+    written = refresh(full=full)
     db.session.commit()
-    click.echo(f"{written['members']} members, {written['items']} items, {written['entries']} rows "
-               f"in {time.monotonic() - started:.1f} s")
+    click.echo(f"{'full' if written['full'] else 'changed'}: {written['members']} members, {written['items']} items, "
+               f"{written['entries']} rows in {time.monotonic() - started:.1f} s")
 
 
 @recs.command("evaluate")

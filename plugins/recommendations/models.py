@@ -77,3 +77,14 @@ class Reset(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Mark(db.Model):
+    """The refresh's high-water mark (``name`` = ``"refresh"``): the moment the last run fitted
+    the models at. The next run recomputes only the members with signals, choices or interests
+    newer than it."""
+
+    __tablename__ = "recommendations_marks"
+
+    name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    at = mapped_column(UTCDateTime, nullable=False)

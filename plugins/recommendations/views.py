@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kpay.api import (
-    FlaskForm, Resource, can_access, db, emit, insert_once, login_required, render, utcnow, wants_partial,
+    ActivityEvent, FlaskForm, Resource, can_access, db, emit, insert_once, login_required, render, utcnow,
+    wants_partial,
 )
-from plugins.recommendations.models import Card, Dismissal, Entry, Reset, Taken
+from plugins.recommendations.models import Card, Dismissal, Entry, Mark, Reset, Taken
 from plugins.recommendations.refresh import EVERYONE, member_owner, settings
 
 bp = Blueprint("recommendations", __name__, template_folder="templates", static_folder="static")
@@ -24,6 +25,11 @@ TITLES = {  # widget -> (its title for members, for visitors)
     "course": (_l("Members who took this also took"), _l("Members who took this also took")),
     "topic": (_l("Related topics"), _l("Related topics")),
 }
+
+
+#: The events that say a member now owns or finished an item (buying a course enrols its buyer),
+#: by the kind of item their subject is: hidden from them before the next refresh knows it.
+TAKING = {"course": ("course.enrolled", "course.completed"), "circle": ("circle.joined",)}
 
 
 class DismissForm(FlaskForm):
@@ -41,12 +47,16 @@ def title(widget: str):
 
 def _rows(owners: list[str]):
     """(entry, card, the member's taken keys) of the lists ``owners``, best first, in one statement
-    that leaves out what the member dismissed."""
+    that leaves out what the member dismissed, and what they took (``TAKING``) since the last refresh."""
     uid = current_user.id if current_user.is_authenticated else None
     query = (sa.select(Entry, Card, sa.select(Taken.keys).where(Taken.user_id == uid).scalar_subquery())
              .join(Card, Card.key == Entry.key).where(Entry.owner.in_(owners)))
     if uid is not None:
-        query = query.where(~sa.exists().where(Dismissal.user_id == uid, Dismissal.key == Entry.key))
+        since = sa.select(Mark.at).where(Mark.name == "refresh").scalar_subquery()
+        took = sa.or_(*(sa.and_(ActivityEvent.name.in_(names), Entry.key == sa.literal(f"{kind}:") + ActivityEvent.subject_id)
+                        for kind, names in TAKING.items()))
+        query = query.where(~sa.exists().where(Dismissal.user_id == uid, Dismissal.key == Entry.key),
+                            ~sa.exists().where(ActivityEvent.user_id == uid, ActivityEvent.created_at >= since, took))
     return db.session.execute(query.order_by(Entry.owner != owners[0], Entry.position)).all()
 
 

@@ -33,6 +33,11 @@ def kpay_config_defaults():
         "hold_days": Setting(14, "Days a reward is held (the refund window) before it becomes available.",
                              min=0, max=365),
         "signup_points": Setting(50, "Points for each invited member, given with their first paid order.", min=0),
+        "inviter_coupon_percent": Setting(0, "Percent off of the coupon an inviter gets when an invited member first "
+                                             "pays (0: none).", min=0, max=100),
+        "invitee_coupon_percent": Setting(0, "Percent off of the coupon an invited member gets with their first paid "
+                                             "order (0: none).", min=0, max=100),
+        "coupon_days": Setting(30, "Days a referral coupon can be used.", min=1, max=365),
         "daily_cap": Setting(20, "Commissions a referrer earns in one day before the rest wait for review.", min=1),
         "monthly_cap": Setting(200, "Commissions a referrer earns in one month before the rest wait for review.",
                                min=1),
@@ -70,7 +75,10 @@ def kpay_admin_nav_items(user):
 
 @hookimpl
 def kpay_widgets(slot, context, user):
-    from plugins.referrals.widgets import invite_card, share_sheet
+    from plugins.referrals.widgets import code_field, invite_card, share_sheet
+
+    if slot in ("signup.form", "checkout.form"):
+        return code_field(slot, user)
 
     if slot in ("course.side", "lesson.side", "circle.side", "topic.end"):
         return share_sheet(user)

@@ -61,6 +61,11 @@ def attribute(invitee: User, touch: dict, device: str) -> Attribution | None:
     return _of(invitee.id)
 
 
+def invited(invitee_id: int) -> bool:
+    """True when the member's inviter is fixed already."""
+    return db.session.scalar(sa.select(Attribution.id).where(Attribution.invitee_id == invitee_id)) is not None
+
+
 def self_referral_evidence(referrer: User, invitee: User, device: str) -> str:
     """Why this sign-up looks like the referrer inviting themself, or ""."""
     if codes.same_mailbox(referrer.email, invitee.email):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import has_request_context
 
 from kpay.api import Event, User, db
-from plugins.referrals import attribution, codes, rewards
+from plugins.referrals import attribution, codes, rewards, typed
 
 
 def on_event(event: Event) -> None:
-    """Attribute a sign-up from its browser's cookie; reward a paid order; reverse the rewards
+    """Attribute a sign-up from the code typed in its form or else its browser's cookie; reward a paid order; reverse the rewards
     of a refunded one (a chargeback reaches commerce as a refund too)."""
     if event.name == "user.signed_up" and has_request_context():
-        touch = codes.read_referral(attribution.settings()["cookie_days"])
+        touch = typed.touch() or codes.read_referral(attribution.settings()["cookie_days"])
         invitee = db.session.get(User, event.user_id)
         if touch is not None and invitee is not None:
             device, _new = codes.device_id()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpay.api import db
+from plugins.referrals.coupons import mine as my_coupons
 from plugins.referrals.models import Attribution, Payout, Reward, Share, Visit
 
 
@@ -18,9 +19,11 @@ def export(user) -> dict | None:
         "invited": db.session.scalars(sa.select(Attribution.invitee_id).where(Attribution.referrer_id == uid)).all(),
         "shares": [{"item": s.item, "channel": s.channel, "day": s.day}
                    for s in db.session.scalars(sa.select(Share).where(Share.sharer_id == uid).order_by(Share.id))],
-        "rewards": [{"kind": r.kind, "amount": r.amount, "currency": r.currency, "status": r.status,
+        "rewards": [{"kind": r.kind, "amount": r.amount, "reversed_amount": r.reversed_amount, "currency": r.currency, "status": r.status,
                      "level": r.level, "created_at": r.created_at}
                     for r in db.session.scalars(sa.select(Reward).where(Reward.referrer_id == uid).order_by(Reward.id))],
+        "coupons": [{"code": c.code, "percent": c.value, "side": r.side, "used": c.used, "valid_until": c.valid_until}
+                    for r, c in my_coupons(uid)],
         "payouts": [{"amount_minor": p.amount_minor, "currency": p.currency, "status": p.status,
                      "created_at": p.created_at}
                     for p in db.session.scalars(sa.select(Payout).where(Payout.user_id == uid).order_by(Payout.id))],

@@ -12,6 +12,8 @@
   level; ``status`` moves held -> available, or to reversed, or waits in ``review``. The money
   itself is in the commerce ledger (accounts ``referral:held:<id>`` and
   ``referral:available:<id>``), the points in the points ledger.
+- ``referrals_coupons``: the commerce coupons issued to an inviter and their invitee when the
+  invitee first paid (``side`` is ``inviter`` or ``invitee``); one per invitee and side.
 - ``referrals_payouts``: a member's request to be paid their available commission; approved
   by one admin, or two when over ``second_approval_minor``, then paid.
 """
@@ -95,6 +97,8 @@ class Reward(db.Model):
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     level: Mapped[int] = mapped_column(default=1)
     amount: Mapped[int] = mapped_column(sa.BigInteger)  # minor units, or points
+    # the part taken back by partial refunds so far (all of ``amount`` once ``reversed``)
+    reversed_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(sa.String(3), default="")
     status: Mapped[str] = mapped_column(sa.String(10))
     evidence: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -115,4 +119,18 @@ class Payout(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default="requested")
     first_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class ReferralCoupon(db.Model):
+    """A commerce coupon a member got through a referral: as the ``inviter`` of ``invitee_id``
+    or as that invitee."""
+
+    __tablename__ = "referrals_coupons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(sa.ForeignKey("coupons.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invitee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    side: Mapped[str] = mapped_column(sa.String(10))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

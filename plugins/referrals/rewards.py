@@ -1,5 +1,6 @@
 """Rewards for an invitee's paid order: commission in the commerce ledger, points in the points
-ledger; held for ``hold_days``, then available; reversed when the order is refunded.
+ledger; held for ``hold_days``, then available; reversed in
+proportion to what is refunded of the order.
 
 Accounts: ``referral:held:<id>`` and ``referral:available:<id>`` hold what the site owes a
 referrer (credits, so their balances are negative); ``referral:expense`` is what referrals cost
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from kpay.api import Order, OrderStatus, User, award, db, emit, insert_once, post_ledger, site_now, utcnow
 from plugins.referrals.attribution import settings
+from plugins.referrals.coupons import issue_for as issue_coupons
 from plugins.referrals.models import Attribution, Reward
 
 EXPENSE = "referral:expense"
@@ -69,6 +71,7 @@ def grant_for_order(order_id: int) -> list[Reward]:
         .values(converted_at=utcnow())
     ).rowcount
     if converted:
+        issue_coupons(attribution)
         emit("referral.converted", user=db.session.get(User, attribution.referrer_id), subject=order,
              invitee_id=order.user_id, amount_minor=order.amount_minor, currency=order.currency)
     return [reward for reward in made if reward is not None]
@@ -107,12 +110,13 @@ def _over_cap(referrer_id: int) -> str:
 
 
 def _book_grant(reward: Reward) -> None:
+    net = reward.amount - reward.reversed_amount  # less what a partial refund took while it waited for review
     if reward.kind == "commission":
         post_ledger(f"referral-grant:{reward.id}", "referral", reward.currency,
-                    {EXPENSE: reward.amount, held_account(reward.referrer_id): -reward.amount},
+                    {EXPENSE: net, held_account(reward.referrer_id): -net},
                     order_id=reward.order_id, memo=f"commission, level {reward.level}")
     emit("referral.reward_granted", user=db.session.get(User, reward.referrer_id), subject=reward, kind=reward.kind,
-         amount=reward.amount, currency=reward.currency, level=reward.level)
+         amount=net, currency=reward.currency, level=reward.level)
 
 
 def _move(reward: Reward, before: tuple[str, ...], after: str) -> bool:
@@ -132,11 +136,16 @@ def release_due(now: datetime | None = None) -> int:
     ).all()
     released = 0
     for reward in due:
-        if _move(reward, ("held",), "available"):
+        net = reward.amount - reward.reversed_amount  # a partial refund during the hold took the rest
+        moved = db.session.execute(
+            sa.update(Reward).where(Reward.id == reward.id, Reward.status == "held",
+                                    Reward.reversed_amount == reward.reversed_amount).values(status="available")
+        ).rowcount
+        if moved:
             if reward.kind == "commission":
                 post_ledger(f"referral-release:{reward.id}", "referral", reward.currency,
-                            {held_account(reward.referrer_id): reward.amount,
-                             available_account(reward.referrer_id): -reward.amount}, order_id=reward.order_id)
+                            {held_account(reward.referrer_id): net,
+                             available_account(reward.referrer_id): -net}, order_id=reward.order_id)
             else:
                 award(db.session.get(User, reward.referrer_id), reward.amount, "referral", f"referral-release:{reward.id}")
             released += 1
@@ -145,27 +154,50 @@ def release_due(now: datetime | None = None) -> int:
 
 
 def reverse_for_order(order_id: int, reason: str) -> list[Reward]:
-    """Reverse every reward of a refunded order: held money goes back from the held account,
-    released money from the available one (which may go below zero: a debt the next rewards
-    pay), released points are taken back. The caller commits."""
-    reversed_ = []
+    """Take back from every reward of a refunded order the share of it refunded so far: a
+    partial refund of a third reverses a third of each commission, a full one all of it (and
+    the points). Held money goes back from the held account, released money from the available
+    one (which may go below zero: a debt the next rewards pay), released points are taken back.
+    The share is computed from the order's refunded total, and each step is a conditional
+    UPDATE of the reward's status and reversed part, so a replayed or concurrent refund event
+    books each part once. The caller commits; returns the rewards that changed."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.amount_minor <= 0:
+        return []
+    full = order.refunded_minor >= order.amount_minor
+    changed = []
     for reward in db.session.scalars(sa.select(Reward).where(Reward.order_id == order_id).order_by(Reward.id)):
-        was = reward.status
-        if was not in ("review", "held", "available") or not _move(reward, (was,), "reversed"):
+        if reward.kind == "commission":
+            target = _share(reward.amount, min(order.refunded_minor, order.amount_minor), order.amount_minor)
+        else:
+            target = reward.amount if full else 0
+        was, before = reward.status, reward.reversed_amount
+        if was not in ("review", "held", "available") or target <= before:
             continue
+        moved = db.session.execute(
+            sa.update(Reward).where(Reward.id == reward.id, Reward.status == was, Reward.reversed_amount == before)
+            .values(status="reversed" if target >= reward.amount else was, reversed_amount=target)
+        ).rowcount
+        db.session.refresh(reward)
+        if not moved:
+            continue
+        part = target - before
         if reward.kind == "commission" and was != "review":
             account = held_account if was == "held" else available_account
-            post_ledger(f"referral-reverse:{reward.id}", "referral", reward.currency,
-                        {account(reward.referrer_id): reward.amount, EXPENSE: -reward.amount},
-                        order_id=order_id, memo=reason[:200])
+            post_ledger(f"referral-reverse:{reward.id}:{target}", "referral", reward.currency,
+                        {account(reward.referrer_id): part, EXPENSE: -part}, order_id=order_id, memo=reason[:200])
         elif reward.kind == "points" and was == "available":
-            award(db.session.get(User, reward.referrer_id), -reward.amount, "referral reversed",
-                  f"referral-reverse:{reward.id}")
+            award(db.session.get(User, reward.referrer_id), -part, "referral reversed", f"referral-reverse:{reward.id}")
         if was != "review":
             emit("referral.reward_reversed", user=db.session.get(User, reward.referrer_id), subject=reward,
-                 kind=reward.kind, amount=reward.amount, currency=reward.currency, reason=reason[:200])
-        reversed_.append(reward)
-    return reversed_
+                 kind=reward.kind, amount=part, currency=reward.currency, reason=reason[:200])
+        changed.append(reward)
+    return changed
+
+
+def _share(total: int, part: int, whole: int) -> int:
+    """``total`` × ``part`` / ``whole``, rounded half up: the same share for the same totals."""
+    return (total * part + whole // 2) // whole
 
 
 def decide(reward: Reward, approve: bool) -> bool:

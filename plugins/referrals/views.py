@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from kpay.api import User, db, ledger_balance, limiter, login_required, render, wants_partial
-from plugins.referrals import attribution, codes, poster
+from plugins.referrals import attribution, codes, coupons, poster, typed
 from plugins.referrals.forms import CodeForm, PayoutRequestForm
 from plugins.referrals.models import Attribution, Payout, Reward, Visit
 from plugins.referrals.payouts import PayoutRefused, request_payout
@@ -20,6 +20,7 @@ from plugins.referrals.rewards import available_account
 
 bp = Blueprint("referrals", __name__, url_prefix="", template_folder="templates", static_folder="static",
                static_url_path="/referrals/static")
+bp.before_app_request(typed.at_checkout)  # a code typed in commerce's checkout form (see typed.py)
 INTENTS = {
     "weibo": ("https://service.weibo.com/share/share.php", "url", "title"),
     "x": ("https://twitter.com/intent/tweet", "url", "text"),
@@ -110,7 +111,7 @@ def member_page():
         "referrals/invite.html", link=link, code=codes.code_for(me), summary=summary,
         statement=statement, available=available, currency=currency, payout_form=form,
         poster_url=url_for("referrals.poster_png", s=poster.token(current_app.config["KPAY"]["site_name"], "", "", "")),
-        qr_svg=qr_svg(link), minimum=attribution.settings()["payout_minimum_minor"],
+        qr_svg=qr_svg(link), minimum=attribution.settings()["payout_minimum_minor"], coupons=coupons.mine(me),
     )
 
 
@@ -121,7 +122,9 @@ def _summary(user_id: int) -> dict:
         Visit.referrer_id == user_id)
     signups = sa.select(sa.literal("signups"), sa.literal(""), sa.literal(""), sa.func.count(),
                         sa.func.count(Attribution.converted_at)).where(Attribution.referrer_id == user_id)
-    rewards = sa.select(Reward.kind, Reward.status, Reward.currency, sa.func.count(), sa.func.sum(Reward.amount)).where(
+    rewards = sa.select(Reward.kind, Reward.status, Reward.currency, sa.func.count(),
+                        sa.func.sum(sa.case((Reward.status == "reversed", Reward.amount),
+                                            else_=Reward.amount - Reward.reversed_amount))).where(
         Reward.referrer_id == user_id).group_by(Reward.kind, Reward.status, Reward.currency)
     found: dict = {"visits": 0, "signups": 0, "converted": 0, "money": {}, "points": {}}
     for kind, status, currency, count, total in db.session.execute(sa.union_all(visits, signups, rewards)):

@@ -47,8 +47,18 @@ def kpay_assets(template):
 def kpay_event(event):
     from plugins.search.indexer import queue_sync
 
-    if not event.name.startswith(("search.", "order.", "user.")):
+    if not event.name.startswith(NOT_CONTENT):
         queue_sync()
+
+
+# Events that never change a search document: reading, liking, buying, points and the like.
+# They come often (some on a page view), so they queue no sync; anything else does, and the
+# minutely sync catches what a plugin's own events miss.
+NOT_CONTENT = (
+    "search.", "order.", "user.", "recs.", "points.", "level.", "badge.", "referral.", "checkin.",
+    "post.liked", "post.unliked", "lesson.completed", "course.enrolled", "course.completed", "circle.joined",
+    "lecture.rsvp", "lecture.attended", "lecture.started",
+)
 
 
 @hookimpl

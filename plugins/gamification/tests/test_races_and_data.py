@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from kpay.api import PointsEntry, utcnow
 from kpay.extensions import db
 from kpay.models import Notification, User
 from kpay.types import Event
-from plugins.gamification import badges, member_data, rules
-from plugins.gamification.models import BadgeAward, Challenge, CheckIn
+from plugins.gamification import badges, boards, member_data, rules
+from plugins.gamification.models import BadgeAward, Challenge, CheckIn, PointTotal
 from plugins.gamification.tests.conftest import gamification_config
 
 
@@ -54,6 +54,21 @@ def test_two_workers_sweeping_at_once_award_a_badge_once(racing_app, make_user):
             BadgeAward.user_id == member.id, BadgeAward.badge == "first_post")) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
             Notification.user_id == member.id, Notification.key.like("gamification.badge:%:first_post"))) == 1
+
+
+def test_two_workers_sweeping_the_boards_at_once_count_each_entry_once(racing_app, make_user):
+    member = make_user()
+    with racing_app.app_context():
+        boards.sweep(settle=timedelta(0))  # the mark exists: both workers read it, one moves it
+        for number in range(3):
+            rules.grant("answer_accepted", member.id, 4, f"forums_posts:{number}", date.today())
+        db.session.commit()
+    read = _at_once(racing_app, lambda: boards.sweep(settle=timedelta(0)))
+    assert sorted(read) == [0, 3]
+    with racing_app.app_context():
+        board = [(row.user_id, row.points) for row, _ in boards.read("circle:4", "all")]
+        assert board == [(member.id, 45)]
+        assert db.session.scalar(sa.select(sa.func.sum(PointTotal.points)).where(PointTotal.user_id == member.id)) == 45
 
 
 def test_two_workers_hearing_events_at_once_grant_within_the_cap(racing_app, make_user):

@@ -64,12 +64,14 @@ def pay(app, buyer_id: int, product_id: int) -> int:
         return order.id
 
 
-def refund(app, order_id: int) -> None:
+def refund(app, order_id: int, amount_minor: int | None = None, key: str = "") -> None:
+    """Refund ``amount_minor`` of the order (all of it by default) through commerce."""
     from kpay.models.commerce import Order
 
     with app.test_request_context():
         order = db.session.get(Order, order_id)
-        orders.refund(order, order.amount_minor, f"test-refund:{order_id}", None, "changed their mind")
+        orders.refund(order, order.amount_minor if amount_minor is None else amount_minor,
+                      key or f"test-refund:{order_id}", None, "changed their mind")
         db.session.commit()
 
 

@@ -13,6 +13,7 @@ from kpay import points
 from kpay.extensions import db
 from kpay.models import ActivityEvent, User
 from kpay.models.base import utcnow
+from kpay.models.commerce import Order
 from kpay.testing import TEST_DATABASE_URL
 from plugins.referrals import rewards
 from plugins.referrals.models import Attribution, Reward
@@ -69,6 +70,64 @@ def test_refund_inside_the_hold_cancels_the_pending_commission(app, make_user, p
         assert rewards.release_due(utcnow() + timedelta(days=30)) == 0
         assert points.balance(alice) == 0
     assert statuses(app, alice) == ["reversed"]
+
+
+def test_a_partial_refund_in_the_hold_reverses_only_its_share_and_the_rest_is_released(app, make_user, product):
+    alice = make_user(name="Alice")
+    bo = sign_up_through(app, alice, "bo@example.com")
+    order = pay(app, bo.id, product)
+    refund(app, order, 3000, "first-part")  # ¥30.00 of ¥100.00 back: ¥3.00 of the ¥10.00 commission
+    with app.test_request_context():
+        assert held(alice) == 700 and balance(rewards.EXPENSE) == 700 and ledger_sums_to_zero()
+        assert rewards.reverse_for_order(order, "refunded") == []  # the event handled again books nothing
+        db.session.commit()
+        assert held(alice) == 700 and ledger_sums_to_zero()
+        assert rewards.release_due(utcnow() + timedelta(days=15)) == 2
+        assert held(alice) == 0 and available(alice) == 700 and ledger_sums_to_zero()
+        assert points.balance(alice) == 50  # the invitee still paid: the sign-up points stay
+    assert statuses(app, alice) == ["available"]
+    refund(app, order, 7000, "second-part")  # the rest: all of the commission and the points go back
+    with app.app_context():
+        assert available(alice) == 0 and held(alice) == 0 and balance(rewards.EXPENSE) == 0
+        assert points.balance(alice) == 0 and ledger_sums_to_zero()
+    assert statuses(app, alice) == ["reversed"]
+
+
+def test_partial_refunds_add_up_to_the_whole_commission_without_rounding_drift(app, make_user, product):
+    alice = make_user(name="Alice")
+    bo = sign_up_through(app, alice, "bo@example.com")
+    order = pay(app, bo.id, product)
+    for n in range(3):  # ¥33.33 + ¥33.33 + ¥33.34: shares of the refunded total, never of each part
+        refund(app, order, 3333 if n < 2 else 3334, f"third-{n}")
+        with app.app_context():
+            assert held(alice) == [667, 333, 0][n] and ledger_sums_to_zero()
+    assert statuses(app, alice) == ["reversed"]
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="two sessions at once need PostgreSQL")
+def test_a_partial_refund_event_handled_twice_at_once_reverses_its_share_once(app, make_user, product):
+    alice = make_user(name="Alice")
+    bo = sign_up_through(app, alice, "bo@example.com")
+    order = pay(app, bo.id, product)
+    with app.app_context():  # half refunded, and the event not handled yet (the ledger is append-only)
+        db.session.execute(sa.update(Order).where(Order.id == order).values(refunded_minor=5000))
+        db.session.commit()
+        assert held(alice) == 1000
+    start = threading.Barrier(2)
+
+    def handle():
+        with app.test_request_context():
+            start.wait()
+            rewards.reverse_for_order(order, "refunded")
+            db.session.commit()
+
+    threads = [threading.Thread(target=handle) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        assert held(alice) == 500 and balance(rewards.EXPENSE) == 500 and ledger_sums_to_zero()
 
 
 def test_a_replayed_order_paid_grants_once(app, make_user, product):
