@@ -10,6 +10,8 @@ documents read from the database, and a rebuild is queued.
 from __future__ import annotations
 
 import difflib
+import itertools
+import math
 import logging
 import re
 import time
@@ -30,6 +32,7 @@ MAX_QUERY = 200
 MAX_TERMS = 24
 SNIPPET = 180
 WORDS_TTL = 300.0
+SIMILAR = 0.75  # how close a word of the titles must be to be offered
 MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#*_`>|~]+")
 
 
@@ -125,13 +128,21 @@ def highlight(text: str, wanted: tuple[str, ...], width: int | None) -> Markup:
     """``text`` (markdown marks dropped) escaped, its matching words in ``<mark>``; with ``width``,
     only the part of that many characters around the first match."""
     plain = " ".join(MARKUP.sub(lambda m: m.group(1) or " ", text).split())
-    spans = [(start, end) for term, start, end in tokens(plain) if term in wanted]
+    found = ((start, end) for term, start, end in tokens(plain) if term in wanted)
     begin, end = 0, len(plain)
-    if width is not None:
-        first = spans[0][0] if spans else 0
-        begin = max(0, first - width // 3)
+    if width is None:
+        spans = list(found)
+    else:
+        # Terms come in the order of the text: stop analysing past the snippet (bodies are long).
+        first = next(found, None)
+        begin = max(0, first[0] - width // 3) if first else 0
         end = min(len(plain), begin + width)
-        spans = [(s, e) for s, e in spans if s >= begin and e <= end]
+        spans = []
+        for start, stop in itertools.chain([first] if first else [], found):
+            if start >= end:
+                break
+            if stop <= end:
+                spans.append((start, stop))
     parts, at = [], begin
     for start, stop in _merged(spans):
         parts += [escape(plain[at:start]), Markup("<mark>"), escape(plain[start:stop]), Markup("</mark>")]
@@ -157,17 +168,29 @@ def suggest(text: str, backend) -> str:
     known = _known_words(backend)
     changed = text
     for word in dict.fromkeys(spelling_words(text)):
-        if word not in known:
-            close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+        if word not in known.get(len(word), ()):
+            close = difflib.get_close_matches(word, _near_in_length(known, len(word)), n=1, cutoff=SIMILAR)
             if close:
                 changed = re.sub(re.escape(word), close[0], changed, flags=re.IGNORECASE)
     return changed if changed != text else ""
 
 
-def _known_words(backend) -> list[str]:
+def _near_in_length(known: dict[int, set[str]], length: int) -> list[str]:
+    """The known words that can reach ``SIMILAR``: a ratio 2M/(a+b) needs the shorter word at
+    least SIMILAR/(2-SIMILAR) of the longer one, so only those lengths are compared."""
+    shortest = math.ceil(length * SIMILAR / (2 - SIMILAR) - 1e-9)
+    longest = math.floor(length * (2 - SIMILAR) / SIMILAR + 1e-9)
+    return [w for size in range(shortest, longest + 1) for w in known.get(size, ())]
+
+
+def _known_words(backend) -> dict[int, set[str]]:
+    """The titles' words by length, read again every ``WORDS_TTL`` seconds."""
     cache = current_app.extensions.setdefault("search.words", {})
     if cache.get("until", 0) < time.monotonic():
-        cache["words"] = list(backend.title_words())
+        by_length: dict[int, set[str]] = {}
+        for word in backend.title_words():
+            by_length.setdefault(len(word), set()).add(word)
+        cache["words"] = by_length
         cache["until"] = time.monotonic() + WORDS_TTL
     return cache["words"]
 

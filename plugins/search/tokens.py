@@ -29,7 +29,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 17)  # Porter2 in Python is the analyzer's main cost; a site has far fewer words
 def _stem(word: str) -> str:
     return stem(word)
 
@@ -57,8 +57,11 @@ def terms(text: str) -> list[str]:
     return [term for term, _, _ in tokens(text)]
 
 
+_CJK_CHAR = re.compile(f"[{CJK}]")
+
+
 def _is_cjk(char: str) -> bool:
-    return re.match(f"[{CJK}]", char) is not None
+    return _CJK_CHAR.match(char) is not None
 
 
 def spelling_words(text: str) -> list[str]:
