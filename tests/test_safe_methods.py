@@ -69,7 +69,8 @@ def url_values(app, make_user) -> dict:
         order = orders.checkout(db.session.get(User, member.id), product, "sandbox", "safe-methods-nonce-0001")
         db.session.commit()
         ids = {"product_id": product.id, "order_id": order.id}
-    return {"filename": "css/kpay.css", "job_id": job_id, "user_id": member.id, **ids}
+    return {"filename": "css/kpay.css", "job_id": job_id, "user_id": member.id, "kind": "course", "table": "members",
+            **ids}
 
 
 def get_urls(app, values) -> list[str]:

@@ -109,6 +109,11 @@ def test_learner_sees_my_learning_in_english_and_chinese_and_on_a_phone(visit, t
     shoot(phone, tmp_path_factory, "my-learning-360")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+    # The member is shared with the other walks on this site: back to English.
+    page.select_option("#site-locale", "en")
+    page.locator("footer").get_by_role("button").click()
+    page.get_by_role("heading", name="My learning", level=1).wait_for()
+
 
 def _wait_until(page, condition, attempts: int = 50) -> None:
     for _ in range(attempts):

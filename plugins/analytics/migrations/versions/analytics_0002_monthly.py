@@ -26,14 +26,19 @@ def upgrade():
     with op.batch_alter_table('analytics_monthly', schema=None) as batch_op:
         batch_op.create_index('ix_analytics_monthly_metric_dim_month', ['metric', 'dim', 'month'], unique=False)
     # Fill it from the daily rows the job kept so far.
-    op.execute(
-        "INSERT INTO analytics_monthly (month, metric, dim, value) "
-        "SELECT month, metric, dim, sum(value) FROM (SELECT "
-        + ("CAST(date_trunc('month', day) AS DATE)" if op.get_bind().dialect.name == "postgresql"
-           else "date(day, 'start of month')")
-        + " AS month, metric, dim, value FROM analytics_daily) AS days GROUP BY month, metric, dim"
-    )
+    op.execute(FILL_POSTGRESQL if op.get_bind().dialect.name == "postgresql" else FILL_SQLITE)
 
+
+FILL_POSTGRESQL = (
+    "INSERT INTO analytics_monthly (month, metric, dim, value) SELECT month, metric, dim, sum(value) "
+    "FROM (SELECT CAST(date_trunc('month', day) AS DATE) AS month, metric, dim, value FROM analytics_daily) AS days "
+    "GROUP BY month, metric, dim"
+)
+FILL_SQLITE = (
+    "INSERT INTO analytics_monthly (month, metric, dim, value) SELECT month, metric, dim, sum(value) "
+    "FROM (SELECT date(day, 'start of month') AS month, metric, dim, value FROM analytics_daily) AS days "
+    "GROUP BY month, metric, dim"
+)
 
 def downgrade():
     with op.batch_alter_table('analytics_monthly', schema=None) as batch_op:
