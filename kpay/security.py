@@ -12,7 +12,8 @@ from kpay.extensions import limiter
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    # htmx 2 leaves an empty style="" on inputs it settles; only that empty attribute is allowed.
+    "style-src 'self' 'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
     "img-src 'self' data: https:",
     "media-src 'self' https: blob:",  # blob: HLS players feed <video> through Media Source Extensions
     "font-src 'self'",

@@ -207,7 +207,8 @@ class Problems:
 
     def _console(self, message) -> None:
         if message.type == "error" and "Content Security Policy" in message.text:
-            self.items.append(f"CSP: {message.text}")
+            where = message.location.get("url") or (message.page.url if message.page else "")
+            self.items.append(f"CSP at {where}: {message.text}")
 
 
 @contextlib.contextmanager
