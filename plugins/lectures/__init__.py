@@ -63,6 +63,8 @@ def kpay_blueprints():
 
 @hookimpl
 def kpay_migration_dirs():
+    import plugins.lectures.models  # noqa: F401 (the metadata follows the tables, also while disabled)
+
     return [Path(__file__).parent / "migrations" / "versions"]
 
 

@@ -35,6 +35,8 @@ def kpay_blueprints():
 
 @hookimpl
 def kpay_migration_dirs():
+    import kpay_hello.models  # noqa: F401 (the metadata follows the tables, also while disabled)
+
     return [Path(__file__).parent / "migrations" / "versions"]
 
 
