@@ -121,11 +121,11 @@ class Engagement(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     interactions: Mapped[int] = mapped_column(default=0)
     discussions: Mapped[int] = mapped_column(default=0)
-    completion: Mapped[float] = mapped_column(default=0.0)
+    completion: Mapped[float] = mapped_column(sa.Double, default=0.0)
     days: Mapped[int] = mapped_column(default=30)
-    score: Mapped[float] = mapped_column(default=0.0)
-    previous: Mapped[float] = mapped_column(default=0.0)
-    drop: Mapped[float] = mapped_column(default=0.0, index=True)
+    score: Mapped[float] = mapped_column(sa.Double, default=0.0)
+    previous: Mapped[float] = mapped_column(sa.Double, default=0.0)
+    drop: Mapped[float] = mapped_column(sa.Double, default=0.0, index=True)
     computed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

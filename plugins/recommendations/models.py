@@ -41,7 +41,7 @@ class Entry(db.Model):
     owner: Mapped[str] = mapped_column(sa.String(64))
     position: Mapped[int]
     key: Mapped[str] = mapped_column(sa.String(64))
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(sa.Double)
     reason: Mapped[str] = mapped_column(sa.String(10))
     because: Mapped[str] = mapped_column(sa.String(240), default="")
     action: Mapped[str] = mapped_column(sa.String(10), default="")
