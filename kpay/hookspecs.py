@@ -176,8 +176,26 @@ def kpay_resource_products(resource):
     resource's creator asks for a resource that is not free.
     Receives: ``resource``, a ``kpay.api.Resource``.
     Returns: the ids of the products that unlock it (a bundle's id appears for each of its
-    resources), or ``None`` when the resource is not the plugin's. A member with an active
+    resources), or ``None`` when the resource is not the plugin's. A plugin that holds another
+    plugin's resource as part of something it sells (a course with a lecture as a lesson, see
+    ``kpay_lesson_sources``) gives that thing's products for it too. A member with an active
     entitlement to any of them has access.
+    """
+
+
+@hookspec
+def kpay_lesson_sources(user):
+    """Offer what of the plugin's ``user`` may make a lesson of in one of their courses (a live
+    lecture, say): its schedule now, its replay later.
+
+    Called: by a courses plugin when the course's creator writes a lesson (the choices) and
+    saves it (the check).
+    Receives: ``user``, the course's creator.
+    Returns: a list of ``kpay.api.LessonSource``; ``key`` is a ``Resource.key``
+    (``lecture:12``). An open lesson made of it shows the widgets of the slot
+    ``lesson.source`` (context ``course``, ``lesson``, ``source``: the key), which the plugin
+    fills; the course's products also unlock the resource (``kpay_resource_products``), and
+    the widget still asks ``can_access`` about it.
     """
 
 

@@ -110,9 +110,11 @@ def kpay_notification_kinds():
 
 @hookimpl
 def kpay_resource_products(resource):
-    from plugins.courses.access import product_ids
+    from plugins.courses.access import product_ids, source_product_ids
 
-    if resource.kind != "course" or not str(resource.id).isdigit():
+    if resource.kind != "course":
+        return source_product_ids(resource.key)
+    if not str(resource.id).isdigit():
         return None
     return product_ids(int(resource.id))
 

@@ -1,0 +1,109 @@
+"""A live lecture as a course lesson, through the pages only (courses and lectures meet through
+``kpay_lesson_sources``, the ``lesson.source`` slot and ``can_access``): the creator links their
+paid lecture in the lesson form, the syllabus lists it, and the lesson shows the lecture's time to
+the course's buyer, then its replay, which plays for them; a member without the course finds the
+lesson locked and the replay refused, and the meeting link is never on the lesson."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from kpay.extensions import db
+from kpay.models.base import utcnow
+from kpay.testing import Auth, csrf_token
+from plugins.lectures.models import Lecture
+from tests.commerce_helpers import add_product, buy
+from tests.test_auth import field_errors
+
+ENABLED = {"plugins": {"enabled": ["courses", "lectures", "pay_sandbox"]}, "site_url": "http://kpay.test"}
+LINK = "https://meet.example/LESSON-CANARY"
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2000
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(ENABLED)
+
+
+def logged_in(app, user):
+    client = app.test_client()
+    Auth(client).login(user.email)
+    return client
+
+
+def send(client, url: str, page: str | None = None, **data):
+    """Post ``data`` to ``url`` as the form on ``page`` (default: ``url``) would, with its CSRF token."""
+    token = csrf_token(client.get(page or url))
+    return client.post(url, data={"csrf_token": token, **data}, content_type="multipart/form-data")
+
+
+def created_id(response) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/(\d+)(?:#.*)?$", response.headers["Location"]).group(1))
+
+
+def lesson_id_in(page: str, title: str) -> int:
+    return int(re.search(rf'/lessons/(\d+)">{title}</a>', page).group(1))
+
+
+def test_a_lecture_linked_as_a_lesson_shows_its_time_then_its_replay_to_the_course_buyers_only(app, make_user):
+    creator, learner, outsider = make_user(role="creator"), make_user(), make_user()
+    studio = logged_in(app, creator)
+    seat, course_product = add_product(app, creator.id, name="Seat"), add_product(app, creator.id, name="Course")
+    starts = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    scheduled = send(studio, "/live/studio/new", title="Ask me anything", starts=starts, zone="Asia/Shanghai",
+                     minutes="60", capacity="", product_id=str(seat), membership_product_id="", provider="url",
+                     meeting_url=LINK, repeat_until="", description="", speakers="Chen")
+    assert scheduled.status_code == 302, scheduled.get_data(as_text=True)
+    course_id = created_id(send(studio, "/courses/studio/new", title="Writing", level="beginner", language="en",
+                                product_id=str(course_product), membership_product_id="", certificates="y"))
+    new_lesson = f"/courses/studio/{course_id}/lessons/new"
+    form = studio.get(new_lesson).get_data(as_text=True)
+    lecture_id = int(re.search(r'<option value="lecture:(\d+)">Ask me anything · ', form).group(1))
+    chapter = re.search(r'name="chapter_id"[^>]*>\s*<option[^>]*value="(\d+)"', form).group(1)
+    lesson = {"chapter_id": chapter, "title": "Live QA", "kind": "source", "body": "", "embed_url": "",
+              "minutes": "60"}
+    refused = send(studio, new_lesson, **{**lesson, "source": ""})
+    assert refused.status_code == 422 and "Choose what this lesson shows." in field_errors(refused, "source")
+    foreign = send(studio, new_lesson, **{**lesson, "source": "lecture:999"})
+    assert foreign.status_code == 422
+    assert send(studio, new_lesson, **{**lesson, "source": f"lecture:{lecture_id}"}).status_code == 302
+    send(studio, f"/courses/studio/{course_id}/publish", action="now")
+
+    syllabus = app.test_client().get(f"/courses/{course_id}").get_data(as_text=True)
+    lesson_id = lesson_id_in(syllabus, "Live QA")
+    assert "Linked" in syllabus
+    lesson_url = f"/courses/{course_id}/lessons/{lesson_id}"
+
+    buyer = logged_in(app, learner)
+    buy(buyer, course_product)
+    page = buyer.get(lesson_url)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Ask me anything" in text and "Asia/Shanghai" in text
+    assert f'href="/live/{lecture_id}"' in text and LINK not in text
+    assert "I am going" in buyer.get(f"/live/{lecture_id}").get_data(as_text=True)  # the course unlocks the lecture
+
+    other = logged_in(app, outsider)
+    locked = other.get(lesson_url)
+    assert locked.status_code == 403 and "Ask me anything" not in locked.get_data(as_text=True)
+    assert "Buy a seat" in other.get(f"/live/{lecture_id}").get_data(as_text=True)
+
+    with app.app_context():  # time passes: the lecture is over
+        db.session.execute(sa.update(Lecture).where(Lecture.id == lecture_id)
+                           .values(starts_at=utcnow() - timedelta(hours=3)))
+        db.session.commit()
+    attached = send(studio, f"/live/studio/{lecture_id}/replay", f"/live/studio/{lecture_id}", replay_url="",
+                    replay_notes="Slides *here*", replay_upload=(io.BytesIO(MP4), "talk.mp4"))
+    assert attached.status_code == 302
+    text = buyer.get(lesson_url).get_data(as_text=True)
+    src = re.search(r'<video[^>]* src="([^"]+)"', text).group(1).replace("&amp;", "&")
+    assert "<em>here</em>" in text and LINK not in text
+    played = buyer.get(src)
+    assert played.status_code == 200 and played.data == MP4
+    assert other.get(src).status_code == 403
+    assert "Slides" not in other.get(lesson_url).get_data(as_text=True)
