@@ -176,9 +176,7 @@ def kpay_resource_products(resource):
     resource's creator asks for a resource that is not free.
     Receives: ``resource``, a ``kpay.api.Resource``.
     Returns: the ids of the products that unlock it (a bundle's id appears for each of its
-    resources), or ``None`` when the resource is not the plugin's. A plugin that holds another
-    plugin's resource as part of something it sells (a course with a lecture as a lesson, see
-    ``kpay_lesson_sources``) gives that thing's products for it too. A member with an active
+    resources), or ``None`` when the resource is not the plugin's. A member with an active
     entitlement to any of them has access.
     """
 
@@ -194,8 +192,20 @@ def kpay_lesson_sources(user):
     Returns: a list of ``kpay.api.LessonSource``; ``key`` is a ``Resource.key``
     (``lecture:12``). An open lesson made of it shows the widgets of the slot
     ``lesson.source`` (context ``course``, ``lesson``, ``source``: the key), which the plugin
-    fills; the course's products also unlock the resource (``kpay_resource_products``), and
-    the widget still asks ``can_access`` about it.
+    fills, asking ``can_access`` about the resource; the plugin's ``kpay_resource_products``
+    adds what ``kpay_lesson_source_products`` gives, so the course's learners have access.
+    """
+
+
+@hookspec
+def kpay_lesson_source_products(key):
+    """Say which products unlock the courses that hold a resource as a lesson.
+
+    Called: by a plugin that offers lesson sources (``kpay_lesson_sources``), inside its
+    ``kpay_resource_products``, for one of its resources.
+    Receives: ``key``, the resource's ``Resource.key`` (``lecture:12``).
+    Returns: the ids of the products that unlock the courses (published) holding it, or
+    ``None`` when none does.
     """
 
 

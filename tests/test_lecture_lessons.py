@@ -12,13 +12,16 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Blueprint
 
+from kpay.api import LessonSource, Resource, User, Widget, can_access, hook
 from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.testing import Auth, csrf_token
 from plugins.lectures.models import Lecture
 from tests.commerce_helpers import add_product, buy
 from tests.test_auth import field_errors
+from tests.test_hooks import plugin
 
 ENABLED = {"plugins": {"enabled": ["courses", "lectures", "pay_sandbox"]}, "site_url": "http://kpay.test"}
 LINK = "https://meet.example/LESSON-CANARY"
@@ -107,3 +110,63 @@ def test_a_lecture_linked_as_a_lesson_shows_its_time_then_its_replay_to_the_cour
     assert played.status_code == 200 and played.data == MP4
     assert other.get(src).status_code == 403
     assert "Slides" not in other.get(lesson_url).get_data(as_text=True)
+
+
+def wave_plugin(template_folder):
+    """A plugin offering one resource, ``wave:1``, as a lesson source, and selling it through the courses that hold it."""
+    def resource_products(resource):
+        if resource.kind != "wave":
+            return None
+        return [p for group in hook().kpay_lesson_source_products(key=resource.key) for p in group or ()]
+
+    def widgets(slot, context, user):
+        if slot == "lesson.source" and context["source"] == "wave:1":
+            allowed = can_access(user, Resource("wave", 1))
+            return [Widget("Wave", template="wave/_lesson.html", context={"allowed": allowed})]
+        return []
+
+    blueprint = Blueprint("wave", __name__, template_folder=str(template_folder))
+    return plugin("wave", kpay_lesson_sources=lambda user: [LessonSource("wave:1", "Wave one")],
+                  kpay_resource_products=resource_products, kpay_widgets=widgets, kpay_blueprints=lambda: [blueprint])
+
+
+@pytest.fixture
+def wave_course(make_app, make_user, tmp_path):
+    """(app, creator's client, course id, product id, lesson URL): a published paid course whose one
+    lesson is made of the wave plugin's ``wave:1``, linked through the lesson form."""
+    (tmp_path / "wave").mkdir()
+    (tmp_path / "wave" / "_lesson.html").write_text("<p>Waving, {{ widget.context.allowed }}</p>")
+    app = make_app({"plugins": {"enabled": ["courses", "pay_sandbox"]}}, plugins=[wave_plugin(tmp_path)])
+    creator = make_user(role="creator")
+    studio = logged_in(app, creator)
+    product = add_product(app, creator.id, name="Course")
+    course_id = created_id(send(studio, "/courses/studio/new", title="Waves", level="beginner", language="en",
+                                product_id=str(product), membership_product_id="", certificates="y"))
+    new_lesson = f"/courses/studio/{course_id}/lessons/new"
+    form = studio.get(new_lesson).get_data(as_text=True)
+    assert '<option value="wave:1">Wave one</option>' in form
+    chapter = re.search(r'name="chapter_id"[^>]*>\s*<option[^>]*value="(\d+)"', form).group(1)
+    send(studio, new_lesson, chapter_id=chapter, title="Big wave", kind="source", source="wave:1", body="",
+         embed_url="", minutes="5")
+    send(studio, f"/courses/studio/{course_id}/publish", action="now")
+    lesson_id = lesson_id_in(app.test_client().get(f"/courses/{course_id}").get_data(as_text=True), "Big wave")
+    return app, course_id, product, f"/courses/{course_id}/lessons/{lesson_id}"
+
+
+def test_hook_kpay_lesson_sources(wave_course, make_user):
+    app, _course_id, product, lesson_url = wave_course
+    buyer = logged_in(app, make_user())
+    assert "Waving" not in buyer.get(lesson_url).get_data(as_text=True)
+    buy(buyer, product)
+    assert "<p>Waving, True</p>" in buyer.get(lesson_url).get_data(as_text=True)
+
+
+def test_hook_kpay_lesson_source_products(wave_course, make_user):
+    app, _course_id, product, _lesson_url = wave_course
+    buyer, stranger = make_user(), make_user()
+    buy(logged_in(app, buyer), product)
+    with app.test_request_context():
+        assert hook().kpay_lesson_source_products(key="wave:1") == [[product]]
+        assert hook().kpay_lesson_source_products(key="wave:2") == []  # pluggy drops None
+        assert can_access(db.session.get(User, buyer.id), Resource("wave", 1))
+        assert not can_access(db.session.get(User, stranger.id), Resource("wave", 1))

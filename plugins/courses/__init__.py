@@ -110,13 +110,18 @@ def kpay_notification_kinds():
 
 @hookimpl
 def kpay_resource_products(resource):
-    from plugins.courses.access import product_ids, source_product_ids
+    from plugins.courses.access import product_ids
 
-    if resource.kind != "course":
-        return source_product_ids(resource.key)
-    if not str(resource.id).isdigit():
+    if resource.kind != "course" or not str(resource.id).isdigit():
         return None
     return product_ids(int(resource.id))
+
+
+@hookimpl
+def kpay_lesson_source_products(key):
+    from plugins.courses.access import source_product_ids
+
+    return source_product_ids(key)
 
 
 @hookimpl

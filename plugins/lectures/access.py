@@ -10,7 +10,7 @@ from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from kpay.api import Resource, can, can_access, db, utcnow
+from kpay.api import Resource, can, can_access, db, hook, utcnow
 from plugins.lectures.models import Lecture, Rsvp
 
 
@@ -36,11 +36,14 @@ def resource(lecture: Lecture) -> Resource:
 
 
 def product_ids(lecture_id: int) -> list[int] | None:
-    """The products that unlock lecture ``lecture_id``; None for a lecture that does not exist."""
+    """The products that unlock lecture ``lecture_id``: its own, and those of the courses that
+    hold it as a lesson (``kpay_lesson_source_products``); None for a lecture that does not exist."""
     lecture = db.session.get(Lecture, lecture_id)
     if lecture is None:
         return None
-    return [p for p in (lecture.product_id, lecture.membership_product_id) if p is not None]
+    own = [p for p in (lecture.product_id, lecture.membership_product_id) if p is not None]
+    held = hook().kpay_lesson_source_products(key=resource(lecture).key)
+    return own + [p for group in held for p in group or () if p not in own]
 
 
 def may_attend(lecture: Lecture, user=None) -> bool:
