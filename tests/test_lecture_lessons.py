@@ -132,7 +132,7 @@ def wave_plugin(template_folder):
 
 @pytest.fixture
 def wave_course(make_app, make_user, tmp_path):
-    """(app, creator's client, course id, product id, lesson URL): a published paid course whose one
+    """(app, course id, product id, lesson URL): a published paid course whose one
     lesson is made of the wave plugin's ``wave:1``, linked through the lesson form."""
     (tmp_path / "wave").mkdir()
     (tmp_path / "wave" / "_lesson.html").write_text("<p>Waving, {{ widget.context.allowed }}</p>")

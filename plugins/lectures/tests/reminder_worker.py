@@ -16,6 +16,12 @@ from kpay.extensions import db
 from plugins.lectures import reminders
 
 
+def say(word: str) -> None:
+    """Tell the test, one line on stdout."""
+    sys.stdout.write(word + "\n")
+    sys.stdout.flush()
+
+
 def sweep(stall_at: int) -> None:
     written = []
 
@@ -23,7 +29,7 @@ def sweep(stall_at: int) -> None:
         if statement.lstrip().upper().startswith("INSERT INTO EMAIL_MESSAGES"):
             written.append(statement)
             if len(written) == stall_at:
-                print("stalled", flush=True)
+                say("stalled")
                 time.sleep(120)
 
     sa.event.listen(db.engine, "after_cursor_execute", stall)
@@ -38,7 +44,7 @@ def main() -> None:
     for line in sys.stdin:
         with app.app_context():
             sweep(int(line))
-        print("done", flush=True)
+        say("done")
 
 
 if __name__ == "__main__":
