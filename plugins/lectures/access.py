@@ -30,6 +30,19 @@ def visible_lecture(lecture_id: int) -> Lecture:
     return db.get_or_404(Lecture, lecture_id, options=[joinedload(Lecture.creator)])
 
 
+def lecture_with_rsvp(lecture_id: int) -> tuple[Lecture, Rsvp | None]:
+    """Lecture ``lecture_id`` with its organizer (as ``visible_lecture``) and the current
+    member's RSVP, in one statement; else 404."""
+    uid = current_user.id if current_user.is_authenticated else None
+    row = db.session.execute(
+        sa.select(Lecture, Rsvp).options(joinedload(Lecture.creator))
+        .outerjoin(Rsvp, sa.and_(Rsvp.lecture_id == Lecture.id, Rsvp.user_id == uid)).where(Lecture.id == lecture_id)
+    ).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1]
+
+
 def resource(lecture: Lecture) -> Resource:
     """What ``can_access`` is asked about: the lecture, free when no product sells it."""
     return Resource("lecture", lecture.id, creator_id=lecture.creator_id, free=lecture.free)
@@ -77,10 +90,9 @@ def shows_link(lecture: Lecture, rsvp: Rsvp | None, user=None, now: datetime | N
             and link_opens_at(lecture) <= now <= lecture.ends_at and may_attend(lecture, user))
 
 
-def require_attendee(lecture: Lecture) -> Rsvp | None:
-    """The current member's RSVP when they may take part (ask, vote): going or waiting with
+def require_attendee(lecture: Lecture, rsvp: Rsvp | None) -> Rsvp | None:
+    """The current member's ``rsvp`` when they may take part (ask, vote): going or waiting with
     access, or the organizer (None); 403 otherwise."""
-    rsvp = rsvp_of(lecture)
     if manages(lecture):
         return rsvp
     if rsvp is None or rsvp.status == "not_going" or not may_attend(lecture):
