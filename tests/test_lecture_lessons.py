@@ -54,6 +54,14 @@ def lesson_id_in(page: str, title: str) -> int:
     return int(re.search(rf'/lessons/(\d+)">{title}</a>', page).group(1))
 
 
+def lecture_part(client, lesson_url: str) -> str:
+    """What the lesson page shows of its lecture: the lazy widget's address, loaded as htmx does."""
+    page = client.get(lesson_url).get_data(as_text=True)
+    address = re.search(r'hx-get="(/live/\d+/lesson)" hx-trigger="revealed"', page).group(1)
+    assert f'<a href="{address}">' in page  # without JavaScript: a link to the same part
+    return client.get(address, headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
 def test_a_lecture_linked_as_a_lesson_shows_its_time_then_its_replay_to_the_course_buyers_only(app, make_user):
     creator, learner, outsider = make_user(role="creator"), make_user(), make_user()
     studio = logged_in(app, creator)
@@ -85,15 +93,16 @@ def test_a_lecture_linked_as_a_lesson_shows_its_time_then_its_replay_to_the_cour
 
     buyer = logged_in(app, learner)
     buy(buyer, course_product)
-    page = buyer.get(lesson_url)
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Ask me anything" in text and "Asia/Shanghai" in text
+    assert buyer.get(lesson_url).status_code == 200
+    text = lecture_part(buyer, lesson_url)
+    assert "Ask me anything" in text and "Asia/Shanghai" in text and "Go to the lecture" in text
     assert f'href="/live/{lecture_id}"' in text and LINK not in text
     assert "I am going" in buyer.get(f"/live/{lecture_id}").get_data(as_text=True)  # the course unlocks the lecture
 
     other = logged_in(app, outsider)
     locked = other.get(lesson_url)
-    assert locked.status_code == 403 and "Ask me anything" not in locked.get_data(as_text=True)
+    assert locked.status_code == 403 and f"/live/{lecture_id}/lesson" not in locked.get_data(as_text=True)
+    assert "This lecture is for those who bought it or its course." in other.get(f"/live/{lecture_id}/lesson").get_data(as_text=True)
     assert "Buy a seat" in other.get(f"/live/{lecture_id}").get_data(as_text=True)
 
     with app.app_context():  # time passes: the lecture is over
@@ -103,13 +112,13 @@ def test_a_lecture_linked_as_a_lesson_shows_its_time_then_its_replay_to_the_cour
     attached = send(studio, f"/live/studio/{lecture_id}/replay", f"/live/studio/{lecture_id}", replay_url="",
                     replay_notes="Slides *here*", replay_upload=(io.BytesIO(MP4), "talk.mp4"))
     assert attached.status_code == 302
-    text = buyer.get(lesson_url).get_data(as_text=True)
+    text = lecture_part(buyer, lesson_url)
     src = re.search(r'<video[^>]* src="([^"]+)"', text).group(1).replace("&amp;", "&")
     assert "<em>here</em>" in text and LINK not in text
     played = buyer.get(src)
     assert played.status_code == 200 and played.data == MP4
     assert other.get(src).status_code == 403
-    assert "Slides" not in other.get(lesson_url).get_data(as_text=True)
+    assert "Slides" not in other.get(f"/live/{lecture_id}/lesson").get_data(as_text=True)
 
 
 def wave_plugin(template_folder):

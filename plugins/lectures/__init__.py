@@ -93,7 +93,7 @@ def kpay_widgets(slot, context, user):
     if slot == "lesson.source":
         from plugins.lectures.lessons import widgets
 
-        return widgets(context, user)
+        return widgets(context)
     return []
 
 

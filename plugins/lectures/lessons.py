@@ -1,11 +1,13 @@
 """A lecture as a lesson of a course (the ``kpay_lesson_sources`` hook and the ``lesson.source``
-slot): which lectures an organizer may link, and what the lesson shows. The lesson shows the
-lecture's time and, afterwards, its replay to those ``can_access`` lets in (a course that holds
-the lecture gives its products for it); the meeting link stays on the lecture's own page."""
+slot): which lectures an organizer may link, and what the lesson shows, loaded lazily from
+``/live/<id>/lesson``: the lecture's time and, afterwards, its replay to those ``can_access``
+lets in (a course that holds the lecture gives its products for it); the meeting link stays on
+the lecture's own page."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from kpay.api import LessonSource, User, Widget, db, utcnow
@@ -31,15 +33,17 @@ def sources(user: User) -> list[LessonSource]:
             for i, lecture in enumerate(rows)]
 
 
-def widgets(context: dict, user) -> list[Widget]:
-    """The lecture a lesson links to: its time, then its replay for those with access."""
+def widgets(context: dict) -> list[Widget]:
+    """The lecture a lesson links to, loaded lazily (the lesson page sends no statement for it)."""
     kind, _, ident = str(context.get("source", "")).partition(":")
-    lecture = db.session.get(Lecture, int(ident)) if kind == KIND and ident.isdigit() else None
-    if lecture is None:
+    if kind != KIND or not ident.isdigit():
         return []
-    allowed = access.manages(lecture, user) or access.may_attend(lecture, user)
+    return [Widget(_l("Live lecture"), order=10, lazy_url=url_for("lectures.as_lesson", lecture_id=int(ident)))]
+
+
+def shown(lecture: Lecture) -> dict:
+    """What the lesson shows of ``lecture`` to the current user: its time, then its replay when they have access."""
+    allowed = access.manages(lecture) or access.may_attend(lecture)
     replay = allowed and lecture.has_replay and lecture.starts_at <= utcnow()
-    return [Widget(_l("Live lecture"), order=10, template="lectures/_lesson.html", context={
-        "lecture": lecture, "allowed": allowed, "replay": replay, "now": utcnow(),
-        "replay_src": replays.address(lecture) if replay and lecture.replay_file else None,
-    })]
+    return {"lecture": lecture, "allowed": allowed, "replay": replay, "now": utcnow(),
+            "replay_src": replays.address(lecture) if replay and lecture.replay_file else None}

@@ -16,7 +16,7 @@ from flask_login import current_user
 from kpay.api import (
     CSP, User, db, emit, insert_once, keyed_by_member, limiter, login_required, render, utcnow, wants_partial,
 )
-from plugins.lectures import access, calendars, listing, replays, seats
+from plugins.lectures import access, calendars, lessons, listing, replays, seats
 from plugins.lectures.forms import QuestionForm
 from plugins.lectures.models import Lecture, Question, Rsvp, Vote
 from plugins.lectures.providers import providers
@@ -96,6 +96,15 @@ def lecture(lecture_id: int):
     if context["replay"] and item.replay_url:
         # The replay's player (an allowed https host, checked when attached) may be framed here.
         response.headers["Content-Security-Policy"] = f"{CSP}; frame-src https://{urlsplit(item.replay_url).hostname}"
+    return response
+
+
+@bp.route("/<int:lecture_id>/lesson")
+def as_lesson(lecture_id: int):
+    """The lecture as a course lesson shows it (the lazy widget of the ``lesson.source`` slot):
+    its time, then its replay for those with access."""
+    response = render("lectures/lesson.html", "lectures/_lesson.html", **lessons.shown(access.visible_lecture(lecture_id)))
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
