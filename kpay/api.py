@@ -81,6 +81,7 @@ from kpay.transactions import add_to, after_commit, insert_once
 from kpay.types import (
     Asset,
     Event,
+    LessonSource,
     NavItem,
     NotificationKind,
     PaymentProvider,
@@ -102,7 +103,7 @@ from kpay.uploads import serve as serve_upload
 SECTIONS: dict[str, list[str]] = {
     "Hooks and the data they return": [
         "hookimpl", "hook", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
-        "SearchDocument", "Event", "NotificationKind", "Resource", "PaymentProvider", "UploadFolder", "add_translations",
+        "SearchDocument", "Event", "NotificationKind", "Resource", "LessonSource", "PaymentProvider", "UploadFolder", "add_translations",
     ],
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
     "Views": [

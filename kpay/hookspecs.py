@@ -182,6 +182,34 @@ def kpay_resource_products(resource):
 
 
 @hookspec
+def kpay_lesson_sources(user):
+    """Offer what of the plugin's ``user`` may make a lesson of in one of their courses (a live
+    lecture, say): its schedule now, its replay later.
+
+    Called: by a courses plugin when the course's creator writes a lesson (the choices) and
+    saves it (the check).
+    Receives: ``user``, the course's creator.
+    Returns: a list of ``kpay.api.LessonSource``; ``key`` is a ``Resource.key``
+    (``lecture:12``). An open lesson made of it shows the widgets of the slot
+    ``lesson.source`` (context ``course``, ``lesson``, ``source``: the key), which the plugin
+    fills, asking ``can_access`` about the resource; the plugin's ``kpay_resource_products``
+    adds what ``kpay_lesson_source_products`` gives, so the course's learners have access.
+    """
+
+
+@hookspec
+def kpay_lesson_source_products(key):
+    """Say which products unlock the courses that hold a resource as a lesson.
+
+    Called: by a plugin that offers lesson sources (``kpay_lesson_sources``), inside its
+    ``kpay_resource_products``, for one of its resources.
+    Receives: ``key``, the resource's ``Resource.key`` (``lecture:12``).
+    Returns: the ids of the products that unlock the courses (published) holding it, or
+    ``None`` when none does.
+    """
+
+
+@hookspec
 def kpay_payment_providers():
     """Offer ways to pay at checkout.
 

@@ -176,6 +176,16 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class LessonSource:
+    """Something of a plugin a creator may make a course lesson of: ``key`` is its
+    ``Resource.key`` (``lecture:12``), ``title`` what the lesson form shows for it."""
+
+    key: str
+    title: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class UploadFolder:
     """A storage folder holding uploads: keys ``<prefix>/...``.
 

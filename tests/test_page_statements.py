@@ -117,6 +117,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "studio coupons, creator": ("creator", "/studio/coupons", {}),
         "next lecture widget, member": ("member", "/live/next", HTMX),
         "lecture questions partial, member": ("member", f"/live/{lecture}/questions", HTMX),
+        "lecture as a lesson partial, member": ("member", f"/live/{lecture}/lesson", HTMX),
         "lecture studio, creator": ("creator", "/live/studio/", {}),
         "lecture editor, creator": ("creator", f"/live/studio/{lecture}", {}),
         "lecture attendees, creator": ("creator", f"/live/studio/{lecture}/attendees", {}),
@@ -207,7 +208,7 @@ PAGE_NAMES = [
      "admin paid orders, deep page, admin",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
-     "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
+     "lecture questions partial, member", "lecture as a lesson partial, member", "lecture studio, creator", "lecture editor, creator",
      "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
      "analytics, creator", "analytics widget, creator"]
 

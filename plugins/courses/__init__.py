@@ -118,6 +118,13 @@ def kpay_resource_products(resource):
 
 
 @hookimpl
+def kpay_lesson_source_products(key):
+    from plugins.courses.access import source_product_ids
+
+    return source_product_ids(key)
+
+
+@hookimpl
 def kpay_event(event):
     from plugins.courses.progress import enrol_buyer
 

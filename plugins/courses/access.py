@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from kpay.api import Order, OrderStatus, Resource, can, can_access, db, utcnow
-from plugins.courses.models import Course, Enrolment, Lesson, Review
+from plugins.courses.models import Course, Enrolment, FormerProduct, Lesson, Review
 
 
 def manages(course: Course, user=None) -> bool:
@@ -85,6 +85,21 @@ def product_ids(course_id: int) -> list[int] | None:
         return None
     current = [p for p in (course.product_id, course.membership_product_id) if p is not None]
     return current + [f.product_id for f in course.former_products if f.product_id not in current]
+
+
+def source_product_ids(key: str) -> list[int] | None:
+    """The products that unlock the public courses holding resource ``key`` (another plugin's,
+    such as ``lecture:12``) as a lesson: their learners may open it too; None when no course
+    holds it."""
+    rows = db.session.execute(
+        sa.select(Course.product_id, Course.membership_product_id, FormerProduct.product_id)
+        .outerjoin(FormerProduct, FormerProduct.course_id == Course.id)
+        .where(Course.id.in_(sa.select(Lesson.course_id).where(Lesson.source == key)), Course.status == "published",
+               sa.or_(Course.publish_at.is_(None), Course.publish_at <= utcnow()))
+    ).all()
+    if not rows:
+        return None
+    return sorted({pid for row in rows for pid in row if pid is not None})
 
 
 def resource(course: Course, lesson: Lesson | None = None) -> Resource:

@@ -90,7 +90,18 @@ def kpay_widgets(slot, context, user):
         from flask import url_for
 
         return [Widget(_l("Next lecture"), order=30, lazy_url=url_for("lectures.next_lecture"))]
+    if slot == "lesson.source":
+        from plugins.lectures.lessons import widgets
+
+        return widgets(context)
     return []
+
+
+@hookimpl
+def kpay_lesson_sources(user):
+    from plugins.lectures.lessons import sources
+
+    return sources(user)
 
 
 @hookimpl
