@@ -32,7 +32,7 @@ def kpay_recs_signals(signal):
 
     Called: with ``kpay_recs_items``.
     Receives: ``signal``, the ``Signal`` constructor (``user_id``, ``key`` = ``"<kind>:<id>"``,
-    ``action`` one of ``completed bought posted enrolled joined replied liked``, ``at``,
+    ``action`` one of ``completed attended bought posted enrolled rsvped joined replied liked``, ``at``,
     ``weight``: how much it says about the member's taste, 1 for a like, 3 for a completion).
     Returns: an iterable of signals, oldest or newest first; any signal hides the item from
     that member's lists. Only rows the plugin still keeps: an erased member has none.

@@ -46,7 +46,7 @@ class Item:
 
 #: What a signal's action says about a member and an item, strongest first. Any signal hides
 #: the item from the member's own lists (they own it, took it or took part in it).
-ACTIONS = ("completed", "bought", "posted", "enrolled", "joined", "replied", "liked")
+ACTIONS = ("completed", "attended", "bought", "posted", "enrolled", "rsvped", "joined", "replied", "liked")
 
 
 @dataclass(frozen=True)
