@@ -64,6 +64,7 @@ def site(make_app, tmp_path):
         first = lambda sql: db.session.scalar(sa.text(sql))  # noqa: E731
         course, lesson = first("SELECT course_id || ',' || id FROM courses_lessons ORDER BY id LIMIT 1").split(",")
         circle, topic = first("SELECT circle_id || ',' || id FROM forums_topics ORDER BY id LIMIT 1").split(",")
+        lecture = first("SELECT id FROM lectures_lectures ORDER BY id LIMIT 1")
         member = first("SELECT id FROM users WHERE email = 'member@example.com'")
         product = first("SELECT id FROM products WHERE active AND kind = 'one_time' AND id NOT IN (SELECT product_id "
                         "FROM orders o JOIN users u ON u.id = o.user_id WHERE u.email = 'owner@example.com') "
@@ -72,7 +73,7 @@ def site(make_app, tmp_path):
         "home.main": "/", "home.sidebar": "/", "learning.main": "/me/learning",
         "profile.main": f"/u/{member}", "course.side": f"/courses/{course}",
         "lesson.side": f"/courses/{course}/lessons/{lesson}", "circle.side": f"/forums/c/{circle}",
-        "topic.end": f"/forums/t/{topic}", "studio.main": "/studio/products", "admin.overview": "/admin/",
+        "topic.end": f"/forums/t/{topic}", "lecture.side": f"/live/{lecture}", "studio.main": "/studio/products", "admin.overview": "/admin/",
         "privacy.main": "/account/privacy/", "signup.form": "/signup", "checkout.form": f"/shop/{product}",
     }
     client = app.test_client()
