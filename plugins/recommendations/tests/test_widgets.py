@@ -128,6 +128,8 @@ def test_opening_the_widgets_records_nothing_and_the_beacons_record_impression_a
     assert [(e.user_id, e.data) for e in clicked] == [(None, {"widget": "home", "key": visualisation,
                                                              "position": position})]
     assert client.post("/recommendations/go/home/1/course:999", headers=headers).status_code == 404
+    figures = demo.test_cli_runner().invoke(cli, ["recs", "ctr"]).output
+    assert f"| home | {len(shown[0].data['keys'])} | 1 | " in figures
 
 
 def test_export_and_erase_clear_the_members_data(demo):
