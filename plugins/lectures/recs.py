@@ -32,7 +32,8 @@ def items(item) -> Iterator:
         features = (f"series:{lecture.series}",) if lecture.series else ()
         yield item(kind="lecture", id=lecture.id, title=lecture.title, url=f"{url}{lecture.id}",
                    resource=resource(lecture), summary=lecture.speakers, price_minor=price, currency=currency or "",
-                   creator_id=lecture.creator_id, features=features, created_at=lecture.created_at)
+                   creator_id=lecture.creator_id, features=features, created_at=lecture.created_at,
+                   starts_at=lecture.starts_at)
 
 
 def signals(signal) -> Iterator:

@@ -19,7 +19,7 @@ def kpay_recs_items(item):
     ``kpay recs evaluate``; never on a request.
     Receives: ``item``, the ``Item`` constructor (call it with keywords: ``kind``, ``id``,
     ``title``, ``url``, ``resource``, ``audience``, ``summary``, ``price_minor``,
-    ``currency``, ``creator_id``, ``tags``, ``features``, ``created_at``).
+    ``currency``, ``creator_id``, ``tags``, ``features``, ``created_at``, ``starts_at``).
     Returns: an iterable of items that exist, are published and may be listed now; an item
     no longer returned (deleted, unpublished, hidden) leaves every list on the next run.
     """

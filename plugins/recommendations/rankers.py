@@ -277,4 +277,7 @@ class Recommender:
             add(Pick(other, score, reason, value if reason == "tag" else ""), 0.3 * score / best)
         for pick in self.popular(exclude, n, (kind,)):
             add(pick, 0.1 * pick.score)
-        return [Pick(k, s, lead[k][1].reason, lead[k][1].because) for k, s in _top(scores, n)]
+        # Of equals (the weeks of a series), the sooner first.
+        sooner = {k: -self.items[k].starts_at.timestamp() if self.items[k].starts_at else 0.0 for k in scores}
+        best = heapq.nlargest(n, scores.items(), key=lambda kv: (kv[1], sooner[kv[0]], kv[0]))
+        return [Pick(k, s, lead[k][1].reason, lead[k][1].because) for k, s in best]

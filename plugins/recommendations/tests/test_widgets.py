@@ -68,6 +68,8 @@ def test_lecture_page_shows_what_to_join_next(demo):
     assert f'hx-get="/recommendations/related/lecture/{weeks[0]}"' in lecture_page
     part = demo.test_client().get(f"/recommendations/related/lecture/{weeks[0]}", headers=HTMX).get_data(as_text=True)
     assert part.count("Weekly Coding Q&amp;A") == 3 and "From the same series" in part
+    assert part.index(f'href="/live/{weeks[1]}"') < part.index(f'href="/live/{weeks[2]}"')  # the sooner first
+    assert part.count("<time datetime=") == 4  # each card says when
     assert f"/live/{weeks[0]}\"" not in part  # never the lecture itself
     assert "Live Writing Class" in part and "29.00" in part  # the paid one, with its price
 
