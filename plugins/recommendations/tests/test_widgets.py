@@ -106,10 +106,23 @@ def test_opening_the_widgets_records_nothing_and_the_beacons_record_impression_a
     client = logged_in(demo, LEARNER)
     page = client.get("/")
     visualisation = key_of(demo, "Data Visualisation")
-    for url in ("/recommendations/for-you", "/recommendations/next", f"/recommendations/related/{visualisation.replace(':', '/')}"):
-        client.get(url, headers=HTMX)
-        client.get(url)
-    assert events(demo, "recs.shown") == []
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement[:60])
+
+    with demo.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for url in ("/recommendations/for-you", "/recommendations/next",
+                    f"/recommendations/related/{visualisation.replace(':', '/')}"):
+            assert "recs-item" in client.get(url, headers=HTMX).get_data(as_text=True)
+            client.get(url)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert writes == [] and events(demo, "recs.shown") == []
     part = client.get("/recommendations/for-you", headers=HTMX).get_data(as_text=True)
     beacon = re.search(r'hx-post="(/recommendations/shown/[^"]+)" hx-trigger="load"', part).group(1)
     assert client.post(beacon).status_code == 400  # no CSRF header
