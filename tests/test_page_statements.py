@@ -90,6 +90,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         pages[f"active widget, {who}"] = (who, "/forums/widgets/active", HTMX)
         pages[f"for you widget, {who}"] = (who, "/recommendations/for-you", HTMX)
         pages[f"also took widget, {who}"] = (who, f"/recommendations/related/course/{course}", HTMX)
+        pages[f"what next widget, {who}"] = (who, f"/recommendations/related/lecture/{lecture}", HTMX)
     pages.update({
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),

@@ -79,8 +79,8 @@ def site(make_app, tmp_path):
         "home.main": "/", "home.sidebar": "/", "learning.main": "/me/learning",
         "profile.main": f"/u/{member}", "course.side": f"/courses/{course}",
         "lesson.side": f"/courses/{course}/lessons/{lesson}", "lesson.source": f"/courses/{course}/lessons/{linked_id}",
-        "circle.side": f"/forums/c/{circle}",
-        "topic.end": f"/forums/t/{topic}", "studio.main": "/studio/products", "admin.overview": "/admin/",
+        "circle.side": f"/forums/c/{circle}", "topic.end": f"/forums/t/{topic}", "lecture.side": f"/live/{lecture}",
+        "studio.main": "/studio/products", "admin.overview": "/admin/",
         "privacy.main": "/account/privacy/", "signup.form": "/signup", "checkout.form": f"/shop/{product}",
     }
     client = app.test_client()

@@ -172,3 +172,17 @@ def kpay_demo_data():
     from plugins.lectures.demo import build
 
     build()
+
+
+@hookimpl(optionalhook=True)  # declared by the recommendations plugin, when it runs
+def kpay_recs_items(item):
+    from plugins.lectures.recs import items
+
+    return items(item)
+
+
+@hookimpl(optionalhook=True)
+def kpay_recs_signals(signal):
+    from plugins.lectures.recs import signals
+
+    return signals(signal)

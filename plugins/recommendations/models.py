@@ -24,6 +24,7 @@ class Card(db.Model):
     resource_id: Mapped[str | None] = mapped_column(sa.String(64))
     creator_id: Mapped[int | None]
     free: Mapped[bool] = mapped_column(default=True)
+    starts_at = mapped_column(UTCDateTime)  # when a live item (a lecture) starts
 
 
 class Entry(db.Model):
