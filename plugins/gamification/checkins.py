@@ -101,9 +101,13 @@ def longest_streak(days: set[date]) -> int:
     return best
 
 
-def member_days(challenge_id: int, user_id: int) -> set[date]:
-    return set(db.session.scalars(sa.select(CheckIn.day).where(CheckIn.challenge_id == challenge_id,
-                                                                CheckIn.user_id == user_id)))
+def days_column(user, challenge_id):
+    """The days the member checked in to the challenge, as one comma-separated ``YYYY-MM-DD``
+    string (None for none), a column of another query."""
+    if not getattr(user, "is_authenticated", False):
+        return sa.null()
+    return sa.select(sa.func.aggregate_strings(sa.cast(CheckIn.day, sa.String), ",")).where(
+        CheckIn.challenge_id == challenge_id, CheckIn.user_id == user.id).scalar_subquery()
 
 
 def my_streak(user_id: int) -> int:

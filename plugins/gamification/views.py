@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
@@ -139,6 +139,7 @@ class Place:
     circle_name: str
     member: bool
     manager: bool
+    days: set[date]  # the days the current member checked in
 
 
 def _load_challenge(challenge_id: int) -> Place:
@@ -146,11 +147,13 @@ def _load_challenge(challenge_id: int) -> Place:
     reader may not read its circle."""
     row = db.session.execute(sa.select(Challenge, *circles.facts_columns(Challenge.circle_id),
                                        circles.member_column(current_user, Challenge.circle_id),
-                                       circles.moderator_column(current_user, Challenge.circle_id))
+                                       circles.moderator_column(current_user, Challenge.circle_id),
+                                       checkins.days_column(current_user, Challenge.id))
                              .where(Challenge.id == challenge_id)).first()
     if row is None or not circles.can_read(current_user, row[0].circle_id, row[2], row[3]):
         abort(404)
-    return Place(row[0], row[1], bool(row[4]), bool(row[5]))
+    days = {date.fromisoformat(day) for day in row[6].split(",")} if row[6] else set()
+    return Place(row[0], row[1], bool(row[4]), bool(row[5]), days)
 
 
 def _managed_challenge(challenge_id: int) -> Challenge:
@@ -163,8 +166,7 @@ def _managed_challenge(challenge_id: int) -> Challenge:
 
 
 def _challenge_page(place: Place, form: CheckInForm, status: int = 200):
-    challenge = place.challenge
-    mine = checkins.member_days(challenge.id, current_user.id) if current_user.is_authenticated else set()
+    challenge, mine = place.challenge, place.days
     return render("gamification/challenge.html", status=status, challenge=challenge, form=form,
                   prompt=render_markdown(challenge.prompt), board=checkins.board(challenge.id),
                   recent=checkins.recent(challenge.id), today=today(), checked_today=today() in mine,
