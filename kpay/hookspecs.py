@@ -210,6 +210,22 @@ def kpay_lesson_source_products(key):
 
 
 @hookspec
+def kpay_access_grants(user, resource):
+    """Open a resource to a member on another ground than a product (a level reached, say).
+
+    Called: by ``kpay.api.can_access`` when a member who is neither an admin nor the
+    resource's creator, and holds no product that unlocks it, asks for a resource that is not
+    free; and by ``kpay.api.access_notes`` when a locked page says how to open it (then
+    ``user`` may be a visitor). Called for every resource a page checks: answer from data the
+    request already holds or loads once, never a query per resource.
+    Receives: ``user`` (a member, or an anonymous visitor for ``access_notes``) and
+    ``resource``, a ``kpay.api.Resource``.
+    Returns: a ``kpay.api.AccessGrant`` (``granted`` opens the resource; ``note`` is shown
+    on its locked page), or ``None`` when the plugin has no say about it.
+    """
+
+
+@hookspec
 def kpay_payment_providers():
     """Offer ways to pay at checkout.
 

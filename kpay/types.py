@@ -186,6 +186,16 @@ class LessonSource:
 
 
 @dataclass(frozen=True)
+class AccessGrant:
+    """A plugin's answer to ``kpay_access_grants``: whether it opens a resource to a member
+    besides the products that unlock it, and ``note``, what the resource's locked page tells
+    them (``"Opens at level 3: Contributor"``; empty for nothing to say)."""
+
+    granted: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class UploadFolder:
     """A storage folder holding uploads: keys ``<prefix>/...``.
 

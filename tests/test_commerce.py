@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 from kpay import hookimpl
 from kpay.commerce import can_access, coupons, orders
+from kpay.commerce.access import access_notes
 from kpay.config import ConfigError
 from kpay.extensions import db
 from kpay.models import EmailMessage, User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Coupon, Entitlement, EntitlementEvent, LedgerEntry, Order, Product
-from kpay.types import PaymentProvider, Resource
+from kpay.types import AccessGrant, PaymentProvider, Resource
 from tests.commerce_helpers import (
     SANDBOX, account_balance, add_coupon, add_product, buy, checkout_form, ledger_sum, orders_of,
 )
@@ -246,6 +247,33 @@ def test_hook_kpay_resource_products(make_app, make_user):
         assert can_access(user(admin), paid) and can_access(user(creator), paid)
         assert can_access(None, Resource("course", 8, free=True))
         assert not can_access(user(buyer), Resource("course", 8, creator_id=creator.id))
+
+
+class Levels:
+    """A plugin that opens course 7 to the member called Senior, and says so to the others."""
+
+    @hookimpl
+    def kpay_access_grants(self, user, resource):
+        if resource.key != "course:7":
+            return None
+        if getattr(user, "display_name", "") == "Senior":
+            return AccessGrant(True)
+        return AccessGrant(False, "Opens at level 3")
+
+
+def test_hook_kpay_access_grants(make_app, make_user):
+    app = make_app(SANDBOX, plugins=[Courses(), Levels()])
+    creator = make_user(role="creator")
+    senior, junior = make_user(name="Senior"), make_user(name="Junior")
+    add_product(app, creator.id)
+    paid = Resource("course", 7, creator_id=creator.id)
+    with app.test_request_context():
+        user = lambda u: db.session.get(User, u.id)  # noqa: E731
+        assert can_access(user(senior), paid)
+        assert not can_access(user(junior), paid) and not can_access(None, paid)
+        assert not can_access(user(senior), Resource("course", 8, creator_id=creator.id))
+        assert access_notes(user(junior), paid) == ["Opens at level 3"]
+        assert access_notes(None, Resource("course", 8)) == []
 
 
 def test_membership_renewed_early_adds_its_days_and_an_ended_one_gives_no_access(make_app, make_user):

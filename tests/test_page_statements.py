@@ -125,6 +125,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "my points, member": ("member", "/gamification/me", {}),
         "my level widget, member": ("member", "/gamification/widgets/me", HTMX),
         "circle leaderboard widget, member": ("member", f"/gamification/widgets/circle/{circle}", HTMX),
+        "challenge editor, creator": ("creator", f"/gamification/challenges/{challenge}/edit", {}),
         "analytics, creator": ("creator", "/analytics/", {}),
         "analytics widget, creator": ("creator", "/analytics/widget", HTMX),
     })
@@ -165,9 +166,11 @@ def counts(tmp_path_factory):
     """{"small": {...}, "large": {...}}: the statements of every page on the demo, then grown."""
     folder = tmp_path_factory.mktemp("pages")
     with database(folder) as url:
-        # The level badges' copy of the standings is read once per process (not per page) here.
+        # The level badges' copy of the standings is read once per process (not per page) here;
+        # level unlocks nobody reaches put the member's points (read once a request) on the paid courses' checks.
+        unlocks = [f"course:{n}|9" for n in range(1, 5)]
         app = create_app({"instance_path": str(folder / "instance"), "database_url": url, "redis_url": "",
-                          "plugins": {"gamification": {"badge_cache_seconds": 3600}}})
+                          "plugins": {"gamification": {"badge_cache_seconds": 3600, "unlocks": unlocks}}})
         app.config.update(TESTING=True, RATELIMIT_ENABLED=False)
         with app.test_request_context("/"):
             db.create_all()
@@ -211,7 +214,7 @@ PAGE_NAMES = [
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
      "lecture questions partial, member", "lecture as a lesson partial, member", "lecture studio, creator", "lecture editor, creator",
      "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
-     "analytics, creator", "analytics widget, creator"]
+     "challenge editor, creator", "analytics, creator", "analytics widget, creator"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)

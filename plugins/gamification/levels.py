@@ -106,6 +106,9 @@ def after_change(user: User, amount: int, reason: str) -> None:
         notify(user, "gamification.earned", _l("You reached level %(n)s: %(name)s", n=level.number, name=level.name_en),
                path_for("gamification.me"), key=f"gamification.level:{user.id}:{level.number}")
     _cache()["levels"][user.id] = level.number
+    from plugins.gamification.unlocks import forget_points
+
+    forget_points()
 
 
 def _cache() -> dict:

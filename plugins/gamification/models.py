@@ -73,6 +73,7 @@ class Challenge(db.Model):
     starts_on: Mapped[date]
     days: Mapped[int] = mapped_column(default=21)
     grace_days: Mapped[int] = mapped_column(default=1)
+    ended_on: Mapped[date | None]  # ended early by its creator or a moderator: no check-ins after it
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
@@ -91,6 +92,7 @@ class CheckIn(db.Model):
     day: Mapped[date]
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     made_up: Mapped[bool] = mapped_column(default=False)
+    photo: Mapped[str | None] = mapped_column(sa.String(40))  # a WebP in the storage folder ``checkins``
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
