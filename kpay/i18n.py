@@ -177,7 +177,7 @@ def datetimeformat(value, format: str | None = None) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _short_pattern(language: str) -> str:
-    return dates.get_datetime_format("short", locale=language).replace("'", "")
+    return str(dates.get_datetime_format("short", locale=language)).replace("'", "")
 
 
 @functools.lru_cache(maxsize=4096)
