@@ -138,7 +138,8 @@ def kpay_widgets(slot, context, user):
 def kpay_assets(template):
     """Give stylesheets and scripts a page needs.
 
-    Called: when a full page is rendered.
+    Called: the first time a full page of ``template`` is rendered; the answer is kept for the
+    app's life, so it depends on ``template`` alone (not on the member or the request).
     Receives: ``template``, the name of the page template being rendered.
     Returns: a list of ``kpay.api.Asset``; duplicates are dropped.
     """

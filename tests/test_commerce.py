@@ -510,3 +510,15 @@ def test_my_purchases_come_newest_first_twenty_a_page(app, client, auth, mei, co
     second = client.get(following).get_data(as_text=True)
     assert [int(n) for n in re.findall(r'href="/orders/(\d+)"', second)] == ids[20:]
     assert 'rel="next"' not in second and 'rel="prev"' in second
+
+
+def test_shop_shows_a_page_of_products_newest_first_and_links_to_the_older_ones(app, client, creator):
+    for n in range(30):
+        add_product(app, creator.id, name=f"Guide {n:02d}")
+    first = client.get("/shop/").get_data(as_text=True)
+    shown = re.findall(r">(Guide \d\d)</a>", first)
+    assert shown == [f"Guide {n:02d}" for n in range(29, 5, -1)]  # 24, newest first
+    older = html.unescape(re.search(r'<a href="([^"]+)" rel="next">', first).group(1))
+    rest = client.get(older).get_data(as_text=True)
+    assert re.findall(r">(Guide \d\d)</a>", rest) == [f"Guide {n:02d}" for n in range(5, -1, -1)]
+    assert 'rel="prev"' in rest and 'rel="next"' not in rest

@@ -172,6 +172,9 @@ class Review(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("course_id", "user_id"),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        # The course page's most helpful reviews (read in this order) and its count of each rating.
+        sa.Index("ix_courses_reviews_course_helpful", "course_id", "helpful_count", "id"),
+        sa.Index("ix_courses_reviews_course_rating", "course_id", "rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
