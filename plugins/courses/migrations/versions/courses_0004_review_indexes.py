@@ -1,15 +1,15 @@
 """reviews: indexes for a course's most helpful reviews and its count of each rating
 
-Revision ID: courses_0003
-Revises: courses_0002
+Revision ID: courses_0004
+Revises: courses_0003
 Create Date: 2026-12-06 08:25:00
 
 """
 from alembic import op
 
 
-revision = 'courses_0003'
-down_revision = 'courses_0002'
+revision = 'courses_0004'
+down_revision = 'courses_0003'
 branch_labels = None
 depends_on = None
 
