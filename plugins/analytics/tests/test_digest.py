@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import time_machine
 
 from kpay.api import ActivityEvent, db
-from kpay.models import Notification
+from kpay.models import Notification, User
 from plugins.analytics import digest
 from plugins.analytics.demo import insert
 from plugins.analytics.tests.conftest import roll
@@ -47,6 +47,25 @@ def test_admins_get_the_weekly_digest_once_with_an_anomaly_note(app, make_user):
     body = text(mails[0])
     assert "Last week: 30 sign-ups, 59 members" in body
     assert "Sign-ups were above the band of the 8 weeks before." in body
+
+
+def test_each_admin_reads_the_digest_in_their_own_language(app, make_user):
+    make_user("admin", email="boss@example.com")
+    chinese = make_user("owner", email="laoban@example.com")
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == chinese.id).values(locale="zh_CN"))
+        db.session.commit()
+    with time_machine.travel(MONDAY, tick=False):
+        with app.app_context():
+            insert(ActivityEvent, iter(signups([30, 3, 4, 3, 5, 4, 3, 4, 3])))
+            db.session.commit()
+        roll(app)
+        with app.test_request_context("/"):
+            assert digest.send_digest() == 2
+            db.session.commit()
+    assert "Last week: 30 sign-ups" in text(messages(app, to="boss@example.com")[0])
+    body = text(messages(app, to="laoban@example.com")[0])
+    assert "上周：30 人注册" in body and "Last week" not in body
 
 
 def test_no_digest_on_other_days(app, make_user):
