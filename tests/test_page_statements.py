@@ -9,6 +9,7 @@ counted, on the demo and again after ``tests.page_data.grow``.
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from kpay.extensions import db
 from kpay.listing import cursor_after
 from kpay.models import Notification, User
 from kpay.models.commerce import Order, Product
+from kpay.clock import site_now
 from plugins.courses.models import Course, Enrolment, Lesson
 from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
@@ -68,6 +70,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     mine = db.session.scalars(sa.select(Order.id).where(Order.user_id == member).order_by(Order.id)).all()
     course_row = two_thirds(db.session.scalars(sa.select(Course.id).order_by(Course.id)).all())
     lecture = db.session.scalar(sa.select(Lecture.id).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
+    today = site_now().date()
+    year_ago = (today - timedelta(days=364)).isoformat()
     urls = {
         "home": "/", "circle directory": "/forums/",
         "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
@@ -125,6 +129,11 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "circle leaderboard widget, member": ("member", f"/gamification/widgets/circle/{circle}", HTMX),
         "analytics, creator": ("creator", "/analytics/", {}),
         "analytics widget, creator": ("creator", "/analytics/widget", HTMX),
+        "analytics, admin": ("admin", "/analytics/", {}),
+        "analytics, a year, admin": ("admin", f"/analytics/?start={year_ago}&end={today}&group=month", {}),
+        "analytics partial, admin": ("admin", "/analytics/?group=week", HTMX),
+        "analytics content, admin": ("admin", "/analytics/content", {}),
+        "analytics widget, admin": ("admin", "/analytics/widget", HTMX),
     })
     return pages
 
@@ -209,7 +218,8 @@ PAGE_NAMES = [
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
      "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
      "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
-     "analytics, creator", "analytics widget, creator"]
+     "analytics, creator", "analytics widget, creator", "analytics, admin", "analytics, a year, admin",
+     "analytics partial, admin", "analytics content, admin", "analytics widget, admin"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)

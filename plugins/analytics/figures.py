@@ -135,11 +135,11 @@ class Figures:
 
 def read(chosen: Range, creator: tuple[int, str] | None = None, memberships: bool = False) -> Figures:
     """The figures of ``chosen``; for a creator (``(user id, the site's currency)``) only their
-    own revenue, from one statement. ``memberships`` adds their renewals (one statement more)."""
+    own revenue, products, courses and circles, from one statement. ``memberships`` adds their
+    renewals (one statement more)."""
     figures = Figures(chosen)
     if creator is not None:
         _creator_totals(figures, *creator)
-        _names(figures)
         _by_item(figures)
         return figures
     daily: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
@@ -152,9 +152,7 @@ def read(chosen: Range, creator: tuple[int, str] | None = None, memberships: boo
             costs[day] = (int(value), dim)
         else:
             daily[metric, dim][day] = int(value)
-    for metric, dim, value in _total_rows(chosen, TOTALS):
-        figures.totals.setdefault(metric, {})[dim] = int(value)
-    _names(figures)
+    _read_totals(figures, [_total_query(chosen, TOTALS)], _names())
     dates = chosen.dates()
     count = before
     for day in dates:
@@ -198,14 +196,21 @@ def _series_rows(chosen: Range):
     return db.session.execute(sa.union_all(series, cohorts, memberships, before, costs)).all()
 
 
-def _total_rows(chosen: Range, metrics, dims=None):
-    """(metric, dim, sum over the range) of ``metrics`` (of ``dims`` only, when given)."""
-    return db.session.execute(_total_query(chosen, metrics, dims)).all()
-
-
 def _total_query(chosen: Range, metrics, dims=None) -> sa.Select:
+    """(metric, dim, sum over the range, no name) of ``metrics`` (of ``dims`` only, when given)."""
     rows = _range_rows(chosen, metrics, dims)
-    return sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value)).group_by(rows.c.metric, rows.c.dim)
+    return (sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value), sa.cast(sa.null(), sa.String))
+            .group_by(rows.c.metric, rows.c.dim))
+
+
+def _read_totals(figures: Figures, totals: list[sa.Select], names: list[sa.Select]) -> None:
+    """Sum ``totals`` into ``figures.totals`` and read ``names`` (see ``_names``) into
+    ``figures.names``, in one statement."""
+    for metric, dim, value, name in db.session.execute(sa.union_all(*totals, *names)):
+        if metric == "name":
+            figures.names[dim] = name
+        else:
+            figures.totals.setdefault(metric, {})[dim] = int(value)
 
 
 def _creator_totals(figures: Figures, user_id: int, currency: str) -> None:
@@ -214,17 +219,16 @@ def _creator_totals(figures: Figures, user_id: int, currency: str) -> None:
     chosen = figures.range
     products = sa.select(sa.literal(f"{currency}:") + sa.cast(Product.id, sa.String)).where(Product.creator_id == user_id)
     owned = lambda kind: sa.select(Name.item).where(Name.owner_id == user_id, Name.kind == kind)  # noqa: E731
-    query = sa.union_all(
+    _read_totals(figures, [
         _total_query(chosen, [m + "_c" for m in (*MONEY, "payments")], [f"{currency}:{user_id}"]),
         _total_query(chosen, [m + "_p" for m in MONEY], products),
         _total_query(chosen, ["C_course"], owned("course")),
         _total_query(chosen, ["I_circle", "D_circle"], owned("circle")),
-    )
-    for metric, dim, value in db.session.execute(query):
-        if metric.endswith("_c"):
-            figures.totals.setdefault(metric.removesuffix("_c"), {})[currency] = int(value)
-        else:
-            figures.totals.setdefault(metric, {})[dim] = int(value)
+    ], _names(user_id))
+    for metric in (*MONEY, "payments"):  # filed under the site's currency, as the site's totals are
+        mine = figures.totals.pop(metric + "_c", {}).get(f"{currency}:{user_id}")
+        if mine is not None:
+            figures.totals[metric] = {currency: mine}
 
 
 def full_months(chosen: Range) -> tuple[date, date] | None:
@@ -258,24 +262,21 @@ def _range_rows(chosen: Range, metrics, dims=None) -> sa.Subquery:
     ).subquery()
 
 
-def _names(figures: Figures) -> None:
-    """The names of the products, creators, circles and courses the tables show: one statement
-    (circles and courses as the latest event about them named them)."""
-    totals = figures.totals
-    products = {int(dim.partition(":")[2]) for dim in totals.get("gross_p", {})}
-    creators = {int(dim.partition(":")[2]) for dim in totals.get("gross_c", {})}
-    circles, courses = {*totals.get("I_circle", {}), *totals.get("D_circle", {})}, set(totals.get("C_course", {}))
-    parts = []
-    if products:
-        parts.append(sa.select(sa.literal("p"), sa.cast(Product.id, sa.String), Product.name).where(Product.id.in_(products)))
-    if creators:
-        parts.append(sa.select(sa.literal("c"), sa.cast(User.id, sa.String), User.display_name).where(User.id.in_(creators)))
-    if circles or courses:
-        parts.append(sa.select(Name.kind, Name.item, Name.name).where(sa.or_(
-            sa.and_(Name.kind == "circle", Name.item.in_(circles)), sa.and_(Name.kind == "course", Name.item.in_(courses)))))
-    if parts:
-        query = sa.union_all(*parts) if len(parts) > 1 else parts[0]
-        figures.names = {f"{kind}:{key}": name for kind, key, name in db.session.execute(query)}
+def _names(owner_id: int | None = None) -> list[sa.Select]:
+    """Selects of ("name", key, None, name) for every product (key ``p:<id>``), every creator of
+    one (``c:<id>``), circle (``circle:<id>``) and course (``course:<id>``), or of those
+    ``owner_id`` owns: tables the size of the site's set-up, not of its activity. Circles and
+    courses are named as the latest event about them named them."""
+    def named(key, name):
+        return sa.select(sa.literal("name"), key, sa.cast(sa.null(), sa.BigInteger), name)
+
+    products = named(sa.literal("p:") + sa.cast(Product.id, sa.String), Product.name)
+    others = named(Name.kind + ":" + Name.item, Name.name).where(Name.kind.in_(("circle", "course")))
+    if owner_id is not None:
+        return [products.where(Product.creator_id == owner_id), others.where(Name.owner_id == owner_id)]
+    creators = named(sa.literal("c:") + sa.cast(User.id, sa.String), User.display_name).where(
+        User.id.in_(sa.select(Product.creator_id)))
+    return [products, creators, others]
 
 
 def _engagement(figures: Figures, costs: dict, daily: dict) -> None:
