@@ -1,5 +1,6 @@
 """The dashboard's figures for a date range, read from the daily and monthly rollups
-(three statements; a creator's, two) and, for the dashboard, commerce's entitlements (one)."""
+(two statements: series, and totals with names; a creator's, one) and, for the dashboard,
+commerce's entitlements (one)."""
 
 from __future__ import annotations
 
