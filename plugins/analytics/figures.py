@@ -16,7 +16,7 @@ from plugins.analytics.models import Cost, Daily, Monthly, Name
 from plugins.analytics.renewals import Renewals, count as count_renewals
 from plugins.analytics.rollup import MILLION
 
-SERIES = ("signups", "active", "pageviews", "visitors", "I", "D", "C", "gross", "net")
+SERIES = ("signups", "active", "pageviews", "I", "D", "C", "gross")  # read per day
 MONEY = ("gross", "refunds", "fee", "net")
 CONTENT_TOTALS = ("shares", "first_replies", "first_reply_seconds")
 TOTALS = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat", "referral_visits",
@@ -105,10 +105,6 @@ class Figures:
         replied = self.totals.get("first_replies", {}).get("", 0)
         return self.totals.get("first_reply_seconds", {}).get("", 0) / 3600 / replied if replied else None
 
-    def member_rows(self) -> list[tuple[str, int]]:
-        """(date, members at its end) for each day of the range."""
-        return [(day.isoformat(), n) for day, n in zip(self.range.dates(), self.members, strict=True)]
-
     def funnel(self) -> list[tuple[str, int, int, int, int]]:
         """(source, visits, sign-ups, first purchases, repeat purchases), most sign-ups first."""
         steps = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat")
@@ -146,10 +142,13 @@ def read(chosen: Range, creator: tuple[int, str] | None = None, memberships: boo
     daily: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
     before = 0
     costs: dict[date, tuple[int, str]] = {}
-    for day, metric, dim, value in _series_rows(chosen):
+    days: dict[str, date] = {}  # a year of days is thousands of rows but 366 dates: parse each once
+    for text, metric, dim, value in _series_rows(chosen):
         if metric == "before":
             before = int(value or 0)
-        elif metric == "cost":
+            continue
+        day = days.get(text) or days.setdefault(text, date.fromisoformat(text))
+        if metric == "cost":
             costs[day] = (int(value), dim)
         else:
             daily[metric, dim][day] = int(value)
@@ -182,9 +181,9 @@ def read(chosen: Range, creator: tuple[int, str] | None = None, memberships: boo
 def _series_rows(chosen: Range):
     """Per-day site totals in the range, its months' cohorts, a year of membership sales before
     its end (MRR), the members who signed up before it, and the costs of its months: one
-    statement, each part an index range on (metric, dim, day)."""
+    statement, each part an index range on (metric, dim, day). Days come as ISO text."""
     in_range = Daily.day.between(chosen.start, chosen.end)
-    columns = (Daily.day, Daily.metric, Daily.dim, Daily.value)
+    columns = (sa.cast(Daily.day, sa.String), Daily.metric, Daily.dim, Daily.value)
     series = sa.select(*columns).where(Daily.metric.in_(SERIES), in_range)
     cohorts = sa.select(*columns).where(Daily.metric.in_(("cohort_active", "cohort_size")),
                                         Daily.day.between(bucket(chosen.start, "month"), chosen.end))
@@ -192,7 +191,7 @@ def _series_rows(chosen: Range):
                                             Daily.day.between(chosen.end - timedelta(days=366), chosen.end))
     before = sa.select(sa.null(), sa.literal("before"), sa.literal(""), sa.func.sum(Daily.value)).where(
         Daily.metric == "signups", Daily.dim == "", Daily.day < chosen.start)
-    costs = sa.select(Cost.month, sa.literal("cost"), Cost.currency, Cost.amount_minor).where(
+    costs = sa.select(sa.cast(Cost.month, sa.String), sa.literal("cost"), Cost.currency, Cost.amount_minor).where(
         Cost.month.between(bucket(chosen.start, "month"), chosen.end))
     return db.session.execute(sa.union_all(series, cohorts, memberships, before, costs)).all()
 

@@ -75,15 +75,18 @@ def _charts(found: figures.Figures) -> dict[str, charts.Chart]:
             band += [(len(dates) - 1 + (day - chosen.end).days, low, high) for day, low, _, high in found.forecast]
         slots = len(dates) + ((found.forecast[-1][0] - chosen.end).days if found.forecast else 0)
         made["members"] = charts.line_chart("chart-members", _("Members"), keys, {"members": found.members},
-                                            band, slots)
+                                            band, slots, header=(_("Date"), _("Members")))
     buckets = sorted({figures.bucket(day, chosen.group) for day in dates})
     bucket_keys = [b.isoformat() for b in buckets]
+    period = _("Period")
     for metric, title in (("signups", _("Sign-ups")), ("active", _("Active members")), ("pageviews", _("Page views"))):
         series = found.series.get(metric, {})
-        made[metric] = charts.bar_chart(f"chart-{metric}", title, bucket_keys, [series.get(b, 0) for b in buckets])
+        made[metric] = charts.bar_chart(f"chart-{metric}", title, bucket_keys, [series.get(b, 0) for b in buckets],
+                                        header=(period, title))
     gross = found.series.get(f"gross:{_currency()}", {})
-    made["gross"] = charts.bar_chart("chart-gross", _("Gross revenue"), bucket_keys,
-                                     [gross.get(b, 0) / 100 for b in buckets])
+    title = _("Gross revenue")
+    made["gross"] = charts.bar_chart("chart-gross", title, bucket_keys, [gross.get(b, 0) / 100 for b in buckets],
+                                     header=(period, title), shown=[f"{gross.get(b, 0) / 100:.2f}" for b in buckets])
     return made
 
 
