@@ -23,7 +23,7 @@ TOTALS = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat", "r
           "referral_signups", "referral_conversions", "I_circle", "D_circle", "C_course", *CONTENT_TOTALS,
           *(m + s for m in (*MONEY, "payments") for s in ("", "_p", "_c")))
 MAX_DAYS = 3660
-DAILY_BY_DAY = "ix_analytics_daily_day_metric_dim"
+DAILY_BY_DAY = "ix_analytics_daily_metric_day_dim_value"
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def _range_rows(chosen: Range, metrics, dims=None) -> sa.Subquery:
     def part(table, column, start: date, end: date):
         query = (sa.select(table.metric, table.dim, table.value)
                  .where(table.metric.in_(list(metrics)), column.between(start, end)))
-        if table is Daily:  # under two months of days: SQLite would walk every day of each metric
+        if table is Daily:  # under two months of days: SQLite would walk every dim's days of each metric
             query = query.with_hint(Daily, f"INDEXED BY {DAILY_BY_DAY}", "sqlite")
         return query.where(table.dim.in_(dims if isinstance(dims, sa.Select) else list(dims))) if dims is not None else query
 

@@ -24,10 +24,11 @@ class Daily(db.Model):
     """
 
     __tablename__ = "analytics_daily"
-    # The key serves ranges of one metric and dim; the named index, the days at a range's edges
-    # (SQLite is told to use it by name: figures.DAILY_BY_DAY).
+    # The key serves one metric and dim over days (a series); the named index, every dim of a
+    # few metrics over a few days (the days at a range's edges), with the value in it so the
+    # table is not read (SQLite is told to use it by name: figures.DAILY_BY_DAY).
     __table_args__ = (sa.PrimaryKeyConstraint("metric", "dim", "day"),
-                      sa.Index("ix_analytics_daily_day_metric_dim", "day", "metric", "dim"))
+                      sa.Index("ix_analytics_daily_metric_day_dim_value", "metric", "day", "dim", "value"))
 
     day: Mapped[date] = mapped_column(sa.Date)
     metric: Mapped[str] = mapped_column(sa.String(40))

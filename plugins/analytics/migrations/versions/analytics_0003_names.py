@@ -1,5 +1,5 @@
 """analytics: names and owners of circles, courses and topics; topic starts (time to first reply);
-the daily rollups keyed by (metric, dim, day) with a named index by day
+the daily rollups keyed by (metric, dim, day) with a named index by metric and day
 
 Revision ID: analytics_0003
 Revises: analytics_0002
@@ -33,8 +33,8 @@ def upgrade():
     sa.Column('replied_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('topic_id', name=op.f('pk_analytics_topic_starts'))
     )
-    _rekey(("metric", "dim", "day"), ("ix_analytics_daily_metric_dim_day", "ix_analytics_daily_day_metric_dim"),
-           ("day", "metric", "dim"))
+    _rekey(("metric", "dim", "day"), ("ix_analytics_daily_metric_dim_day", "ix_analytics_daily_metric_day_dim_value"),
+           ("metric", "day", "dim", "value"))
 
 
 def _rekey(key: tuple[str, ...], indexes: tuple[str, str], indexed: tuple[str, ...]) -> None:
@@ -57,7 +57,7 @@ def _rekey(key: tuple[str, ...], indexes: tuple[str, str], indexed: tuple[str, .
 
 
 def downgrade():
-    _rekey(("day", "metric", "dim"), ("ix_analytics_daily_day_metric_dim", "ix_analytics_daily_metric_dim_day"),
+    _rekey(("day", "metric", "dim"), ("ix_analytics_daily_metric_day_dim_value", "ix_analytics_daily_metric_dim_day"),
            ("metric", "dim", "day"))
     op.drop_table('analytics_topic_starts')
     with op.batch_alter_table('analytics_names', schema=None) as batch_op:
