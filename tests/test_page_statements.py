@@ -9,6 +9,7 @@ counted, on the demo and again after ``tests.page_data.grow``.
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from kpay.extensions import db
 from kpay.listing import cursor_after
 from kpay.models import Notification, User
 from kpay.models.commerce import Order, Product
+from kpay.clock import site_now
 from plugins.courses.models import Course, Enrolment, Lesson
 from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
@@ -37,6 +39,11 @@ INDEXLESS_PATHS = ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable
 # Tables that grow with the site's set-up, not with its community: every row may be read.
 SMALL_TABLES = {"forums_circles", "products", "courses_courses", "courses_chapters",
                 "gamification_challenges"}  # challenges are set up by the staff, like circles
+# Daily and monthly rollups that a dashboard sums over its range: what one statement reads is the
+# range's days times the items active on them, not the community's size (page_data.grow adds
+# none), so it may read more than ROWS_READ rows, by an index range, never a sequential scan.
+# bench/analytics.py times them at a million events.
+ROLLUP_TABLES = {"analytics_daily", "analytics_monthly"}
 HTMX = {"HX-Request": "true"}
 
 
@@ -68,6 +75,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     mine = db.session.scalars(sa.select(Order.id).where(Order.user_id == member).order_by(Order.id)).all()
     course_row = two_thirds(db.session.scalars(sa.select(Course.id).order_by(Course.id)).all())
     lecture = db.session.scalar(sa.select(Lecture.id).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
+    today = site_now().date()
+    year_ago = (today - timedelta(days=364)).isoformat()
     urls = {
         "home": "/", "circle directory": "/forums/",
         "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
@@ -128,6 +137,11 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "challenge editor, creator": ("creator", f"/gamification/challenges/{challenge}/edit", {}),
         "analytics, creator": ("creator", "/analytics/", {}),
         "analytics widget, creator": ("creator", "/analytics/widget", HTMX),
+        "analytics, admin": ("admin", "/analytics/", {}),
+        "analytics, a year, admin": ("admin", f"/analytics/?start={year_ago}&end={today}&group=month", {}),
+        "analytics partial, admin": ("admin", "/analytics/?group=week", HTMX),
+        "analytics content, admin": ("admin", "/analytics/content", {}),
+        "analytics widget, admin": ("admin", "/analytics/widget", HTMX),
     })
     return pages
 
@@ -214,7 +228,8 @@ PAGE_NAMES = [
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
      "lecture questions partial, member", "lecture as a lesson partial, member", "lecture studio, creator", "lecture editor, creator",
      "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
-     "challenge editor, creator", "analytics, creator", "analytics widget, creator"]
+     "challenge editor, creator", "analytics, creator", "analytics widget, creator", "analytics, admin",
+     "analytics, a year, admin", "analytics partial, admin", "analytics content, admin", "analytics widget, admin"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)
@@ -267,6 +282,6 @@ def test_page_reads_an_index_range_not_a_growing_table(counts, page):
         if not statement.lstrip().upper().startswith("SELECT"):
             continue
         for node, table, read in rows_read(counts["explain"](statement, parameters)):
-            if table not in SMALL_TABLES and (node == "Seq Scan" or read > ROWS_READ):
+            if table not in SMALL_TABLES and (node == "Seq Scan" or (read > ROWS_READ and table not in ROLLUP_TABLES)):
                 problems.append(f"{node} on {table} read {read} rows in:\n{statement}")
     assert not problems, f"{page}:\n" + "\n\n".join(problems)
