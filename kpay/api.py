@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask_login import login_required
 
 from kpay.audit import record as record_audit
-from kpay.commerce.access import can_access
+from kpay.commerce.access import can_access, can_access_keys
 from kpay.commerce.coupons import issue as issue_coupon
 from kpay.commerce.entitlements import grant as grant_entitlement
 from kpay.commerce.ledger import balance as ledger_balance
@@ -117,7 +117,7 @@ SECTIONS: dict[str, list[str]] = {
         "long_running", "record_audit",
         "site_now", "today",
     ],
-    "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "Entitlement", "EntitlementStatus"],
+    "Paid content": ["can_access", "can_access_keys", "grant_entitlement", "revoke_entitlement", "Entitlement", "EntitlementStatus"],
     "Orders and payment providers": [
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",

@@ -182,6 +182,21 @@ def kpay_resource_products(resource):
 
 
 @hookspec
+def kpay_resources(keys):
+    """Describe many of the plugin's resources at once, for checking access to all of them.
+
+    Called: by ``kpay.api.can_access_keys`` (the search results, say) with the keys of the
+    paid places a page is about to show.
+    Receives: ``keys``, a list of ``Resource.key`` strings (``course:7``) of any plugin's kinds.
+    Returns: a dict from each key of the plugin's own kinds to ``(resource, product_ids)``: the
+    ``kpay.api.Resource`` (with ``creator_id`` and ``free``, as the plugin's pages build it) and
+    what ``kpay_resource_products`` would return for it; keys of rows that do not exist are
+    left out. Use a constant number of statements, whatever the number of keys. A key no
+    plugin describes is checked with ``can_access`` one by one.
+    """
+
+
+@hookspec
 def kpay_payment_providers():
     """Offer ways to pay at checkout.
 

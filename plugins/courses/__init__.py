@@ -118,6 +118,13 @@ def kpay_resource_products(resource):
 
 
 @hookimpl
+def kpay_resources(keys):
+    from plugins.courses.access import resources
+
+    return resources(keys)
+
+
+@hookimpl
 def kpay_event(event):
     from plugins.courses.progress import enrol_buyer
 

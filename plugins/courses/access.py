@@ -81,8 +81,20 @@ def product_ids(course_id: int) -> list[int] | None:
     the products it was sold through before; None for a course that does not exist. No query
     for a course the request loaded with ``visible_course``."""
     course = db.session.get(Course, course_id)
-    if course is None:
-        return None
+    return None if course is None else _products(course)
+
+
+def resources(keys: list[str]) -> dict[str, tuple[Resource, list[int]]]:
+    """``kpay_resources``: the courses among ``keys``, with their products (one statement)."""
+    ids = [int(key[7:]) for key in keys if key.startswith("course:") and key[7:].isdigit()]
+    if not ids:
+        return {}
+    courses = db.session.scalars(sa.select(Course).where(Course.id.in_(ids)).options(
+        joinedload(Course.former_products))).unique()
+    return {f"course:{course.id}": (resource(course), _products(course)) for course in courses}
+
+
+def _products(course: Course) -> list[int]:
     current = [p for p in (course.product_id, course.membership_product_id) if p is not None]
     return current + [f.product_id for f in course.former_products if f.product_id not in current]
 

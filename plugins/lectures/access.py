@@ -38,8 +38,19 @@ def resource(lecture: Lecture) -> Resource:
 def product_ids(lecture_id: int) -> list[int] | None:
     """The products that unlock lecture ``lecture_id``; None for a lecture that does not exist."""
     lecture = db.session.get(Lecture, lecture_id)
-    if lecture is None:
-        return None
+    return None if lecture is None else _products(lecture)
+
+
+def resources(keys: list[str]) -> dict[str, tuple[Resource, list[int]]]:
+    """``kpay_resources``: the lectures among ``keys``, with their products (one statement)."""
+    ids = [int(key[8:]) for key in keys if key.startswith("lecture:") and key[8:].isdigit()]
+    if not ids:
+        return {}
+    lectures = db.session.scalars(sa.select(Lecture).where(Lecture.id.in_(ids)))
+    return {f"lecture:{lecture.id}": (resource(lecture), _products(lecture)) for lecture in lectures}
+
+
+def _products(lecture: Lecture) -> list[int]:
     return [p for p in (lecture.product_id, lecture.membership_product_id) if p is not None]
 
 
