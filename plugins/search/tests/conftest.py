@@ -15,7 +15,7 @@ from kpay import demo, jobs
 from kpay.api import Resource, hook
 from kpay.extensions import db
 from kpay.models.commerce import Product
-from kpay.testing import Auth, csrf_token
+from kpay.testing import PASSWORD, Auth, csrf_token
 from plugins.search import indexer
 
 PAID_WORD = "zanzibarquux"  # only in the paid lesson's body
@@ -46,7 +46,7 @@ class Searcher:
         self.client = app.test_client()
         if user is not None:
             email = user if isinstance(user, str) else user.email
-            Auth(self.client).login(email, *([password] if password else []))
+            Auth(self.client).login(email, password or PASSWORD)
 
     def page(self, q: str = "", **args) -> str:
         response = self.client.get("/search/", query_string={"q": q, **args})
