@@ -3,10 +3,12 @@ what is hidden, deleted or edited changes in the results at once."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from kpay.commerce import entitlements
 from kpay.extensions import db
 from kpay.models.commerce import Product
-from plugins.search.tests.conftest import CIRCLE_WORD, PAID_CHINESE, PAID_WORD, Searcher, as_creator
+from plugins.search.tests.conftest import CIRCLE_WORD, PAID_CHINESE, PAID_WORD, Searcher, as_creator, search_documents
 from tests.commerce_helpers import buy_paid, refund
 
 
@@ -100,3 +102,33 @@ def test_a_deleted_reply_and_an_edited_post_change_in_the_results_at_once(app, c
                 body="ripe quince")
     assert searcher.titles("quince") == ["Quince season"]
     assert searcher.titles("persimmon") == []
+
+
+def statements(app, searcher: Searcher, q: str) -> int:
+    """The statements of the results part (as typing asks for it) once caches are warm."""
+    url, headers = f"/search/?q={q}", {"HX-Request": "true"}
+    searcher.client.get(url, headers=headers)
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+    record = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert searcher.client.get(url, headers=headers).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+def test_a_results_page_checks_one_paid_place_or_many_in_the_same_statements(app, community, make_user):
+    """Every paid course and the paid circle get a page with one word: the access checks of a
+    page showing them all cost what one place's cost (and the page stays within five)."""
+    with app.test_request_context("/"):
+        courses = sorted({d.visibility for d in search_documents() if d.visibility.startswith("course:")})
+    author = as_creator(app, community)
+    for n, key in enumerate(courses):  # "walnut" in one course, "pecan" in them all
+        author.add_lesson(int(key.split(":")[1]), "Nut notes", "pecan notes" + (" and walnut" if n == 0 else ""))
+    author.start_topic(community.paid_circle, "Nut plans", "walnut and pecan plans for members")
+    assert len(courses) > 2 and len(author.titles("pecan")) == len(courses) + 1  # all theirs, all unlocked
+    for searcher in (author, Searcher(app, make_user(name="Wal"))):
+        assert statements(app, searcher, "walnut") == statements(app, searcher, "pecan") <= 5
