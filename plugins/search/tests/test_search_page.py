@@ -30,7 +30,7 @@ def test_results_are_grouped_by_kind_with_place_and_author(app, community):
     html = Searcher(app).page("机器")
     assert "<h2 class=\"search-kind\">Lessons" in html and "<h2 class=\"search-kind\">Topics" in html
     assert ">数据分析入门 · Data Analysis Basics</a>" in html and ">陈老师 Teacher Chen</a>" in html
-    assert f"place=circle%3A{community.public_circle}" in html  # the circle's name narrows the search to it
+    assert f"place=circle:{community.public_circle}\"" in html  # the circle's name narrows the search to it
 
 
 def test_filters_by_kind_place_and_author(app, community, make_user):
