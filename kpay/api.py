@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask_login import login_required
 
 from kpay.audit import record as record_audit
-from kpay.commerce.access import access_notes, can_access
+from kpay.commerce.access import access_notes, can_access, can_access_keys
 from kpay.commerce.coupons import issue as issue_coupon
 from kpay.commerce.entitlements import grant as grant_entitlement
 from kpay.commerce.ledger import balance as ledger_balance
@@ -120,7 +120,8 @@ SECTIONS: dict[str, list[str]] = {
         "long_running", "record_audit",
         "site_now", "today",
     ],
-    "Paid content": ["can_access", "access_notes", "grant_entitlement", "revoke_entitlement", "Entitlement", "EntitlementStatus"],
+    "Paid content": ["can_access", "can_access_keys", "access_notes", "grant_entitlement", "revoke_entitlement",
+                     "Entitlement", "EntitlementStatus"],
     "Orders and payment providers": [
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",

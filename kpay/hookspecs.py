@@ -199,14 +199,14 @@ def kpay_lesson_sources(user):
 
 
 @hookspec
-def kpay_lesson_source_products(key):
-    """Say which products unlock the courses that hold a resource as a lesson.
+def kpay_lesson_source_products(keys):
+    """Say which products unlock the courses that hold resources as lessons.
 
     Called: by a plugin that offers lesson sources (``kpay_lesson_sources``), inside its
-    ``kpay_resource_products``, for one of its resources.
-    Receives: ``key``, the resource's ``Resource.key`` (``lecture:12``).
-    Returns: the ids of the products that unlock the courses (published) holding it, or
-    ``None`` when none does.
+    ``kpay_resource_products`` and ``kpay_resources``, once for all the resources it describes.
+    Receives: ``keys``, a list of ``Resource.key`` strings (``lecture:12``).
+    Returns: a dict from each key some published course holds to the ids of the products that
+    unlock such courses (keys no course holds are left out), in one statement.
     """
 
 
@@ -223,6 +223,21 @@ def kpay_access_grants(user, resource):
     ``resource``, a ``kpay.api.Resource``.
     Returns: a ``kpay.api.AccessGrant`` (``granted`` opens the resource; ``note`` is shown
     on its locked page), or ``None`` when the plugin has no say about it.
+    """
+
+
+@hookspec
+def kpay_resources(keys):
+    """Describe many of the plugin's resources at once, for checking access to all of them.
+
+    Called: by ``kpay.api.can_access_keys`` (the search results, say) with the keys of the
+    paid places a page is about to show.
+    Receives: ``keys``, a list of ``Resource.key`` strings (``course:7``) of any plugin's kinds.
+    Returns: a dict from each key of the plugin's own kinds to ``(resource, product_ids)``: the
+    ``kpay.api.Resource`` (with ``creator_id`` and ``free``, as the plugin's pages build it) and
+    what ``kpay_resource_products`` would return for it; keys of rows that do not exist are
+    left out. Use a constant number of statements, whatever the number of keys. A key no
+    plugin describes is checked with ``can_access`` one by one.
     """
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from kpay import hookimpl
 from kpay.commerce import can_access, coupons, orders
-from kpay.commerce.access import access_notes
+from kpay.commerce.access import access_notes, can_access_keys
 from kpay.config import ConfigError
 from kpay.extensions import db
 from kpay.models import EmailMessage, User
@@ -274,6 +274,39 @@ def test_hook_kpay_access_grants(make_app, make_user):
         assert not can_access(user(senior), Resource("course", 8, creator_id=creator.id))
         assert access_notes(user(junior), paid) == ["Opens at level 3"]
         assert access_notes(None, Resource("course", 8)) == []
+
+
+class DescribedCourses(Courses):
+    """``Courses``, also describing its courses many at once: 7 paid (by its creator), 8 free."""
+
+    def __init__(self, creator_id: int):
+        self.creator_id = creator_id
+
+    @hookimpl
+    def kpay_resources(self, keys):
+        known = {"course:7": (Resource("course", 7, creator_id=self.creator_id), [1, 2]),
+                 "course:8": (Resource("course", 8, free=True), [])}
+        return {key: known[key] for key in keys if key in known}
+
+
+def test_can_access_keys_answers_as_can_access_for_each_key(make_app, make_user):
+    creator = make_user(role="creator")
+    app = make_app(SANDBOX, plugins=[DescribedCourses(creator.id)])
+    buyer, stranger, admin = make_user(), make_user(), make_user(role="admin")
+    add_product(app, creator.id)
+    bundle = add_product(app, creator.id, name="Bundle")
+    keys = ["course:7", "course:8", "course:9", "lesson:1"]  # 9 and lesson:1: no plugin knows them
+    with app.test_request_context():
+        order = orders.checkout(db.session.get(User, buyer.id), db.session.get(Product, bundle), "sandbox", "n" * 24)
+        orders.mark_paid(order.id, "sandbox", "ref-1", order.amount_minor, order.currency)
+        db.session.commit()
+        for who in (buyer, stranger, admin, creator, None):
+            user = db.session.get(User, who.id) if who else None
+            one_by_one = {key for key, resource in (
+                ("course:7", Resource("course", 7, creator_id=creator.id)), ("course:8", Resource("course", 8, free=True)),
+                ("course:9", Resource("course", 9)), ("lesson:1", Resource("lesson", 1))) if can_access(user, resource)}
+            assert can_access_keys(user, keys) == one_by_one, who
+        assert can_access_keys(db.session.get(User, buyer.id), keys) == {"course:7", "course:8"}
 
 
 def test_membership_renewed_early_adds_its_days_and_an_ended_one_gives_no_access(make_app, make_user):

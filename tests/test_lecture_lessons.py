@@ -126,7 +126,7 @@ def wave_plugin(template_folder):
     def resource_products(resource):
         if resource.kind != "wave":
             return None
-        return [p for group in hook().kpay_lesson_source_products(key=resource.key) for p in group or ()]
+        return [p for group in hook().kpay_lesson_source_products(keys=[resource.key]) for p in group.get(resource.key, [])]
 
     def widgets(slot, context, user):
         if slot == "lesson.source" and context["source"] == "wave:1":
@@ -175,7 +175,6 @@ def test_hook_kpay_lesson_source_products(wave_course, make_user):
     buyer, stranger = make_user(), make_user()
     buy(logged_in(app, buyer), product)
     with app.test_request_context():
-        assert hook().kpay_lesson_source_products(key="wave:1") == [[product]]
-        assert hook().kpay_lesson_source_products(key="wave:2") == []  # pluggy drops None
+        assert hook().kpay_lesson_source_products(keys=["wave:1", "wave:2"]) == [{"wave:1": [product]}]
         assert can_access(db.session.get(User, buyer.id), Resource("wave", 1))
         assert not can_access(db.session.get(User, stranger.id), Resource("wave", 1))

@@ -26,6 +26,7 @@ from kpay.api import (
     can,
     claim_resumable,
     db,
+    emit,
     finish_resumable,
     hook,
     insert_once,
@@ -363,6 +364,8 @@ def _save_lesson(item: Course, found: Lesson | None, form: LessonForm):
         media.replace(found, *form.stored)
     elif found.media and form.kind.data in ("text", "source"):
         media.replace(found, None, None, None, None)
+    db.session.flush()
+    emit("lesson.saved", user=db.session.get(User, current_user.id), subject=found, course_id=item.id)
     try:
         db.session.commit()
     except Exception:

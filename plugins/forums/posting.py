@@ -146,6 +146,7 @@ def edit(post: Post, body: str, title: str | None = None) -> None:
         if title is not None and post.number == 1 and title != post.topic.title:
             post.topic.title = title
             post.topic.updated_at = utcnow()
+        emit("post.edited", user=post.author, subject=post, topic_id=post.topic_id, number=post.number)
 
 
 def set_like(user: User, post: Post, like: bool) -> None:

@@ -139,6 +139,13 @@ def kpay_resource_products(resource):
 
 
 @hookimpl
+def kpay_resources(keys):
+    from plugins.lectures.access import resources
+
+    return resources(keys)
+
+
+@hookimpl
 def kpay_schedules():
     from plugins.lectures.lifecycle import announce_started, rederive_instants
     from plugins.lectures.reminders import sweep

@@ -52,11 +52,30 @@ def product_ids(lecture_id: int) -> list[int] | None:
     """The products that unlock lecture ``lecture_id``: its own, and those of the courses that
     hold it as a lesson (``kpay_lesson_source_products``); None for a lecture that does not exist."""
     lecture = db.session.get(Lecture, lecture_id)
-    if lecture is None:
-        return None
-    own = [p for p in (lecture.product_id, lecture.membership_product_id) if p is not None]
-    held = hook().kpay_lesson_source_products(key=resource(lecture).key)
-    return own + [p for group in held for p in group or () if p not in own]
+    return None if lecture is None else _products([lecture])[resource(lecture).key]
+
+
+def resources(keys: list[str]) -> dict[str, tuple[Resource, list[int]]]:
+    """``kpay_resources``: the lectures among ``keys``, with their products (two statements)."""
+    ids = [int(key[8:]) for key in keys if key.startswith("lecture:") and key[8:].isdigit()]
+    if not ids:
+        return {}
+    lectures = list(db.session.scalars(sa.select(Lecture).where(Lecture.id.in_(ids))))
+    products = _products(lectures)
+    return {resource(lecture).key: (resource(lecture), products[resource(lecture).key]) for lecture in lectures}
+
+
+def _products(lectures: list[Lecture]) -> dict[str, list[int]]:
+    """Each lecture's products by its key: its own, then those of the courses holding it."""
+    held: dict[str, list[int]] = {}
+    for group in hook().kpay_lesson_source_products(keys=[resource(lecture).key for lecture in lectures]):
+        for key, product_ids in (group or {}).items():
+            held.setdefault(key, []).extend(product_ids)
+    products = {}
+    for lecture in lectures:
+        own = [p for p in (lecture.product_id, lecture.membership_product_id) if p is not None]
+        products[resource(lecture).key] = own + [p for p in dict.fromkeys(held.get(resource(lecture).key, [])) if p not in own]
+    return products
 
 
 def may_attend(lecture: Lecture, user=None) -> bool:
