@@ -289,7 +289,9 @@ class DescribedCourses(Courses):
         return {key: known[key] for key in keys if key in known}
 
 
-def test_can_access_keys_answers_as_can_access_for_each_key(make_app, make_user):
+def test_hook_kpay_resources(make_app, make_user):
+    """What plugins describe through ``kpay_resources`` lets ``can_access_keys`` answer many keys
+    at once exactly as ``can_access`` answers each."""
     creator = make_user(role="creator")
     app = make_app(SANDBOX, plugins=[DescribedCourses(creator.id)])
     buyer, stranger, admin = make_user(), make_user(), make_user(role="admin")
