@@ -35,11 +35,11 @@ def audit_log():
 
 # A loose index scan: each step asks the index on ``action`` for the next name up, so the list
 # costs one look-up per distinct action, where SELECT DISTINCT reads every entry of the log.
-_ACTIONS = sa.text(f"""
+_ACTIONS = sa.text("""
 WITH RECURSIVE found(action) AS (
-  SELECT min(action) FROM {AuditEntry.__tablename__}
+  SELECT min(action) FROM audit_entries
   UNION ALL
-  SELECT (SELECT min(action) FROM {AuditEntry.__tablename__} WHERE action > found.action)
+  SELECT (SELECT min(action) FROM audit_entries WHERE action > found.action)
   FROM found WHERE found.action IS NOT NULL
 )
 SELECT action FROM found WHERE action IS NOT NULL

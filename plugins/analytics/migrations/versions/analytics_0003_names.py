@@ -37,6 +37,25 @@ def upgrade():
            ("metric", "day", "dim", "value"))
 
 
+#: SQLite's new table and its copy, by the key it gets: the upgrade's and the downgrade's.
+_SQLITE_COPY = {
+    ("metric", "dim", "day"): (
+        "CREATE TABLE analytics_daily_new (day DATE NOT NULL, metric VARCHAR(40) NOT NULL, "
+        "dim VARCHAR(120) NOT NULL, value BIGINT NOT NULL, "
+        "CONSTRAINT pk_analytics_daily PRIMARY KEY (metric, dim, day))",
+        "INSERT INTO analytics_daily_new (day, metric, dim, value) "
+        "SELECT day, metric, dim, value FROM analytics_daily ORDER BY metric, dim, day",
+    ),
+    ("day", "metric", "dim"): (
+        "CREATE TABLE analytics_daily_new (day DATE NOT NULL, metric VARCHAR(40) NOT NULL, "
+        "dim VARCHAR(120) NOT NULL, value BIGINT NOT NULL, "
+        "CONSTRAINT pk_analytics_daily PRIMARY KEY (day, metric, dim))",
+        "INSERT INTO analytics_daily_new (day, metric, dim, value) "
+        "SELECT day, metric, dim, value FROM analytics_daily ORDER BY day, metric, dim",
+    ),
+}
+
+
 def _rekey(key: tuple[str, ...], indexes: tuple[str, str], indexed: tuple[str, ...]) -> None:
     """Key analytics_daily by ``key`` and replace index ``indexes[0]`` by ``indexes[1]`` on ``indexed``."""
     if op.get_bind().dialect.name == "postgresql":
@@ -46,11 +65,9 @@ def _rekey(key: tuple[str, ...], indexes: tuple[str, str], indexed: tuple[str, .
         op.create_index(indexes[1], "analytics_daily", list(indexed))
         return
     # SQLite cannot change a table's key: copy the rows into a new table.
-    op.execute("CREATE TABLE analytics_daily_new (day DATE NOT NULL, metric VARCHAR(40) NOT NULL, "
-               "dim VARCHAR(120) NOT NULL, value BIGINT NOT NULL, "
-               f"CONSTRAINT pk_analytics_daily PRIMARY KEY ({', '.join(key)}))")
-    op.execute("INSERT INTO analytics_daily_new (day, metric, dim, value) "
-               f"SELECT day, metric, dim, value FROM analytics_daily ORDER BY {', '.join(key)}")
+    create, copy = _SQLITE_COPY[key]
+    op.execute(create)
+    op.execute(copy)
     op.execute("DROP TABLE analytics_daily")
     op.execute("ALTER TABLE analytics_daily_new RENAME TO analytics_daily")
     op.create_index(indexes[1], "analytics_daily", list(indexed))
