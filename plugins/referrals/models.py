@@ -15,7 +15,11 @@
 - ``referrals_coupons``: the commerce coupons issued to an inviter and their invitee when the
   invitee first paid (``side`` is ``inviter`` or ``invitee``); one per invitee and side.
 - ``referrals_payouts``: a member's request to be paid their available commission; approved
-  by one admin, or two when over ``second_approval_minor``, then paid.
+  by one admin, or two when over ``second_approval_minor``, which hands the money to
+  commerce's payouts (an admin pays it and records it there).
+- ``referrals_marks``: keyed hashes of what identifies a member besides their account: the
+  device cookie of the browsers they signed up or logged in with, and the payment accounts
+  they paid from; compared to catch self-referral.
 """
 
 import sqlalchemy as sa
@@ -24,7 +28,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kpay.api import UTCDateTime, db, utcnow
 
 REWARD_STATES = ("review", "held", "available", "reversed", "rejected")
-PAYOUT_STATES = ("requested", "approved", "paid", "rejected")
+PAYOUT_STATES = ("requested", "approved", "rejected")
+MARK_KINDS = ("device", "payer")
 
 
 class Attribution(db.Model):
@@ -133,4 +138,18 @@ class ReferralCoupon(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     invitee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     side: Mapped[str] = mapped_column(sa.String(10))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Mark(db.Model):
+    """Something that identifies a member besides their account, as a keyed hash: a ``device``
+    (the device cookie) or a ``payer`` (a payment account, from ``order.paid``)."""
+
+    __tablename__ = "referrals_marks"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind", "mark"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    mark: Mapped[str] = mapped_column(sa.String(32))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
