@@ -4,7 +4,8 @@
   (``referrer_id``), the inviter's own inviter (``grand_referrer_id``, for the second level),
   the tree's ``root_id`` and ``depth`` (1 = invited by a member nobody invited), the ``channel``
   and ``item`` (path) of the link, and ``flagged`` evidence when the sign-up looked like a
-  self-referral; ``converted_at`` once the invitee paid.
+  self-referral; ``converted_at`` once the invitee paid (cleared while every paid order of
+  theirs is refunded in full).
 - ``referrals_visits``: one row per visitor (a random device id, hashed; never an IP address)
   per referrer per item per day that arrived through a member's link.
 - ``referrals_shares``: one row per member per item per channel per day that they shared.
@@ -48,7 +49,7 @@ class Attribution(db.Model):
     item: Mapped[str] = mapped_column(sa.String(200), default="")
     flagged: Mapped[str] = mapped_column(sa.String(200), default="")  # why it looks like self-referral
     signed_up_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    converted_at = mapped_column(UTCDateTime)  # the invitee's first paid order that earned a reward
+    converted_at = mapped_column(UTCDateTime)  # a paid order that earned a reward; None after full refunds
 
 
 class Visit(db.Model):
