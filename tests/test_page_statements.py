@@ -99,6 +99,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "free lesson, member": ("member", f"/courses/{free}/lessons/{free_lesson}", {}),
         "notifications, member": ("member", "/notifications", {}),
         "invitations, member": ("member", "/invite", {}),
+        "referral payouts, member": ("member", "/referrals/payouts", {}),
         "notifications partial, member": ("member", "/notifications", HTMX),
         "notifications, deep page, member": ("member", f"/notifications?cursor={cursor_after(*note)}", {}),
         "my purchases, member": ("member", "/account/purchases", {}),
@@ -209,7 +210,7 @@ PAGE_NAMES = [
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
      "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
      "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
-     "analytics, creator", "analytics widget, creator"]
+     "analytics, creator", "analytics widget, creator", "invitations, member", "referral payouts, member"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)
