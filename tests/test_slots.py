@@ -65,6 +65,7 @@ def site(make_app, tmp_path):
         course, lesson = first("SELECT course_id || ',' || id FROM courses_lessons ORDER BY id LIMIT 1").split(",")
         circle, topic = first("SELECT circle_id || ',' || id FROM forums_topics ORDER BY id LIMIT 1").split(",")
         member = first("SELECT id FROM users WHERE email = 'member@example.com'")
+        lecture = first("SELECT id FROM lectures_lectures ORDER BY id LIMIT 1")
         product = first("SELECT id FROM products WHERE active AND kind = 'one_time' AND id NOT IN (SELECT product_id "
                         "FROM orders o JOIN users u ON u.id = o.user_id WHERE u.email = 'owner@example.com') "
                         "ORDER BY id LIMIT 1")
@@ -74,6 +75,7 @@ def site(make_app, tmp_path):
         "lesson.side": f"/courses/{course}/lessons/{lesson}", "circle.side": f"/forums/c/{circle}",
         "topic.end": f"/forums/t/{topic}", "studio.main": "/studio/products", "admin.overview": "/admin/",
         "privacy.main": "/account/privacy/", "signup.form": "/signup", "checkout.form": f"/shop/{product}",
+        "product.end": f"/shop/{product}", "lecture.side": f"/live/{lecture}",
     }
     client = app.test_client()
     Auth(client).login("owner@example.com", DEMO_PASSWORD)

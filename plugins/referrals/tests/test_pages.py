@@ -99,6 +99,29 @@ def test_shares_are_counted_once_a_day_and_weibo_opens_with_the_members_link(app
             ("/", "copy"), ("/courses/1", "weibo")]
 
 
+def test_a_product_and_a_live_lecture_have_a_share_sheet_with_the_members_code(make_app):
+    from kpay.cli import cli
+    from kpay.models import User
+    from kpay.testing import Auth
+    from kpay.testing.live import DEMO_PASSWORD
+    from plugins.referrals.tests.conftest import referrals_config
+
+    config = referrals_config()
+    config["plugins"]["enabled"].append("lectures")
+    app = make_app(config)
+    assert app.test_cli_runner().invoke(cli, ["demo"]).exit_code == 0
+    with app.app_context():
+        first = lambda sql: db.session.scalar(sa.text(sql))  # noqa: E731
+        pages = [f"/shop/{first('SELECT min(id) FROM products')}", f"/live/{first('SELECT min(id) FROM lectures_lectures')}"]
+        mei = db.session.scalar(sa.select(User).where(User.email == "member@example.com"))
+    client = app.test_client()
+    Auth(client).login("member@example.com", DEMO_PASSWORD)
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        link = re.search(r'id="share-link" class="share-link" type="text" readonly value="([^"]+)"', html)
+        assert link and f"/invite/{code_of(app, mei)}?to=" in link[1] and "Download the poster" in html, path
+
+
 def test_poster_is_a_png_whose_qr_code_opens_the_members_link(app, make_user):
     alice = make_user(name="Alice 小美")
     client = login(app, alice)
