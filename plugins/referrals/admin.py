@@ -20,8 +20,8 @@ PERIODS = (7, 30, 90, 365)
 
 @bp.route("/referrals/admin")
 def operator():
-    """Figures per channel for a period, cohorts' K-factor, the largest trees, the leaderboard
-    and what waits for an admin."""
+    """Figures per channel and the leaderboard for a period, cohorts' K-factor, the largest
+    trees and what waits for an admin."""
     require("referrals.manage")
     days = query_int("days", 30)
     days = days if days in PERIODS else 30
@@ -31,9 +31,10 @@ def operator():
     asked = db.session.execute(
         sa.select(Payout, User.display_name).join(User, User.id == Payout.user_id)
         .where(Payout.status == "requested").order_by(Payout.id).limit(50)).all()
+    since = utcnow() - timedelta(days=days)
     return render(
-        "referrals/operator.html", days=days, periods=PERIODS, channels=stats.channels(utcnow() - timedelta(days=days)),
-        cohorts=stats.cohorts(), roots=stats.roots(), leaders=stats.leaderboard(), waiting=waiting, asked=asked,
+        "referrals/operator.html", days=days, periods=PERIODS, channels=stats.channels(since),
+        cohorts=stats.cohorts(), roots=stats.roots(), leaders=stats.leaderboard(since), waiting=waiting, asked=asked,
         needs_two=payouts.needs_two,
     )
 

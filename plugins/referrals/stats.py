@@ -135,10 +135,11 @@ def children(user_id: int, limit: int = 100) -> list[Node]:
     return [Node(uid, name, count) for uid, name, count in rows]
 
 
-def leaderboard(limit: int = 10) -> list[tuple[str, int, int]]:
-    """The referrers with the most paid conversions: name, sign-ups, conversions."""
+def leaderboard(since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
+    """The referrers with the most paid conversions among members they brought since ``since``:
+    name, sign-ups, conversions."""
     converted = sa.func.count(Attribution.converted_at)
     return [tuple(row) for row in db.session.execute(
         sa.select(User.display_name, sa.func.count(), converted).join(User, User.id == Attribution.referrer_id)
-        .group_by(Attribution.referrer_id, User.display_name).order_by(converted.desc(), sa.func.count().desc(),
+        .where(Attribution.signed_up_at >= since).group_by(Attribution.referrer_id, User.display_name).order_by(converted.desc(), sa.func.count().desc(),
                                                                        Attribution.referrer_id).limit(limit))]
