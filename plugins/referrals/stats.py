@@ -141,5 +141,5 @@ def leaderboard(since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
     converted = sa.func.count(Attribution.converted_at)
     return [tuple(row) for row in db.session.execute(
         sa.select(User.display_name, sa.func.count(), converted).join(User, User.id == Attribution.referrer_id)
-        .where(Attribution.signed_up_at >= since).group_by(Attribution.referrer_id, User.display_name).order_by(converted.desc(), sa.func.count().desc(),
-                                                                       Attribution.referrer_id).limit(limit))]
+        .where(Attribution.signed_up_at >= since).group_by(Attribution.referrer_id, User.display_name)
+        .order_by(converted.desc(), sa.func.count().desc(), Attribution.referrer_id).limit(limit))]
