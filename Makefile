@@ -50,14 +50,13 @@ test: install-dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # The lowest versions pyproject.toml allows (requirements/minimum.txt), in a venv of their own,
-# on the parts that lean on the libraries most: models, commerce, sign-in,
+# on the parts that lean on the libraries most: models and migrations, commerce, sign-in,
 # jobs, translations, images, markdown, plugins and the Stripe client.
 VENV_MIN := .venv-min
-MIN_TESTS := tests/test_commerce.py tests/test_auth.py tests/test_jobs.py \
+MIN_TESTS := tests/test_commerce.py tests/test_migrations.py tests/test_auth.py tests/test_jobs.py \
 	tests/test_i18n.py tests/test_avatar.py tests/test_markdown.py tests/test_plugins.py tests/test_api.py \
 	plugins/pay_stripe
-# A timing, not a library, question (the full runs keep it). The migrations-match-models check
-# is left to the full runs too: SQLAlchemy 2.0.21 compares the plugins' float columns differently.
+# A timing, not a library, question (the full runs keep it).
 MIN_SKIP := --deselect tests/test_jobs.py::test_enqueue_on_the_request_path_takes_under_two_milliseconds
 test-min:
 	$(PYTHON) -m venv $(VENV_MIN)

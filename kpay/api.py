@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask_login import login_required
 
 from kpay.audit import record as record_audit
-from kpay.commerce.access import can_access
+from kpay.commerce.access import access_notes, can_access, can_access_keys
 from kpay.commerce.coupons import issue as issue_coupon
 from kpay.commerce.entitlements import grant as grant_entitlement
 from kpay.commerce.ledger import balance as ledger_balance
@@ -81,8 +81,10 @@ from kpay.storage import storage
 from kpay.text import render_markdown
 from kpay.transactions import add_to, after_commit, insert_once
 from kpay.types import (
+    AccessGrant,
     Asset,
     Event,
+    LessonSource,
     NavItem,
     NotificationKind,
     PaymentProvider,
@@ -94,7 +96,7 @@ from kpay.types import (
     UploadFolder,
     Widget,
 )
-from kpay.uploads import UploadError, allow_large_body, measure, read_limited, store
+from kpay.uploads import UploadError, allow_large_body, measure, picture_webp, read_limited, store
 from kpay.uploads import NAME as UPLOAD_NAME
 from kpay.uploads import discard as discard_upload
 from kpay.uploads import forget as forget_upload
@@ -104,13 +106,14 @@ from kpay.uploads import serve as serve_upload
 SECTIONS: dict[str, list[str]] = {
     "Hooks and the data they return": [
         "hookimpl", "hook", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
-        "SearchDocument", "Event", "NotificationKind", "Resource", "PaymentProvider", "UploadFolder", "add_translations",
+        "SearchDocument", "Event", "NotificationKind", "Resource", "LessonSource", "AccessGrant", "PaymentProvider",
+        "UploadFolder", "add_translations",
     ],
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
     "Views": [
         "render", "wants_partial", "render_markdown", "login_required", "require", "can", "FlaskForm", "csrf",
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "CURSOR_LENGTH", "UploadError",
-        "read_limited", "measure", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
+        "read_limited", "measure", "picture_webp", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
         "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable", "cover_from_form",
         "apply_cover", "share_card", "current_share_card", "ShareCard",
     ],
@@ -119,7 +122,8 @@ SECTIONS: dict[str, list[str]] = {
         "long_running", "record_audit",
         "site_now", "today",
     ],
-    "Paid content": ["can_access", "grant_entitlement", "revoke_entitlement", "Entitlement", "EntitlementStatus"],
+    "Paid content": ["can_access", "can_access_keys", "access_notes", "grant_entitlement", "revoke_entitlement",
+                     "Entitlement", "EntitlementStatus"],
     "Orders and payment providers": [
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",

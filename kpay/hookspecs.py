@@ -138,7 +138,8 @@ def kpay_widgets(slot, context, user):
 def kpay_assets(template):
     """Give stylesheets and scripts a page needs.
 
-    Called: when a full page is rendered.
+    Called: the first time a full page of ``template`` is rendered; the answer is kept for the
+    app's life, so it depends on ``template`` alone (not on the member or the request).
     Receives: ``template``, the name of the page template being rendered.
     Returns: a list of ``kpay.api.Asset``; duplicates are dropped.
     """
@@ -178,6 +179,65 @@ def kpay_resource_products(resource):
     Returns: the ids of the products that unlock it (a bundle's id appears for each of its
     resources), or ``None`` when the resource is not the plugin's. A member with an active
     entitlement to any of them has access.
+    """
+
+
+@hookspec
+def kpay_lesson_sources(user):
+    """Offer what of the plugin's ``user`` may make a lesson of in one of their courses (a live
+    lecture, say): its schedule now, its replay later.
+
+    Called: by a courses plugin when the course's creator writes a lesson (the choices) and
+    saves it (the check).
+    Receives: ``user``, the course's creator.
+    Returns: a list of ``kpay.api.LessonSource``; ``key`` is a ``Resource.key``
+    (``lecture:12``). An open lesson made of it shows the widgets of the slot
+    ``lesson.source`` (context ``course``, ``lesson``, ``source``: the key), which the plugin
+    fills, asking ``can_access`` about the resource; the plugin's ``kpay_resource_products``
+    adds what ``kpay_lesson_source_products`` gives, so the course's learners have access.
+    """
+
+
+@hookspec
+def kpay_lesson_source_products(keys):
+    """Say which products unlock the courses that hold resources as lessons.
+
+    Called: by a plugin that offers lesson sources (``kpay_lesson_sources``), inside its
+    ``kpay_resource_products`` and ``kpay_resources``, once for all the resources it describes.
+    Receives: ``keys``, a list of ``Resource.key`` strings (``lecture:12``).
+    Returns: a dict from each key some published course holds to the ids of the products that
+    unlock such courses (keys no course holds are left out), in one statement.
+    """
+
+
+@hookspec
+def kpay_access_grants(user, resource):
+    """Open a resource to a member on another ground than a product (a level reached, say).
+
+    Called: by ``kpay.api.can_access`` when a member who is neither an admin nor the
+    resource's creator, and holds no product that unlocks it, asks for a resource that is not
+    free; and by ``kpay.api.access_notes`` when a locked page says how to open it (then
+    ``user`` may be a visitor). Called for every resource a page checks: answer from data the
+    request already holds or loads once, never a query per resource.
+    Receives: ``user`` (a member, or an anonymous visitor for ``access_notes``) and
+    ``resource``, a ``kpay.api.Resource``.
+    Returns: a ``kpay.api.AccessGrant`` (``granted`` opens the resource; ``note`` is shown
+    on its locked page), or ``None`` when the plugin has no say about it.
+    """
+
+
+@hookspec
+def kpay_resources(keys):
+    """Describe many of the plugin's resources at once, for checking access to all of them.
+
+    Called: by ``kpay.api.can_access_keys`` (the search results, say) with the keys of the
+    paid places a page is about to show.
+    Receives: ``keys``, a list of ``Resource.key`` strings (``course:7``) of any plugin's kinds.
+    Returns: a dict from each key of the plugin's own kinds to ``(resource, product_ids)``: the
+    ``kpay.api.Resource`` (with ``creator_id`` and ``free``, as the plugin's pages build it) and
+    what ``kpay_resource_products`` would return for it; keys of rows that do not exist are
+    left out. Use a constant number of statements, whatever the number of keys. A key no
+    plugin describes is checked with ``can_access`` one by one.
     """
 
 

@@ -84,13 +84,19 @@ def widgets(slot: str, **context) -> list[Widget]:
     return sorted((w for group in found for w in group or ()), key=lambda w: (w.order, w.title))
 
 
-def assets(template: str | None) -> list[Asset]:
-    """Stylesheets and scripts the plugins ask for on ``template``, each once."""
-    seen: dict[str, Asset] = {}
-    for group in hook().kpay_assets(template=template):
-        for asset in group or ():
-            seen.setdefault(asset.url, asset)
-    return list(seen.values())
+def assets(template: str | None) -> tuple[Asset, ...]:
+    """Stylesheets and scripts the plugins ask for on ``template``, each once; asked once per
+    template and script root for the app's life (the URLs carry the files' versions), so a page
+    view pays a dictionary look-up, not the hook and a ``url_for`` per file."""
+    key = (template, request.script_root)
+    known = current_app.extensions.setdefault("kpay_assets", {})
+    if key not in known:
+        seen: dict[str, Asset] = {}
+        for group in hook().kpay_assets(template=template):
+            for asset in group or ():
+                seen.setdefault(asset.url, asset)
+        known[key] = tuple(seen.values())
+    return known[key]
 
 
 ROW_ID = 987654321  # stands for a row's id in the URL a list's rows share

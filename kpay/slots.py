@@ -27,6 +27,8 @@ SLOTS = (
     Slot("profile.main", "a member's public profile, under the bio", ("member",)),
     Slot("course.side", "a course's page, under its syllabus", ("course",)),
     Slot("lesson.side", "a lesson's page, under the syllabus (also when the lesson is locked)", ("course", "lesson")),
+    Slot("lesson.source", "an open lesson made of another plugin's content, in its place (see "
+                          "`kpay_lesson_sources`)", ("course", "lesson", "source")),
     Slot("circle.side", "a circle's topic list, beside the topics", ("circle",)),
     Slot("topic.end", "a topic's page, under its posts", ("circle", "topic")),
     Slot("product.end", "a product's page in the shop, under its card", ("product",)),

@@ -176,6 +176,26 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class LessonSource:
+    """Something of a plugin a creator may make a course lesson of: ``key`` is its
+    ``Resource.key`` (``lecture:12``), ``title`` what the lesson form shows for it."""
+
+    key: str
+    title: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class AccessGrant:
+    """A plugin's answer to ``kpay_access_grants``: whether it opens a resource to a member
+    besides the products that unlock it, and ``note``, what the resource's locked page tells
+    them (``"Opens at level 3: Contributor"``; empty for nothing to say)."""
+
+    granted: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class UploadFolder:
     """A storage folder holding uploads: keys ``<prefix>/...``.
 

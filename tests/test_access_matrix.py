@@ -53,7 +53,8 @@ def site(app, make_user):
             "user_id": people["buyer"].id, "job_id": 1, "message_id": 1, "notification_id": 1,
             "filename": "css/kpay.css", "name": "none.webp", "token": "not-a-token", "change": "role",
             "circle_id": 1, "topic_id": 1, "post_id": 1, "path": "master.m3u8", "reward_id": 1, "payout_id": 1,
-            "table": "members", "challenge_id": 1, "widget": "home", "position": 1, "key": "course:0",
+            "table": "members", "challenge_id": 1, "checkin_id": 1, "widget": "home", "position": 1, "key": "course:0",
+            "impression": "x",
             "kind": "course", "item_id": course_ids["course_id"],
         }
         urls = {

@@ -57,6 +57,11 @@ def test_audit_log_lists_newest_first_and_filters_by_action_and_actor(app, owner
         "member.role_changed", "forum.post_hidden", "member.banned", "auth.login_failed",
         "auth.login",
     ], "an action not in the log is ignored, not used"
+    record(app, "member.banned", mod.id)
+    select = re.search(r'<select[^>]*name="action".*?</select>', owner_client.get("/admin/audit").get_data(as_text=True), re.S)
+    assert re.findall(r'<option value="([^"]+)"', select.group(0)) == [
+        "auth.login", "auth.login_failed", "forum.post_hidden", "member.banned", "member.role_changed",
+    ], "each action the log holds, once, in order"
 
 
 def test_audit_log_pages_fifty_entries_at_a_time(app, owner_client, owner):

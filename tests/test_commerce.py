@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 from kpay import hookimpl
 from kpay.commerce import can_access, coupons, orders
+from kpay.commerce.access import access_notes, can_access_keys
 from kpay.config import ConfigError
 from kpay.extensions import db
 from kpay.models import EmailMessage, User
 from kpay.models.base import utcnow
 from kpay.models.commerce import Coupon, Entitlement, EntitlementEvent, LedgerEntry, Order, Product
-from kpay.types import PaymentProvider, Resource
+from kpay.types import AccessGrant, PaymentProvider, Resource
 from tests.commerce_helpers import (
     SANDBOX, account_balance, add_coupon, add_product, buy, checkout_form, ledger_sum, orders_of,
 )
@@ -246,6 +247,66 @@ def test_hook_kpay_resource_products(make_app, make_user):
         assert can_access(user(admin), paid) and can_access(user(creator), paid)
         assert can_access(None, Resource("course", 8, free=True))
         assert not can_access(user(buyer), Resource("course", 8, creator_id=creator.id))
+
+
+class Levels:
+    """A plugin that opens course 7 to the member called Senior, and says so to the others."""
+
+    @hookimpl
+    def kpay_access_grants(self, user, resource):
+        if resource.key != "course:7":
+            return None
+        if getattr(user, "display_name", "") == "Senior":
+            return AccessGrant(True)
+        return AccessGrant(False, "Opens at level 3")
+
+
+def test_hook_kpay_access_grants(make_app, make_user):
+    app = make_app(SANDBOX, plugins=[Courses(), Levels()])
+    creator = make_user(role="creator")
+    senior, junior = make_user(name="Senior"), make_user(name="Junior")
+    add_product(app, creator.id)
+    paid = Resource("course", 7, creator_id=creator.id)
+    with app.test_request_context():
+        user = lambda u: db.session.get(User, u.id)  # noqa: E731
+        assert can_access(user(senior), paid)
+        assert not can_access(user(junior), paid) and not can_access(None, paid)
+        assert not can_access(user(senior), Resource("course", 8, creator_id=creator.id))
+        assert access_notes(user(junior), paid) == ["Opens at level 3"]
+        assert access_notes(None, Resource("course", 8)) == []
+
+
+class DescribedCourses(Courses):
+    """``Courses``, also describing its courses many at once: 7 paid (by its creator), 8 free."""
+
+    def __init__(self, creator_id: int):
+        self.creator_id = creator_id
+
+    @hookimpl
+    def kpay_resources(self, keys):
+        known = {"course:7": (Resource("course", 7, creator_id=self.creator_id), [1, 2]),
+                 "course:8": (Resource("course", 8, free=True), [])}
+        return {key: known[key] for key in keys if key in known}
+
+
+def test_can_access_keys_answers_as_can_access_for_each_key(make_app, make_user):
+    creator = make_user(role="creator")
+    app = make_app(SANDBOX, plugins=[DescribedCourses(creator.id)])
+    buyer, stranger, admin = make_user(), make_user(), make_user(role="admin")
+    add_product(app, creator.id)
+    bundle = add_product(app, creator.id, name="Bundle")
+    keys = ["course:7", "course:8", "course:9", "lesson:1"]  # 9 and lesson:1: no plugin knows them
+    with app.test_request_context():
+        order = orders.checkout(db.session.get(User, buyer.id), db.session.get(Product, bundle), "sandbox", "n" * 24)
+        orders.mark_paid(order.id, "sandbox", "ref-1", order.amount_minor, order.currency)
+        db.session.commit()
+        for who in (buyer, stranger, admin, creator, None):
+            user = db.session.get(User, who.id) if who else None
+            one_by_one = {key for key, resource in (
+                ("course:7", Resource("course", 7, creator_id=creator.id)), ("course:8", Resource("course", 8, free=True)),
+                ("course:9", Resource("course", 9)), ("lesson:1", Resource("lesson", 1))) if can_access(user, resource)}
+            assert can_access_keys(user, keys) == one_by_one, who
+        assert can_access_keys(db.session.get(User, buyer.id), keys) == {"course:7", "course:8"}
 
 
 def test_membership_renewed_early_adds_its_days_and_an_ended_one_gives_no_access(make_app, make_user):
@@ -482,3 +543,15 @@ def test_my_purchases_come_newest_first_twenty_a_page(app, client, auth, mei, co
     second = client.get(following).get_data(as_text=True)
     assert [int(n) for n in re.findall(r'href="/orders/(\d+)"', second)] == ids[20:]
     assert 'rel="next"' not in second and 'rel="prev"' in second
+
+
+def test_shop_shows_a_page_of_products_newest_first_and_links_to_the_older_ones(app, client, creator):
+    for n in range(30):
+        add_product(app, creator.id, name=f"Guide {n:02d}")
+    first = client.get("/shop/").get_data(as_text=True)
+    shown = re.findall(r">(Guide \d\d)</a>", first)
+    assert shown == [f"Guide {n:02d}" for n in range(29, 5, -1)]  # 24, newest first
+    older = html.unescape(re.search(r'<a href="([^"]+)" rel="next">', first).group(1))
+    rest = client.get(older).get_data(as_text=True)
+    assert re.findall(r">(Guide \d\d)</a>", rest) == [f"Guide {n:02d}" for n in range(5, -1, -1)]
+    assert 'rel="prev"' in rest and 'rel="next"' not in rest

@@ -17,7 +17,7 @@ from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import render_template_string
-from flask_babel import format_time, gettext
+from flask_babel import format_datetime, format_time, gettext
 
 from kpay.config import LOCALES
 from kpay.extensions import db
@@ -252,6 +252,21 @@ def test_times_are_shown_in_the_member_time_zone_else_the_site(clock_app, member
     token = csrf_token(client.get("/login"))
     client.post("/login", data={"email": "zone@example.com", "password": "correct horse battery", "csrf_token": token})
     assert page(client, "/test-clock") == shown
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "hour"),
+    [("Asia/Shanghai", "en", "8:00"), ("America/New_York", "en", "7:00"), ("Asia/Shanghai", "zh_CN", "20:00"),
+     ("UTC", "zh_CN", "12:00")],
+)
+def test_list_rows_short_date_time_reads_as_babel_writes_it_in_the_site_zone(make_app, zone, language, hour):
+    """Lists show ``|datetimeformat("short")`` per row from cached days and minutes; the words
+    are Babel's own, in the site's zone and the page's language, for aware and naive times."""
+    app = make_app({"timezone": zone, "default_locale": language})
+    with app.test_request_context("/"):
+        for moment in (NOON_UTC, NOON_UTC.replace(tzinfo=None), NOON_UTC.replace(second=59, microsecond=7)):
+            shown = render_template_string('{{ at|datetimeformat("short") }}', at=moment)
+            assert shown == format_datetime(moment, "short") and hour in shown
 
 
 def test_text_made_outside_a_request_uses_the_site_language(make_app):

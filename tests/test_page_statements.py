@@ -9,6 +9,7 @@ counted, on the demo and again after ``tests.page_data.grow``.
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from kpay.extensions import db
 from kpay.listing import cursor_after
 from kpay.models import Notification, User
 from kpay.models.commerce import Order, Product
+from kpay.clock import site_now
 from plugins.courses.models import Course, Enrolment, Lesson
 from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
@@ -37,6 +39,11 @@ INDEXLESS_PATHS = ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable
 # Tables that grow with the site's set-up, not with its community: every row may be read.
 SMALL_TABLES = {"forums_circles", "products", "courses_courses", "courses_chapters",
                 "gamification_challenges"}  # challenges are set up by the staff, like circles
+# Daily and monthly rollups that a dashboard sums over its range: what one statement reads is the
+# range's days times the items active on them, not the community's size (page_data.grow adds
+# none), so it may read more than ROWS_READ rows, by an index range, never a sequential scan.
+# bench/analytics.py times them at a million events.
+ROLLUP_TABLES = {"analytics_daily", "analytics_monthly"}
 HTMX = {"HX-Request": "true"}
 
 
@@ -68,6 +75,8 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
     mine = db.session.scalars(sa.select(Order.id).where(Order.user_id == member).order_by(Order.id)).all()
     course_row = two_thirds(db.session.scalars(sa.select(Course.id).order_by(Course.id)).all())
     lecture = db.session.scalar(sa.select(Lecture.id).where(Lecture.capacity.is_not(None)).order_by(Lecture.id))
+    today = site_now().date()
+    year_ago = (today - timedelta(days=364)).isoformat()
     urls = {
         "home": "/", "circle directory": "/forums/",
         "circle list": f"/forums/c/{circle}", "circle list, deep page": f"/forums/c/{circle}?cursor={deep}",
@@ -90,6 +99,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         pages[f"active widget, {who}"] = (who, "/forums/widgets/active", HTMX)
         pages[f"for you widget, {who}"] = (who, "/recommendations/for-you", HTMX)
         pages[f"also took widget, {who}"] = (who, f"/recommendations/related/course/{course}", HTMX)
+        pages[f"what next widget, {who}"] = (who, f"/recommendations/related/lecture/{lecture}", HTMX)
     pages.update({
         "circle list partial, member": ("member", f"/forums/c/{circle}?cursor={deep}", HTMX),
         "topic posts partial, member": ("member", f"/forums/t/{long.id}?after={last}", HTMX),
@@ -118,14 +128,21 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "studio coupons, creator": ("creator", "/studio/coupons", {}),
         "next lecture widget, member": ("member", "/live/next", HTMX),
         "lecture questions partial, member": ("member", f"/live/{lecture}/questions", HTMX),
+        "lecture as a lesson partial, member": ("member", f"/live/{lecture}/lesson", HTMX),
         "lecture studio, creator": ("creator", "/live/studio/", {}),
         "lecture editor, creator": ("creator", f"/live/studio/{lecture}", {}),
         "lecture attendees, creator": ("creator", f"/live/studio/{lecture}/attendees", {}),
         "my points, member": ("member", "/gamification/me", {}),
         "my level widget, member": ("member", "/gamification/widgets/me", HTMX),
         "circle leaderboard widget, member": ("member", f"/gamification/widgets/circle/{circle}", HTMX),
+        "challenge editor, creator": ("creator", f"/gamification/challenges/{challenge}/edit", {}),
         "analytics, creator": ("creator", "/analytics/", {}),
         "analytics widget, creator": ("creator", "/analytics/widget", HTMX),
+        "analytics, admin": ("admin", "/analytics/", {}),
+        "analytics, a year, admin": ("admin", f"/analytics/?start={year_ago}&end={today}&group=month", {}),
+        "analytics partial, admin": ("admin", "/analytics/?group=week", HTMX),
+        "analytics content, admin": ("admin", "/analytics/content", {}),
+        "analytics widget, admin": ("admin", "/analytics/widget", HTMX),
     })
     return pages
 
@@ -164,9 +181,11 @@ def counts(tmp_path_factory):
     """{"small": {...}, "large": {...}}: the statements of every page on the demo, then grown."""
     folder = tmp_path_factory.mktemp("pages")
     with database(folder) as url:
-        # The level badges' copy of the standings is read once per process (not per page) here.
+        # The level badges' copy of the standings is read once per process (not per page) here;
+        # level unlocks nobody reaches put the member's points (read once a request) on the paid courses' checks.
+        unlocks = [f"course:{n}|9" for n in range(1, 5)]
         app = create_app({"instance_path": str(folder / "instance"), "database_url": url, "redis_url": "",
-                          "plugins": {"gamification": {"badge_cache_seconds": 3600}}})
+                          "plugins": {"gamification": {"badge_cache_seconds": 3600, "unlocks": unlocks}}})
         app.config.update(TESTING=True, RATELIMIT_ENABLED=False)
         with app.test_request_context("/"):
             db.create_all()
@@ -208,9 +227,11 @@ PAGE_NAMES = [
      "admin paid orders, deep page, admin",
      "notifications partial, member", "bell count, member", "unanswered widget, creator", "course studio, creator",
      "course editor, creator", "studio products, creator", "studio coupons, creator", "next lecture widget, member",
-     "lecture questions partial, member", "lecture studio, creator", "lecture editor, creator",
+     "lecture questions partial, member", "lecture as a lesson partial, member", "lecture studio, creator", "lecture editor, creator",
      "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
-     "analytics, creator", "analytics widget, creator", "invitations, member", "referral payouts, member"]
+     "challenge editor, creator", "analytics, creator", "analytics widget, creator", "analytics, admin",
+     "analytics, a year, admin", "analytics partial, admin", "analytics content, admin", "analytics widget, admin",
+     "invitations, member", "referral payouts, member"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)
@@ -263,6 +284,6 @@ def test_page_reads_an_index_range_not_a_growing_table(counts, page):
         if not statement.lstrip().upper().startswith("SELECT"):
             continue
         for node, table, read in rows_read(counts["explain"](statement, parameters)):
-            if table not in SMALL_TABLES and (node == "Seq Scan" or read > ROWS_READ):
+            if table not in SMALL_TABLES and (node == "Seq Scan" or (read > ROWS_READ and table not in ROLLUP_TABLES)):
                 problems.append(f"{node} on {table} read {read} rows in:\n{statement}")
     assert not problems, f"{page}:\n" + "\n\n".join(problems)

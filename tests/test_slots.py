@@ -18,6 +18,7 @@ from kpay.slots import SLOTS
 from kpay.testing import Auth
 from kpay.testing.live import DEMO_PASSWORD
 from kpay.types import Widget
+from plugins.courses.models import Lesson
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACED = re.compile(r"""widget_slot\(\s*["']([\w.]+)["']""")
@@ -65,17 +66,23 @@ def site(make_app, tmp_path):
         course, lesson = first("SELECT course_id || ',' || id FROM courses_lessons ORDER BY id LIMIT 1").split(",")
         circle, topic = first("SELECT circle_id || ',' || id FROM forums_topics ORDER BY id LIMIT 1").split(",")
         member = first("SELECT id FROM users WHERE email = 'member@example.com'")
-        lecture = first("SELECT id FROM lectures_lectures ORDER BY id LIMIT 1")
+        chapter = first(f"SELECT chapter_id FROM courses_lessons WHERE id = {lesson}")
+        lecture = first("SELECT min(id) FROM lectures_lectures")
+        linked = Lesson(course_id=int(course), chapter_id=chapter, title="Live", kind="source", source=f"lecture:{lecture}")
+        db.session.add(linked)
+        db.session.commit()
+        linked_id = linked.id
         product = first("SELECT id FROM products WHERE active AND kind = 'one_time' AND id NOT IN (SELECT product_id "
                         "FROM orders o JOIN users u ON u.id = o.user_id WHERE u.email = 'owner@example.com') "
                         "ORDER BY id LIMIT 1")
     pages = {
         "home.main": "/", "home.sidebar": "/", "learning.main": "/me/learning",
         "profile.main": f"/u/{member}", "course.side": f"/courses/{course}",
-        "lesson.side": f"/courses/{course}/lessons/{lesson}", "circle.side": f"/forums/c/{circle}",
-        "topic.end": f"/forums/t/{topic}", "studio.main": "/studio/products", "admin.overview": "/admin/",
+        "lesson.side": f"/courses/{course}/lessons/{lesson}", "lesson.source": f"/courses/{course}/lessons/{linked_id}",
+        "circle.side": f"/forums/c/{circle}", "topic.end": f"/forums/t/{topic}", "lecture.side": f"/live/{lecture}",
+        "studio.main": "/studio/products", "admin.overview": "/admin/",
         "privacy.main": "/account/privacy/", "signup.form": "/signup", "checkout.form": f"/shop/{product}",
-        "product.end": f"/shop/{product}", "lecture.side": f"/live/{lecture}",
+        "product.end": f"/shop/{product}",
     }
     client = app.test_client()
     Auth(client).login("owner@example.com", DEMO_PASSWORD)

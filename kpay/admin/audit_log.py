@@ -21,8 +21,7 @@ from kpay.render import render
 def audit_log():
     """Audit entries filtered by action and actor; htmx gets the table."""
     require("audit.view")
-    actions = db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    form, values = read_filters(AuditFilters, choices={"action": actions})
+    form, values = read_filters(AuditFilters, choices={"action": logged_actions()})
     query = sa.select(AuditEntry)
     if "action" in values:
         query = query.where(AuditEntry.action == values["action"])
@@ -32,6 +31,25 @@ def audit_log():
     return render(
         "admin/audit.html", "admin/_audit.html", form=form, listing=listing, actors=actors_of(listing.rows)
     )
+
+
+# A loose index scan: each step asks the index on ``action`` for the next name up, so the list
+# costs one look-up per distinct action, where SELECT DISTINCT reads every entry of the log.
+_ACTIONS = sa.text(f"""
+WITH RECURSIVE found(action) AS (
+  SELECT min(action) FROM {AuditEntry.__tablename__}
+  UNION ALL
+  SELECT (SELECT min(action) FROM {AuditEntry.__tablename__} WHERE action > found.action)
+  FROM found WHERE found.action IS NOT NULL
+)
+SELECT action FROM found WHERE action IS NOT NULL
+""")
+
+
+def logged_actions() -> list[str]:
+    """Every action the log holds, in order (the filter's choices), in one statement whose
+    cost grows with the number of kinds of action, not of entries."""
+    return list(db.session.scalars(_ACTIONS))
 
 
 def actors_of(entries: Sequence[AuditEntry]) -> dict[int, User]:

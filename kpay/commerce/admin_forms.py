@@ -10,16 +10,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from kpay.commerce.forms import nonce_field
 from kpay.forms import FlaskForm
 from kpay.listing import CURSOR_LENGTH
-from kpay.models.commerce import OrderStatus
+from kpay.commerce.status import STATUS_LABELS
 
-STATUS_LABELS = {
-    OrderStatus.PENDING: _l("Waiting for payment"),
-    OrderStatus.AWAITING_CONFIRMATION: _l("Waiting for the payment to be confirmed"),
-    OrderStatus.PAID: _l("Paid"),
-    OrderStatus.EXPIRED: _l("Expired unpaid"),
-    OrderStatus.CANCELLED: _l("Cancelled"),
-    OrderStatus.REFUNDED: _l("Refunded"),
-}
 
 
 def _strip(value):

@@ -26,11 +26,12 @@ def kpay_cli(cli):
 
 @hookimpl
 def kpay_init_app(app):
-    from kpay.commerce import money, providers
+    from kpay.commerce import money, providers, status
 
     with app.app_context():
         providers.check(providers.providers(), app.config["KPAY"]["env"])
     app.jinja_env.filters["money"] = money.format_money
+    app.jinja_env.globals["order_status_words"] = status.status_words
 
 
 @hookimpl

@@ -21,16 +21,16 @@ from kpay.render import render
 
 bp = Blueprint("commerce", __name__, url_prefix="")
 PURCHASES_PER_PAGE = 20
+SHOP_PER_PAGE = 24  # tiles: rows of 2, 3 and 4 alike
 
 
 @bp.route("/shop/")
 def shop():
-    """Every product on sale, newest first."""
-    products = db.session.execute(
-        sa.select(Product, User).join(User, User.id == Product.creator_id)
-        .where(Product.active.is_(True)).order_by(Product.id.desc())
-    ).all()
-    return render("commerce/shop.html", products=products)
+    """The products on sale, newest first, a page at a time."""
+    on_sale = sa.select(Product, User).join(User, User.id == Product.creator_id).where(Product.active.is_(True))
+    listing = paginate(on_sale, "commerce.shop", {"cursor": request.args.get("cursor")}, (Product.id,),
+                       descending=True, per_page=SHOP_PER_PAGE)
+    return render("commerce/shop.html", products=listing.rows, listing=listing)
 
 
 def _offered() -> dict:

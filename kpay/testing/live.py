@@ -106,14 +106,15 @@ def _database(folder: Path, name: str):
 
 @contextlib.contextmanager
 def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, environment: dict | None = None,
-          **settings: str):
+          start_timeout: float = 30.0, **settings: str):
     """Serve a new site from ``instance`` on a free port; yield its ``Site``.
 
     ``settings`` become ``KPAY_<NAME>`` variables (``plugins_enabled="hello"``); ``environment``
     adds other variables (``PYTHONPATH``). One worker by default: the in-memory rate limits
     then count every request, as on a one-process site. gunicorn writes its pid to
     ``instance/gunicorn.pid``; with ``gunicorn_pid_file`` set to it, the admin's changes
-    reload the workers.
+    reload the workers. ``start_timeout``: seconds the workers may take to answer (several
+    workers on a busy machine need more).
     """
     with _database(instance, name) as database_url:
         port = free_port()
@@ -137,7 +138,7 @@ def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, enviro
             cwd=instance, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
-            wait_until_up(site.url, server)
+            wait_until_up(site.url, server, start_timeout)
             yield site
         finally:
             server.terminate()

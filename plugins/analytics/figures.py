@@ -1,5 +1,6 @@
 """The dashboard's figures for a date range, read from the daily and monthly rollups
-(three statements) and, for the dashboard, commerce's entitlements (one)."""
+(two statements: series, and totals with names; a creator's, one) and, for the dashboard,
+commerce's entitlements (one)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ import sqlalchemy as sa
 
 from kpay.api import Product, User, db
 from plugins.analytics.growth import Fit, fit
-from plugins.analytics.models import Cost, Daily, Monthly
+from plugins.analytics.models import Cost, Daily, Monthly, Name
 from plugins.analytics.renewals import Renewals, count as count_renewals
 from plugins.analytics.rollup import MILLION
 
-SERIES = ("signups", "active", "pageviews", "visitors", "I", "D", "C", "gross", "net")
+SERIES = ("signups", "active", "pageviews", "I", "D", "C", "gross")  # read per day
 MONEY = ("gross", "refunds", "fee", "net")
+CONTENT_TOTALS = ("shares", "first_replies", "first_reply_seconds")
 TOTALS = ("funnel_visits", "funnel_signups", "funnel_first", "funnel_repeat", "referral_visits",
-          "referral_signups", "referral_conversions", "I_circle", "D_circle", *(m + s for m in (*MONEY, "payments") for s in ("", "_p", "_c")))
+          "referral_signups", "referral_conversions", "I_circle", "D_circle", "C_course", *CONTENT_TOTALS,
+          *(m + s for m in (*MONEY, "payments") for s in ("", "_p", "_c")))
 MAX_DAYS = 3660
-DAILY_BY_DAY = "sqlite_autoindex_analytics_daily_1"  # SQLite's name for the primary key (day, metric, dim)
+DAILY_BY_DAY = "ix_analytics_daily_metric_day_dim_value"
 
 
 @dataclass(frozen=True)
@@ -90,15 +93,17 @@ class Figures:
     totals: dict[str, dict[str, int]] = field(default_factory=dict)  # metric -> dim -> value
     engagement: Engagement | None = None
     circles: list[tuple[str, Engagement]] = field(default_factory=list)
+    courses: list[tuple[str, float]] = field(default_factory=list)  # (course id, completion in courses)
     effects: list[Effect] = field(default_factory=list)
     mrr: dict[str, int] = field(default_factory=dict)
     cohorts: list[tuple[str, int, list[float | None]]] = field(default_factory=list)  # (month, size, active shares)
-    names: dict[str, str] = field(default_factory=dict)  # "p:4" / "c:2" -> product / creator name
+    names: dict[str, str] = field(default_factory=dict)  # "p:4", "c:2", "circle:3", "course:5" -> its name
     renewals: Renewals = field(default_factory=Renewals)  # memberships ending in the range
 
-    def member_rows(self) -> list[tuple[str, int]]:
-        """(date, members at its end) for each day of the range."""
-        return [(day.isoformat(), n) for day, n in zip(self.range.dates(), self.members, strict=True)]
+    def first_reply_hours(self) -> float | None:
+        """The mean hours from a topic's start (in the range) to its first reply by someone else."""
+        replied = self.totals.get("first_replies", {}).get("", 0)
+        return self.totals.get("first_reply_seconds", {}).get("", 0) / 3600 / replied if replied else None
 
     def funnel(self) -> list[tuple[str, int, int, int, int]]:
         """(source, visits, sign-ups, first purchases, repeat purchases), most sign-ups first."""
@@ -127,26 +132,27 @@ class Figures:
 
 def read(chosen: Range, creator: tuple[int, str] | None = None, memberships: bool = False) -> Figures:
     """The figures of ``chosen``; for a creator (``(user id, the site's currency)``) only their
-    own revenue, from one statement. ``memberships`` adds their renewals (one statement more)."""
+    own revenue, products, courses and circles, from one statement. ``memberships`` adds their
+    renewals (one statement more)."""
     figures = Figures(chosen)
     if creator is not None:
-        dim = f"{creator[1]}:{creator[0]}"
-        for metric, _, value in _total_rows(chosen, [m + "_c" for m in (*MONEY, "payments")], [dim]):
-            figures.totals.setdefault(metric.removesuffix("_c"), {})[creator[1]] = int(value)
+        _creator_totals(figures, *creator)
+        _by_item(figures)
         return figures
     daily: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
     before = 0
     costs: dict[date, tuple[int, str]] = {}
-    for day, metric, dim, value in _series_rows(chosen):
+    days: dict[str, date] = {}  # a year of days is thousands of rows but 366 dates: parse each once
+    for text, metric, dim, value in _series_rows(chosen):
         if metric == "before":
             before = int(value or 0)
-        elif metric == "cost":
+            continue
+        day = days.get(text) or days.setdefault(text, date.fromisoformat(text))
+        if metric == "cost":
             costs[day] = (int(value), dim)
         else:
             daily[metric, dim][day] = int(value)
-    for metric, dim, value in _total_rows(chosen, TOTALS):
-        figures.totals.setdefault(metric, {})[dim] = int(value)
-    _names(figures)
+    _read_totals(figures, [_total_query(chosen, TOTALS)], _names())
     dates = chosen.dates()
     count = before
     for day in dates:
@@ -175,9 +181,9 @@ def read(chosen: Range, creator: tuple[int, str] | None = None, memberships: boo
 def _series_rows(chosen: Range):
     """Per-day site totals in the range, its months' cohorts, a year of membership sales before
     its end (MRR), the members who signed up before it, and the costs of its months: one
-    statement, each part an index range on (metric, dim, day)."""
+    statement, each part an index range on (metric, dim, day). Days come as ISO text."""
     in_range = Daily.day.between(chosen.start, chosen.end)
-    columns = (Daily.day, Daily.metric, Daily.dim, Daily.value)
+    columns = (sa.cast(Daily.day, sa.String), Daily.metric, Daily.dim, Daily.value)
     series = sa.select(*columns).where(Daily.metric.in_(SERIES), in_range)
     cohorts = sa.select(*columns).where(Daily.metric.in_(("cohort_active", "cohort_size")),
                                         Daily.day.between(bucket(chosen.start, "month"), chosen.end))
@@ -185,16 +191,44 @@ def _series_rows(chosen: Range):
                                             Daily.day.between(chosen.end - timedelta(days=366), chosen.end))
     before = sa.select(sa.null(), sa.literal("before"), sa.literal(""), sa.func.sum(Daily.value)).where(
         Daily.metric == "signups", Daily.dim == "", Daily.day < chosen.start)
-    costs = sa.select(Cost.month, sa.literal("cost"), Cost.currency, Cost.amount_minor).where(
+    costs = sa.select(sa.cast(Cost.month, sa.String), sa.literal("cost"), Cost.currency, Cost.amount_minor).where(
         Cost.month.between(bucket(chosen.start, "month"), chosen.end))
     return db.session.execute(sa.union_all(series, cohorts, memberships, before, costs)).all()
 
 
-def _total_rows(chosen: Range, metrics, dims=None):
-    """(metric, dim, sum over the range) of ``metrics`` (of ``dims`` only, when given)."""
+def _total_query(chosen: Range, metrics, dims=None) -> sa.Select:
+    """(metric, dim, sum over the range, no name) of ``metrics`` (of ``dims`` only, when given)."""
     rows = _range_rows(chosen, metrics, dims)
-    query = sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value)).group_by(rows.c.metric, rows.c.dim)
-    return db.session.execute(query).all()
+    return (sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value), sa.cast(sa.null(), sa.String))
+            .group_by(rows.c.metric, rows.c.dim))
+
+
+def _read_totals(figures: Figures, totals: list[sa.Select], names: list[sa.Select]) -> None:
+    """Sum ``totals`` into ``figures.totals`` and read ``names`` (see ``_names``) into
+    ``figures.names``, in one statement."""
+    for metric, dim, value, name in db.session.execute(sa.union_all(*totals, *names)):
+        if metric == "name":
+            figures.names[dim] = name
+        else:
+            figures.totals.setdefault(metric, {})[dim] = int(value)
+
+
+def _creator_totals(figures: Figures, user_id: int, currency: str) -> None:
+    """A creator's own figures, in one statement: their revenue, per product, per course
+    (completion) and per circle (I and D), the courses' and circles' owners as the events named them."""
+    chosen = figures.range
+    products = sa.select(sa.literal(f"{currency}:") + sa.cast(Product.id, sa.String)).where(Product.creator_id == user_id)
+    owned = lambda kind: sa.select(Name.item).where(Name.owner_id == user_id, Name.kind == kind)  # noqa: E731
+    _read_totals(figures, [
+        _total_query(chosen, [m + "_c" for m in (*MONEY, "payments")], [f"{currency}:{user_id}"]),
+        _total_query(chosen, [m + "_p" for m in MONEY], products),
+        _total_query(chosen, ["C_course"], owned("course")),
+        _total_query(chosen, ["I_circle", "D_circle"], owned("circle")),
+    ], _names(user_id))
+    for metric in (*MONEY, "payments"):  # filed under the site's currency, as the site's totals are
+        mine = figures.totals.pop(metric + "_c", {}).get(f"{currency}:{user_id}")
+        if mine is not None:
+            figures.totals[metric] = {currency: mine}
 
 
 def full_months(chosen: Range) -> tuple[date, date] | None:
@@ -213,9 +247,9 @@ def _range_rows(chosen: Range, metrics, dims=None) -> sa.Subquery:
     def part(table, column, start: date, end: date):
         query = (sa.select(table.metric, table.dim, table.value)
                  .where(table.metric.in_(list(metrics)), column.between(start, end)))
-        if table is Daily:  # under two months of days: SQLite would walk every day of each metric
+        if table is Daily:  # under two months of days: SQLite would walk every dim's days of each metric
             query = query.with_hint(Daily, f"INDEXED BY {DAILY_BY_DAY}", "sqlite")
-        return query.where(table.dim.in_(list(dims))) if dims is not None else query
+        return query.where(table.dim.in_(dims if isinstance(dims, sa.Select) else list(dims))) if dims is not None else query
 
     months = full_months(chosen)
     if months is None:
@@ -228,17 +262,21 @@ def _range_rows(chosen: Range, metrics, dims=None) -> sa.Subquery:
     ).subquery()
 
 
-def _names(figures: Figures) -> None:
-    """The names of the products and creators the revenue tables show: one statement."""
-    products = {int(dim.partition(":")[2]) for dim in figures.totals.get("gross_p", {})}
-    creators = {int(dim.partition(":")[2]) for dim in figures.totals.get("gross_c", {})}
-    if not products and not creators:
-        return
-    query = sa.union_all(
-        sa.select(sa.literal("p"), Product.id, Product.name).where(Product.id.in_(products or {0})),
-        sa.select(sa.literal("c"), User.id, User.display_name).where(User.id.in_(creators or {0})),
-    )
-    figures.names = {f"{kind}:{key}": name for kind, key, name in db.session.execute(query)}
+def _names(owner_id: int | None = None) -> list[sa.Select]:
+    """Selects of ("name", key, None, name) for every product (key ``p:<id>``), every creator of
+    one (``c:<id>``), circle (``circle:<id>``) and course (``course:<id>``), or of those
+    ``owner_id`` owns: tables the size of the site's set-up, not of its activity. Circles and
+    courses are named as the latest event about them named them."""
+    def named(key, name):
+        return sa.select(sa.literal("name"), key, sa.cast(sa.null(), sa.BigInteger), name)
+
+    products = named(sa.literal("p:") + sa.cast(Product.id, sa.String), Product.name)
+    others = named(Name.kind + ":" + Name.item, Name.name).where(Name.kind.in_(("circle", "course")))
+    if owner_id is not None:
+        return [products.where(Product.creator_id == owner_id), others.where(Name.owner_id == owner_id)]
+    creators = named(sa.literal("c:") + sa.cast(User.id, sa.String), User.display_name).where(
+        User.id.in_(sa.select(Product.creator_id)))
+    return [products, creators, others]
 
 
 def _engagement(figures: Figures, costs: dict, daily: dict) -> None:
@@ -251,11 +289,7 @@ def _engagement(figures: Figures, costs: dict, daily: dict) -> None:
 
     dates = chosen.dates()
     figures.engagement = terms("", dates)
-    interactions, discussions = figures.totals.get("I_circle", {}), figures.totals.get("D_circle", {})
-    figures.circles = sorted(
-        ((dim, Engagement(interactions.get(dim, 0), discussions.get(dim, 0), 0.0, len(dates)))
-         for dim in {*interactions, *discussions}),
-        key=lambda row: (-row[1].u, row[0]))
+    _by_item(figures)
     months: dict[date, list[date]] = defaultdict(list)
     for day in dates:
         months[bucket(day, "month")].append(day)
@@ -263,6 +297,18 @@ def _engagement(figures: Figures, costs: dict, daily: dict) -> None:
         members = figures.members[dates.index(days[-1])]
         cost, currency = costs.get(month, (None, ""))
         figures.effects.append(Effect(month, members, terms("", days), cost, currency))
+
+
+def _by_item(figures: Figures) -> None:
+    """U per circle (I and D in the circle over the range's days) and completion per course."""
+    days = figures.range.days
+    interactions, discussions = figures.totals.get("I_circle", {}), figures.totals.get("D_circle", {})
+    figures.circles = sorted(
+        ((dim, Engagement(interactions.get(dim, 0), discussions.get(dim, 0), 0.0, days))
+         for dim in {*interactions, *discussions}),
+        key=lambda row: (-row[1].u, row[0]))
+    figures.courses = sorted(((dim, value / MILLION) for dim, value in figures.totals.get("C_course", {}).items()),
+                             key=lambda row: (-row[1], row[0]))
 
 
 def _cohorts(figures: Figures, daily: dict) -> None:
@@ -294,20 +340,32 @@ def _mrr(daily: dict, end: date) -> dict[str, int]:
     return mrr
 
 
-CONTENT = {"replies_topic": "topic", "likes_topic": "topic", "pageviews_path": "path"}
+CONTENT = {"replies_topic": "topic", "likes_topic": "topic", "pageviews_path": "path", "shares_path": "path"}
 
 
 def top_items(chosen: Range, limit: int = 10) -> dict[str, list[tuple[str, int]]]:
-    """The most replied and most liked topics and the most viewed pages of the range:
-    {metric: [(topic id or path, count)]}, one statement."""
-    parts = []
+    """The most replied and most liked topics, the most viewed and most shared pages of the
+    range, and the seconds to the first reply of the most replied topics: {metric: [(topic id
+    or path, count)]}, ``first_reply_topic`` {topic id: seconds}; one statement."""
+    parts, tops = [], {}
     for metric in CONTENT:
         rows = _range_rows(chosen, [metric])
-        parts.append(
-            sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value).label("total"))
-            .group_by(rows.c.metric, rows.c.dim).order_by(sa.desc("total"), rows.c.dim).limit(limit).subquery().select()
-        )
-    found: dict[str, list[tuple[str, int]]] = {metric: [] for metric in CONTENT}
+        tops[metric] = (sa.select(rows.c.metric, rows.c.dim, sa.func.sum(rows.c.value).label("total"))
+                        .group_by(rows.c.metric, rows.c.dim).order_by(sa.desc("total"), rows.c.dim).limit(limit).subquery())
+        parts.append(tops[metric].select())
+    replied = tops["replies_topic"]
+    parts.append(sa.select(Daily.metric, Daily.dim, sa.func.sum(Daily.value))  # on the topic's first day, maybe before
+                 .where(Daily.metric == "first_reply_topic", Daily.dim.in_(sa.select(replied.c.dim)))
+                 .group_by(Daily.metric, Daily.dim))
+    found: dict[str, list[tuple[str, int]]] = {metric: [] for metric in (*CONTENT, "first_reply_topic")}
     for metric, dim, total in db.session.execute(sa.union_all(*parts)):
         found[metric].append((dim, int(total)))
     return found
+
+
+def topic_names(items: dict[str, list[tuple[str, int]]]) -> dict[str, str]:
+    """{topic id: title} of the topics in ``items``, as the latest event about them named them; one statement."""
+    topics = {dim for metric, kind in CONTENT.items() if kind == "topic" for dim, _ in items[metric]}
+    if not topics:
+        return {}
+    return dict(db.session.execute(sa.select(Name.item, Name.name).where(Name.kind == "topic", Name.item.in_(topics))).all())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpay.api import User, db
-from plugins.analytics.models import MemberDay, MemberMonth, MemberSource, TopicDay
+from plugins.analytics.models import MemberDay, MemberMonth, MemberSource, Name, TopicDay, TopicStart
 
 
 def export(user: User) -> dict | None:
@@ -29,6 +29,9 @@ def export(user: User) -> dict | None:
 
 
 def erase(user: User) -> None:
-    """Delete the member's rows; the site's daily totals keep their (anonymous) counts."""
+    """Delete the member's rows and forget them as a topic's author or a circle's or course's
+    owner; the site's daily totals keep their (anonymous) counts."""
     for model in (MemberSource, MemberDay, TopicDay, MemberMonth):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))
+    db.session.execute(sa.update(TopicStart).where(TopicStart.author_id == user.id).values(author_id=None))
+    db.session.execute(sa.update(Name).where(Name.owner_id == user.id).values(owner_id=None))

@@ -24,11 +24,15 @@ class Daily(db.Model):
     """
 
     __tablename__ = "analytics_daily"
-    __table_args__ = (sa.Index("ix_analytics_daily_metric_dim_day", "metric", "dim", "day"),)
+    # The key serves one metric and dim over days (a series); the named index, every dim of a
+    # few metrics over a few days (the days at a range's edges), with the value in it so the
+    # table is not read (SQLite is told to use it by name: figures.DAILY_BY_DAY).
+    __table_args__ = (sa.PrimaryKeyConstraint("metric", "dim", "day"),
+                      sa.Index("ix_analytics_daily_metric_day_dim_value", "metric", "day", "dim", "value"))
 
-    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
-    metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    dim: Mapped[str] = mapped_column(sa.String(120), primary_key=True, default="")
+    day: Mapped[date] = mapped_column(sa.Date)
+    metric: Mapped[str] = mapped_column(sa.String(40))
+    dim: Mapped[str] = mapped_column(sa.String(120), default="")
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
@@ -43,6 +47,31 @@ class Monthly(db.Model):
     metric: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     dim: Mapped[str] = mapped_column(sa.String(120), primary_key=True, default="")
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class Name(db.Model):
+    """What the latest event about a circle, course or topic (``kind``) called it, and its
+    owner (the circle's or course's creator): names on the dashboard, and what a creator sees."""
+
+    __tablename__ = "analytics_names"
+    __table_args__ = (sa.Index("ix_analytics_names_owner_id_kind", "owner_id", "kind"),)
+
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    item: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # the id, as the rollups' dim
+    name: Mapped[str] = mapped_column(sa.String(200))
+    owner_id: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+class TopicStart(db.Model):
+    """When a topic was started and by whom, and when someone else first replied: the time to
+    first reply."""
+
+    __tablename__ = "analytics_topic_starts"
+
+    topic_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(sa.Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Imported(db.Model):

@@ -20,7 +20,7 @@ from kpay.api import (
     ActivityEvent, LedgerEntry, LedgerTransaction, Order, Product, User, db, site_now, utcnow,
 )
 from plugins.analytics.models import (
-    Cursor, Daily, Imported, MemberDay, MemberMonth, MemberSource, Monthly, PageView, Salt, TopicDay,
+    Cursor, Daily, Imported, MemberDay, MemberMonth, MemberSource, Monthly, Name, PageView, Salt, TopicDay, TopicStart,
 )
 
 LAG = timedelta(minutes=2)
@@ -30,8 +30,13 @@ MILLION = 1_000_000
 INTERACTIONS = ("reply.created", "post.liked", "answer.accepted", "review.created")
 REFERRALS = {"referral.visited": "referral_visits", "referral.signed_up": "referral_signups",
              "referral.converted": "referral_conversions"}
-EVENT_NAMES = ("user.signed_up", "order.paid", "topic.created", "lesson.completed", *INTERACTIONS, *REFERRALS)
-ROLLUPS = (Daily, Monthly, MemberDay, TopicDay, MemberMonth)
+EVENT_NAMES = ("user.signed_up", "order.paid", "topic.created", "lesson.completed", "referral.shared", *INTERACTIONS,
+               *REFERRALS)
+ROLLUPS = (Daily, Monthly, MemberDay, TopicDay, MemberMonth, Name, TopicStart)
+# What an event's data names, as (kind, the key of its id, of its name, of its owner).
+NAMED = {"topic.created": (("circle", "circle_id", "circle_name", "circle_owner_id"), ("topic", "topic_id", "title", "")),
+         "reply.created": (("circle", "circle_id", "circle_name", "circle_owner_id"), ("topic", "topic_id", "title", "")),
+         "lesson.completed": (("course", "course_id", "course_title", "course_owner_id"),)}
 
 
 def run(now: datetime | None = None) -> int:
@@ -86,8 +91,9 @@ def _cursor(source: str) -> Cursor:
     return found
 
 
-def _upsert(model, keys: tuple[str, ...], rows: Iterable[dict]) -> None:
-    """Add each row's numbers to the row with its keys (inserting it at these numbers)."""
+def _upsert(model, keys: tuple[str, ...], rows: Iterable[dict], replace: bool = False) -> None:
+    """Add each row's numbers to the row with its keys (inserting it at these numbers), or
+    with ``replace`` put its values in place of the row's."""
     rows = list(rows)
     if not rows:
         return
@@ -96,7 +102,8 @@ def _upsert(model, keys: tuple[str, ...], rows: Iterable[dict]) -> None:
     numbers = [name for name in rows[0] if name not in keys]
     statement = insert.on_conflict_do_update(
         index_elements=list(keys),
-        set_={name: model.__table__.c[name] + insert.excluded[name] for name in numbers},
+        set_={name: insert.excluded[name] if replace else model.__table__.c[name] + insert.excluded[name]
+              for name in numbers},
     )
     db.session.execute(statement, rows)
 
@@ -166,6 +173,9 @@ def add_events(rows, zone) -> Counter:
             counts[day, step, source] += 1
         elif row.name in REFERRALS:
             counts[day, REFERRALS[row.name], str(data.get("code") or "-")[:100]] += 1
+        elif row.name == "referral.shared":
+            counts[day, "shares", ""] += 1
+            counts[day, "shares_path", str(data.get("item") or "/")[:120]] += 1
         elif row.name == "lesson.completed":
             share = MILLION // max(int(data.get("lessons") or 1), 1)
             counts[day, "C", ""] += share
@@ -185,6 +195,8 @@ def add_events(rows, zone) -> Counter:
                 counts[day, "likes_topic", str(data["topic_id"])] += 1
     for day, user_id, _topic, circle in _new_topic_days(took_part, rows):
         _engaged(counts, members, day, user_id, "D", circle)
+    _first_replies(counts, rows, zone)
+    _names(rows)
     _count_active(counts, members)
     _count_cohorts(counts, members, zone)
     add_daily(counts)
@@ -193,6 +205,49 @@ def add_events(rows, zone) -> Counter:
         for (day, user_id), (i, d, c) in sorted(members.items())
     ))
     return counts
+
+
+def _names(rows) -> None:
+    """Keep what the events say circles, courses and topics are called and who owns them (the
+    latest event wins, so a renamed circle shows its new name)."""
+    named: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        data = row.data or {}
+        for kind, id_key, name_key, owner_key in NAMED.get(row.name, ()):
+            item = data.get(id_key, row.subject_id if kind == "topic" and row.name == "topic.created" else None)
+            if item is not None and data.get(name_key):
+                named[kind, str(item)] = {"kind": kind, "item": str(item), "name": str(data[name_key])[:200],
+                                          "owner_id": data.get(owner_key)}
+    _upsert(Name, ("kind", "item"), (named[key] for key in sorted(named)), replace=True)
+
+
+def _first_replies(counts: Counter, rows, zone) -> None:
+    """Count each topic's first reply by someone other than its author, on the day the topic
+    was started: ``first_replies`` and the seconds it took (``first_reply_seconds``, and per
+    topic ``first_reply_topic``). Topics of unknown authors (the demo's history) are not timed."""
+    topics = {str(row.subject_id or (row.data or {}).get("topic_id")) for row in rows
+              if row.name == "topic.created" and row.user_id is not None}
+    topics |= {str((row.data or {}).get("topic_id")) for row in rows if row.name == "reply.created"}
+    if not topics:
+        return
+    starts = {start.topic_id: start for start in db.session.scalars(
+        sa.select(TopicStart).where(TopicStart.topic_id.in_(topics)))}
+    for row in rows:
+        if row.name == "topic.created" and row.user_id is not None:
+            topic = str(row.subject_id or (row.data or {}).get("topic_id"))
+            if topic not in starts:
+                starts[topic] = TopicStart(topic_id=topic, author_id=row.user_id, started_at=row.created_at)
+                db.session.add(starts[topic])
+        elif row.name == "reply.created":
+            start = starts.get(str((row.data or {}).get("topic_id")))
+            if start is None or start.replied_at is not None or row.user_id == start.author_id:
+                continue
+            start.replied_at = row.created_at
+            seconds = max(0, round((row.created_at - start.started_at).total_seconds()))
+            day = start.started_at.astimezone(zone).date()
+            counts[day, "first_replies", ""] += 1
+            counts[day, "first_reply_seconds", ""] += seconds
+            counts[day, "first_reply_topic", start.topic_id] += seconds
 
 
 def _engaged(counts: Counter, members: dict, day, user_id: int | None, term: str, circle: str | None) -> None:

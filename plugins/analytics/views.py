@@ -75,35 +75,41 @@ def _charts(found: figures.Figures) -> dict[str, charts.Chart]:
             band += [(len(dates) - 1 + (day - chosen.end).days, low, high) for day, low, _, high in found.forecast]
         slots = len(dates) + ((found.forecast[-1][0] - chosen.end).days if found.forecast else 0)
         made["members"] = charts.line_chart("chart-members", _("Members"), keys, {"members": found.members},
-                                            band, slots)
+                                            band, slots, header=(_("Date"), _("Members")))
     buckets = sorted({figures.bucket(day, chosen.group) for day in dates})
     bucket_keys = [b.isoformat() for b in buckets]
+    period = _("Period")
     for metric, title in (("signups", _("Sign-ups")), ("active", _("Active members")), ("pageviews", _("Page views"))):
         series = found.series.get(metric, {})
-        made[metric] = charts.bar_chart(f"chart-{metric}", title, bucket_keys, [series.get(b, 0) for b in buckets])
+        made[metric] = charts.bar_chart(f"chart-{metric}", title, bucket_keys, [series.get(b, 0) for b in buckets],
+                                        header=(period, title))
     gross = found.series.get(f"gross:{_currency()}", {})
-    made["gross"] = charts.bar_chart("chart-gross", _("Gross revenue"), bucket_keys,
-                                     [gross.get(b, 0) / 100 for b in buckets])
+    title = _("Gross revenue")
+    made["gross"] = charts.bar_chart("chart-gross", title, bucket_keys, [gross.get(b, 0) / 100 for b in buckets],
+                                     header=(period, title), shown=[f"{gross.get(b, 0) / 100:.2f}" for b in buckets])
     return made
 
 
 @bp.route("/content")
 def content():
-    """Content spread: the most replied, liked and viewed items of the range."""
+    """Content spread: the most replied, liked, viewed and shared items of the range."""
     require("analytics.view")
     form, chosen = _range()
+    items = figures.top_items(chosen)
     return render("analytics/content.html", "analytics/_content.html", status=422 if form.errors else 200,
-                  form=form, range=chosen, items=figures.top_items(chosen))
+                  form=form, range=chosen, items=items, names=figures.topic_names(items),
+                  first_reply=dict(items["first_reply_topic"]))
 
 
-TABLES = ("members", "funnel", "referrals", "circles", "effect", "cohorts", "revenue", "products", "creators")
+TABLES = ("members", "funnel", "referrals", "circles", "courses", "effect", "cohorts", "revenue", "products", "creators")
+CREATOR_TABLES = ("circles", "courses", "revenue", "products")
 
 
 @bp.route("/<any(" + ", ".join(TABLES) + "):table>.csv")
 def table_csv(table: str):
     """One of the dashboard's tables for the chosen range, as CSV."""
     creator = _scope()
-    if creator is not None and table not in ("revenue",):
+    if creator is not None and table not in CREATOR_TABLES:
         abort(404)
     form, chosen = _range()
     found = figures.read(chosen, creator)
@@ -130,9 +136,12 @@ def _rows(table: str, found: figures.Figures) -> list[list]:
     if table == "referrals":
         return [["referral_code", "visits", "signups", "conversions"], *map(list, found.referrals())]
     if table == "circles":
-        return [["circle", "interactions", "discussions", "completion", "days", "engagement_u"]] + [
-            [dim, e.interactions, e.discussions, f"{e.completion:.3f}", e.days, f"{e.u:.4f}"]
-            for dim, e in found.circles]
+        return [["circle", "name", "interactions", "discussions", "completion", "days", "engagement_u"]] + [
+            [dim, found.names.get(f"circle:{dim}", ""), e.interactions, e.discussions, f"{e.completion:.3f}", e.days,
+             f"{e.u:.4f}"] for dim, e in found.circles]
+    if table == "courses":
+        return [["course", "name", "courses_completed"]] + [
+            [dim, found.names.get(f"course:{dim}", ""), f"{done:.3f}"] for dim, done in found.courses]
     if table == "effect":
         return [["month", "members_s", "engagement_u", "cost_c", "currency", "effect_e"]] + [
             [row.month.strftime("%Y-%m"), row.members, f"{row.engagement.u:.4f}",

@@ -118,6 +118,20 @@ def kpay_resource_products(resource):
 
 
 @hookimpl
+def kpay_lesson_source_products(keys):
+    from plugins.courses.access import source_product_ids
+
+    return source_product_ids(keys)
+
+
+@hookimpl
+def kpay_resources(keys):
+    from plugins.courses.access import resources
+
+    return resources(keys)
+
+
+@hookimpl
 def kpay_event(event):
     from plugins.courses.progress import enrol_buyer
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from kpay.api import Order, OrderStatus, Resource, can, can_access, db, utcnow
-from plugins.courses.models import Course, Enrolment, Lesson, Review
+from plugins.courses.models import Course, Enrolment, FormerProduct, Lesson, Review
 
 
 def manages(course: Course, user=None) -> bool:
@@ -81,10 +81,41 @@ def product_ids(course_id: int) -> list[int] | None:
     the products it was sold through before; None for a course that does not exist. No query
     for a course the request loaded with ``visible_course``."""
     course = db.session.get(Course, course_id)
-    if course is None:
-        return None
+    return None if course is None else _products(course)
+
+
+def resources(keys: list[str]) -> dict[str, tuple[Resource, list[int]]]:
+    """``kpay_resources``: the courses among ``keys``, with their products (one statement)."""
+    ids = [int(key[7:]) for key in keys if key.startswith("course:") and key[7:].isdigit()]
+    if not ids:
+        return {}
+    courses = db.session.scalars(sa.select(Course).where(Course.id.in_(ids)).options(
+        joinedload(Course.former_products))).unique()
+    return {f"course:{course.id}": (resource(course), _products(course)) for course in courses}
+
+
+def _products(course: Course) -> list[int]:
     current = [p for p in (course.product_id, course.membership_product_id) if p is not None]
     return current + [f.product_id for f in course.former_products if f.product_id not in current]
+
+
+def source_product_ids(keys: list[str]) -> dict[str, list[int]]:
+    """The products that unlock the public courses holding each of ``keys`` (another plugin's
+    resources, such as ``lecture:12``) as a lesson, whose learners may open it too; keys no
+    course holds are left out. One statement."""
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        sa.select(Lesson.source, Course.product_id, Course.membership_product_id, FormerProduct.product_id)
+        .join(Course, Course.id == Lesson.course_id)
+        .outerjoin(FormerProduct, FormerProduct.course_id == Course.id)
+        .where(Lesson.source.in_(keys), Course.status == "published",
+               sa.or_(Course.publish_at.is_(None), Course.publish_at <= utcnow()))
+    ).all()
+    held: dict[str, set[int]] = {}
+    for key, *product_ids in rows:
+        held.setdefault(key, set()).update(pid for pid in product_ids if pid is not None)
+    return {key: sorted(product_ids) for key, product_ids in held.items()}
 
 
 def resource(course: Course, lesson: Lesson | None = None) -> Resource:

@@ -24,7 +24,8 @@ def options(*pairs) -> list[SelectChoice]:
 
 
 LEVELS = (("beginner", _l("Beginner")), ("intermediate", _l("Intermediate")), ("advanced", _l("Advanced")))
-KINDS = (("text", _l("Text")), ("video", _l("Video")), ("audio", _l("Audio")), ("attachment", _l("Attachment")))
+KINDS = (("text", _l("Text")), ("video", _l("Video")), ("audio", _l("Audio")), ("attachment", _l("Attachment")),
+         ("source", _l("Linked content")))
 
 
 class CatalogueFilters(Form):
@@ -81,6 +82,8 @@ class LessonForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=options(*KINDS), validators=[DataRequired()])
     body = TextAreaField(_l("Text (markdown)"), validators=[Optional(), Length(max=200000)])
     embed_url = StringField(_l("Or embed a video from"), validators=[Optional(), Length(max=500)])
+    source = SelectField(_l("What it shows"), coerce=lambda key: key or "", validate_choice=False, description=_l(
+        "For a linked lesson: what it shows, such as a live lecture you scheduled (its time, then its replay)."))
     file = FileField(_l("File"))
     upload = HiddenField()  # the token of a file sent in chunks by courses/upload.js
     minutes = IntegerField(_l("Duration in minutes"), validators=[Optional(), NumberRange(min=0, max=10000)])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kpay.api import UTCDateTime, db, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
-LESSON_KINDS = ("text", "video", "audio", "attachment")
+LESSON_KINDS = ("text", "video", "audio", "attachment", "source")
 STATUSES = ("draft", "published")
 
 
@@ -95,7 +95,9 @@ class Chapter(db.Model):
 
 
 class Lesson(db.Model):
-    """A lesson: markdown text, an uploaded or embedded video, an audio file or an attachment.
+    """A lesson: markdown text, an uploaded or embedded video, an audio file, an attachment, or
+    another plugin's content (``source``, a resource key such as ``lecture:12``; see the
+    ``kpay_lesson_sources`` hook).
 
     ``preview`` opens it to everyone; ``opens_at`` or ``opens_after_days`` (after the member's
     enrolment) hold it back until then.
@@ -122,6 +124,7 @@ class Lesson(db.Model):
     poster: Mapped[str | None] = mapped_column(sa.String(64))
     hls: Mapped[str | None] = mapped_column(sa.String(64))
     embed_url: Mapped[str | None] = mapped_column(sa.String(500))
+    source: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     minutes: Mapped[int] = mapped_column(default=0)
     preview: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
@@ -169,6 +172,9 @@ class Review(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("course_id", "user_id"),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        # The course page's most helpful reviews (read in this order) and its count of each rating.
+        sa.Index("ix_courses_reviews_course_helpful", "course_id", "helpful_count", "id"),
+        sa.Index("ix_courses_reviews_course_rating", "course_id", "rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

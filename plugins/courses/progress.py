@@ -71,7 +71,8 @@ def complete(user: User, course: Course, lesson: Lesson, enrolment: Enrolment) -
     if new_id is None:
         return False
     lessons = lesson_count(course.id)
-    emit("lesson.completed", user=user, subject=lesson, course_id=course.id, lessons=lessons)
+    emit("lesson.completed", user=user, subject=lesson, course_id=course.id, lessons=lessons,
+         course_title=course.title, course_owner_id=course.creator_id)
     done = db.session.scalar(sa.select(sa.func.count(Completion.id)).where(
         Completion.course_id == course.id, Completion.user_id == user.id,
     ))

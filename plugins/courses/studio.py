@@ -26,7 +26,9 @@ from kpay.api import (
     can,
     claim_resumable,
     db,
+    emit,
     finish_resumable,
+    hook,
     insert_once,
     query_int,
     render,
@@ -244,6 +246,8 @@ def _lesson_form(item: Course, found: Lesson | None):
     chapters = db.session.scalars(
         sa.select(Chapter).where(Chapter.course_id == item.id).order_by(Chapter.position, Chapter.id)).all()
     form.chapter_id.choices = options(*((c.id, c.title) for c in chapters))
+    form.offered = lesson_sources(item.creator)
+    form.source.choices = options(("", _("Choose…")), *((s.key, s.title) for s in form.offered))
     if not form.is_submitted():
         if found is None:
             form.chapter_id.data = query_int("chapter_id")
@@ -255,6 +259,12 @@ def _lesson_form(item: Course, found: Lesson | None):
                   status=422 if form.is_submitted() else 200)
 
 
+def lesson_sources(creator: User) -> list:
+    """What the plugins offer ``creator`` to make a lesson of (``kpay_lesson_sources``), by order and title."""
+    offered = [source for group in hook().kpay_lesson_sources(user=creator) for source in group or ()]
+    return sorted(offered, key=lambda source: (source.order, source.title))
+
+
 def _check_content(form: LessonForm, found: Lesson | None) -> bool:
     """Store the file sent with the form, or the resumable upload it names, in ``form.stored``;
     False (with a message beside the field) when the file is refused or the lesson would have
@@ -262,8 +272,9 @@ def _check_content(form: LessonForm, found: Lesson | None) -> bool:
     form.stored = None
     kind = form.kind.data
     if form.file.data or form.upload.data:
-        if kind == "text":
-            form.file.errors = [_("A text lesson has no file: choose another kind.")]
+        if kind in ("text", "source"):
+            form.file.errors = [_("A text lesson has no file: choose another kind.") if kind == "text"
+                                else _("A linked lesson has no file: choose another kind.")]
             return False
         # Storing and probing a large file takes seconds: end the transaction first (on SQLite
         # a POST's transaction holds the write lock); _save_lesson reads the lesson again.
@@ -274,6 +285,11 @@ def _check_content(form: LessonForm, found: Lesson | None) -> bool:
             form.file.errors = [str(error)]
             return False
     has_file = form.stored is not None or (found is not None and found.media and found.kind == kind)
+    if kind == "source" and form.source.data not in {source.key for source in form.offered}:
+        form.source.errors = [_("Choose what this lesson shows.") if form.offered else
+                              _("You have nothing to link yet: schedule a live lecture first.")]
+    elif kind != "source" and form.source.data:
+        form.source.errors = [_("Only a linked lesson shows linked content.")]
     if kind == "text" and not (form.body.data or "").strip():
         form.body.errors = [_("Write the lesson's text.")]
     elif kind == "video" and not (has_file or form.embed_url.data):
@@ -282,7 +298,7 @@ def _check_content(form: LessonForm, found: Lesson | None) -> bool:
         form.file.errors = [_("Upload the lesson's file.")]
     if kind != "video" and form.embed_url.data:
         form.embed_url.errors = [_("Only a video lesson embeds a player.")]
-    if form.body.errors or form.file.errors or form.embed_url.errors:
+    if form.body.errors or form.file.errors or form.embed_url.errors or form.source.errors:
         if form.stored:
             uploads.discard(form.stored[0])
         return False
@@ -341,12 +357,15 @@ def _save_lesson(item: Course, found: Lesson | None, form: LessonForm):
     found.chapter_id, found.title, found.kind = form.chapter_id.data, form.title.data, form.kind.data
     found.body = form.body.data or ""
     found.embed_url = form.embed_url.data or None if form.kind.data == "video" else None
+    found.source = form.source.data if form.kind.data == "source" else None
     found.minutes, found.preview = form.minutes.data or 0, form.preview.data
     found.opens_at, found.opens_after_days = _local(form.opens_at.data), form.opens_after_days.data
     if form.stored:
         media.replace(found, *form.stored)
-    elif found.media and form.kind.data == "text":
+    elif found.media and form.kind.data in ("text", "source"):
         media.replace(found, None, None, None, None)
+    db.session.flush()
+    emit("lesson.saved", user=db.session.get(User, current_user.id), subject=found, course_id=item.id)
     try:
         db.session.commit()
     except Exception:

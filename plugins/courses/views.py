@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 
-from kpay.api import CSP, User, db, emit, insert_once, query_int, read_filters, render, serve_upload, storage, utcnow
+from kpay.api import (
+    CSP, User, access_notes, db, emit, insert_once, query_int, read_filters, render, serve_upload, storage, utcnow,
+)
 from plugins.courses import access, catalogue, playback, progress, uploads
 from plugins.courses.playback import PATHS
 from plugins.courses.forms import CatalogueFilters, ReplyForm, ReviewForm
@@ -45,6 +47,8 @@ class Viewer:
         else:
             self.owns = access.has_course(course)
             self.enrolment, self.review = learner or catalogue.learner(course.id, current_user)
+        # Other ways in than buying (a level reached, say), for the locked page to tell.
+        self.notes = [] if self.owns or self.manager else access_notes(current_user, access.resource(course))
 
     def state(self, course: Course, lesson: Lesson) -> access.LessonState:
         return access.lesson_state(course, lesson, self.enrolment, self.owns, self.manager)

@@ -96,6 +96,13 @@ def kpay_resource_products(resource):
 
 
 @hookimpl
+def kpay_resources(keys):
+    from plugins.forums.access import resources
+
+    return resources(keys)
+
+
+@hookimpl
 def kpay_schedules():
     from plugins.forums.best_of import send_best_of
 

@@ -25,6 +25,15 @@ def resource(circle: Circle) -> Resource:
     return Resource("circle", circle.id, creator_id=circle.creator_id, free=circle.visibility != "paid")
 
 
+def resources(keys: list[str]) -> dict[str, tuple[Resource, list[int]]]:
+    """``kpay_resources``: the circles among ``keys``, with their products (one statement)."""
+    ids = [int(key[7:]) for key in keys if key.startswith("circle:") and key[7:].isdigit()]
+    if not ids:
+        return {}
+    circles = db.session.scalars(sa.select(Circle).where(Circle.id.in_(ids)).options(lazyload("*")))
+    return {f"circle:{c.id}": (resource(c), [c.product_id] if c.product_id else []) for c in circles}
+
+
 def visibility_key(circle: Circle) -> str:
     """How a search index names who may see the circle: public, members or ``circle:<id>``."""
     return resource(circle).key if circle.visibility == "paid" else circle.visibility

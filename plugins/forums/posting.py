@@ -103,13 +103,20 @@ def published(post: Post, topic: Topic, member: Membership | None) -> None:
     if post.number == 1:
         topic.status = "visible"
         db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + 1))
-        emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id)
+        emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id, **_named(topic))
     else:
         add_to(topic, reply_count=1)
         topic.bumped_at = post.created_at or utcnow()
-        emit("reply.created", user=post.author, subject=post, topic_id=topic.id, circle_id=topic.circle_id)
+        emit("reply.created", user=post.author, subject=post, topic_id=topic.id, circle_id=topic.circle_id,
+             **_named(topic))
     notify_mentions(post, topic)
     enqueue(notify_watchers, post.id, key=f"forums.watchers:{post.id}")
+
+
+def _named(topic: Topic) -> dict:
+    """What an event about ``topic`` says of it for readers of the activity log (analytics):
+    the topic's title, its circle's name and the circle's creator."""
+    return {"title": topic.title, "circle_name": topic.circle.name, "circle_owner_id": topic.circle.creator_id}
 
 
 def set_status(post: Post, status: str) -> None:
@@ -139,6 +146,7 @@ def edit(post: Post, body: str, title: str | None = None) -> None:
         if title is not None and post.number == 1 and title != post.topic.title:
             post.topic.title = title
             post.topic.updated_at = utcnow()
+        emit("post.edited", user=post.author, subject=post, topic_id=post.topic_id, number=post.number)
 
 
 def set_like(user: User, post: Post, like: bool) -> None:

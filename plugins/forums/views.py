@@ -14,7 +14,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from kpay.api import (
-    Product, User, apply_cover, cover_from_form, db, emit, insert_once, keyed_by_member, limiter, query_int,
+    Product, User, access_notes, apply_cover, cover_from_form, db, emit, insert_once, keyed_by_member, limiter, query_int,
     record_audit, render, require, utcnow, wants_partial,
 )
 from plugins.forums import access, lists, moderation, polls, posting
@@ -33,8 +33,10 @@ post_limit = limiter.shared_limit(_post_rate, scope="forums.post", methods=["POS
 
 
 def _locked(circle: Circle):
-    """The outsider's view of a circle: its description and rules, and how to join (403)."""
-    return render("forums/locked.html", circle=circle, status=403)
+    """The outsider's view of a circle: its description and rules, and how to join, with the
+    other ways in that plugins grant (a level reached, say) (403)."""
+    notes = access_notes(current_user, access.resource(circle)) if circle.visibility == "paid" else []
+    return render("forums/locked.html", circle=circle, notes=notes, status=403)
 
 
 def _readable_circle(circle_id: int):

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from kpay.api import (
-    Asset, NavItem, NotificationKind, Permission, Schedule, Widget, can, hookimpl,
+    Asset, NavItem, NotificationKind, Permission, Schedule, UploadFolder, Widget, can, hookimpl,
 )
 
 __version__ = "1.0"
@@ -90,6 +90,20 @@ def kpay_notification_kinds():
         NotificationKind("gamification.earned", _l("Levels and badges I earn"), "in_app", order=60),
         NotificationKind("gamification.reminder", _l("Check-in reminders"), "in_app", order=61),
     ]
+
+
+@hookimpl
+def kpay_access_grants(user, resource):
+    from plugins.gamification.unlocks import grant
+
+    return grant(user, resource)
+
+
+@hookimpl
+def kpay_upload_folders():
+    from plugins.gamification.checkins import PHOTOS, photos_in_use
+
+    return [UploadFolder(PHOTOS, _l("Check-in photos"), photos_in_use)]
 
 
 @hookimpl

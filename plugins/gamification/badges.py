@@ -83,11 +83,13 @@ def _early(n: int) -> list[int]:
 
 
 def _completions() -> list[tuple[int, str]]:
-    """(member, badge name) for each member who checked in on every day of a challenge."""
-    rows = db.session.execute(
-        sa.select(CheckIn.user_id, Challenge.id).join(Challenge, Challenge.id == CheckIn.challenge_id)
-        .group_by(CheckIn.user_id, Challenge.id, Challenge.days).having(sa.func.count(CheckIn.id) >= Challenge.days))
-    return [(user_id, f"challenge:{challenge_id}") for user_id, challenge_id in rows]
+    """(member, badge name) for each member who checked in on every day of a challenge (of the
+    days it ran, when it was ended early)."""
+    lengths = {c.id: checkins.length(c) for c in db.session.scalars(sa.select(Challenge))}
+    rows = db.session.execute(sa.select(CheckIn.user_id, CheckIn.challenge_id, sa.func.count(CheckIn.id))
+                              .group_by(CheckIn.user_id, CheckIn.challenge_id))
+    return [(user_id, f"challenge:{challenge_id}") for user_id, challenge_id, n in rows
+            if lengths.get(challenge_id) and n >= lengths[challenge_id]]
 
 
 def earners() -> list[tuple[int, str]]:

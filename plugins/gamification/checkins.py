@@ -9,8 +9,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from kpay.api import User, db, emit, insert_once, notify, today
+from kpay.api import (
+    User, db, emit, forget_upload, insert_once, notify, picture_webp, read_limited, store, today,
+)
 from plugins.gamification import circles, rules
+from plugins.gamification.rules import settings
 from plugins.gamification.paths import path_for
 from plugins.gamification.models import Challenge, CheckIn
 
@@ -19,8 +22,19 @@ class CheckInRefused(Exception):
     """A check-in the rules do not allow; its message says why (shown beside the form)."""
 
 
+PHOTOS = "checkins"  # the storage folder of check-in photos
+PHOTO_SIZE = (960, 720)
+
+
 def last_day(challenge: Challenge) -> date:
-    return challenge.starts_on + timedelta(days=challenge.days - 1)
+    """The challenge's last day: as planned, or the day it was ended early."""
+    planned = challenge.starts_on + timedelta(days=challenge.days - 1)
+    return min(planned, challenge.ended_on) if challenge.ended_on else planned
+
+
+def length(challenge: Challenge) -> int:
+    """How many days the challenge runs (fewer than planned when it was ended early)."""
+    return max((last_day(challenge) - challenge.starts_on).days + 1, 0)
 
 
 def is_running(challenge: Challenge, day: date | None = None) -> bool:
@@ -28,10 +42,26 @@ def is_running(challenge: Challenge, day: date | None = None) -> bool:
     return challenge.starts_on <= day <= last_day(challenge)
 
 
-def check_in(challenge: Challenge, user: User, note: str, day: date | None = None) -> CheckIn | None:
+def store_photo(stream) -> str:
+    """Store a check-in's photo, re-encoded as a fresh WebP (``PHOTO_SIZE``, cropped around its
+    centre); its name. Raises ``UploadError`` with a message for the member (too large, not a
+    picture)."""
+    data = read_limited(stream, settings()["photo_max_mb"], too_large=_l("This picture is larger than %(mb)s MB."),
+                        empty=_l("Choose a picture to upload."))
+    return store(PHOTOS, "webp", picture_webp(data, PHOTO_SIZE, quality=80))
+
+
+def photos_in_use() -> list[str]:
+    """Keys of the check-ins' photos (for ``kpay storage check`` and the orphan sweep)."""
+    return [f"{PHOTOS}/{name}" for name in db.session.scalars(sa.select(CheckIn.photo).where(CheckIn.photo.is_not(None)))]
+
+
+def check_in(challenge: Challenge, user: User, note: str, day: date | None = None,
+             photo: str | None = None) -> CheckIn | None:
     """Check the member in for ``day`` (today in the site's zone by default; an earlier day is a
-    make-up within the grace). Returns the new check-in, or None when that day was checked in
-    already (a double click, a second tab). Raises CheckInRefused for a day out of bounds."""
+    make-up within the grace) with a note and a stored ``photo``. Returns the new check-in, or
+    None when that day was checked in already (a double click, a second tab: the photo is then
+    dropped once committed). Raises CheckInRefused for a day out of bounds."""
     now = today()
     day = day or now
     if day > now or not is_running(challenge, day):
@@ -39,8 +69,9 @@ def check_in(challenge: Challenge, user: User, note: str, day: date | None = Non
     if day < now - timedelta(days=challenge.grace_days):
         raise CheckInRefused(_l("That day is past the %(n)s days allowed to make up.", n=challenge.grace_days))
     checkin_id = insert_once(CheckIn, ("challenge_id", "user_id", "day"), challenge_id=challenge.id, user_id=user.id,
-                             day=day, note=note.strip()[:500], made_up=day < now)
+                             day=day, note=note.strip()[:500], made_up=day < now, photo=photo)
     if checkin_id is None:
+        forget_upload(PHOTOS, photo)
         return None
     checkin = db.session.get(CheckIn, checkin_id)
     emit("checkin.created", user=user, subject=checkin, challenge_id=challenge.id, day=day.isoformat())
@@ -70,9 +101,13 @@ def longest_streak(days: set[date]) -> int:
     return best
 
 
-def member_days(challenge_id: int, user_id: int) -> set[date]:
-    return set(db.session.scalars(sa.select(CheckIn.day).where(CheckIn.challenge_id == challenge_id,
-                                                                CheckIn.user_id == user_id)))
+def days_column(user, challenge_id):
+    """The days the member checked in to the challenge, as one comma-separated ``YYYY-MM-DD``
+    string (None for none), a column of another query."""
+    if not getattr(user, "is_authenticated", False):
+        return sa.null()
+    return sa.select(sa.func.aggregate_strings(sa.cast(CheckIn.day, sa.String), ",")).where(
+        CheckIn.challenge_id == challenge_id, CheckIn.user_id == user.id).scalar_subquery()
 
 
 def my_streak(user_id: int) -> int:
@@ -90,6 +125,13 @@ class BoardLine:
     rank: int
     user: User
     checkins: int
+
+
+def recent(challenge_id: int, limit: int = 20) -> list[tuple[CheckIn, User]]:
+    """The challenge's latest check-ins with their members, newest first (one query)."""
+    return list(db.session.execute(sa.select(CheckIn, User).join(User, User.id == CheckIn.user_id)
+                                   .where(CheckIn.challenge_id == challenge_id)
+                                   .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).limit(limit)).all())
 
 
 def board(challenge_id: int, limit: int = 20) -> list[BoardLine]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -26,7 +27,9 @@ class ChallengeForm(FlaskForm):
 
 
 class CheckInForm(FlaskForm):
-    """A check-in: a short note, and the day for a make-up check-in (today when empty)."""
+    """A check-in: a short note, an optional photo, and the day for a make-up check-in (today
+    when empty)."""
 
     note = TextAreaField(_l("Note"), filters=[_stripped], validators=[Length(max=500)])
+    photo = FileField(_l("Photo"), description=_l("Optional: PNG, JPEG, WebP or GIF."))
     day = DateField(_l("Day"), validators=[Optional()])

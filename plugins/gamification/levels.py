@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -56,8 +59,14 @@ def validate(lines: list[str]) -> str | None:
     return None
 
 
-def all_levels() -> list[Level]:
-    return parse(current_app.config["KPAY"]["plugins"]["gamification"]["levels"])
+def all_levels() -> Sequence[Level]:
+    """The site's levels, lowest first (parsed once per setting, not per name shown)."""
+    return _parsed(tuple(current_app.config["KPAY"]["plugins"]["gamification"]["levels"]))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(lines: tuple[str, ...]) -> tuple[Level, ...]:
+    return tuple(parse(list(lines)))
 
 
 def level_for(points: int) -> Level:
@@ -106,6 +115,9 @@ def after_change(user: User, amount: int, reason: str) -> None:
         notify(user, "gamification.earned", _l("You reached level %(n)s: %(name)s", n=level.number, name=level.name_en),
                path_for("gamification.me"), key=f"gamification.level:{user.id}:{level.number}")
     _cache()["levels"][user.id] = level.number
+    from plugins.gamification.unlocks import forget_points
+
+    forget_points()
 
 
 def _cache() -> dict:
@@ -129,9 +141,14 @@ def badge(user) -> Markup:
     user_id = getattr(user, "id", None)
     if not user_id:
         return Markup("")
-    number = cached_level(user_id)
     levels = all_levels()
-    level = levels[min(number, len(levels)) - 1]
-    title = _l("Level %(n)s: %(name)s", n=level.number, name=level.name)
+    return _badge_html(levels[min(cached_level(user_id), len(levels)) - 1], str(get_locale()))
+
+
+@functools.lru_cache(maxsize=256)
+def _badge_html(level: Level, language: str) -> Markup:
+    """A level's badge in ``language`` (the request's): the same for every member at that level,
+    so a page of names translates and formats it once per level, not once per name."""
+    title = _("Level %(n)s: %(name)s", n=level.number, name=level.name)
     return Markup('<span class="level-badge level-{n}" title="{title}">{label}</span>').format(
-        n=min(number, 9), title=escape(title), label=_l("Lv%(n)s", n=level.number))
+        n=min(level.number, 9), title=escape(title), label=_("Lv%(n)s", n=level.number))

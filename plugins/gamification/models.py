@@ -73,6 +73,7 @@ class Challenge(db.Model):
     starts_on: Mapped[date]
     days: Mapped[int] = mapped_column(default=21)
     grace_days: Mapped[int] = mapped_column(default=1)
+    ended_on: Mapped[date | None]  # ended early by its creator or a moderator: no check-ins after it
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
@@ -91,6 +92,7 @@ class CheckIn(db.Model):
     day: Mapped[date]
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     made_up: Mapped[bool] = mapped_column(default=False)
+    photo: Mapped[str | None] = mapped_column(sa.String(40))  # a WebP in the storage folder ``checkins``
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
@@ -121,11 +123,11 @@ class Engagement(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     interactions: Mapped[int] = mapped_column(default=0)
     discussions: Mapped[int] = mapped_column(default=0)
-    completion: Mapped[float] = mapped_column(default=0.0)
+    completion: Mapped[float] = mapped_column(sa.Double, default=0.0)
     days: Mapped[int] = mapped_column(default=30)
-    score: Mapped[float] = mapped_column(default=0.0)
-    previous: Mapped[float] = mapped_column(default=0.0)
-    drop: Mapped[float] = mapped_column(default=0.0, index=True)
+    score: Mapped[float] = mapped_column(sa.Double, default=0.0)
+    previous: Mapped[float] = mapped_column(sa.Double, default=0.0)
+    drop: Mapped[float] = mapped_column(sa.Double, default=0.0, index=True)
     computed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

@@ -4,7 +4,7 @@ badge thresholds, boards, the reminder's time and the engagement period."""
 from __future__ import annotations
 
 from kpay.api import Setting
-from plugins.gamification import levels
+from plugins.gamification import levels, unlocks
 from plugins.gamification.rules import RULES
 
 
@@ -19,9 +19,12 @@ def defaults() -> dict[str, Setting]:
         **settings,
         "levels": Setting(levels.DEFAULT_LEVELS, "Levels, one a line: threshold|English name|中文名, from 0 up.",
                           validate=levels.validate),
+        "unlocks": Setting([], "Level unlocks, one a line: course:<id>|<level> or circle:<id>|<level> (a paid circle); "
+                               "members who reach the level open it without buying it.", validate=unlocks.validate),
         "helpful_answers": Setting(5, "Accepted answers that earn the helpful answerer badge.", min=1),
         "top_referrals": Setting(5, "Converted referrals that earn the top referrer badge.", min=1),
         "early_members": Setting(100, "The first members (by sign-up) who get the early member badge.", min=1),
+        "photo_max_mb": Setting(8, "The largest check-in photo a member may upload, in MB.", min=1, max=40),
         "board_size": Setting(20, "Members on each leaderboard.", min=3, max=100),
         "reminder_at": Setting("20:00", "When (HH:MM, site time) members who have not checked in are reminded.",
                                validate=_time_of_day),

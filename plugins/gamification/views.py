@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from kpay.api import PointsEntry, User, can, db, login_required, render, render_markdown, today
+from kpay.api import (
+    PointsEntry, UploadError, User, can, db, discard_upload, login_required, render, render_markdown, serve_upload, today,
+)
 from plugins.gamification import badges, boards, checkins, circles, engagement, levels, rules
 from plugins.gamification.forms import ChallengeForm, CheckInForm
-from plugins.gamification.models import Challenge, Standing
+from plugins.gamification.models import Challenge, CheckIn, Standing
 
 bp = Blueprint("gamification", __name__, template_folder="templates", static_folder="static")
 
@@ -111,60 +116,154 @@ def new_challenge(circle_id: int):
     if request.method == "GET":
         form.starts_on.data = today()
     if form.validate_on_submit():
-        challenge = Challenge(circle_id=circle_id, creator_id=current_user.id, title=form.title.data,
-                              prompt=form.prompt.data or "", starts_on=form.starts_on.data, days=form.days.data,
-                              grace_days=form.grace_days.data or 0)
+        challenge = Challenge(circle_id=circle_id, creator_id=current_user.id)
+        _fill(challenge, form)
         db.session.add(challenge)
         db.session.commit()
         flash(_l("The challenge is open."), "success")
         return redirect(url_for("gamification.challenge", challenge_id=challenge.id))
-    return render("gamification/challenge_form.html", form=form, circle_id=circle_id, circle_name=name)
+    return render("gamification/challenge_form.html", form=form, circle_id=circle_id, circle_name=name, challenge=None)
 
 
-def _load_challenge(challenge_id: int) -> tuple[Challenge, str, bool]:
-    """The challenge, its circle's name and whether the current member belongs to it (one
-    query); 404 when there is none or the reader may not read its circle."""
+def _fill(challenge: Challenge, form: ChallengeForm) -> None:
+    challenge.title, challenge.prompt = form.title.data, form.prompt.data or ""
+    challenge.starts_on, challenge.days, challenge.grace_days = form.starts_on.data, form.days.data, form.grace_days.data or 0
+
+
+@dataclass(frozen=True)
+class Place:
+    """A challenge as the current user finds it: its circle's name, whether they belong to the
+    circle and whether they may run its challenges."""
+
+    challenge: Challenge
+    circle_name: str
+    member: bool
+    manager: bool
+    days: set[date]  # the days the current member checked in
+
+
+def _load_challenge(challenge_id: int) -> Place:
+    """The challenge as the current user finds it (one query); 404 when there is none or the
+    reader may not read its circle."""
     row = db.session.execute(sa.select(Challenge, *circles.facts_columns(Challenge.circle_id),
-                                       circles.member_column(current_user, Challenge.circle_id))
+                                       circles.member_column(current_user, Challenge.circle_id),
+                                       circles.moderator_column(current_user, Challenge.circle_id),
+                                       checkins.days_column(current_user, Challenge.id))
                              .where(Challenge.id == challenge_id)).first()
     if row is None or not circles.can_read(current_user, row[0].circle_id, row[2], row[3]):
         abort(404)
-    return row[0], row[1], bool(row[4])
+    days = {date.fromisoformat(day) for day in row[6].split(",")} if row[6] else set()
+    return Place(row[0], row[1], bool(row[4]), bool(row[5]), days)
 
 
-def _challenge_page(challenge: Challenge, circle_name: str, member: bool, form: CheckInForm, status: int = 200):
-    mine = checkins.member_days(challenge.id, current_user.id) if current_user.is_authenticated else set()
+def _managed_challenge(challenge_id: int) -> Challenge:
+    """The challenge if the current member may edit or end it (its circle's creator or a
+    moderator); else 404 or 403."""
+    place = _load_challenge(challenge_id)
+    if not place.manager:
+        abort(403)
+    return place.challenge
+
+
+def _challenge_page(place: Place, form: CheckInForm, status: int = 200):
+    challenge, mine = place.challenge, place.days
     return render("gamification/challenge.html", status=status, challenge=challenge, form=form,
                   prompt=render_markdown(challenge.prompt), board=checkins.board(challenge.id),
-                  today=today(), checked_today=today() in mine, days_in=len(mine),
-                  streak=checkins.current_streak(mine, today()), last_day=checkins.last_day(challenge),
-                  running=checkins.is_running(challenge),
-                  member=member, circle_name=circle_name)
+                  recent=checkins.recent(challenge.id), today=today(), checked_today=today() in mine,
+                  days_in=len(mine), streak=checkins.current_streak(mine, today()),
+                  last_day=checkins.last_day(challenge), running=checkins.is_running(challenge),
+                  member=place.member, manager=place.manager, circle_name=place.circle_name)
 
 
 @bp.route("/challenges/<int:challenge_id>")
 def challenge(challenge_id: int):
-    """A challenge: its prompt, my streak, the check-in form and its leaderboard."""
-    return _challenge_page(*_load_challenge(challenge_id), CheckInForm())
+    """A challenge: its prompt, my streak, the check-in form, the latest check-ins and its leaderboard."""
+    return _challenge_page(_load_challenge(challenge_id), CheckInForm())
 
 
 @bp.route("/challenges/<int:challenge_id>/checkin", methods=["POST"])
 @login_required
 def check_in(challenge_id: int):
-    """Check in for today (or make up a missed day within the grace)."""
-    found, circle_name, member = _load_challenge(challenge_id)
-    if not member:
+    """Check in for today (or make up a missed day within the grace), with an optional photo."""
+    place = _load_challenge(challenge_id)
+    if not place.member:
         abort(403)
     form = CheckInForm()
     if not form.validate_on_submit():
-        return _challenge_page(found, circle_name, member, form, 400)
+        return _challenge_page(place, form, 400)
+    photo = None
+    if form.photo.data and form.photo.data.filename:
+        try:
+            photo = checkins.store_photo(form.photo.data.stream)
+        except UploadError as error:
+            form.photo.errors = [str(error)]
+            return _challenge_page(place, form, 400)
     try:
-        made = checkins.check_in(found, db.session.get(User, current_user.id), form.note.data or "", form.day.data)
+        made = checkins.check_in(place.challenge, db.session.get(User, current_user.id), form.note.data or "",
+                                 form.day.data, photo)
     except checkins.CheckInRefused as refused:
+        discard_upload(checkins.PHOTOS, photo)
         form.day.errors = [str(refused)]
-        return _challenge_page(found, circle_name, member, form, 400)
+        return _challenge_page(place, form, 400)
     db.session.commit()
     flash(_l("Checked in. Keep it going!") if made else _l("You had checked in for that day already."), "success")
+    return redirect(url_for("gamification.challenge", challenge_id=challenge_id))
+
+
+@bp.route("/checkins/<int:checkin_id>/photo")
+def checkin_photo(checkin_id: int):
+    """A check-in's photo, to those who may read its challenge's circle."""
+    found = db.session.get(CheckIn, checkin_id)
+    if found is None or not found.photo:
+        abort(404)
+    _load_challenge(found.challenge_id)
+    return serve_upload(f"{checkins.PHOTOS}/{found.photo}", "image/webp")
+
+
+@bp.route("/challenges/<int:challenge_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_challenge(challenge_id: int):
+    """Change a challenge's title, prompt, days and grace (its circle's creator or a moderator);
+    its first day only while nobody has checked in."""
+    found = _managed_challenge(challenge_id)
+    form = ChallengeForm(obj=found)
+    if form.validate_on_submit() and _fits_check_ins(found, form):
+        _fill(found, form)
+        db.session.commit()
+        flash(_l("The challenge is saved."), "success")
+        return redirect(url_for("gamification.challenge", challenge_id=found.id))
+    return render("gamification/challenge_form.html", form=form, circle_id=found.circle_id,
+                  circle_name=circles.circle_name(found.circle_id), challenge=found,
+                  status=400 if form.errors else 200)
+
+
+def _fits_check_ins(found: Challenge, form: ChallengeForm) -> bool:
+    """True when the edited dates keep every check-in inside the challenge; else the message
+    goes beside the field."""
+    first, last = db.session.execute(sa.select(sa.func.min(CheckIn.day), sa.func.max(CheckIn.day))
+                                     .where(CheckIn.challenge_id == found.id)).one()
+    if first is None:
+        return True
+    if form.starts_on.data != found.starts_on:
+        form.starts_on.errors = [_l("The first day cannot move once members have checked in.")]
+        return False
+    if found.starts_on + timedelta(days=form.days.data - 1) < last:
+        form.days.errors = [_l("Members have checked in up to %(day)s: the challenge must last until then.",
+                               day=last.isoformat())]
+        return False
+    return True
+
+
+@bp.route("/challenges/<int:challenge_id>/end", methods=["POST"])
+@login_required
+def end_challenge(challenge_id: int):
+    """End a challenge today (its circle's creator or a moderator): no check-ins after today,
+    and completion counts the days it ran."""
+    found = _managed_challenge(challenge_id)
+    if checkins.is_running(found) or found.starts_on > today():
+        found.ended_on = today()
+        db.session.commit()
+        flash(_l("The challenge has ended."), "success")
     return redirect(url_for("gamification.challenge", challenge_id=found.id))
 
 

@@ -90,7 +90,18 @@ def kpay_widgets(slot, context, user):
         from flask import url_for
 
         return [Widget(_l("Next lecture"), order=30, lazy_url=url_for("lectures.next_lecture"))]
+    if slot == "lesson.source":
+        from plugins.lectures.lessons import widgets
+
+        return widgets(context)
     return []
+
+
+@hookimpl
+def kpay_lesson_sources(user):
+    from plugins.lectures.lessons import sources
+
+    return sources(user)
 
 
 @hookimpl
@@ -128,6 +139,13 @@ def kpay_resource_products(resource):
 
 
 @hookimpl
+def kpay_resources(keys):
+    from plugins.lectures.access import resources
+
+    return resources(keys)
+
+
+@hookimpl
 def kpay_schedules():
     from plugins.lectures.lifecycle import announce_started, rederive_instants
     from plugins.lectures.reminders import sweep
@@ -161,3 +179,17 @@ def kpay_demo_data():
     from plugins.lectures.demo import build
 
     build()
+
+
+@hookimpl(optionalhook=True)  # declared by the recommendations plugin, when it runs
+def kpay_recs_items(item):
+    from plugins.lectures.recs import items
+
+    return items(item)
+
+
+@hookimpl(optionalhook=True)
+def kpay_recs_signals(signal):
+    from plugins.lectures.recs import signals
+
+    return signals(signal)

@@ -10,7 +10,7 @@ from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from kpay.api import Resource, can, can_access, db, utcnow
+from kpay.api import Resource, can, can_access, db, hook, utcnow
 from plugins.lectures.models import Lecture, Rsvp
 
 
@@ -30,17 +30,52 @@ def visible_lecture(lecture_id: int) -> Lecture:
     return db.get_or_404(Lecture, lecture_id, options=[joinedload(Lecture.creator)])
 
 
+def lecture_with_rsvp(lecture_id: int) -> tuple[Lecture, Rsvp | None]:
+    """Lecture ``lecture_id`` with its organizer (as ``visible_lecture``) and the current
+    member's RSVP, in one statement; else 404."""
+    uid = current_user.id if current_user.is_authenticated else None
+    row = db.session.execute(
+        sa.select(Lecture, Rsvp).options(joinedload(Lecture.creator))
+        .outerjoin(Rsvp, sa.and_(Rsvp.lecture_id == Lecture.id, Rsvp.user_id == uid)).where(Lecture.id == lecture_id)
+    ).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1]
+
+
 def resource(lecture: Lecture) -> Resource:
     """What ``can_access`` is asked about: the lecture, free when no product sells it."""
     return Resource("lecture", lecture.id, creator_id=lecture.creator_id, free=lecture.free)
 
 
 def product_ids(lecture_id: int) -> list[int] | None:
-    """The products that unlock lecture ``lecture_id``; None for a lecture that does not exist."""
+    """The products that unlock lecture ``lecture_id``: its own, and those of the courses that
+    hold it as a lesson (``kpay_lesson_source_products``); None for a lecture that does not exist."""
     lecture = db.session.get(Lecture, lecture_id)
-    if lecture is None:
-        return None
-    return [p for p in (lecture.product_id, lecture.membership_product_id) if p is not None]
+    return None if lecture is None else _products([lecture])[resource(lecture).key]
+
+
+def resources(keys: list[str]) -> dict[str, tuple[Resource, list[int]]]:
+    """``kpay_resources``: the lectures among ``keys``, with their products (two statements)."""
+    ids = [int(key[8:]) for key in keys if key.startswith("lecture:") and key[8:].isdigit()]
+    if not ids:
+        return {}
+    lectures = list(db.session.scalars(sa.select(Lecture).where(Lecture.id.in_(ids))))
+    products = _products(lectures)
+    return {resource(lecture).key: (resource(lecture), products[resource(lecture).key]) for lecture in lectures}
+
+
+def _products(lectures: list[Lecture]) -> dict[str, list[int]]:
+    """Each lecture's products by its key: its own, then those of the courses holding it."""
+    held: dict[str, list[int]] = {}
+    for group in hook().kpay_lesson_source_products(keys=[resource(lecture).key for lecture in lectures]):
+        for key, product_ids in (group or {}).items():
+            held.setdefault(key, []).extend(product_ids)
+    products = {}
+    for lecture in lectures:
+        own = [p for p in (lecture.product_id, lecture.membership_product_id) if p is not None]
+        products[resource(lecture).key] = own + [p for p in dict.fromkeys(held.get(resource(lecture).key, [])) if p not in own]
+    return products
 
 
 def may_attend(lecture: Lecture, user=None) -> bool:
@@ -74,10 +109,9 @@ def shows_link(lecture: Lecture, rsvp: Rsvp | None, user=None, now: datetime | N
             and link_opens_at(lecture) <= now <= lecture.ends_at and may_attend(lecture, user))
 
 
-def require_attendee(lecture: Lecture) -> Rsvp | None:
-    """The current member's RSVP when they may take part (ask, vote): going or waiting with
+def require_attendee(lecture: Lecture, rsvp: Rsvp | None) -> Rsvp | None:
+    """The current member's ``rsvp`` when they may take part (ask, vote): going or waiting with
     access, or the organizer (None); 403 otherwise."""
-    rsvp = rsvp_of(lecture)
     if manages(lecture):
         return rsvp
     if rsvp is None or rsvp.status == "not_going" or not may_attend(lecture):

@@ -16,7 +16,7 @@ from flask_login import current_user
 from kpay.api import (
     CSP, User, db, emit, insert_once, keyed_by_member, limiter, login_required, render, utcnow, wants_partial,
 )
-from plugins.lectures import access, calendars, listing, replays, seats
+from plugins.lectures import access, calendars, lessons, listing, replays, seats
 from plugins.lectures.forms import QuestionForm
 from plugins.lectures.models import Lecture, Question, Rsvp, Vote
 from plugins.lectures.providers import providers
@@ -51,8 +51,7 @@ def week():
     return render("lectures/month.html", "lectures/_month.html", grid=grid)
 
 
-def _lecture_context(lecture: Lecture) -> dict:
-    rsvp = access.rsvp_of(lecture)
+def _lecture_context(lecture: Lecture, rsvp: Rsvp | None) -> dict:
     manager = access.manages(lecture)
     allowed = access.may_attend(lecture)
     asks = manager or (rsvp is not None and rsvp.status != "not_going" and allowed)
@@ -89,14 +88,23 @@ def _questions(lecture_id: int) -> list[tuple[Question, User, bool]]:
 
 @bp.route("/<int:lecture_id>")
 def lecture(lecture_id: int):
-    item = access.visible_lecture(lecture_id)
-    context = _lecture_context(item)
+    item, rsvp = access.lecture_with_rsvp(lecture_id)
+    context = _lecture_context(item, rsvp)
     if context["replay"] and item.replay_file:
         context["replay_src"] = replays.address(item)
     response = render("lectures/lecture.html", "lectures/_rsvp.html", **context)
     if context["replay"] and item.replay_url:
         # The replay's player (an allowed https host, checked when attached) may be framed here.
         response.headers["Content-Security-Policy"] = f"{CSP}; frame-src https://{urlsplit(item.replay_url).hostname}"
+    return response
+
+
+@bp.route("/<int:lecture_id>/lesson")
+def as_lesson(lecture_id: int):
+    """The lecture as a course lesson shows it (the lazy widget of the ``lesson.source`` slot):
+    its time, then its replay for those with access."""
+    response = render("lectures/lesson.html", "lectures/_lesson.html", **lessons.shown(access.visible_lecture(lecture_id)))
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -136,7 +144,7 @@ def rsvp(lecture_id: int):
         db.session.commit()
         flash(_("You are not going."), "success")
     if wants_partial():
-        return render("lectures/lecture.html", "lectures/_rsvp.html", **_lecture_context(item))
+        return render("lectures/lecture.html", "lectures/_rsvp.html", **_lecture_context(item, access.rsvp_of(item)))
     return redirect(url_for("lectures.lecture", lecture_id=item.id))
 
 
@@ -209,8 +217,8 @@ def _version(questions: list[tuple[Question, User, bool]]) -> str:
 @limiter.limit("30/minute", methods=["POST"], key_func=keyed_by_member("lectures.questions"))
 def questions(lecture_id: int):
     """The questions, most votes first (a poll answers 304 when nothing changed); posting asks one."""
-    item = access.visible_lecture(lecture_id)
-    access.require_attendee(item)
+    item, rsvp = access.lecture_with_rsvp(lecture_id)
+    access.require_attendee(item, rsvp)
     if request.method == "POST":
         if item.status != "scheduled" or item.ends_at <= utcnow():
             abort(409, _("Questions are closed for this lecture."))
@@ -241,7 +249,7 @@ def _question(question_id: int) -> tuple[Question, Lecture]:
 def vote(question_id: int):
     """Upvote a question, once per member."""
     question, item = _question(question_id)
-    access.require_attendee(item)
+    access.require_attendee(item, access.rsvp_of(item))
     if question.user_id == current_user.id:
         abort(409, _("You cannot vote for your own question."))
     if insert_once(Vote, ("question_id", "user_id"), question_id=question.id, user_id=current_user.id) is None:

@@ -1,5 +1,5 @@
-"""recommendations: "for you", "members who took this also took", related topics and "continue
-with", computed off the request path from the items and signals other plugins give through
+"""recommendations: "for you", "members who took this also took", related topics, the lectures
+to join next and "continue with", computed off the request path from the items and signals other plugins give through
 the hooks this plugin declares (``kpay_recs_items``, ``kpay_recs_signals``), and measured
 offline with ``kpay recs evaluate``."""
 
@@ -11,7 +11,8 @@ from kpay.api import Asset, Schedule, Setting, Widget, hookimpl
 
 __version__ = "1.0"
 
-SLOTS = {"home.main": "home", "learning.main": "learning", "course.side": "course", "topic.end": "topic"}
+SLOTS = {"home.main": "home", "learning.main": "learning", "course.side": "course", "topic.end": "topic",
+         "lecture.side": "lecture"}
 
 
 @hookimpl
@@ -76,8 +77,8 @@ def kpay_widgets(slot, context, user):
 
 @hookimpl
 def kpay_assets(template):
-    # The widgets show on the home page, My learning, course and topic pages, and their own.
-    if template and template.startswith(("home/", "courses/", "forums/", "recommendations/")):
+    # The widgets show on the home page, My learning, course, topic and lecture pages, and their own.
+    if template and template.startswith(("home/", "courses/", "forums/", "lectures/", "recommendations/")):
         return [Asset(url_for("recommendations.static", filename="recommendations/recs.css"), "css")]
     return []
 

@@ -1,13 +1,14 @@
-"""``kpay recs``: refresh the lists now, or measure the models offline."""
+"""``kpay recs``: refresh the lists now, measure the models offline, or read the widgets' click-through."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
 
-from kpay.api import db
+from kpay.api import db, utcnow
 
 
 @click.group("recs")
@@ -50,3 +51,14 @@ def evaluate_command(k: int, train: float, sample: int):
                f"{split['items']} items, {split['members']} members scored, k = {k}, "
                f"{time.monotonic() - started:.1f} s")
     click.echo(table(scores))
+
+
+@recs.command("ctr")
+@click.option("--days", default=30, show_default=True, help="How many days back to count.")
+@with_appcontext
+def ctr_command(days: int):
+    """Items shown, clicks and click-through rate per widget over the last days (from the
+    ``recs.shown`` and ``recs.clicked`` events; visits without JavaScript are not counted)."""
+    from plugins.recommendations.online import click_through, table
+
+    click.echo(table(click_through(utcnow() - timedelta(days=days))))

@@ -19,7 +19,7 @@ def kpay_recs_items(item):
     ``kpay recs evaluate``; never on a request.
     Receives: ``item``, the ``Item`` constructor (call it with keywords: ``kind``, ``id``,
     ``title``, ``url``, ``resource``, ``audience``, ``summary``, ``price_minor``,
-    ``currency``, ``creator_id``, ``tags``, ``features``, ``created_at``).
+    ``currency``, ``creator_id``, ``tags``, ``features``, ``created_at``, ``starts_at``).
     Returns: an iterable of items that exist, are published and may be listed now; an item
     no longer returned (deleted, unpublished, hidden) leaves every list on the next run.
     """
@@ -32,7 +32,7 @@ def kpay_recs_signals(signal):
 
     Called: with ``kpay_recs_items``.
     Receives: ``signal``, the ``Signal`` constructor (``user_id``, ``key`` = ``"<kind>:<id>"``,
-    ``action`` one of ``completed bought posted enrolled joined replied liked``, ``at``,
+    ``action`` one of ``completed attended bought posted enrolled rsvped joined replied liked``, ``at``,
     ``weight``: how much it says about the member's taste, 1 for a like, 3 for a completion).
     Returns: an iterable of signals, oldest or newest first; any signal hides the item from
     that member's lists. Only rows the plugin still keeps: an erased member has none.

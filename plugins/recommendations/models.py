@@ -24,6 +24,7 @@ class Card(db.Model):
     resource_id: Mapped[str | None] = mapped_column(sa.String(64))
     creator_id: Mapped[int | None]
     free: Mapped[bool] = mapped_column(default=True)
+    starts_at = mapped_column(UTCDateTime)  # when a live item (a lecture) starts
 
 
 class Entry(db.Model):
@@ -41,7 +42,7 @@ class Entry(db.Model):
     owner: Mapped[str] = mapped_column(sa.String(64))
     position: Mapped[int]
     key: Mapped[str] = mapped_column(sa.String(64))
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(sa.Double)
     reason: Mapped[str] = mapped_column(sa.String(10))
     because: Mapped[str] = mapped_column(sa.String(240), default="")
     action: Mapped[str] = mapped_column(sa.String(10), default="")

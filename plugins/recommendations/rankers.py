@@ -22,7 +22,7 @@ MODELS = ("popular", "also", "content", "blend")
 @dataclass(frozen=True)
 class Pick:
     """A recommended item with its score and why: ``reason`` is ``also``, ``similar`` or
-    ``interest`` (for a member), ``tag``, ``creator``, ``circle`` or ``like`` (beside an item), ``popular``
+    ``interest`` (for a member), ``tag``, ``creator``, ``circle``, ``series`` or ``like`` (beside an item), ``popular``
     or ``new``; ``because`` the item key or tag it came from, ``action`` what the member did."""
 
     key: str
@@ -273,8 +273,11 @@ class Recommender:
         best = max((s for _, s, _ in matched), default=1.0)
         for other, score, feature in matched:
             reason, _, value = feature.partition(":")
-            reason = reason if reason in ("tag", "creator", "circle") else "like"
+            reason = reason if reason in ("tag", "creator", "circle", "series") else "like"
             add(Pick(other, score, reason, value if reason == "tag" else ""), 0.3 * score / best)
         for pick in self.popular(exclude, n, (kind,)):
             add(pick, 0.1 * pick.score)
-        return [Pick(k, s, lead[k][1].reason, lead[k][1].because) for k, s in _top(scores, n)]
+        # Of equals (the weeks of a series), the sooner first.
+        sooner = {k: -self.items[k].starts_at.timestamp() if self.items[k].starts_at else 0.0 for k in scores}
+        best = heapq.nlargest(n, scores.items(), key=lambda kv: (kv[1], sooner[kv[0]], kv[0]))
+        return [Pick(k, s, lead[k][1].reason, lead[k][1].because) for k, s in best]

@@ -79,7 +79,7 @@ def refresh(full: bool = False) -> dict:
         "resource_kind": item.resource.kind if item.resource else None,
         "resource_id": str(item.resource.id) if item.resource else None,
         "creator_id": item.resource.creator_id if item.resource else item.creator_id,
-        "free": item.resource.free if item.resource else True,
+        "free": item.resource.free if item.resource else True, "starts_at": item.starts_at,
     } for item in items.values()]
     db.session.execute(sa.delete(Card))
     if full:

@@ -17,7 +17,8 @@ class Item:
     ``resource`` is what ``can_access`` is asked; ``audience`` says who may see the card at
     all: ``"public"``, ``"members"`` (logged in) or ``"resource"`` (only those ``can_access``
     lets in, e.g. a topic of a paid circle). ``tags`` and ``features`` (``"circle:3"``,
-    ``"level:beginner"``...) feed the content match.
+    ``"level:beginner"``...) feed the content match. ``starts_at``, for an item that happens
+    at a time (a live lecture), is shown on the card and puts the sooner of equals first.
     """
 
     kind: str
@@ -33,6 +34,7 @@ class Item:
     tags: tuple[str, ...] = ()
     features: tuple[str, ...] = ()
     created_at: datetime | None = None
+    starts_at: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -46,7 +48,7 @@ class Item:
 
 #: What a signal's action says about a member and an item, strongest first. Any signal hides
 #: the item from the member's own lists (they own it, took it or took part in it).
-ACTIONS = ("completed", "bought", "posted", "enrolled", "joined", "replied", "liked")
+ACTIONS = ("completed", "attended", "bought", "posted", "enrolled", "rsvped", "joined", "replied", "liked")
 
 
 @dataclass(frozen=True)

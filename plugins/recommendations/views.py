@@ -1,16 +1,19 @@
 """The widgets' routes: each list as a lazy partial (or a full page without JavaScript), the
-"not interested" form, and the click-through that counts a click and opens the item."""
+"not interested" form, and the two beacons the widget posts with JavaScript (htmx, CSRF header):
+the impression once it is shown, and the click that opens the item. Opening a page writes
+nothing: without JavaScript no impression or click is recorded and the links lead straight on."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from kpay.api import (
-    ActivityEvent, FlaskForm, Resource, can_access, db, emit, insert_once, login_required, render, utcnow,
+    ActivityEvent, FlaskForm, Resource, can_access, db, emit, insert_once, limiter, login_required, render, utcnow,
     wants_partial,
 )
 from plugins.recommendations.models import Card, Dismissal, Entry, Mark, Reset, Taken
@@ -24,12 +27,14 @@ TITLES = {  # widget -> (its title for members, for visitors)
     "learning": (_l("Continue with"), _l("Continue with")),
     "course": (_l("Members who took this also took"), _l("Members who took this also took")),
     "topic": (_l("Related topics"), _l("Related topics")),
+    "lecture": (_l("What next"), _l("What next")),
 }
 
 
 #: The events that say a member now owns or finished an item (buying a course enrols its buyer),
 #: by the kind of item their subject is: hidden from them before the next refresh knows it.
-TAKING = {"course": ("course.enrolled", "course.completed"), "circle": ("circle.joined",)}
+TAKING = {"course": ("course.enrolled", "course.completed"), "circle": ("circle.joined",),
+          "lecture": ("lecture.rsvp", "lecture.attended")}
 
 
 class DismissForm(FlaskForm):
@@ -94,22 +99,20 @@ def pick(owners: list[str]) -> list[tuple[Entry, Card]]:
     return chosen
 
 
+def _impressions() -> URLSafeSerializer:
+    """Signs what a widget showed, so its beacon can only report what was rendered."""
+    return URLSafeSerializer(current_app.secret_key, salt="recommendations.shown")
+
+
 def show(widget: str, owners: list[str], **context):
-    """The widget's partial (an empty, hidden one when there is nothing to show), or its page."""
+    """The widget's partial (an empty, hidden one when there is nothing to show), or its page;
+    it carries the signed impression its beacon posts back (see ``shown``)."""
     if not enabled(widget):
         abort(404)
     chosen = pick(owners)
-    response = render("recommendations/list.html", "recommendations/_list.html", widget=widget, title=title(widget),
-                      chosen=chosen, form=DismissForm(), here=request.path, **context)
-    if chosen:  # after rendering; nothing read is expired, so nothing is read again
-        emit("recs.shown", widget=widget, keys=[card.key for _, card in chosen])
-        session = db.session()
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
-    return response
+    impression = _impressions().dumps([widget, [card.key for _, card in chosen]]) if chosen else ""
+    return render("recommendations/list.html", "recommendations/_list.html", widget=widget, title=title(widget),
+                  chosen=chosen, form=DismissForm(), here=request.path, impression=impression, **context)
 
 
 @bp.get("/for-you")
@@ -126,9 +129,9 @@ def next_courses():
     return show("learning", [member_owner(current_user.id, "course")])
 
 
-@bp.get("/related/<any(course, topic):kind>/<int:item_id>")
+@bp.get("/related/<any(course, topic, lecture):kind>/<int:item_id>")
 def related(kind: str, item_id: int):
-    """Beside a course ("also took") or a topic ("related")."""
+    """Beside a course ("also took"), a topic ("related") or a lecture ("what next")."""
     return show(kind, [f"{kind}:{item_id}"])
 
 
@@ -148,15 +151,33 @@ def dismiss(widget: str, key: str):
                     else url_for("recommendations.for_you"))
 
 
-@bp.get("/go/<widget>/<int:position>/<key>")
+@bp.post("/shown/<impression>")
+@limiter.limit("60/minute")  # a reader's widgets send a few a minute; a script inflating counts, more
+def shown(impression: str):
+    """The widget's beacon once it is on screen: record ``recs.shown`` (the widget and the items'
+    keys, not the member) for the impression ``show`` signed."""
+    try:
+        widget, keys = _impressions().loads(impression)
+    except BadSignature:
+        abort(404)
+    emit("recs.shown", widget=widget, keys=keys)
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/go/<widget>/<int:position>/<key>")
+@limiter.limit("60/minute")
 def go(widget: str, position: int, key: str):
-    """Count a click on a recommendation, then open the item (only a known card's own URL)."""
+    """Count a click on a recommendation, then open the item (only a known card's own URL):
+    htmx follows ``HX-Redirect``, a plain form post a redirect."""
     card = db.session.get(Card, key)
     if card is None or widget not in TITLES:
         abort(404)
     emit("recs.clicked", widget=widget, key=key, position=position)
     db.session.commit()
-    return redirect(card.url)
+    if wants_partial():
+        return "", 204, {"HX-Redirect": card.url}
+    return redirect(card.url, 303)
 
 
 @bp.post("/forget")

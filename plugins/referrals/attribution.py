@@ -36,11 +36,15 @@ def record_visit(referrer_id: int, item: str, channel: str, device: str) -> bool
 
 
 def record_share(sharer: User, item: str, channel: str, device: str) -> bool:
-    """Count a member's share of ``item`` through ``channel`` once a day; True when new."""
-    return insert_once(
+    """Count a member's share of ``item`` through ``channel`` once a day (and emit
+    ``referral.shared``); True when new. The caller commits."""
+    new = insert_once(
         Share, ("sharer_id", "item", "channel", "day"), sharer_id=sharer.id, item=item[:200], channel=channel,
         device=codes.device_hash(device), day=today().isoformat(),
     ) is not None
+    if new:
+        emit("referral.shared", user=sharer, item=item[:200], channel=channel)
+    return new
 
 
 def attribute(invitee: User, touch: dict, device: str) -> Attribution | None:

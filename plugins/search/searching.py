@@ -21,7 +21,7 @@ from datetime import datetime
 from flask import current_app
 from markupsafe import Markup, escape
 
-from kpay.api import Resource, can_access
+from kpay.api import can_access_keys
 from plugins.search import indexer
 from plugins.search.backend import Found, Hit, IndexProblem, Query
 from plugins.search.tokens import spelling_words, terms, tokens
@@ -75,15 +75,10 @@ def query_terms(text: str) -> tuple[str, ...]:
 
 
 def readable(user, query: Query, locked_places: set[str]) -> tuple[str, ...]:
-    """The visibilities ``user`` may read among ``locked_places``, added to the open ones."""
-    granted = []
-    for key in sorted(locked_places):
-        if key in ("public", "members", "gone"):
-            continue
-        kind, _, ident = key.partition(":")
-        if ident and can_access(user, Resource(kind, ident)):
-            granted.append(key)
-    return query.readable + tuple(granted)
+    """The visibilities ``user`` may read among ``locked_places``, added to the open ones
+    (``can_access`` for all of them at once: a constant number of statements)."""
+    places = sorted(key for key in locked_places if key not in ("public", "members", "gone"))
+    return query.readable + tuple(sorted(can_access_keys(user, places)))
 
 
 def open_visibilities(user) -> tuple[str, ...]:

@@ -62,9 +62,11 @@ def _page_url(number: int, **changes) -> str:
 
 
 def _record(answer) -> None:
-    """The ``search.query`` event: how many results, never the words (they may be private)."""
-    emit("search.query", user=current_user if current_user.is_authenticated else None,
-         results=answer.total, degraded=answer.degraded)
+    """The ``search.query`` event: how many results, and the words only when the member ticked
+    "keep these words" (``share``) for this search; a visitor's words never."""
+    member = current_user if current_user.is_authenticated else None
+    words = {"query": answer.text} if member is not None and request.args.get("share") else {}
+    emit("search.query", user=member, results=answer.total, degraded=answer.degraded, **words)
     # Nothing else changed in this request: keeping the loaded rows fresh saves the listeners
     # of the event (which look the member up) a statement each.
     session = db.session()

@@ -21,6 +21,10 @@ def person(browser, community, email: str, number: int):
     context.set_default_timeout(15_000)
     page = context.new_page()
     log_in(page, email)
+    if page.locator("html").get_attribute("lang") != "en":  # another walk may have left the shared member in Chinese
+        page.select_option("#site-locale", "en")
+        page.locator("footer .language button").click()
+        page.locator("html[lang=en]").wait_for(state="attached")
     return page
 
 

@@ -35,3 +35,25 @@ def test_learner_sees_why_a_paid_course_is_suggested_and_drops_one(browser, comm
         page.reload()
         reveal(page)
         assert title not in page.locator("#recs-home").inner_text()
+
+
+def test_visitor_sees_what_to_join_after_a_lecture_and_the_widget_reports_itself(browser, community):
+    with browser_pages(browser, community.url) as open_page:
+        for viewport in ({"width": 1280, "height": 800}, {"width": 360, "height": 740}):
+            page = open_page(viewport=viewport)
+            page.goto("/live/")
+            with page.expect_response(lambda r: "/recommendations/shown/" in r.url) as shown:
+                page.get_by_role("link", name=re.compile("Weekly Coding Q&A")).first.click()
+                page.locator('[data-slot="lecture.side"]').scroll_into_view_if_needed()
+                widget = page.locator("#recs-lecture")
+                widget.wait_for()
+            assert shown.value.status == 204 and shown.value.request.method == "POST"
+            assert "From the same series" in widget.inner_text() or "来自同一系列" in widget.inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        paid = widget.locator("li", has_text="Live Writing Class")
+        assert re.search(r"29\.00", paid.inner_text())
+        with page.expect_response(lambda r: "/recommendations/go/" in r.url) as clicked:
+            paid.locator(".recs-title").click()
+        assert clicked.value.status == 204
+        page.wait_for_url(re.compile(r"/live/\d+$"))
+        assert "Live Writing Class" in page.locator("h1").inner_text()

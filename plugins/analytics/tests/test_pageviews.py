@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from kpay.api import db
 from kpay.testing import Auth, csrf_token
-from plugins.analytics.models import Daily, MemberDay, MemberSource, PageView, Salt
+from plugins.analytics.models import Daily, MemberDay, MemberSource, Name, PageView, Salt, TopicStart
 from plugins.analytics.tests.conftest import record, roll
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux) Firefox/133.0"}
@@ -76,6 +76,7 @@ def test_export_holds_the_members_source_and_days_and_erase_removes_them(app, ma
     from plugins.analytics import member_data
 
     member = make_user()
+    record(app, "topic.created", member.id, topic_id=3, circle_id=1, circle_name="Mine", circle_owner_id=member.id)
     record(app, "reply.created", member.id, topic_id=3, circle_id=1)
     roll(app)
     with app.app_context():
@@ -88,3 +89,5 @@ def test_export_holds_the_members_source_and_days_and_erase_removes_them(app, ma
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(MemberDay)) == 0
         assert member_data.export(member) is None
+        assert db.session.scalar(sa.select(TopicStart.author_id)) is None  # the topic is still timed, by nobody
+        assert db.session.scalar(sa.select(Name.owner_id).where(Name.kind == "circle")) is None

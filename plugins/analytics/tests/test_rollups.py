@@ -19,15 +19,17 @@ def story(app, members) -> list:
     """Steps of activity: between them the job runs, so one member's day spans several runs."""
     a, b, c = members
     return [
-        lambda: [*(record(app, "user.signed_up", m) for m in members), record(app, "topic.created", a, circle_id=1),
+        lambda: [*(record(app, "user.signed_up", m) for m in members),
+                 record(app, "topic.created", a, topic_id=10, circle_id=1, circle_name="Readers", title="Hello"),
                  record(app, "reply.created", b, topic_id=10, circle_id=1)],
         lambda: [record(app, "reply.created", b, topic_id=10, circle_id=1),  # same topic, same day: D once
                  record(app, "reply.created", b, topic_id=11, circle_id=2), record(app, "post.liked", c, topic_id=10, circle_id=1)],
-        lambda: [record(app, "lesson.completed", c, course_id=5, lessons=4), record(app, "lesson.completed", c, course_id=5, lessons=4),
+        lambda: [record(app, "lesson.completed", c, course_id=5, lessons=4, course_title="Data", course_owner_id=a),
+                 record(app, "lesson.completed", c, course_id=5, lessons=4),
                  record(app, "answer.accepted", a, topic_id=10, circle_id=1), record(app, "review.created", c)],
         lambda: [record(app, "order.paid", a, product_id=1), record(app, "order.paid", a, product_id=1),
                  record(app, "referral.visited", None, code="LEO"), record(app, "referral.signed_up", b, code="LEO"),
-                 record(app, "referral.converted", b, code="LEO")],
+                 record(app, "referral.converted", b, code="LEO"), record(app, "referral.shared", a, item="/courses/5")],
     ]
 
 

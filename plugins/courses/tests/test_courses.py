@@ -109,6 +109,9 @@ def test_progress_milestones_are_sent_once_and_finishing_gives_a_certificate(app
     assert [t for t in texts if t.startswith("Congratulations")] == [
         f"Congratulations, you have completed {n}% of the course!" for n in (30, 50, 100)]
     assert events(app, "lesson.completed") == 10 and events(app, "course.completed") == 1
+    with app.app_context():  # what analytics names the course by, and shows its creator
+        said = db.session.scalars(sa.select(ActivityEvent.data).filter_by(name="lesson.completed")).first()
+    assert (said["course_title"], said["course_owner_id"], said["lessons"]) == ("Data basics", creator.id, 10)
     with app.app_context():
         code = db.session.scalar(sa.select(Enrolment.certificate_code).filter_by(user_id=member.id))
     assert code

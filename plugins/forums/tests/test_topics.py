@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kpay.models import ActivityEvent
-from plugins.forums.models import Like, Post, Topic
+from plugins.forums.models import Circle, Like, Post, Topic
 from plugins.forums.tests.conftest import count, forums_config, scalar
 
 
@@ -18,6 +18,10 @@ def _circle_with(make_user, make_circle, forum, *names):
     for client in clients:
         client.join(circle)
     return circle, chen, people, clients
+
+
+def circle_name(app, circle) -> str:
+    return scalar(app, sa.select(Circle.name).where(Circle.id == (circle if isinstance(circle, int) else circle.id)))
 
 
 def test_member_starts_a_topic_and_another_replies_with_a_quote(app, forum, make_user, make_circle):
@@ -35,6 +39,8 @@ def test_member_starts_a_topic_and_another_replies_with_a_quote(app, forum, make
     assert scalar(app, sa.select(Topic.reply_count).where(Topic.id == topic)) == 1
     assert count(app, ActivityEvent, ActivityEvent.name == "topic.created") == 1
     assert count(app, ActivityEvent, ActivityEvent.name == "reply.created") == 1
+    said = scalar(app, sa.select(ActivityEvent.data).where(ActivityEvent.name == "reply.created"))
+    assert said["title"] == "Where to start?" and said["circle_name"] == circle_name(app, circle)  # for analytics
 
 
 def test_author_edits_and_the_post_shows_edited(app, forum, make_user, make_circle):

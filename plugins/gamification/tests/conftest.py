@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 import sqlalchemy as sa
 
 from kpay.api import PointsEntry
@@ -46,19 +49,27 @@ def person(app):
     return lambda user: Person(app, user)
 
 
+def start_circle(app, creator, **fields) -> int:
+    """A circle ``creator`` starts through the forums' page (they moderate it); its id."""
+    values = {"name": "Readers", "rules": "Be kind.", "visibility": "public", "product_id": "0", **fields}
+    response = Person(app, creator).post("/forums/new", **values)
+    assert response.status_code == 302, response.status_code
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
 @pytest.fixture
 def circle(app, make_user):
     """A public circle (its creator moderates it); returns (circle id, creator)."""
-    from plugins.forums.models import Circle, Membership
-
     creator = make_user("creator", name="Teacher Chen")
-    with app.app_context():
-        made = Circle(name="Readers", creator_id=creator.id, visibility="public", member_count=1, rules="Be kind.")
-        db.session.add(made)
-        db.session.flush()
-        db.session.add(Membership(circle_id=made.id, user_id=creator.id, role="moderator"))
-        db.session.commit()
-        return made.id, creator
+    return start_circle(app, creator), creator
+
+
+def picture(size=(40, 30), kind="PNG") -> io.BytesIO:
+    """A small picture to upload."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, kind)
+    out.seek(0)
+    return out
 
 
 def balance(app, user) -> int:

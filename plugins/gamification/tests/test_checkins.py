@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 import time_machine
+from PIL import Image
 
 from kpay.extensions import db
 from kpay.models import Notification
 from plugins.gamification.models import Challenge, CheckIn
-from plugins.gamification.tests.conftest import balance
+from plugins.gamification.tests.conftest import Person, balance, gamification_config, picture, start_circle
 
 # Asia/Shanghai is UTC+8: 15:59:59 UTC is 23:59:59 there, 16:00:00 UTC the next day's midnight.
 LATE = datetime(2027, 3, 1, 15, 59, 59, tzinfo=UTC)
@@ -82,11 +85,7 @@ def test_changing_the_site_zone_does_not_double_a_day(make_app, make_user, circl
         reader = person(member)
         reader.post(f"/forums/c/{circle[0]}/join")
         reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="Shanghai")
-    from plugins.gamification.tests.conftest import gamification_config
-
     moved = make_app({**gamification_config(), "timezone": "Asia/Tokyo"}, create_tables=False)
-    from plugins.gamification.tests.conftest import Person
-
     with time_machine.travel(MIDNIGHT, tick=False):  # 01:00 on 2 March in Tokyo: the same day
         tokyo = Person(moved, member)
         answer = tokyo.post(f"/gamification/challenges/{challenge_id}/checkin", note="Tokyo")
@@ -113,3 +112,53 @@ def test_the_reminder_goes_once_to_members_who_have_not_checked_in(app, person, 
                 Notification.key.like("gamification.remind:%"))).all()
     assert waiting.id in reminded and done.id not in reminded
     assert reminded.count(waiting.id) == 1
+
+
+def test_a_check_in_carries_a_photo_shown_on_the_challenge_page(make_app, make_user, person):
+    app = make_app(gamification_config(photo_max_mb=1))
+    creator, member = make_user("creator"), make_user(name="Pia Photo")
+    circle_id = start_circle(app, creator)
+    challenge_id = _challenge(app, (circle_id, creator), starts_on=date(2027, 2, 20))
+    with time_machine.travel(MIDNIGHT, tick=False):
+        reader = Person(app, member)
+        reader.post(f"/forums/c/{circle_id}/join")
+        url = f"/gamification/challenges/{challenge_id}/checkin"
+        not_a_picture = reader.post(url, note="desk", photo=(io.BytesIO(b"just text, not a picture"), "desk.png"))
+        assert not_a_picture.status_code == 400
+        too_large = reader.post(url, note="desk", photo=(io.BytesIO(b"\0" * (2**20 + 1)), "big.png"))
+        assert too_large.status_code == 400
+        assert reader.post(url, note="My desk today", photo=(picture((1200, 800), "JPEG"), "desk.jpg")).status_code == 302
+        page = reader.page(f"/gamification/challenges/{challenge_id}")
+    assert "Upload a PNG, JPEG, WebP or GIF picture." in not_a_picture.get_data(as_text=True)
+    assert "This picture is larger than 1 MB." in too_large.get_data(as_text=True)
+    assert "My desk today" in page and "Pia Photo" in page
+    src = re.search(r'class="gam-photo" src="([^"]+)"', page).group(1)
+    shown = reader.client.get(src)
+    assert shown.status_code == 200 and shown.mimetype == "image/webp"
+    assert Image.open(io.BytesIO(shown.get_data())).size == (960, 720)
+
+
+def test_the_circle_creator_edits_and_ends_a_challenge_and_a_member_cannot(app, person, circle, make_user):
+    member = make_user()
+    challenge_id = _challenge(app, circle, starts_on=date(2027, 2, 20), days=21)
+    edit = f"/gamification/challenges/{challenge_id}/edit"
+    form = {"title": "30 days of reading", "prompt": "What did you read?", "starts_on": "2027-02-20", "days": "30",
+            "grace_days": "1"}
+    with time_machine.travel(MIDNIGHT, tick=False):  # 2 March in Shanghai
+        reader, creator = person(member), person(circle[1])
+        reader.post(f"/forums/c/{circle[0]}/join")
+        reader.post(f"/gamification/challenges/{challenge_id}/checkin", note="read")
+        assert reader.post(edit, **form).status_code == 403
+        assert reader.post(f"/gamification/challenges/{challenge_id}/end").status_code == 403
+        assert creator.post(edit, **form).status_code == 302
+        moved = creator.post(edit, **{**form, "starts_on": "2027-02-25"})
+        assert moved.status_code == 400
+        assert "The first day cannot move once members have checked in." in moved.get_data(as_text=True)
+        assert creator.post(f"/gamification/challenges/{challenge_id}/end").status_code == 302
+        page = reader.page(f"/gamification/challenges/{challenge_id}")
+    assert "30 days of reading" in page and "Ended on 2027-03-02." in page
+    with time_machine.travel(MIDNIGHT + timedelta(days=1), tick=False):
+        late = person(member).post(f"/gamification/challenges/{challenge_id}/checkin", note="too late")
+        assert late.status_code == 400
+        assert "This challenge is not running today." in person(member).page(f"/gamification/challenges/{challenge_id}")
+    assert _days(app, challenge_id, member) == [date(2027, 3, 2)]

@@ -18,10 +18,9 @@ def _question_with_answer(person, circle, asker, answerer) -> tuple[int, int]:
     response = a.post(f"/forums/c/{circle_id}/new", title="How do I start?", body="Where to begin?", kind="question")
     topic_id = int(response.headers["Location"].split("/t/")[1].split("?")[0].split("#")[0])
     b.post(f"/forums/t/{topic_id}/reply", body="Start with chapter one.")
-    from plugins.forums.models import Post
-
-    with person(asker).app.app_context():
-        post_id = db.session.scalar(sa.select(Post.id).where(Post.topic_id == topic_id, Post.number == 2))
+    with person(asker).app.app_context():  # the reply's id, as its activity event names it
+        post_id = int(db.session.scalar(sa.select(ActivityEvent.subject_id).where(
+            ActivityEvent.name == "reply.created", ActivityEvent.user_id == answerer.id)))
     return topic_id, post_id
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from kpay.api import PointsEntry, utcnow
+from kpay.api import PointsEntry, site_now, utcnow
 from kpay.extensions import db
 from kpay.models import Notification, User
 from kpay.types import Event
@@ -104,3 +104,38 @@ def test_member_data_is_exported_and_erased(app, make_user, circle):
         member_data.erase(user)
         db.session.commit()
         assert member_data.export(user) is None
+
+
+def test_an_entry_committed_after_a_later_one_still_reaches_the_boards(racing_app, make_user):
+    """The settle window: a sweep passes no entry younger than two minutes, so an award whose
+    transaction is still open (its ledger id lower than one already committed) is summed by a
+    later sweep, not skipped."""
+    slow, quick = make_user(), make_user()
+    held, release = threading.Event(), threading.Event()
+
+    def slow_award():
+        with racing_app.app_context():
+            try:
+                rules.grant("answer_accepted", slow.id, 4, "forums_posts:1", date.today())
+                db.session.flush()
+                held.set()
+                release.wait(30)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    worker = threading.Thread(target=slow_award)
+    worker.start()
+    assert held.wait(30)
+    with racing_app.app_context():
+        rules.grant("answer_accepted", quick.id, 4, "forums_posts:2", date.today())
+        db.session.commit()
+        assert boards.sweep() == 0  # the committed entry is younger than the window: the mark stays
+        db.session.commit()
+    release.set()
+    worker.join()
+    with racing_app.app_context():
+        assert boards.sweep(now=site_now() + timedelta(minutes=3)) == 2
+        db.session.commit()
+        board = [(row.user_id, row.points) for row, _ in boards.read("circle:4", "all")]
+        assert board == [(slow.id, 15), (quick.id, 15)]

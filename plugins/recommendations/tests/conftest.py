@@ -1,75 +1,104 @@
-"""An app with courses, forums and recommendations: a free data course a learner finished,
-a paid data course and a writing course whose paid lessons carry canaries, a paid circle
-whose topic title is a canary, and the lists refreshed."""
+"""Two ways to give the recommender items, neither importing another plugin: the demo community
+(courses, circles, topics and lectures through their own hooks, met here only through URLs and
+the cards this plugin keeps), and ``Shelf``, a stand-in plugin whose items and signals a test
+writes down as plain values."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
+from kpay.api import Resource, db, hookimpl, utcnow
 from kpay.cli import cli
-from kpay.api import Product, db, utcnow
 from kpay.testing import Auth
-from plugins.courses.models import Enrolment
-from plugins.courses.tests.conftest import make_course
-from plugins.forums.models import Circle, Membership, Topic
+from kpay.testing.live import DEMO_PASSWORD
+from plugins.recommendations.models import Card
 
-ENABLED = {"plugins": {"enabled": ["courses", "forums", "recommendations", "pay_sandbox"]}}
-CIRCLE_CANARY = "CANARY-PAID-CIRCLE-TOPIC"
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app(ENABLED)
+DEMO = {"plugins": {"enabled": ["courses", "forums", "lectures", "pay_sandbox", "recommendations"]}}
+HTMX = {"HX-Request": "true"}
+CANARY = "CANARY-PAID-SHELF-ITEM"
 
 
-@dataclass
-class Site:
-    learner: object
-    other: object
-    basics: int
-    paid: int
-    writing: int
-    circle: int
-    topic: int
-
-
-def refresh(app) -> None:
-    result = app.test_cli_runner().invoke(cli, ["recs", "refresh"])
+def refresh(app, *args: str) -> str:
+    """Run ``kpay recs refresh`` and give its summary line."""
+    result = app.test_cli_runner().invoke(cli, ["recs", "refresh", *args])
     assert result.exit_code == 0, result.output
+    return result.output
 
 
-def logged_in(app, user):
+def logged_in(app, email: str, password: str = DEMO_PASSWORD):
+    """A test client logged in as ``email`` (a demo member, unless ``password`` says otherwise)."""
     client = app.test_client()
-    Auth(client).login(user.email)
+    Auth(client).login(email, password)
     return client
 
 
-@pytest.fixture
-def site(app, make_user):
-    creator = make_user("creator", name="Teacher")
-    learner, other = make_user(name="Leo Learner"), make_user(name="Olga Other")
-    basics = make_course(app, creator.id, price_minor=None, media=False, title="Data Analysis Basics", tags="data")
-    paid = make_course(app, creator.id, price_minor=14900, media=False, title="Data Visualisation",
-                       subtitle="Charts at a glance", tags="data,charts")
-    writing = make_course(app, creator.id, price_minor=19900, media=False, title="Writing That Sells", tags="writing")
+def keys_of(app, title: str) -> list[str]:
+    """The keys (``"course:2"``) of the cards whose title contains ``title``, in key order."""
     with app.app_context():
-        now = utcnow()
-        db.session.add_all([
-            Enrolment(course_id=basics.id, user_id=learner.id, completed_count=4, percent=100, completed_at=now),
-            Enrolment(course_id=writing.id, user_id=other.id),
-        ])
-        product = Product(creator_id=creator.id, name="Circle", price_minor=990, currency="CNY", kind="membership",
-                          period_days=30)
-        db.session.add(product)
-        db.session.flush()
-        circle = Circle(name="Paid circle", visibility="paid", product_id=product.id, creator_id=creator.id)
-        db.session.add(circle)
-        db.session.flush()
-        topic = Topic(circle_id=circle.id, title=CIRCLE_CANARY, author_id=creator.id)
-        db.session.add_all([topic, Membership(circle_id=circle.id, user_id=other.id)])
-        db.session.commit()
-        ids = circle.id, topic.id
-    refresh(app)
-    return Site(learner, other, basics.id, paid.id, writing.id, *ids)
+        return db.session.scalars(sa.select(Card.key).where(Card.title.contains(title)).order_by(Card.key)).all()
+
+
+def key_of(app, title: str) -> str:
+    """The key of the one card whose title contains ``title``."""
+    keys = keys_of(app, title)
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def id_of(app, title: str) -> int:
+    return int(key_of(app, title).partition(":")[2])
+
+
+@pytest.fixture
+def demo(make_app):
+    """The demo community with every item-owning plugin on, its lists refreshed by ``kpay demo``."""
+    app = make_app(DEMO)
+    result = app.test_cli_runner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+class Shelf:
+    """A stand-in item owner, as courses or forums are: the items it offers and what members did
+    with them are lists a test changes; its ``shelf`` resources are sold by ``products``."""
+
+    def __init__(self):
+        self.items: dict[str, dict] = {}
+        self.signals: list[dict] = []
+        self.products: dict[int, list[int]] = {}
+
+    def offer(self, n: int, title: str, kind: str = "course", product_id: int | None = None, **values) -> str:
+        """Offer item ``kind:n``; a ``product_id`` sells it (``can_access`` asks this shelf)."""
+        self.products[n] = [product_id] if product_id else []
+        self.items[f"{kind}:{n}"] = {"kind": kind, "id": n, "title": title, "url": f"/shelf/{n}",
+                                     "resource": Resource("shelf", n, free=product_id is None), **values}
+        return f"{kind}:{n}"
+
+    def took(self, user_id: int, key: str, action: str = "enrolled", at: datetime | None = None, weight=2.0) -> None:
+        self.signals.append({"user_id": user_id, "key": key, "action": action, "at": at or utcnow(), "weight": weight})
+
+    @hookimpl(optionalhook=True)
+    def kpay_recs_items(self, item):
+        return [item(**values) for values in self.items.values()]
+
+    @hookimpl(optionalhook=True)
+    def kpay_recs_signals(self, signal):
+        return [signal(**values) for values in self.signals]
+
+    @hookimpl
+    def kpay_resource_products(self, resource):
+        return self.products.get(int(resource.id), []) if resource.kind == "shelf" else None
+
+
+@pytest.fixture
+def shelf():
+    return Shelf()
+
+
+@pytest.fixture
+def app(make_app, shelf):
+    """Only this plugin and the payment sandbox, its items from ``shelf``."""
+    return make_app({"plugins": {"enabled": ["pay_sandbox", "recommendations"]}}, plugins=[shelf])

@@ -12,6 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from kpay.extensions import db
+from kpay.models import ActivityEvent
 from kpay.testing import assert_migrations_match_models, assert_outsiders_see_nothing, csrf_token
 from plugins.referrals import codes, payouts, rewards
 from plugins.referrals.models import Attribution, Payout, Share, Visit
@@ -97,6 +98,8 @@ def test_shares_are_counted_once_a_day_and_weibo_opens_with_the_members_link(app
     with app.app_context():
         assert sorted(db.session.execute(sa.select(Share.item, Share.channel)).all()) == [
             ("/", "copy"), ("/courses/1", "weibo")]
+        shared = db.session.scalars(sa.select(ActivityEvent.data).where(ActivityEvent.name == "referral.shared")).all()
+        assert sorted(data["item"] for data in shared) == ["/", "/courses/1"]  # once each, for analytics
 
 
 def test_a_product_and_a_live_lecture_have_a_share_sheet_with_the_members_code(make_app):

@@ -1,6 +1,8 @@
 """An app with courses, circles and search on each backend (PostgreSQL only with
-KPAY_TEST_DATABASE_URL), a small community whose paid lesson and paid circle carry canary
-words, and a ``Searcher`` that reads the search page as one person."""
+KPAY_TEST_DATABASE_URL), the demo community plus pages its creator writes through the site's
+own forms (a paid lesson and a paid circle's topic carry canary words), and a ``Searcher``
+that reads the search page as one person. No other plugin's code is imported: documents,
+products and ids come through hooks, the core and the pages."""
 
 from __future__ import annotations
 
@@ -9,17 +11,17 @@ from dataclasses import dataclass
 
 import pytest
 
+from kpay import demo, jobs
+from kpay.api import Resource, hook
 from kpay.extensions import db
-from kpay.models.base import utcnow
 from kpay.models.commerce import Product
-from kpay.testing import Auth, csrf_token
-from plugins.courses.models import Chapter, Course, Lesson
-from plugins.forums.models import Circle, Membership, Post, Topic
+from kpay.testing import PASSWORD, Auth, csrf_token
 from plugins.search import indexer
 
 PAID_WORD = "zanzibarquux"  # only in the paid lesson's body
 PAID_CHINESE = "秘鲁"  # only in the paid lesson's body
 CIRCLE_WORD = "quetzalcoatl"  # only in a paid circle's post
+CREATOR = "creator@example.com"  # the demo's creator: Teacher Chen, who made the paid course and circle
 
 
 def search_config(backend: str) -> dict:
@@ -38,12 +40,13 @@ def app(make_app, backend):
 
 
 class Searcher:
-    """One person (or a visitor) using the search page and the forum's forms."""
+    """One person (or a visitor) using the search page and the site's forms."""
 
-    def __init__(self, app, user=None):
+    def __init__(self, app, user=None, password: str | None = None):
         self.client = app.test_client()
         if user is not None:
-            Auth(self.client).login(user.email)
+            email = user if isinstance(user, str) else user.email
+            Auth(self.client).login(email, password or PASSWORD)
 
     def page(self, q: str = "", **args) -> str:
         response = self.client.get("/search/", query_string={"q": q, **args})
@@ -57,8 +60,8 @@ class Searcher:
         found = re.findall(r'<h3><a href="[^"]*">(.*?)</a></h3>', self.page(q, **args))
         return [re.sub(r"</?mark>", "", title) for title in found]
 
-    def post(self, url: str, **data):
-        token = csrf_token(self.client.get("/forums/"))
+    def post(self, url: str, form_page: str = "/forums/", **data):
+        token = csrf_token(self.client.get(form_page))
         response = self.client.post(url, data={**data, "csrf_token": token})
         response.get_data()
         response.close()  # runs the jobs the request queued, as a server does after responding
@@ -72,68 +75,75 @@ class Searcher:
     def reply(self, topic_id: int, body: str):
         return self.post(f"/forums/t/{topic_id}/reply", body=body)
 
+    def post_ids(self, topic_id: int) -> list[int]:
+        """The ids of the topic's posts this person may edit, in order (from the topic page)."""
+        html = self.client.get(f"/forums/t/{topic_id}").get_data(as_text=True)
+        return [int(n) for n in dict.fromkeys(re.findall(r"/forums/p/(\d+)/edit", html))]
+
+    def add_lesson(self, course_id: int, title: str, body: str, preview: bool = False) -> None:
+        form = f"/courses/studio/{course_id}/lessons/new"
+        chapter = re.search(r'name="chapter_id"[^>]*>\s*<option[^>]*value="(\d+)"',
+                            self.client.get(form).get_data(as_text=True))
+        assert chapter, "the lesson form offers no chapter"
+        fields = {"chapter_id": chapter.group(1), "title": title, "kind": "text", "body": body, "minutes": "5"}
+        response = self.post(form, form_page=form, **fields, **({"preview": "y"} if preview else {}))
+        assert response.status_code == 302, response.get_data(as_text=True)
+
 
 @dataclass
 class Community:
-    creator: object
+    creator: str  # the creator's e-mail (the demo password logs them in)
+    creator_id: int
     course_id: int
     product_id: int
+    price_minor: int
     paid_lesson_id: int
-    free_lesson_id: int
     public_circle: int
     paid_circle: int
     circle_product: int
 
 
-def add_circle(creator, name: str, visibility: str = "public", product_id: int | None = None) -> int:
-    circle = Circle(name=name, creator_id=creator.id, visibility=visibility, product_id=product_id, member_count=1,
-                    rules="Be kind.")
-    db.session.add(circle)
-    db.session.flush()
-    db.session.add(Membership(circle_id=circle.id, user_id=creator.id, role="moderator"))
-    return circle.id
+def search_documents() -> list:
+    """Every document the enabled plugins give (in a request context)."""
+    return [d for group in hook().kpay_search_documents(since=None) for d in group or ()]
 
 
-def add_topic(author, circle_id: int, title: str, body: str) -> None:
-    now = utcnow()
-    topic = Topic(circle_id=circle_id, author_id=author.id, title=title, post_count=1, bumped_at=now, created_at=now)
-    db.session.add(topic)
-    db.session.flush()
-    db.session.add(Post(topic_id=topic.id, circle_id=circle_id, number=1, author_id=author.id, body=body,
-                        created_at=now))
+def unlocking_product(kind: str, ident: str) -> int:
+    """The product that unlocks ``kind:ident`` (asked of the plugins, as ``can_access`` asks)."""
+    return next(pid for group in hook().kpay_resource_products(resource=Resource(kind, ident)) for pid in group or ())
 
 
 @pytest.fixture
-def community(app, make_user) -> Community:
-    """A paid course (a free preview lesson, a paid one with the canaries), a public circle with
-    an English and a Chinese topic and a paid circle whose topic holds ``CIRCLE_WORD``; indexed."""
-    creator = make_user(role="creator", name="Cora Creator")
-    with app.test_request_context():
-        product = Product(creator_id=creator.id, name="Python course", price_minor=9900, currency="CNY")
-        membership = Product(creator_id=creator.id, name="Inner circle", kind="membership", period_days=365,
-                             price_minor=29900, currency="CNY")
-        db.session.add_all([product, membership])
-        db.session.flush()
-        course = Course(creator_id=creator.id, product_id=product.id, title="Python for Data Science",
-                        subtitle="Learn pandas", description="A course about data analysis 数据分析",
-                        status="published", publish_at=utcnow())
-        db.session.add(course)
-        db.session.flush()
-        chapter = Chapter(course_id=course.id, title="Chapter one")
-        db.session.add(chapter)
-        db.session.flush()
-        free = Lesson(course_id=course.id, chapter_id=chapter.id, title="Welcome to the course", kind="text",
-                      position=0, preview=True, minutes=5, body="Read about **notebooks** and 机器学习 here.")
-        paid = Lesson(course_id=course.id, chapter_id=chapter.id, title="Advanced grouping", kind="text",
-                      position=1, minutes=5, body=f"The secret is {PAID_WORD} and {PAID_CHINESE}的历史.")
-        db.session.add_all([free, paid])
-        public = add_circle(creator, "Data lovers")
-        paid_circle = add_circle(creator, "Inner circle", "paid", membership.id)
-        add_topic(creator, public, "Choosing a plotting library", "Matplotlib or seaborn for plotting charts?")
-        add_topic(creator, public, "学习路线", "请问机器学习应该从哪里开始？推荐一些中文教程。")
-        add_topic(creator, paid_circle, "Members only plans", f"Our plan: {CIRCLE_WORD} strategy.")
-        db.session.commit()
-        built = Community(creator, course.id, product.id, paid.id, free.id, public, paid_circle, membership.id)
-    with app.test_request_context():
+def community(app) -> Community:
+    """The demo, plus: in its paid course a free lesson on notebooks and 机器学习 and a paid one
+    with the canaries; in its public circle an English and a Chinese topic; in its paid circle a
+    topic holding ``CIRCLE_WORD``. Then the index is built anew."""
+    with app.test_request_context("/"):
+        demo.build()
+        jobs.run_queued_inline()
+        documents = search_documents()
+        paid_course = next(d.visibility for d in documents if d.kind == "lesson" and d.visibility != "public")
+        paid_circle = next(d.visibility for d in documents if d.kind == "forums.topic" and d.visibility.startswith("circle:"))
+        public_circle = next(d.place for d in documents if d.kind == "forums.topic" and d.visibility == "public")
+        course_id, circle_id = int(paid_course.split(":")[1]), int(paid_circle.split(":")[1])
+        product_id, circle_product = unlocking_product("course", str(course_id)), unlocking_product("circle", str(circle_id))
+        price = db.session.get(Product, product_id).price_minor
+    author = Searcher(app, CREATOR, demo.DEMO_PASSWORD)
+    author.add_lesson(course_id, "Welcome to the course", "Read about **notebooks** and 机器学习 here.", preview=True)
+    author.add_lesson(course_id, "Advanced grouping", f"The secret is {PAID_WORD} and {PAID_CHINESE}的历史.")
+    public = int(public_circle.split(":")[1])
+    author.start_topic(public, "Choosing a plotting library", "Matplotlib or seaborn for plotting charts?")
+    author.start_topic(public, "学习路线", "请问机器学习应该从哪里开始？推荐一些中文教程。")
+    author.start_topic(circle_id, "Members only plans", f"Our plan: {CIRCLE_WORD} strategy.")
+    with app.test_request_context("/"):
         indexer.rebuild()
+        documents = search_documents()
+        paid_lesson = next(d for d in documents if d.title == "Advanced grouping")
+        built = Community(CREATOR, paid_lesson.author_id, course_id, product_id, price, int(paid_lesson.id), public,
+                          circle_id, circle_product)
     return built
+
+
+def as_creator(app, community: Community) -> Searcher:
+    """The demo creator, logged in."""
+    return Searcher(app, community.creator, demo.DEMO_PASSWORD)

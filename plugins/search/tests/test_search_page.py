@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kpay.extensions import db
 from kpay.models import ActivityEvent
-from plugins.search.tests.conftest import Searcher
+from plugins.search.tests.conftest import Searcher, as_creator
 
 
 def test_english_words_find_stemmed_forms_with_highlights(app, community):
@@ -23,20 +23,22 @@ def test_chinese_two_character_words_and_mixed_queries(app, community):
 
 
 def test_full_width_letters_find_half_width_words(app, community):
-    assert "Python for Data Science" in Searcher(app).titles("ＰＹＴＨＯＮ")
+    assert "数据分析入门 · Data Analysis Basics" in Searcher(app).titles("ＡＮＡＬＹＳＩＳ")
 
 
 def test_results_are_grouped_by_kind_with_place_and_author(app, community):
     html = Searcher(app).page("机器")
     assert "<h2 class=\"search-kind\">Lessons" in html and "<h2 class=\"search-kind\">Topics" in html
-    assert ">Data lovers</a>" in html and ">Python for Data Science</a>" in html and ">Cora Creator</a>" in html
+    assert ">数据分析入门 · Data Analysis Basics</a>" in html and ">陈老师 Teacher Chen</a>" in html
+    assert f"place=circle:{community.public_circle}\"" in html  # the circle's name narrows the search to it
 
 
 def test_filters_by_kind_place_and_author(app, community, make_user):
     searcher = Searcher(app)
-    assert searcher.titles("data", kind="course") == ["Python for Data Science"]
+    assert set(searcher.titles("data", kind="course")) == {"数据分析入门 · Data Analysis Basics",
+                                                            "数据可视化 · Data Visualisation"}
     assert searcher.titles("机器", place=f"course:{community.course_id}") == ["Welcome to the course"]
-    assert searcher.titles("机器", author=community.creator.id + 1000) == []
+    assert searcher.titles("机器", author=community.creator_id + 1000) == []
     assert searcher.titles("plotting", period="week") == ["Choosing a plotting library"]
 
 
@@ -63,7 +65,7 @@ def test_the_layout_has_a_search_box(app, community):
 
 
 def test_pages_beyond_the_end_give_the_last_page_and_absurd_ones_404(app, community):
-    author = Searcher(app, community.creator)
+    author = as_creator(app, community)
     for n in range(22):
         author.start_topic(community.public_circle, f"Walrus number {n}", "walrus talk")
     searcher = Searcher(app)
@@ -92,3 +94,13 @@ def test_the_search_query_event_never_holds_the_words(app, community, make_user)
         event = db.session.query(ActivityEvent).filter_by(name="search.query").one()
         assert "private" not in str(event.data)
         assert event.data["results"] == 0
+
+
+def test_the_words_are_kept_only_when_the_member_allows_it(app, community, make_user):
+    member = Searcher(app, make_user(name="Pia"))
+    assert "keep these words" in member.page("")
+    member.page("plotting tips", share="1")
+    assert "keep these words" not in Searcher(app).page("")  # a visitor is never asked, nor recorded
+    with app.app_context():
+        events = db.session.query(ActivityEvent).filter_by(name="search.query").all()
+        assert [event.data.get("query") for event in events] == ["plotting tips"]

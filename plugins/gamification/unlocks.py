@@ -1,0 +1,66 @@
+"""Level unlocks (as Skool's): a course or a paid circle that opens to every member who reaches
+a level, besides the products that sell it. The admin lists them in the ``unlocks`` setting
+(``course:7|3``: course 7 opens at level 3); the core's ``can_access`` asks
+``kpay_access_grants``, so it stays the one access decision.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+from flask_babel import lazy_gettext as _l
+
+from kpay.api import AccessGrant, Resource, db
+from plugins.gamification import levels
+from plugins.gamification.models import Standing
+
+
+def parse(lines: list[str]) -> dict[str, int]:
+    """{resource key: level} from ``kind:id|level`` lines (raises ValueError)."""
+    found = {}
+    for line in lines:
+        key, _, level = (part.strip() for part in line.partition("|"))
+        kind, _, ident = key.partition(":")
+        if not (kind.isidentifier() and ident.isdigit() and level.isdigit() and int(level) >= 2):
+            raise ValueError(line)
+        found[f"{kind}:{int(ident)}"] = int(level)
+    return found
+
+
+def validate(lines: list[str]) -> str | None:
+    """The settings check of ``unlocks``: a message, or None when good."""
+    try:
+        parse(lines)
+    except ValueError as bad:
+        return f"expected lines such as \"course:7|3\" (a course or circle id, a level from 2), got {bad}"
+    return None
+
+
+def member_points(user_id: int) -> int:
+    """The member's points as their standing holds them; read once per request (one query)."""
+    held = g.get("gamification_points")
+    if held is None or held[0] != user_id:
+        points = db.session.scalar(sa.select(Standing.points).where(Standing.user_id == user_id)) or 0
+        held = g.gamification_points = (user_id, points)
+    return held[1]
+
+
+def forget_points() -> None:
+    """Drop the request's copy of the member's points (after a ledger change)."""
+    if has_app_context():
+        g.pop("gamification_points", None)
+
+
+def grant(user, resource: Resource) -> AccessGrant | None:
+    """The ``kpay_access_grants`` answer: open when the resource has a level unlock and the
+    member has reached it; else locked, with the level it opens at. No query unless the
+    resource has an unlock, then at most one per request."""
+    wanted = parse(current_app.config["KPAY"]["plugins"]["gamification"]["unlocks"]).get(resource.key)
+    if wanted is None:
+        return None
+    known = levels.all_levels()
+    level = known[min(wanted, len(known)) - 1]
+    if getattr(user, "is_authenticated", False) and levels.level_for(member_points(user.id)).number >= level.number:
+        return AccessGrant(True)
+    return AccessGrant(False, str(_l("Opens to every member who reaches level %(n)s: %(name)s.", n=level.number,
+                                     name=level.name)))
