@@ -21,6 +21,7 @@ from kpay.commerce.access import access_notes, can_access, can_access_keys
 from kpay.commerce.coupons import issue as issue_coupon
 from kpay.commerce.entitlements import grant as grant_entitlement
 from kpay.commerce.ledger import balance as ledger_balance
+from kpay.commerce.ledger import creator_account
 from kpay.commerce.ledger import post as post_ledger
 from kpay.commerce.money import format_money
 from kpay.commerce.entitlements import revoke as revoke_entitlement
@@ -63,6 +64,7 @@ from kpay.models.commerce import (
     ProviderEvent,
     Refund,
 )
+from kpay.models.commerce import Payout as CreatorPayout
 from kpay.notifications.service import notify
 from kpay.permissions import can, require
 from kpay.plugins import hook
@@ -127,6 +129,7 @@ SECTIONS: dict[str, list[str]] = {
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",
         "cancel_order", "refund_order", "CheckoutError", "PaymentMismatch", "payment_provider",
         "notify_commerce_managers", "post_ledger", "ledger_balance", "format_money", "Coupon", "issue_coupon",
+        "creator_account", "CreatorPayout",
     ],
 }
 

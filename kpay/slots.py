@@ -31,6 +31,7 @@ SLOTS = (
                           "`kpay_lesson_sources`)", ("course", "lesson", "source")),
     Slot("circle.side", "a circle's topic list, beside the topics", ("circle",)),
     Slot("topic.end", "a topic's page, under its posts", ("circle", "topic")),
+    Slot("product.end", "a product's page in the shop, under its card", ("product",)),
     Slot("lecture.side", "a live lecture's page, in its side column", ("lecture",)),
     Slot("signup.form", "the sign-up form, before its button (fields; see below)"),
     Slot("checkout.form", "a product's checkout form, before its button (fields; see below)", ("product",)),

@@ -109,6 +109,7 @@ def page_urls() -> dict[str, tuple[str, str, dict]]:
         "free lesson, member": ("member", f"/courses/{free}/lessons/{free_lesson}", {}),
         "notifications, member": ("member", "/notifications", {}),
         "invitations, member": ("member", "/invite", {}),
+        "referral payouts, member": ("member", "/referrals/payouts", {}),
         "notifications partial, member": ("member", "/notifications", HTMX),
         "notifications, deep page, member": ("member", f"/notifications?cursor={cursor_after(*note)}", {}),
         "my purchases, member": ("member", "/account/purchases", {}),
@@ -229,7 +230,8 @@ PAGE_NAMES = [
      "lecture questions partial, member", "lecture as a lesson partial, member", "lecture studio, creator", "lecture editor, creator",
      "lecture attendees, creator", "my points, member", "my level widget, member", "circle leaderboard widget, member",
      "challenge editor, creator", "analytics, creator", "analytics widget, creator", "analytics, admin",
-     "analytics, a year, admin", "analytics partial, admin", "analytics content, admin", "analytics widget, admin"]
+     "analytics, a year, admin", "analytics partial, admin", "analytics content, admin", "analytics widget, admin",
+     "invitations, member", "referral payouts, member"]
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)

@@ -82,6 +82,7 @@ def site(make_app, tmp_path):
         "circle.side": f"/forums/c/{circle}", "topic.end": f"/forums/t/{topic}", "lecture.side": f"/live/{lecture}",
         "studio.main": "/studio/products", "admin.overview": "/admin/",
         "privacy.main": "/account/privacy/", "signup.form": "/signup", "checkout.form": f"/shop/{product}",
+        "product.end": f"/shop/{product}",
     }
     client = app.test_client()
     Auth(client).login("owner@example.com", DEMO_PASSWORD)

@@ -44,7 +44,8 @@ def confirm(order: Order, admin: User) -> bool:
     if not _claim(order):
         return False
     orders.record(order, "payment_confirmed", admin)
-    orders.mark_paid(order.id, order.provider, f"{order.provider}:{order.id}", order.amount_minor, order.currency)
+    orders.mark_paid(order.id, order.provider, f"{order.provider}:{order.id}", order.amount_minor, order.currency,
+                     payer=order.member_reference)
     db.session.refresh(order)
     audit.record("order.payment_confirmed", admin, order, before={"status": AWAITING}, after={"status": order.status})
     product = db.session.get(Product, order.product_id)

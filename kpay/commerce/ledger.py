@@ -31,6 +31,8 @@ def provider_account(name: str) -> str:
 
 
 def creator_account(creator_id: int) -> str:
+    """The account of what the site owes member ``creator_id`` (a creator's sales, a plugin's
+    approved payment such as referral commission): the payouts page lists and pays it."""
     return f"{CREATOR_PREFIX}{creator_id}"
 
 

@@ -15,6 +15,8 @@ e-mails and events follow its commit.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from datetime import datetime, timedelta
 
@@ -107,11 +109,14 @@ def owns(user_id: int, product: Product) -> bool:
     return product.kind == "one_time" and entitlements.has_active(user_id, [product.id])
 
 
-def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor: int, currency: str) -> bool:
+def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor: int, currency: str,
+              payer: str = "") -> bool:
     """Record that ``provider_ref`` paid order ``order_id``: payment, entitlement, ledger,
-    history, receipt. Returns False when it was already recorded (a replay, or a second
-    callback racing this one). Raises ``PaymentMismatch`` when the money is not the order's.
-    The caller commits.
+    history, receipt. ``payer`` is who paid as the provider knows them (a Stripe customer,
+    the reference of a transfer), if it says: the ``order.paid`` event carries only a keyed
+    hash of it (``payer_mark``), so a plugin can tell two members who pay from one account.
+    Returns False when it was already recorded (a replay, or a second callback racing this
+    one). Raises ``PaymentMismatch`` when the money is not the order's. The caller commits.
     """
     order = db.session.get(Order, order_id)
     if order is None:
@@ -167,9 +172,21 @@ def mark_paid(order_id: int, provider_name: str, provider_ref: str, amount_minor
         return True
     entitlement = entitlements.grant(order.user_id, product, f"order:{order.id}", now)
     buyer = db.session.get(User, order.user_id)
-    events.emit("order.paid", user=buyer, subject=order, product_id=product.id, amount_minor=amount_minor)
+    events.emit("order.paid", user=buyer, subject=order, product_id=product.id, amount_minor=amount_minor,
+                payer=payer_mark(provider_name, payer))
     _send_receipt(buyer, order, product, entitlement.ends_at)
     return True
+
+
+def payer_mark(provider_name: str, payer: str) -> str:
+    """A keyed hash of who paid through ``provider_name`` (case and spacing aside), or "" when
+    the provider did not say: equal for one payer, and not the payer's details."""
+    payer = " ".join(payer.split()).lower()
+    if not payer:
+        return ""
+    secret = current_app.secret_key
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, f"payer:{provider_name}:{payer}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def refund_second_purchase(order_id: int) -> None:

@@ -44,8 +44,13 @@ def _settle(session: dict) -> None:
     if order is not None:
         mark_paid(
             order.id, "stripe", session.get("payment_intent") or session["id"],
-            session["amount_total"], session["currency"].upper(),
+            session["amount_total"], session["currency"].upper(), payer=_payer_of(session),
         )
+
+
+def _payer_of(session: dict) -> str:
+    """Who paid, as Stripe knows them: the session's customer, else the e-mail they gave."""
+    return session.get("customer") or (session.get("customer_details") or {}).get("email") or ""
 
 
 def _order_of(session: dict) -> Order | None:

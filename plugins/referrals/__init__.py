@@ -82,7 +82,7 @@ def kpay_widgets(slot, context, user):
     if slot in ("signup.form", "checkout.form"):
         return code_field(slot, user)
 
-    if slot in ("course.side", "lesson.side", "circle.side", "topic.end"):
+    if slot in ("course.side", "lesson.side", "circle.side", "topic.end", "product.end", "lecture.side"):
         return share_sheet(user)
     if slot in ("home.sidebar", "learning.main") and user.is_authenticated:
         return invite_card(user)

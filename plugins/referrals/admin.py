@@ -20,8 +20,8 @@ PERIODS = (7, 30, 90, 365)
 
 @bp.route("/referrals/admin")
 def operator():
-    """Figures per channel for a period, cohorts' K-factor, the largest trees, the leaderboard
-    and what waits for an admin."""
+    """Figures per channel and the leaderboard for a period, cohorts' K-factor, the largest
+    trees and what waits for an admin."""
     require("referrals.manage")
     days = query_int("days", 30)
     days = days if days in PERIODS else 30
@@ -30,10 +30,11 @@ def operator():
         .where(Reward.status == "review").order_by(Reward.id).limit(50)).all()
     asked = db.session.execute(
         sa.select(Payout, User.display_name).join(User, User.id == Payout.user_id)
-        .where(Payout.status.in_(("requested", "approved"))).order_by(Payout.id).limit(50)).all()
+        .where(Payout.status == "requested").order_by(Payout.id).limit(50)).all()
+    since = utcnow() - timedelta(days=days)
     return render(
-        "referrals/operator.html", days=days, periods=PERIODS, channels=stats.channels(utcnow() - timedelta(days=days)),
-        cohorts=stats.cohorts(), roots=stats.roots(), leaders=stats.leaderboard(), waiting=waiting, asked=asked,
+        "referrals/operator.html", days=days, periods=PERIODS, channels=stats.channels(since),
+        cohorts=stats.cohorts(), roots=stats.roots(), leaders=stats.leaderboard(since), waiting=waiting, asked=asked,
         needs_two=payouts.needs_two,
     )
 
@@ -63,7 +64,7 @@ def review(reward_id: int):
 
 @bp.route("/referrals/admin/payouts/<int:payout_id>", methods=["POST"])
 def payout(payout_id: int):
-    """Approve a payout request, mark it paid, or reject it."""
+    """Approve a payout request (the last approval hands it to commerce's payouts), or reject it."""
     require("referrals.manage")
     item = db.get_or_404(Payout, payout_id)
     action = request.form.get("action")
@@ -81,12 +82,13 @@ def payout(payout_id: int):
             flash(messages[str(refused)], "error")
         else:
             db.session.commit()
-            flash(_("Approved: a second admin must approve it too.") if done == "first" else _("The payout is approved."),
-                  "success")
-    elif action in ("paid", "reject"):
-        if payouts.settle(item, admin, paid=action == "paid"):
+            flash(_("Approved: a second admin must approve it too.") if done == "first" else
+                  _("Approved: the commission is now owed to the member on the payouts page, where the payment is "
+                    "recorded."), "success")
+    elif action == "reject":
+        if payouts.reject(item, admin):
             db.session.commit()
-            flash(_("The payout is marked paid.") if action == "paid" else _("The payout was rejected."), "success")
+            flash(_("The payout was rejected."), "success")
         else:
             flash(messages["decided"], "info")
     else:

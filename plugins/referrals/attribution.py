@@ -1,8 +1,10 @@
 """Who brought whom: visits through a member's link, shares, and the sign-up attribution.
 
 Attribution is fixed once, when the invitee signs up, from the signed last-touch cookie; a
-sign-up that looks like a self-referral (one mailbox, or the referrer's own device) is kept
-with its evidence in ``flagged``, and its rewards wait for an admin's review.
+sign-up that looks like a self-referral (one mailbox, or a browser the referrer signed up,
+logged in or shared from) is kept with its evidence in ``flagged``, and its rewards wait for
+an admin's review; so does one whose first paid order came from a payment account the
+referrer (or, at the second level, their inviter) paid from.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from kpay.api import User, db, emit, insert_once, today
+from kpay.api import User, db, emit, insert_once, today, utcnow
 from plugins.referrals import codes
-from plugins.referrals.models import Attribution, Share, Visit
+from plugins.referrals.models import Attribution, Mark, Share, Visit
 
 
 def settings() -> dict:
@@ -74,11 +76,28 @@ def self_referral_evidence(referrer: User, invitee: User, device: str) -> str:
     """Why this sign-up looks like the referrer inviting themself, or ""."""
     if codes.same_mailbox(referrer.email, invitee.email):
         return "same mailbox"
-    if device and db.session.scalar(
-        sa.select(Share.id).where(Share.sharer_id == referrer.id, Share.device == codes.device_hash(device)).limit(1)
-    ):
-        return "same device as the referrer"
+    if device:
+        seen = codes.device_hash(device)
+        if db.session.scalar(sa.union_all(
+            sa.select(Mark.id).where(Mark.user_id == referrer.id, Mark.kind == "device", Mark.mark == seen),
+            sa.select(Share.id).where(Share.sharer_id == referrer.id, Share.device == seen),
+        ).limit(1)):
+            return "same device as the referrer"
     return ""
+
+
+def remember(user_id: int, kind: str, mark: str) -> None:
+    """Keep that ``user_id`` used a device or payment account (``mark``: a keyed hash), once.
+    The caller commits."""
+    if mark:
+        insert_once(Mark, ("user_id", "kind", "mark"), user_id=user_id, kind=kind, mark=mark[:32], created_at=utcnow())
+
+
+def paid_as(user_ids: list[int], payer: str) -> bool:
+    """True when one of ``user_ids`` paid from the payment account ``payer`` (a keyed hash)."""
+    return bool(payer) and db.session.scalar(
+        sa.select(Mark.id).where(Mark.user_id.in_(user_ids), Mark.kind == "payer", Mark.mark == payer).limit(1)
+    ) is not None
 
 
 def _of(invitee_id: int) -> Attribution | None:

@@ -12,7 +12,7 @@ import re
 import secrets
 import string
 
-from flask import current_app, request
+from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 REFERRAL_COOKIE = "kpay_ref"
@@ -72,12 +72,23 @@ def read_referral(max_days: int) -> dict | None:
     return found if isinstance(found, dict) and isinstance(found.get("r"), int) else None
 
 
-def device_id() -> tuple[str, bool]:
-    """This browser's random device id, and whether it is new (the caller sets the cookie)."""
+def device_id() -> str:
+    """This browser's random device id; a new one is set as a cookie on the response
+    (``keep_device``), so the browser keeps it for a year."""
     found = request.cookies.get(DEVICE_COOKIE, "")
     if re.fullmatch(r"[0-9a-f]{32}", found):
-        return found, False
-    return secrets.token_hex(16), True
+        return found
+    if "referrals_device" not in g:
+        g.referrals_device = secrets.token_hex(16)
+    return g.referrals_device
+
+
+def keep_device(response: Response) -> Response:
+    """After a request that gave this browser a device id: set its cookie."""
+    if "referrals_device" in g:
+        response.set_cookie(DEVICE_COOKIE, g.referrals_device, max_age=365 * 86400, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
 
 
 def device_hash(device: str) -> str:

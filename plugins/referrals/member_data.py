@@ -6,12 +6,13 @@ import sqlalchemy as sa
 
 from kpay.api import db
 from plugins.referrals.coupons import mine as my_coupons
-from plugins.referrals.models import Attribution, Payout, Reward, Share, Visit
+from plugins.referrals.models import Attribution, Mark, Payout, Reward, Share, Visit
 
 
 def export(user) -> dict | None:
     """Who invited the member, whom they invited, their shares, rewards and payouts; None when
-    there are none. Visits are counted per hashed device and name nobody, so none are given."""
+    there are none. Visits are counted per hashed device and name nobody, and devices and payment
+    accounts are kept only as keyed hashes, so neither is given."""
     uid = user.id
     invited_by = db.session.scalar(sa.select(Attribution).where(Attribution.invitee_id == uid))
     data = {
@@ -32,8 +33,10 @@ def export(user) -> dict | None:
 
 
 def erase(user) -> None:
-    """Delete the member's shares and visits counted for them; attributions and rewards go
-    with the account (their rows cascade), while the ledger keeps its money history."""
+    """Delete the member's shares, visits counted for them and the devices and payment accounts
+    remembered of them; attributions and rewards go with the account (their rows cascade),
+    while the ledger keeps its money history."""
     uid = user.id
     db.session.execute(sa.delete(Share).where(Share.sharer_id == uid))
+    db.session.execute(sa.delete(Mark).where(Mark.user_id == uid))
     db.session.execute(sa.delete(Visit).where(Visit.referrer_id == uid))

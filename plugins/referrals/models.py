@@ -4,7 +4,8 @@
   (``referrer_id``), the inviter's own inviter (``grand_referrer_id``, for the second level),
   the tree's ``root_id`` and ``depth`` (1 = invited by a member nobody invited), the ``channel``
   and ``item`` (path) of the link, and ``flagged`` evidence when the sign-up looked like a
-  self-referral; ``converted_at`` once the invitee paid.
+  self-referral; ``converted_at`` once the invitee paid (cleared while every paid order of
+  theirs is refunded in full).
 - ``referrals_visits``: one row per visitor (a random device id, hashed; never an IP address)
   per referrer per item per day that arrived through a member's link.
 - ``referrals_shares``: one row per member per item per channel per day that they shared.
@@ -15,7 +16,11 @@
 - ``referrals_coupons``: the commerce coupons issued to an inviter and their invitee when the
   invitee first paid (``side`` is ``inviter`` or ``invitee``); one per invitee and side.
 - ``referrals_payouts``: a member's request to be paid their available commission; approved
-  by one admin, or two when over ``second_approval_minor``, then paid.
+  by one admin, or two when over ``second_approval_minor``, which hands the money to
+  commerce's payouts (an admin pays it and records it there).
+- ``referrals_marks``: keyed hashes of what identifies a member besides their account: the
+  device cookie of the browsers they signed up or logged in with, and the payment accounts
+  they paid from; compared to catch self-referral.
 """
 
 import sqlalchemy as sa
@@ -24,7 +29,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kpay.api import UTCDateTime, db, utcnow
 
 REWARD_STATES = ("review", "held", "available", "reversed", "rejected")
-PAYOUT_STATES = ("requested", "approved", "paid", "rejected")
+PAYOUT_STATES = ("requested", "approved", "rejected")
+MARK_KINDS = ("device", "payer")
 
 
 class Attribution(db.Model):
@@ -43,7 +49,7 @@ class Attribution(db.Model):
     item: Mapped[str] = mapped_column(sa.String(200), default="")
     flagged: Mapped[str] = mapped_column(sa.String(200), default="")  # why it looks like self-referral
     signed_up_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    converted_at = mapped_column(UTCDateTime)  # the invitee's first paid order that earned a reward
+    converted_at = mapped_column(UTCDateTime)  # a paid order that earned a reward; None after full refunds
 
 
 class Visit(db.Model):
@@ -133,4 +139,18 @@ class ReferralCoupon(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     invitee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     side: Mapped[str] = mapped_column(sa.String(10))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Mark(db.Model):
+    """Something that identifies a member besides their account, as a keyed hash: a ``device``
+    (the device cookie) or a ``payer`` (a payment account, from ``order.paid``)."""
+
+    __tablename__ = "referrals_marks"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind", "mark"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    mark: Mapped[str] = mapped_column(sa.String(32))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -1,24 +1,27 @@
-"""Paying referrers: a member asks for their available commission, admins approve, it is paid.
+"""Paying referrers: a member asks for their available commission, admins approve, and commerce
+pays it.
 
 The request moves the money from ``referral:available:<id>`` to ``referral:requested:<id>``
 under the member's row lock, so two requests cannot spend one balance. One admin approves a
 payout up to ``second_approval_minor``; above it a second, different admin must approve too,
-and nobody approves their own (RELIABILITY.md M13). Paying it moves the money to commerce's
-``payouts`` account; rejecting it gives it back. Every step is a conditional UPDATE, so a
-double click changes nothing.
+and nobody approves their own (RELIABILITY.md M13). The last approval moves the money to
+``creator:<id>``, what the site owes the member: commerce's payouts page (``/admin/payouts``)
+lists it there with a creator's earnings, and an admin pays it and records the payment
+there, as for any creator (reference, one-time key, row lock, audit, the member's notice).
+Rejecting a request gives the money back to the available balance. Every step is a
+conditional UPDATE and a ledger transaction keyed by the request, so a double click changes
+nothing.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpay.api import User, db, ledger_balance, post_ledger, record_audit
+from kpay.api import CreatorPayout as CommercePayout
+from kpay.api import User, creator_account, db, ledger_balance, post_ledger, record_audit
 from plugins.referrals.attribution import settings
 from plugins.referrals.models import Payout
 from plugins.referrals.rewards import available_account
-
-PAYOUTS = "payouts"  # commerce's account of money paid out
-
 
 def requested_account(user_id: int) -> str:
     return f"referral:requested:{user_id}"
@@ -78,24 +81,32 @@ def approve(payout: Payout, admin: User) -> str:
     if not db.session.execute(step).rowcount:
         raise PayoutRefused("decided")
     db.session.refresh(payout)
+    if result == "approved":  # owed now through commerce, whose payouts page pays it
+        post_ledger(f"referral-payout-approved:{payout.id}", "commission", payout.currency,
+                    {requested_account(payout.user_id): payout.amount_minor,
+                     creator_account(payout.user_id): -payout.amount_minor}, memo="referral commission")
     record_audit(f"referrals.payout_{result}", actor=admin, target=payout, after={"amount_minor": payout.amount_minor})
     return result
 
 
-def settle(payout: Payout, admin: User, paid: bool) -> bool:
-    """Mark an approved payout paid (``paid``), or reject a waiting one, giving the money back
-    to the member's available balance; False when it was settled already. The caller commits."""
-    before = ("approved",) if paid else ("requested", "approved")
+def reject(payout: Payout, admin: User) -> bool:
+    """Reject a payout still waiting for approval, giving the money back to the member's
+    available balance; False when it was decided already. The caller commits."""
     moved = db.session.execute(
-        sa.update(Payout).where(Payout.id == payout.id, Payout.status.in_(before))
-        .values(status="paid" if paid else "rejected")
+        sa.update(Payout).where(Payout.id == payout.id, Payout.status == "requested").values(status="rejected")
     ).rowcount
     if not moved:
         return False
-    target = PAYOUTS if paid else available_account(payout.user_id)
-    post_ledger(f"referral-payout-{'paid' if paid else 'rejected'}:{payout.id}", "referral", payout.currency,
-                {requested_account(payout.user_id): payout.amount_minor, target: -payout.amount_minor})
+    post_ledger(f"referral-payout-rejected:{payout.id}", "referral", payout.currency,
+                {requested_account(payout.user_id): payout.amount_minor,
+                 available_account(payout.user_id): -payout.amount_minor})
     db.session.refresh(payout)
-    record_audit("referrals.payout_paid" if paid else "referrals.payout_rejected", actor=admin, target=payout,
-                 after={"amount_minor": payout.amount_minor})
+    record_audit("referrals.payout_rejected", actor=admin, target=payout, after={"amount_minor": payout.amount_minor})
     return True
+
+
+def paid_to(user_id: int, limit: int = 50) -> list[CommercePayout]:
+    """The payouts commerce's payouts page recorded to the member, newest first."""
+    return list(db.session.scalars(
+        sa.select(CommercePayout).where(CommercePayout.creator_id == user_id).order_by(CommercePayout.id.desc())
+        .limit(limit)))

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from kpay.api import Order, OrderStatus, User, award, db, emit, insert_once, post_ledger, site_now, utcnow
-from plugins.referrals.attribution import settings
+from plugins.referrals.attribution import paid_as, settings
 from plugins.referrals.coupons import issue_for as issue_coupons
 from plugins.referrals.models import Attribution, Reward
 
@@ -44,9 +44,11 @@ def percent_for(product_id: int, level: int) -> int:
     return found["commission_percent"]
 
 
-def grant_for_order(order_id: int) -> list[Reward]:
+def grant_for_order(order_id: int, payer: str = "") -> list[Reward]:
     """The rewards this paid order earns its buyer's referrers, made once; an empty list for
-    an order nobody referred, or one handled already. The caller commits."""
+    an order nobody referred, or one handled already. ``payer`` is the keyed hash of the
+    payment account (``order.paid``'s ``payer``): when a referrer in the chain paid from it
+    too, the sign-up is flagged and the rewards wait for review. The caller commits."""
     order = db.session.get(Order, order_id)
     if order is None or order.status != OrderStatus.PAID or order.amount_minor <= 0:
         return []
@@ -56,6 +58,10 @@ def grant_for_order(order_id: int) -> list[Reward]:
     chain = [(1, attribution.referrer_id)]
     if settings()["levels"] == 2 and attribution.grand_referrer_id:
         chain.append((2, attribution.grand_referrer_id))
+    if not attribution.flagged and paid_as([referrer_id for _level, referrer_id in chain], payer):
+        db.session.execute(sa.update(Attribution).where(Attribution.id == attribution.id, Attribution.flagged == "")
+                           .values(flagged="same payment account as the referrer"))
+        db.session.refresh(attribution)
     made = []
     for level, referrer_id in chain:
         amount = (order.amount_minor * percent_for(order.product_id, level) + 50) // 100
@@ -192,7 +198,18 @@ def reverse_for_order(order_id: int, reason: str) -> list[Reward]:
             emit("referral.reward_reversed", user=db.session.get(User, reward.referrer_id), subject=reward,
                  kind=reward.kind, amount=part, currency=reward.currency, reason=reason[:200])
         changed.append(reward)
+    if full:
+        _unconvert_if_all_refunded(order.user_id)
     return changed
+
+
+def _unconvert_if_all_refunded(invitee_id: int) -> None:
+    """An invitee whose every paid order is refunded in full no longer counts as converted
+    (figures of paid conversions); a later paid order converts them again."""
+    kept = sa.select(Order.id).where(Order.user_id == invitee_id, Order.status == OrderStatus.PAID,
+                                     Order.amount_minor > 0, Order.refunded_minor < Order.amount_minor)
+    db.session.execute(sa.update(Attribution).where(Attribution.invitee_id == invitee_id, ~sa.exists(kept))
+                       .values(converted_at=None))
 
 
 def _share(total: int, part: int, whole: int) -> int:

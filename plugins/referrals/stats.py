@@ -3,8 +3,9 @@ cohort, the referral tree and the leaderboard. Each is one or two grouped statem
 
 K-factor of a cohort (the members who joined in one month, UTC): invitations per member (visits
 through their links ÷ members) × conversion (invited sign-ups ÷ visits), which is invited
-sign-ups ÷ members. Cycle time: the average days from a member joining to a member they invited
-joining.
+sign-ups ÷ members. Paid conversions count the invitees who paid and were not refunded in
+full (``converted_at``, cleared by a full refund of every paid order). Cycle time: the average
+days from a member joining to a member they invited joining.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Cohort:
     members: int
     visits: int
     signups: int
+    converted: int  # invitees who paid, full refunds aside
     cycle_days: float | None
 
     @property
@@ -66,15 +68,17 @@ def cohorts(limit: int = 12) -> list[Cohort]:
         sa.select(by_month, sa.func.count()).select_from(Visit).join(referrer, referrer.id == Visit.referrer_id)
         .where(by_month.in_(list(members))).group_by(by_month)).all())
     signups = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(by_month, sa.func.count(), sa.func.avg(_days(referrer.created_at, invitee.created_at)))
+        sa.select(by_month, sa.func.count(), sa.func.count(Attribution.converted_at),
+                  sa.func.avg(_days(referrer.created_at, invitee.created_at)))
         .select_from(Attribution).join(referrer, referrer.id == Attribution.referrer_id)
         .join(invitee, invitee.id == Attribution.invitee_id)
         .where(by_month.in_(list(members))).group_by(by_month))}
-    return [
-        Cohort(f"{key // 100}-{key % 100:02d}", count, visits.get(key, 0), signups.get(key, (0, None))[0],
-               None if signups.get(key, (0, None))[1] is None else round(float(signups[key][1]), 1))
-        for key, count in sorted(members.items(), reverse=True)
-    ]
+    cohorts = []
+    for key, count in sorted(members.items(), reverse=True):
+        invited, converted, cycle = signups.get(key, (0, 0, None))
+        cohorts.append(Cohort(f"{key // 100}-{key % 100:02d}", count, visits.get(key, 0), invited, converted,
+                              None if cycle is None else round(float(cycle), 1)))
+    return cohorts
 
 
 def channels(since: datetime) -> list[dict]:
@@ -131,10 +135,11 @@ def children(user_id: int, limit: int = 100) -> list[Node]:
     return [Node(uid, name, count) for uid, name, count in rows]
 
 
-def leaderboard(limit: int = 10) -> list[tuple[str, int, int]]:
-    """The referrers with the most paid conversions: name, sign-ups, conversions."""
+def leaderboard(since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
+    """The referrers with the most paid conversions among members they brought since ``since``:
+    name, sign-ups, conversions."""
     converted = sa.func.count(Attribution.converted_at)
     return [tuple(row) for row in db.session.execute(
         sa.select(User.display_name, sa.func.count(), converted).join(User, User.id == Attribution.referrer_id)
-        .group_by(Attribution.referrer_id, User.display_name).order_by(converted.desc(), sa.func.count().desc(),
-                                                                       Attribution.referrer_id).limit(limit))]
+        .where(Attribution.signed_up_at >= since).group_by(Attribution.referrer_id, User.display_name)
+        .order_by(converted.desc(), sa.func.count().desc(), Attribution.referrer_id).limit(limit))]

@@ -35,6 +35,5 @@ def at_checkout() -> None:
     if found["r"] == current_user.id:
         flash(_("This is your own code: share it with a friend instead."), "error")
         return
-    device, _new = codes.device_id()
-    if attribution.attribute(db.session.get(User, current_user.id), found, device) is not None:
+    if attribution.attribute(db.session.get(User, current_user.id), found, codes.device_id()) is not None:
         db.session.commit()

@@ -15,12 +15,13 @@ from kpay.api import User, db, ledger_balance, limiter, login_required, render, 
 from plugins.referrals import attribution, codes, coupons, poster, typed
 from plugins.referrals.forms import CodeForm, PayoutRequestForm
 from plugins.referrals.models import Attribution, Payout, Reward, Visit
-from plugins.referrals.payouts import PayoutRefused, request_payout
+from plugins.referrals.payouts import PayoutRefused, paid_to, request_payout
 from plugins.referrals.rewards import available_account
 
 bp = Blueprint("referrals", __name__, url_prefix="", template_folder="templates", static_folder="static",
                static_url_path="/referrals/static")
 bp.before_app_request(typed.at_checkout)  # a code typed in commerce's checkout form (see typed.py)
+bp.after_app_request(codes.keep_device)  # a browser given a device id keeps it
 INTENTS = {
     "weibo": ("https://service.weibo.com/share/share.php", "url", "title"),
     "x": ("https://twitter.com/intent/tweet", "url", "text"),
@@ -63,12 +64,9 @@ def visit(code: str):
     if referrer is None or referrer.status != "active" or (
             current_user.is_authenticated and current_user.id == referrer.id):
         return response
-    device, new_device = codes.device_id()
-    attribution.record_visit(referrer.id, item or "/", channel, device)
+    attribution.record_visit(referrer.id, item or "/", channel, codes.device_id())
     db.session.commit()
     days = attribution.settings()["cookie_days"]
-    if new_device:
-        _with_cookie(response, codes.DEVICE_COOKIE, device, 365)
     return _with_cookie(response, codes.REFERRAL_COOKIE, codes.referral_cookie(referrer.id, channel, item), days)
 
 
@@ -156,8 +154,7 @@ def share():
     channel = request.form.get("channel", "")
     if channel not in codes.CHANNELS:
         abort(400)
-    device, _new = codes.device_id()
-    attribution.record_share(current_user, item, channel, device)
+    attribution.record_share(current_user, item, channel, codes.device_id())
     db.session.commit()
     if wants_partial():
         return Response(status=204)
@@ -177,8 +174,7 @@ def poster_png():
     if spec is None:
         abort(404)
     item = local_path(spec["u"])
-    device, _new = codes.device_id()
-    attribution.record_share(current_user, item or "/", "poster", device)
+    attribution.record_share(current_user, item or "/", "poster", codes.device_id())
     db.session.commit()
     data = poster.cached_png(spec, current_user.display_name, invite_link(current_user.id, item, "poster"))
     response = Response(data, mimetype="image/png")
@@ -208,8 +204,8 @@ def payout_request():
 @bp.route("/referrals/payouts")
 @login_required
 def my_payouts():
-    """The member's payout requests and what became of them."""
+    """The member's payout requests, and the payouts commerce recorded to them."""
     rows = db.session.scalars(
         sa.select(Payout).where(Payout.user_id == current_user.id).order_by(Payout.id.desc()).limit(50)).all()
-    return render("referrals/payouts.html", payouts=rows)
+    return render("referrals/payouts.html", payouts=rows, paid=paid_to(current_user.id))
 

@@ -57,6 +57,7 @@ def community(tmp_path_factory, worker_id):
         instance, f"kpay_e2e_community_{worker_id}", time_machine_file=str(instance / "time-machine"),
         plugins_enabled="analytics,courses,forums,gamification,hello,lectures,pay_sandbox,pay_manual,recommendations,"
                         "referrals,search",
+        plugins_referrals_inviter_coupon_percent="10", plugins_referrals_invitee_coupon_percent="20",
         trusted_proxies="1",
         plugins_pay_manual_instructions="Transfer the amount to our bank account and give its reference.",
         plugins_pay_manual_account_details="KPay Demo Ltd at China Merchants Bank 6225 0000 0000 0000",

@@ -1,6 +1,8 @@
 """Word of mouth in a real browser: Mei shares a course and downloads its poster, whose QR code
 opens her link; Bo follows it, signs up and buys; Mei's commission is pending; a refund
-reverses it; an admin sees the referral tree and the K-factor."""
+reverses it; an admin sees the referral tree and the K-factor. And a code typed instead of a
+link: at sign-up and at checkout, with the double-sided coupons it earns (members of the walk's
+own, so the shared demo members stay as they are)."""
 
 from __future__ import annotations
 
@@ -87,4 +89,71 @@ def test_a_shared_poster_brings_a_buyer_whose_refund_reverses_the_commission(bro
     tree.get_by_text("Leo Learner 李奥").wait_for()
     assert admin.url.endswith("/referrals/admin")
     for context in (mei_context, bo_context, admin_context):
+        context.close()
+
+
+def sign_up(page, email: str, name: str, code: str = "") -> None:
+    page.goto("/signup")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=display_name]", name)
+    page.fill("input[name=password]", "typed codes work 2026")
+    if code:
+        page.get_by_label("Invite code (optional)").fill(code)
+    page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("heading", name=re.compile(name)).wait_for()
+
+
+def buy(page, product: str, coupon: str = "", code: str = "") -> None:
+    page.goto("/shop/")
+    page.get_by_role("link", name=product).click()
+    if coupon:
+        page.get_by_label("Coupon code (optional)").fill(coupon)
+    if code:
+        page.get_by_label("Invite code (optional)").fill(code)
+    page.get_by_label("Test payment (no money is taken)").check()
+    page.get_by_role("button", name="Buy now").click()
+    page.get_by_role("button", name="Pay (test)").click()
+    page.get_by_text("Payment received. Thank you!").wait_for()
+
+
+def test_a_code_typed_at_sign_up_or_checkout_earns_commission_and_both_coupons(browser, community):
+    ria_context = context_for(browser, community, "10.253.1.1")
+    ria = ria_context.new_page()
+    sign_up(ria, "ria.inviter@example.com", "Ria Inviter")
+    ria.goto("/invite")
+    code = ria.locator("[data-invite-code]").inner_text()
+
+    tao_context = context_for(browser, community, "10.253.1.2")
+    tao = tao_context.new_page()
+    sign_up(tao, "tao.typed@example.com", "Tao Typed", code=code.upper().replace("-", " "))  # as read aloud
+    buy(tao, "数据可视化 · Data Visualisation")
+    tao.goto("/invite")
+    coupon = tao.locator("[data-referral-coupons] li", has_text="20% off").locator(".code").inner_text()
+
+    ria.goto("/invite")
+    assert ria.locator('tr[data-reward-status="held"]', has_text="Tao Typed").filter(has_text="14.90").count() == 1
+    assert ria.locator("[data-referral-coupons] li", has_text="10% off").count() == 1  # the inviter's side
+
+    buy(tao, "数据分析入门 · Data Analysis Basics", coupon=coupon)  # ¥99.00, 20% off
+    assert "79.20" in tao.locator("main").inner_text()
+    tao.goto("/invite")
+    assert tao.locator("[data-referral-coupons] li", has_text=coupon).get_by_text("Used").count() == 1
+
+    uma_context = context_for(browser, community, "10.253.1.3")
+    uma = uma_context.new_page()
+    sign_up(uma, "uma.checkout@example.com", "Uma Checkout")
+    buy(uma, "数据分析入门 · Data Analysis Basics", code=code)  # nobody invited her: she may name Ria here
+    uma.goto("/shop/")
+    uma.get_by_role("link", name="数据可视化 · Data Visualisation").click()
+    assert uma.get_by_label("Invite code (optional)").count() == 0  # her inviter is fixed now
+
+    ria.goto("/invite")
+    assert ria.locator('tr[data-reward-status="held"]', has_text="Uma Checkout").filter(has_text="9.90").count() == 1
+    ria.goto("/shop/")
+    ria.get_by_role("link", name="数据分析入门 · Data Analysis Basics").click()
+    ria.get_by_label("Invite code (optional)").fill(code)
+    ria.get_by_label("Test payment (no money is taken)").check()
+    ria.get_by_role("button", name="Buy now").click()
+    ria.get_by_text("This is your own code: share it with a friend instead.").wait_for()
+    for context in (ria_context, tao_context, uma_context):
         context.close()

@@ -54,12 +54,13 @@ def sign_up_through(app, referrer, email: str, name: str = "Bo", client=None, to
         return db.session.scalar(sa.select(User).where(User.email == email))
 
 
-def pay(app, buyer_id: int, product_id: int) -> int:
-    """A paid order of ``product_id`` by ``buyer_id`` (events announced on commit); its id."""
+def pay(app, buyer_id: int, product_id: int, payer: str = "") -> int:
+    """A paid order of ``product_id`` by ``buyer_id`` (events announced on commit), from the
+    payment account ``payer`` when given (a Stripe customer, say); its id."""
     with app.test_request_context():
         order = orders.checkout(db.session.get(User, buyer_id), db.session.get(Product, product_id), "sandbox",
                                 secrets.token_urlsafe(16))
-        orders.mark_paid(order.id, "sandbox", f"ref-{order.id}", order.amount_minor, order.currency)
+        orders.mark_paid(order.id, "sandbox", f"ref-{order.id}", order.amount_minor, order.currency, payer=payer)
         db.session.commit()
         return order.id
 

@@ -16,7 +16,7 @@ from kpay.models import ActivityEvent
 from kpay.testing import assert_migrations_match_models, assert_outsiders_see_nothing, csrf_token
 from plugins.referrals import codes, payouts, rewards
 from plugins.referrals.models import Attribution, Payout, Share, Visit
-from plugins.referrals.tests.conftest import code_of, login, pay, sign_up_through
+from plugins.referrals.tests.conftest import code_of, ledger_sums_to_zero, login, pay, sign_up_through
 
 
 def test_migrations_match_models():
@@ -102,6 +102,29 @@ def test_shares_are_counted_once_a_day_and_weibo_opens_with_the_members_link(app
         assert sorted(data["item"] for data in shared) == ["/", "/courses/1"]  # once each, for analytics
 
 
+def test_a_product_and_a_live_lecture_have_a_share_sheet_with_the_members_code(make_app):
+    from kpay.cli import cli
+    from kpay.models import User
+    from kpay.testing import Auth
+    from kpay.testing.live import DEMO_PASSWORD
+    from plugins.referrals.tests.conftest import referrals_config
+
+    config = referrals_config()
+    config["plugins"]["enabled"].append("lectures")
+    app = make_app(config)
+    assert app.test_cli_runner().invoke(cli, ["demo"]).exit_code == 0
+    with app.app_context():
+        first = lambda sql: db.session.scalar(sa.text(sql))  # noqa: E731
+        pages = [f"/shop/{first('SELECT min(id) FROM products')}", f"/live/{first('SELECT min(id) FROM lectures_lectures')}"]
+        mei = db.session.scalar(sa.select(User).where(User.email == "member@example.com"))
+    client = app.test_client()
+    Auth(client).login("member@example.com", DEMO_PASSWORD)
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        link = re.search(r'id="share-link" class="share-link" type="text" readonly value="([^"]+)"', html)
+        assert link and f"/invite/{code_of(app, mei)}?to=" in link[1] and "Download the poster" in html, path
+
+
 def test_poster_is_a_png_whose_qr_code_opens_the_members_link(app, make_user):
     alice = make_user(name="Alice 小美")
     client = login(app, alice)
@@ -156,15 +179,45 @@ def test_a_big_payout_needs_a_second_admin_and_nobody_approves_their_own(make_ap
     third = make_user("admin", name="Cai")
     last = login(app, third)
     last_token = {"csrf_token": csrf_token(last.get("/referrals/admin"))}
-    for _ in range(2):
+    for _ in range(2):  # a double click approves once
         last.post(f"/referrals/admin/payouts/{payout.id}", data={**last_token, "action": "approve"})
-        last.post(f"/referrals/admin/payouts/{payout.id}", data={**last_token, "action": "paid"})
     with app.app_context():
         from kpay.commerce import ledger
 
-        assert db.session.get(Payout, payout.id).status == "paid"
-        assert ledger.balance(payouts.PAYOUTS, "CNY") == -9000
+        assert db.session.get(Payout, payout.id).status == "approved"
         assert ledger.balance(payouts.requested_account(admin1.id), "CNY") == 0
+        assert ledger.balance(f"creator:{admin1.id}", "CNY") == -9000  # owed through commerce now
+    owed = last.get("/admin/payouts").get_data(as_text=True)
+    assert "Ada" in owed and "90.00" in owed  # commerce's payouts page lists the member
+    form_page = last.get(f"/admin/payouts/{admin1.id}")
+    nonce = re.search(r'name="nonce"[^>]*value="([^"]+)"', form_page.get_data(as_text=True)).group(1)
+    paid = {"csrf_token": csrf_token(form_page), "nonce": nonce, "currency": "CNY", "amount": "90",
+            "reference": "BANK-7"}
+    for _ in range(2):  # and a resent form records one payout
+        last.post(f"/admin/payouts/{admin1.id}", data=paid)
+    with app.app_context():
+        assert ledger.balance(f"creator:{admin1.id}", "CNY") == 0 and ledger.balance("payouts", "CNY") == -9000
+    mine = client.get("/referrals/payouts").get_data(as_text=True)
+    assert "BANK-7" in mine and "Approved: to be paid" in mine
+
+
+def test_a_rejected_payout_request_gives_the_money_back(app, make_user):
+    member, admin = make_user(name="Mo"), make_user("admin", name="Ada")
+    _available_commission(app, member, 3000)
+    client = login(app, member)
+    client.post("/referrals/payout", data={"csrf_token": csrf_token(client.get("/invite")), "currency": "CNY",
+                                           "nonce": "r" * 24})
+    with app.app_context():
+        payout = db.session.scalar(sa.select(Payout))
+    boss = login(app, admin)
+    token = {"csrf_token": csrf_token(boss.get("/referrals/admin"))}
+    for _ in range(2):
+        boss.post(f"/referrals/admin/payouts/{payout.id}", data={**token, "action": "reject"})
+    boss.post(f"/referrals/admin/payouts/{payout.id}", data={**token, "action": "approve"})  # too late
+    with app.app_context():
+        assert db.session.get(Payout, payout.id).status == "rejected"
+        assert payouts.available(member.id, "CNY") == 3000
+        assert ledger_sums_to_zero()
 
 
 def test_operator_sees_channels_k_factor_and_opens_the_tree(app, make_user, product):

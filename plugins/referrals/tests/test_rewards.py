@@ -280,11 +280,12 @@ def test_demo_builds_a_small_tree_with_one_reversed_reward_and_a_balanced_ledger
 
 def test_a_members_export_names_their_referrer_rewards_and_erasure_drops_their_shares(app, make_user, product):
     from plugins.referrals import member_data
-    from plugins.referrals.models import Share
+    from plugins.referrals.models import Mark, Share
 
     alice = make_user(name="Alice")
     bo = sign_up_through(app, alice, "bo@example.com")
     pay(app, bo.id, product)
+    pay(app, alice.id, product, payer="cus_alice")
     with app.test_request_context():
         assert member_data.export(db.session.get(User, bo.id))["invited_by"] == alice.id
         mine = member_data.export(db.session.get(User, alice.id))
@@ -293,3 +294,4 @@ def test_a_members_export_names_their_referrer_rewards_and_erasure_drops_their_s
         member_data.erase(db.session.get(User, alice.id))
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Share)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Mark).where(Mark.user_id == alice.id)) == 0
