@@ -228,7 +228,7 @@ def browser_pages(browser, base_url: str):
             "extra_http_headers": {"X-Forwarded-For": f"10.{visitor // 250}.0.{visitor % 250 + 1}"},
         }
         context = browser.new_context(base_url=base_url, **{**defaults, **options})
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)  # CI runs both passes on 2 busy cores
         context.on("page", problems.watch)
         contexts.append(context)
         return context.new_page()
