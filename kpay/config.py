@@ -1,8 +1,9 @@
 """Site configuration: defaults, ``instance/kpay.toml`` and ``KPAY_*`` environment overrides.
 
 Every key has a default and a type (the type of its default). ``load`` validates the core keys,
-``validate_plugin_settings`` the ``[plugins.<name>]`` tables once the plugins are known. A bad
-key stops start-up with a ``ConfigError`` naming it.
+``validate_plugin_settings`` the ``[plugins.<name>]`` tables once the plugins are known, and
+``kpay.permissions`` the ``[permissions]`` table (roles per permission). A bad key stops
+start-up with a ``ConfigError`` naming it.
 """
 
 from __future__ import annotations
@@ -155,11 +156,24 @@ def load(path: Path, overrides: dict | None = None) -> dict:
     if not isinstance(plugins, dict):
         raise ConfigError(f"plugins: expected a table, got {plugins!r}")
     tables = {key: value for key, value in plugins.items() if isinstance(value, dict)}
+    permissions = _permission_roles(raw.pop("permissions", {}))
     core = {**raw, "plugins": {k: v for k, v in plugins.items() if k not in tables}}
     config = validate(core, CORE_SETTINGS)
     check_core(config)
     config["plugins"].update(tables)
+    config["permissions"] = permissions
     return config
+
+
+def _permission_roles(table: Any) -> dict[str, list[str]]:
+    """The ``[permissions]`` table (permission name to the roles that hold it), its shape
+    checked; ``kpay.permissions`` checks the names and roles once the plugins are known."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"permissions: expected a table, got {table!r}")
+    for name, roles in table.items():
+        if not (isinstance(roles, list) and all(isinstance(role, str) for role in roles)):
+            raise ConfigError(f"permissions.{name}: expected a list of roles, got {roles!r}")
+    return table
 
 
 def _read_toml(file: Path) -> dict:

@@ -227,6 +227,20 @@ def kpay_access_grants(user, resource):
 
 
 @hookspec
+def kpay_permission_grants(user, name):
+    """Give a member a permission their role does not hold (a level reached, say).
+
+    Called: by ``kpay.api.can`` (and ``require``, and templates' ``can``) when a signed-in
+    member's role does not hold the known permission ``name``; called on many pages, so answer
+    from data the request already holds or loads once, never a query per call.
+    Receives: ``user``, a signed-in member, and ``name``, a declared permission's name
+    (``forums.post_links``).
+    Returns: ``True`` to grant it, or ``None`` when the plugin has no say (``False`` takes
+    nothing away: another plugin's ``True`` still grants it).
+    """
+
+
+@hookspec
 def kpay_resources(keys):
     """Describe many of the plugin's resources at once, for checking access to all of them.
 

@@ -1,11 +1,19 @@
-"""Capabilities by role: the core's own and those plugins declare through ``kpay_permissions``."""
+"""Capabilities by role: the core's own and those plugins declare through ``kpay_permissions``.
+
+The operator may narrow (or widen) a permission's roles in ``[permissions]`` of kpay.toml;
+plugins may grant a permission to a member beyond their role through ``kpay_permission_grants``.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from flask import Flask, abort, current_app
 from flask_login import current_user
 
+from kpay.config import ConfigError
 from kpay.extensions import login_manager
+from kpay.models.users import ROLES
 from kpay.types import Permission
 
 CORE_PERMISSIONS = (
@@ -19,15 +27,19 @@ CORE_PERMISSIONS = (
 
 
 def can(name: str, user=None) -> bool:
-    """True when ``user`` (default: the current user) holds permission ``name``.
+    """True when ``user`` (default: the current user) holds permission ``name``: by role, or
+    by a plugin's grant (``kpay_permission_grants``) when the role does not hold it.
 
     Unknown permissions are refused: deny by default.
     """
     user = current_user if user is None else user
     if not user.is_authenticated:
         return False
-    permission = current_app.extensions["kpay"].permissions.get(name)
-    return permission is not None and user.role in permission.roles
+    state = current_app.extensions["kpay"]
+    permission = state.permissions.get(name)
+    if permission is None:
+        return False
+    return user.role in permission.roles or any(state.pm.hook.kpay_permission_grants(user=user, name=name))
 
 
 def require(name: str) -> None:
@@ -39,9 +51,17 @@ def require(name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's permission table from the core's and the plugins' declarations."""
+    """Build the app's permission table from the core's and the plugins' declarations, with
+    the roles the operator set in ``[permissions]`` (a ``ConfigError`` names a bad key)."""
     table = {p.name: p for p in CORE_PERMISSIONS}
     for group in app.extensions["kpay"].pm.hook.kpay_permissions():
         for permission in group or ():
             table[permission.name] = permission
+    for name, roles in app.extensions["kpay"].config["permissions"].items():
+        if name not in table:
+            raise ConfigError(f"permissions.{name}: unknown permission (known: {', '.join(sorted(table))})")
+        unknown = [role for role in roles if role not in ROLES]
+        if unknown:
+            raise ConfigError(f"permissions.{name}: unknown role {unknown[0]!r} (roles: {', '.join(ROLES)})")
+        table[name] = replace(table[name], roles=tuple(roles))
     app.extensions["kpay"].permissions = table

@@ -67,6 +67,10 @@ def test_environment_overrides_the_file(instance, monkeypatch):
         ("mail = 3", "mail: expected a table, got 3"),
         ("[plugins]\nenabled = 'hello'", "plugins.enabled: expected a list of strings, got 'hello'"),
         ("site_name = ", "kpay.toml: not valid TOML: "),
+        ("permissions = 3", "permissions: expected a table, got 3"),
+        ("[permissions]\n'audit.view' = 'admin'", "permissions.audit.view: expected a list of roles, got 'admin'"),
+        ("[permissions]\n'audit.peek' = ['admin']", "permissions.audit.peek: unknown permission (known: admin.access,"),
+        ("[permissions]\n'audit.view' = ['boss']", "permissions.audit.view: unknown role 'boss' (roles: owner, admin,"),
     ],
 )
 def test_bad_setting_stops_start_up_naming_the_key(instance, toml, message):
@@ -132,3 +136,12 @@ def test_production_refuses_a_weak_secret_key(instance, monkeypatch):
     monkeypatch.setenv("KPAY_SECRET_KEY", "short")
     with pytest.raises(ConfigError, match="^secret_key: production needs at least 32"):
         start(instance, env="production")
+
+
+def test_permissions_table_sets_the_roles_that_hold_a_permission(instance):
+    (instance / "kpay.toml").write_text("[permissions]\n'audit.view' = ['owner']\n'jobs.view' = ['owner', 'moderator']\n")
+    app = start(instance)
+    table = app.extensions["kpay"].permissions
+    assert table["audit.view"].roles == ("owner",)
+    assert table["jobs.view"].roles == ("owner", "moderator")
+    assert table["admin.access"].roles == ("owner", "admin")

@@ -118,6 +118,24 @@ def test_hook_kpay_permissions(make_app, make_user):
         assert not can("wave.send", moderator)
 
 
+def test_hook_kpay_permission_grants(make_app, make_user):
+    """A plugin gives a permission beyond the role; the role still counts, unknown names stay refused."""
+    permission = Permission("wave.send", "Send a wave", ("moderator",))
+    asked = []
+
+    def grants(user, name):
+        asked.append(name)
+        return True if user.display_name == "Senior" and name == "wave.send" else None
+
+    app = make_app(plugins=[plugin("wave", kpay_permissions=lambda: [permission], kpay_permission_grants=grants)])
+    senior, junior, moderator = make_user(name="Senior"), make_user(name="Junior"), make_user(role="moderator")
+    with app.test_request_context():
+        assert can("wave.send", senior) and not can("wave.send", junior)
+        assert can("wave.send", moderator)
+        assert not can("wave.fly", senior)
+    assert asked == ["wave.send", "wave.send"]  # not for the moderator's role, nor an unknown name
+
+
 def test_hook_kpay_nav_items(make_app):
     nav = plugin("wave", kpay_nav_items=lambda user: [NavItem("Waves", "home.index", order=5)])
     page = make_app(plugins=[nav]).test_client().get("/").get_data(as_text=True)

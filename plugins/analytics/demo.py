@@ -13,43 +13,73 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterator
-from types import SimpleNamespace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
 
-from kpay.api import db, site_now, utcnow
+from kpay.api import ActivityEvent, db, site_now, utcnow
 from plugins.analytics import rollup
 from plugins.analytics.models import Cost, Cursor, Imported, PageView
 
 SOURCES = ("direct", "direct", "site:google.com", "site:weibo.com", "utm:newsletter/autumn", "utm:wechat")
-CIRCLES = (1, 2, 3)
 
 
-def events(days: int, start_rate: float, growth: float, seed: int = 7, circles=CIRCLES) -> Iterator[dict]:
+@dataclass
+class Places:
+    """The site's circles (each with its topics) and courses (each with its number of lessons)
+    that the history's activity happens in."""
+
+    circles: dict[str, list[str]] = field(default_factory=dict)
+    courses: dict[str, int] = field(default_factory=dict)
+
+
+def known_places() -> Places:
+    """The circles, topics and courses the site's activity events name (the other plugins'
+    demo content, announced as real use announces it): the history happens in them, so the
+    dashboard shows their names."""
+    places = Places()
+    rows = db.session.execute(sa.select(ActivityEvent.name, ActivityEvent.subject_id, ActivityEvent.data).where(
+        ActivityEvent.name.in_(("topic.created", "lesson.completed"))).order_by(ActivityEvent.id))
+    for name, subject_id, data in rows:
+        if name == "topic.created" and data.get("circle_id") is not None and data.get("circle_name"):
+            places.circles.setdefault(str(data["circle_id"]), []).append(str(subject_id))
+        elif name == "lesson.completed" and data.get("course_id") is not None and data.get("course_title"):
+            places.courses[str(data["course_id"])] = int(data.get("lessons") or 1)
+    return places
+
+
+def events(days: int, start_rate: float, growth: float, places: Places, seed: int = 7) -> Iterator[dict]:
     """ActivityEvent rows for the ``days`` before today: sign-ups at ``start_rate`` a day,
-    growing by ``growth`` a day, and the activity such a community makes."""
+    growing by ``growth`` a day, and the activity such a community makes in ``places`` (none
+    where the site has no circles or courses)."""
     rng = random.Random(seed)
     end = datetime.combine(site_now().date(), time(), tzinfo=site_now().tzinfo).astimezone(UTC)
-    members, topics = 0, 0
+    circles, courses = sorted(places.circles), sorted(places.courses)
+    kinds = [name for name, there in (("reply.created", circles), ("post.liked", circles), ("topic.created", circles),
+                                      ("lesson.completed", courses), ("answer.accepted", circles)) if there]
+    weights = [{"reply.created": 40, "post.liked": 30, "topic.created": 8, "lesson.completed": 12,
+                "answer.accepted": 3}[name] for name in kinds]
+    members = 0
     for back in range(days, 0, -1):
         day = end - timedelta(days=back)
         signups = _poisson(rng, start_rate * math.exp(growth * (days - back)))
         members += signups
         names = ["user.signed_up"] * signups
-        active = max(1, members // 20)
-        names += rng.choices(("reply.created", "post.liked", "topic.created", "lesson.completed", "answer.accepted"),
-                             weights=(40, 30, 8, 12, 3), k=_poisson(rng, active * 1.5))
+        if kinds:
+            names += rng.choices(kinds, weights=weights, k=_poisson(rng, max(1, members // 20) * 1.5))
         for name in names:
-            circle = rng.choice(circles)
-            if name == "topic.created":
-                topics += 1
             data: dict = {"demo": True}
-            if name in ("reply.created", "post.liked", "answer.accepted", "topic.created"):
-                data.update(circle_id=circle, topic_id=rng.randint(1, max(topics, 1)) if name != "topic.created" else topics)
+            if name == "topic.created":  # a topic since gone: counted, never named
+                data.update(circle_id=int(rng.choice(circles)))
             elif name == "lesson.completed":
-                data.update(course_id=rng.randint(1, 3), lessons=rng.choice((5, 8, 10)))
+                course = rng.choice(courses)
+                data.update(course_id=int(course), lessons=places.courses[course])
+            elif name != "user.signed_up":
+                circle = rng.choice(circles)
+                data.update(circle_id=int(circle), topic_id=int(rng.choice(places.circles[circle])))
             yield {"name": name, "user_id": None, "subject_type": None, "subject_id": None, "data": data,
                    "created_at": day + timedelta(seconds=rng.randint(0, 86_399))}
 
@@ -108,12 +138,12 @@ def insert(model, rows: Iterator[dict], chunk: int = 5000) -> int:
 
 
 def add_history() -> None:
-    """A year of history (imported daily figures and page views), monthly costs and the
-    rollups, once (a marker row says it was added)."""
+    """A year of history (imported daily figures and page views) in the circles and courses
+    the site's events name, monthly costs and the rollups, once (a marker row says it was added)."""
     if db.session.get(Cursor, "demo") is not None:
         return
     db.session.add(Cursor(source="demo", last_id=1))
-    rows = [SimpleNamespace(id=number, **row) for number, row in enumerate(events(365, 2.0, 0.004))]
+    rows = [SimpleNamespace(id=number, **row) for number, row in enumerate(events(365, 2.0, 0.004, known_places()))]
     counts = rollup.add_events(rows, site_now().tzinfo)
     rollup.add_daily(counts + _cohorts_active(counts), Imported)
     rollup.add_daily(_cohorts_active(counts))

@@ -9,6 +9,9 @@ from kpay.api import (
     Asset, NavItem, NotificationKind, Permission, Schedule, Setting, Widget, can, db, hookimpl,
 )
 
+# Every role: polls and links are open to all by default; an operator narrows them in [permissions].
+EVERY_ROLE = ("owner", "admin", "moderator", "creator", "member")
+
 
 @hookimpl
 def kpay_config_defaults():
@@ -39,6 +42,8 @@ def kpay_permissions():
     return [
         Permission("forums.create_circle", _l("Start an interest circle"), ("owner", "admin", "creator")),
         Permission("forums.moderate", _l("Moderate every circle"), ("owner", "admin", "moderator")),
+        Permission("forums.create_poll", _l("Start a poll"), EVERY_ROLE),
+        Permission("forums.post_links", _l("Put links in posts"), EVERY_ROLE),
     ]
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from kpay.api import Product, User, add_to, db, utcnow
 from plugins.forums.models import Ballot, Circle, Like, Membership, Poll, PollOption, Post, Topic
+from plugins.forums.posting import announce
 
 RULES = (
     "1. Be kind and specific. 友善、具体。\n"
@@ -24,17 +25,20 @@ def _people() -> dict[str, User]:
 
 def _topic(circle: Circle, author: User, title: str, posts: list[tuple[User, str]], kind: str = "discussion",
            tags: str = "", age_hours: int = 0) -> Topic:
-    """A visible topic whose opening post is ``posts[0]``, with the rest as replies an hour apart."""
+    """A visible topic whose opening post is ``posts[0]``, with the rest as replies an hour apart,
+    and their ``topic.created`` / ``reply.created`` events."""
     start = utcnow() - timedelta(hours=age_hours + len(posts))
     topic = Topic(circle_id=circle.id, author_id=author.id, title=title, kind=kind, tags=tags, post_count=len(posts),
                   reply_count=len(posts) - 1, created_at=start, bumped_at=start + timedelta(hours=len(posts) - 1))
     db.session.add(topic)
     db.session.flush()
-    for number, (writer, body) in enumerate(posts, start=1):
-        db.session.add(Post(topic_id=topic.id, circle_id=circle.id, number=number, author_id=writer.id, body=body,
-                            created_at=start + timedelta(hours=number - 1)))
+    written = [Post(topic_id=topic.id, circle_id=circle.id, number=number, author_id=writer.id, body=body,
+                    created_at=start + timedelta(hours=number - 1)) for number, (writer, body) in enumerate(posts, start=1)]
+    db.session.add_all(written)
     add_to(circle, topic_count=1)
     db.session.flush()
+    for post in written:  # the events real posting emits (analytics names the circles from them)
+        announce(post, topic)
     return topic
 
 

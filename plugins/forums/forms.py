@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
@@ -10,16 +11,23 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from kpay.api import FlaskForm, utcnow
+from kpay.api import FlaskForm, can, utcnow
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
 MAX_TAGS = 5
 MAX_OPTIONS = 10
+LINK = re.compile(r"https?://|www\.|mailto:|\]\(", re.IGNORECASE)  # a bare address or a Markdown link
 
 
 def _stripped(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def _links_allowed(form, field):
+    """Refuse a text with a link from a member without ``forums.post_links``."""
+    if field.data and LINK.search(field.data) and not can("forums.post_links"):
+        raise ValidationError(_l("Links are not open to you yet: remove the link and post again."))
 
 
 class CircleForm(FlaskForm):
@@ -55,7 +63,7 @@ class TopicForm(FlaskForm):
         SelectChoice("discussion", _l("Discussion")), SelectChoice("question", _l("Question")), SelectChoice("poll", _l("Poll")),
         SelectChoice("announcement", _l("Announcement")),
     ], default="discussion")
-    body = TextAreaField(_l("Message"), filters=[_stripped], validators=[DataRequired(), Length(max=BODY_MAX)],
+    body = TextAreaField(_l("Message"), filters=[_stripped], validators=[DataRequired(), Length(max=BODY_MAX), _links_allowed],
                          description=_l("Markdown. Mention a member with @name."))
     tags = StringField(_l("Tags"), filters=[_stripped], validators=[Length(max=200)], description=_l("Separated by commas."))
     poll_options = TextAreaField(_l("Poll answers"), filters=[_stripped], description=_l("One per line, 2 to 10."))
@@ -68,6 +76,10 @@ class TopicForm(FlaskForm):
     def validate_tags(self, field):
         if len(self.tag_list()) > MAX_TAGS or any(len(t) > 30 for t in self.tag_list()):
             raise ValidationError(_l("Up to 5 tags of at most 30 characters."))
+
+    def validate_kind(self, field):
+        if field.data == "poll" and not can("forums.create_poll"):
+            raise ValidationError(_l("Polls are not open to you yet: choose another kind."))
 
     def validate_poll_options(self, field):
         if self.kind.data == "poll":
@@ -106,7 +118,7 @@ class TopicForm(FlaskForm):
 class ReplyForm(FlaskForm):
     """A reply, perhaps quoting an earlier post."""
 
-    body = TextAreaField(_l("Your reply"), filters=[_stripped], validators=[DataRequired(), Length(max=BODY_MAX)],
+    body = TextAreaField(_l("Your reply"), filters=[_stripped], validators=[DataRequired(), Length(max=BODY_MAX), _links_allowed],
                          description=_l("Markdown. Mention a member with @name."))
     quote_of = HiddenField()
 
@@ -115,7 +127,7 @@ class EditForm(FlaskForm):
     """A post's new text (and, for an opening post, the topic's title)."""
 
     title = StringField(_l("Title"), filters=[_stripped], validators=[Optional(), Length(min=3, max=TITLE_MAX)])
-    body = TextAreaField(_l("Message"), filters=[_stripped], validators=[DataRequired(), Length(max=BODY_MAX)])
+    body = TextAreaField(_l("Message"), filters=[_stripped], validators=[DataRequired(), Length(max=BODY_MAX), _links_allowed])
 
 
 class FlagForm(FlaskForm):

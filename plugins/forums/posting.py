@@ -103,14 +103,21 @@ def published(post: Post, topic: Topic, member: Membership | None) -> None:
     if post.number == 1:
         topic.status = "visible"
         db.session.execute(sa.update(Circle).where(Circle.id == topic.circle_id).values(topic_count=Circle.topic_count + 1))
-        emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id, **_named(topic))
     else:
         add_to(topic, reply_count=1)
         topic.bumped_at = post.created_at or utcnow()
-        emit("reply.created", user=post.author, subject=post, topic_id=topic.id, circle_id=topic.circle_id,
-             **_named(topic))
+    announce(post, topic)
     notify_mentions(post, topic)
     enqueue(notify_watchers, post.id, key=f"forums.watchers:{post.id}")
+
+
+def announce(post: Post, topic: Topic) -> None:
+    """Emit the event of a visible post: ``topic.created`` for an opening post, else ``reply.created``."""
+    if post.number == 1:
+        emit("topic.created", user=post.author, subject=topic, circle_id=topic.circle_id, **_named(topic))
+    else:
+        emit("reply.created", user=post.author, subject=post, topic_id=topic.id, circle_id=topic.circle_id,
+             **_named(topic))
 
 
 def _named(topic: Topic) -> dict:

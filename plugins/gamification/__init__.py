@@ -100,6 +100,13 @@ def kpay_access_grants(user, resource):
 
 
 @hookimpl
+def kpay_permission_grants(user, name):
+    from plugins.gamification.unlocks import permission_grant
+
+    return permission_grant(user, name)
+
+
+@hookimpl
 def kpay_upload_folders():
     from plugins.gamification.checkins import PHOTOS, photos_in_use
 

@@ -19,7 +19,8 @@ def defaults() -> dict[str, Setting]:
         **settings,
         "levels": Setting(levels.DEFAULT_LEVELS, "Levels, one a line: threshold|English name|中文名, from 0 up.",
                           validate=levels.validate),
-        "unlocks": Setting([], "Level unlocks, one a line: course:<id>|<level> or circle:<id>|<level> (a paid circle); "
+        "unlocks": Setting([], "Level unlocks, one a line: course:<id>|<level>, circle:<id>|<level> (a paid circle) "
+                               "or permission:<name>|<level> (an action such as forums.post_links); "
                                "members who reach the level open it without buying it.", validate=unlocks.validate),
         "helpful_answers": Setting(5, "Accepted answers that earn the helpful answerer badge.", min=1),
         "top_referrals": Setting(5, "Converted referrals that earn the top referrer badge.", min=1),

@@ -1,7 +1,8 @@
 """Level unlocks (as Skool's): a course or a paid circle that opens to every member who reaches
 a level, besides the products that sell it. The admin lists them in the ``unlocks`` setting
 (``course:7|3``: course 7 opens at level 3); the core's ``can_access`` asks
-``kpay_access_grants``, so it stays the one access decision.
+``kpay_access_grants``, so it stays the one access decision. An action opens the same way
+(``permission:forums.post_links|2``) through ``kpay_permission_grants``, asked by the core's ``can``.
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ def parse(lines: list[str]) -> dict[str, int]:
     for line in lines:
         key, _, level = (part.strip() for part in line.partition("|"))
         kind, _, ident = key.partition(":")
-        if not (kind.isidentifier() and ident.isdigit() and level.isdigit() and int(level) >= 2):
+        if kind == "permission":
+            ok = bool(ident) and all(part.isidentifier() for part in ident.split("."))
+        else:
+            ok = kind.isidentifier() and ident.isdigit()
+            ident = str(int(ident)) if ok else ident
+        if not (ok and level.isdigit() and int(level) >= 2):
             raise ValueError(line)
-        found[f"{kind}:{int(ident)}"] = int(level)
+        found[f"{kind}:{ident}"] = int(level)
     return found
 
 
@@ -32,7 +38,8 @@ def validate(lines: list[str]) -> str | None:
     try:
         parse(lines)
     except ValueError as bad:
-        return f"expected lines such as \"course:7|3\" (a course or circle id, a level from 2), got {bad}"
+        return (f"expected lines such as \"course:7|3\" (a course or circle id, a level from 2) or "
+                f"\"permission:forums.post_links|2\", got {bad}")
     return None
 
 
@@ -51,16 +58,35 @@ def forget_points() -> None:
         g.pop("gamification_points", None)
 
 
+def _unlock(key: str):
+    """The level (a ``levels`` level) that opens ``key``, or None when nothing unlocks it."""
+    wanted = parse(current_app.config["KPAY"]["plugins"]["gamification"]["unlocks"]).get(key)
+    if wanted is None:
+        return None
+    known = levels.all_levels()
+    return known[min(wanted, len(known)) - 1]
+
+
+def _reached(user, level) -> bool:
+    """True when the signed-in ``user`` stands at ``level`` or above (one query per request)."""
+    return getattr(user, "is_authenticated", False) and levels.level_for(member_points(user.id)).number >= level.number
+
+
+def permission_grant(user, name: str) -> bool | None:
+    """The ``kpay_permission_grants`` answer: True when a level unlock opens permission
+    ``name`` and the member has reached it; None otherwise. At most one query per request."""
+    level = _unlock(f"permission:{name}")
+    return True if level is not None and _reached(user, level) else None
+
+
 def grant(user, resource: Resource) -> AccessGrant | None:
     """The ``kpay_access_grants`` answer: open when the resource has a level unlock and the
     member has reached it; else locked, with the level it opens at. No query unless the
     resource has an unlock, then at most one per request."""
-    wanted = parse(current_app.config["KPAY"]["plugins"]["gamification"]["unlocks"]).get(resource.key)
-    if wanted is None:
+    level = _unlock(resource.key)
+    if level is None:
         return None
-    known = levels.all_levels()
-    level = known[min(wanted, len(known)) - 1]
-    if getattr(user, "is_authenticated", False) and levels.level_for(member_points(user.id)).number >= level.number:
+    if _reached(user, level):
         return AccessGrant(True)
     return AccessGrant(False, str(_l("Opens to every member who reaches level %(n)s: %(name)s.", n=level.number,
                                      name=level.name)))

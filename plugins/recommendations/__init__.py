@@ -1,6 +1,6 @@
 """recommendations: "for you", "members who took this also took", related topics, the lectures
 to join next and "continue with", computed off the request path from the items and signals other plugins give through
-the hooks this plugin declares (``kpay_recs_items``, ``kpay_recs_signals``), and measured
+the hooks this plugin declares (``kpay_recs_items``, ``kpay_recs_signals``; the shop's products it gives itself), and measured
 offline with ``kpay recs evaluate``."""
 
 from pathlib import Path
@@ -108,6 +108,20 @@ def kpay_user_data(user, action):
         return export(user)
     erase(user)
     return None
+
+
+@hookimpl(optionalhook=True)  # its own hook: the shop's products are the core's, so no plugin offers them
+def kpay_recs_items(item):
+    from plugins.recommendations.products import items
+
+    return items(item)
+
+
+@hookimpl(optionalhook=True)
+def kpay_recs_signals(signal):
+    from plugins.recommendations.products import signals
+
+    return signals(signal)
 
 
 @hookimpl(wrapper=True)  # around the other plugins' demo data, so the lists are made from it

@@ -11,6 +11,7 @@ from flask import current_app
 
 from kpay.api import User, db
 from plugins.recommendations.models import Dismissal, Reset
+from plugins.recommendations.products import owned_by_items
 from plugins.recommendations.types import Item, Signal
 
 
@@ -24,10 +25,14 @@ class Catalogue:
 
 
 def gather() -> Catalogue:
-    """Everything the models are fitted on, as it is now."""
+    """Everything the models are fitted on, as it is now (without the products other items
+    stand for: ``products.owned_by_items``)."""
     hook = current_app.extensions["kpay"].pm.hook
     items = [item for group in hook.kpay_recs_items(item=Item) for item in group or ()]
-    signals = [signal for group in hook.kpay_recs_signals(signal=Signal) for signal in group or ()]
+    owned = {f"product:{pid}" for pid in owned_by_items(items)}  # a course's own product is the course
+    items = [item for item in items if item.key not in owned]
+    signals = [signal for group in hook.kpay_recs_signals(signal=Signal) for signal in group or ()
+               if signal.key not in owned]
     interests = {
         uid: list(tags) for uid, tags in db.session.execute(
             sa.select(User.id, User.interests).where(User.status == "active"))

@@ -13,7 +13,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from kpay.api import (
-    ActivityEvent, FlaskForm, Resource, can_access, db, emit, insert_once, limiter, login_required, render, utcnow,
+    ActivityEvent, Entitlement, EntitlementStatus, FlaskForm, Resource, can_access, db, emit, insert_once, limiter, login_required, render, utcnow,
     wants_partial,
 )
 from plugins.recommendations.models import Card, Dismissal, Entry, Mark, Reset, Taken
@@ -52,7 +52,8 @@ def title(widget: str):
 
 def _rows(owners: list[str]):
     """(entry, card, the member's taken keys) of the lists ``owners``, best first, in one statement
-    that leaves out what the member dismissed, and what they took (``TAKING``) since the last refresh."""
+    that leaves out what the member dismissed, what they took (``TAKING``) since the last refresh,
+    and the products they hold a running entitlement to."""
     uid = current_user.id if current_user.is_authenticated else None
     query = (sa.select(Entry, Card, sa.select(Taken.keys).where(Taken.user_id == uid).scalar_subquery())
              .join(Card, Card.key == Entry.key).where(Entry.owner.in_(owners)))
@@ -60,8 +61,14 @@ def _rows(owners: list[str]):
         since = sa.select(Mark.at).where(Mark.name == "refresh").scalar_subquery()
         took = sa.or_(*(sa.and_(ActivityEvent.name.in_(names), Entry.key == sa.literal(f"{kind}:") + ActivityEvent.subject_id)
                         for kind, names in TAKING.items()))
+        now = utcnow()
+        held = sa.exists().where(
+            Entitlement.user_id == uid, Entitlement.status == EntitlementStatus.ACTIVE, Entitlement.starts_at <= now,
+            sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now),
+            Entry.key == sa.literal("product:") + sa.cast(Entitlement.product_id, sa.String))
         query = query.where(~sa.exists().where(Dismissal.user_id == uid, Dismissal.key == Entry.key),
-                            ~sa.exists().where(ActivityEvent.user_id == uid, ActivityEvent.created_at >= since, took))
+                            ~sa.exists().where(ActivityEvent.user_id == uid, ActivityEvent.created_at >= since, took),
+                            ~held)
     return db.session.execute(query.order_by(Entry.owner != owners[0], Entry.position)).all()
 
 

@@ -1,6 +1,6 @@
 """What members and visitors see in the widgets. On the demo community: the learner's paid next
-course with its price and why, popular items for a visitor, the lazy widgets on course, topic
-and lecture pages, "not interested", "forget", the impression and click beacons. On the
+course with its price and why, popular items for a visitor, a shop product's card (hidden from
+the member who holds it), the lazy widgets on course, topic and lecture pages, "not interested", "forget", the impression and click beacons. On the
 stand-in ``Shelf``: an item that leaves, that became paid or that only buyers may see, the
 hidden empty widget, and no paid text for anyone without access."""
 
@@ -10,7 +10,7 @@ import re
 
 import sqlalchemy as sa
 
-from kpay.api import ActivityEvent, Product, User, db, grant_entitlement
+from kpay.api import ActivityEvent, Product, User, checkout, db, grant_entitlement, mark_paid
 from kpay.cli import cli
 from kpay.testing import PASSWORD, assert_outsiders_see_nothing, csrf_token
 from plugins.recommendations.member_data import erase, export
@@ -20,6 +20,7 @@ from plugins.recommendations.tests.conftest import (
 )
 
 LEARNER = "learner@example.com"  # the demo member who finished Data Analysis Basics
+PRODUCT_CANARY = "CANARY-PRODUCT-DESCRIPTION"
 
 
 def events(app, name: str) -> list[ActivityEvent]:
@@ -81,6 +82,28 @@ def test_lectures_a_member_signed_up_for_leave_their_lists(demo):
     assert f"/live/{writing}\"" not in part.get_data(as_text=True)
     assert f"/live/{writing}\"" in demo.test_client().get(
         f"/recommendations/related/lecture/{id_of(demo, 'Reading Notes')}", headers=HTMX).get_data(as_text=True)
+
+
+def test_shop_products_show_their_public_card_and_a_courses_own_product_is_the_course(demo):
+    python = id_of(demo, "Python for Beginners")  # sold on its own in the shop
+    for client in (demo.test_client(), logged_in(demo, LEARNER)):
+        part = client.get("/recommendations/for-you", headers=HTMX).get_data(as_text=True)
+        assert f'href="/shop/{python}"' in part and "Python for Beginners" in part and "199.00" in part
+    for title in ("Data Analysis Basics", "Live Writing Class", "Teacher Chen"):  # never a second card
+        assert not key_of(demo, title).startswith("product:")
+
+
+def test_a_member_holding_a_product_is_not_offered_it(demo):
+    python = id_of(demo, "Python for Beginners")
+    bought = logged_in(demo, "member@example.com").get("/recommendations/for-you", headers=HTMX)
+    assert "recs-item" in bought.get_data(as_text=True) and f"/shop/{python}" not in bought.get_data(as_text=True)
+    client = logged_in(demo, LEARNER)
+    assert f"/shop/{python}" in client.get("/recommendations/for-you", headers=HTMX).get_data(as_text=True)
+    with demo.app_context():  # held from now on, before the next refresh knows it
+        learner = db.session.scalar(sa.select(User).where(User.email == LEARNER))
+        grant_entitlement(learner.id, db.session.get(Product, python), "test")
+        db.session.commit()
+    assert f"/shop/{python}" not in client.get("/recommendations/for-you", headers=HTMX).get_data(as_text=True)
 
 
 def test_not_interested_is_honoured_once_and_needs_csrf(demo):
@@ -219,6 +242,16 @@ def test_an_item_that_became_paid_shows_its_price_and_no_paid_text(app, shelf, m
 
 def test_no_paid_item_reaches_outsiders_and_a_buyer_sees_it(app, shelf, make_user):
     product = paid_product(app, make_user)
+    author, reader = make_user(name="Author"), make_user(name="Reader")
+    with app.test_request_context():  # a product of its own: its card is its name and price, never more
+        book = Product(creator_id=author.id, name="Shop book", price_minor=4200, currency="CNY",
+                       description=PRODUCT_CANARY)
+        db.session.add(book)
+        db.session.flush()
+        order = checkout(db.session.get(User, reader.id), book, "demo", "book-nonce")
+        mark_paid(order.id, "demo", "demo:book", order.amount_minor, order.currency)  # a paid order: popular
+        db.session.commit()
+        book_id = book.id
     shelf.offer(1, "Open topic", kind="topic", tags=("sql",))
     shelf.offer(2, CANARY, kind="topic", audience="resource", product_id=product, tags=("sql",))
     people = [make_user(name=f"Poster {n}") for n in range(3)]
@@ -226,8 +259,11 @@ def test_no_paid_item_reaches_outsiders_and_a_buyer_sees_it(app, shelf, make_use
         shelf.took(person.id, "topic:1", action="posted")
         shelf.took(person.id, "topic:2", action="replied")
     refresh(app)
+    shown = app.test_client().get("/recommendations/for-you").get_data(as_text=True)
+    assert f'href="/shop/{book_id}"' in shown and "42.00" in shown
+    assert f"/shop/{product}" not in shown  # the paid topic's own product: the topic stands for it
     assert_outsiders_see_nothing(
-        app, "recommendations", CANARY, values={"widget": "home", "kind": "topic", "item_id": 1,
+        app, "recommendations", [CANARY, PRODUCT_CANARY], values={"widget": "home", "kind": "topic", "item_id": 1,
                                                 "key": "topic:2", "position": 1, "impression": "x"},
         member=make_user(name="Nobody"), member_changes_nothing=False)
     buyer = make_user(name="Buyer")

@@ -1,0 +1,75 @@
+"""Level unlocks of actions: an operator keeps links and polls to staff in ``[permissions]``, and
+``permission:<name>|<level>`` opens them to every member who reaches the level, through the
+core's ``can``; switching the plugin off takes the grant away."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpay.config import ConfigError
+from kpay.testing import csrf_token
+from plugins.gamification.tests.conftest import Person, gamification_config, start_circle
+
+STAFF = ["owner", "admin", "moderator", "creator"]
+LEVELS = ["0|Newcomer|新人", "5|Reader|读者"]
+NARROWED = {"forums.post_links": STAFF, "forums.create_poll": STAFF}
+LINK_REFUSED = "Links are not open to you yet: remove the link and post again."
+POLL_REFUSED = "Polls are not open to you yet: choose another kind."
+
+
+def _config(**settings) -> dict:
+    return {**gamification_config(levels=LEVELS, **settings), "permissions": NARROWED}
+
+
+def _start_topic(me: Person, circle: int, **fields):
+    """Post the new-topic form of ``circle``; the response."""
+    url = f"/forums/c/{circle}/new"
+    data = {"kind": "discussion", "tags": "", "poll_results_after": "vote", **fields}
+    return me.client.post(url, data={**data, "csrf_token": csrf_token(me.client.get(url))})
+
+
+def test_links_and_polls_open_at_their_level_and_close_without_the_plugin(make_app, make_user):
+    chen, reader = make_user("creator", name="Teacher Chen"), make_user(name="Rui Reader")
+    app = make_app(_config(unlocks=["permission:forums.post_links|2", "permission:forums.create_poll|2"]))
+    lobby = start_circle(app, chen, name="Lobby")
+    me = Person(app, reader)
+    me.post(f"/forums/c/{lobby}/join")
+    link = {"title": "A good guide", "body": "Read [this guide](https://example.com/guide) first."}
+    poll = {"title": "Which day suits you?", "body": "Vote, please.", "kind": "poll", "poll_options": "Monday\nFriday"}
+
+    refused = _start_topic(me, lobby, **link)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert LINK_REFUSED in page and "https://example.com/guide" in page  # beside the field, the text kept
+    refused = _start_topic(me, lobby, **poll)
+    assert refused.status_code == 422 and POLL_REFUSED in refused.get_data(as_text=True)
+    assert "A good guide" not in me.page(f"/forums/c/{lobby}") and "Which day suits you?" not in me.page(f"/forums/c/{lobby}")
+
+    assert _start_topic(me, lobby, title="Where do I start?", body="A first question.", kind="question").status_code == 302
+    assert "Level 2: Reader" in me.page("/gamification/me")  # 3 for the question, 2 for the first post
+    assert _start_topic(me, lobby, **link).status_code == 302
+    assert _start_topic(me, lobby, **poll).status_code == 302
+    circle_page = me.page(f"/forums/c/{lobby}")
+    assert "A good guide" in circle_page and "Which day suits you?" in circle_page
+
+    without = make_app({**_config(), "plugins": {"enabled": ["forums", "courses", "pay_sandbox"]}}, create_tables=False)
+    again = _start_topic(Person(without, reader), lobby, title="Another guide", body="See https://example.com/more")
+    assert again.status_code == 422 and LINK_REFUSED in again.get_data(as_text=True)
+
+
+def test_a_member_below_the_level_cannot_link_in_a_reply_either(make_app, make_user):
+    chen, reader = make_user("creator", name="Teacher Chen"), make_user(name="Rui Reader")
+    app = make_app(_config(unlocks=["permission:forums.post_links|2"]))
+    lobby = start_circle(app, chen, name="Lobby")
+    topic = _start_topic(Person(app, chen), lobby, title="Welcome", body="Say hello.").headers["Location"]
+    me = Person(app, reader)
+    me.post(f"/forums/c/{lobby}/join")
+    url = f"{topic.rstrip('/')}/reply"
+    refused = me.client.post(url, data={"body": "Hello, see www.example.com", "csrf_token": csrf_token(me.client.get(url))})
+    assert refused.status_code == 422 and LINK_REFUSED in refused.get_data(as_text=True)
+    assert "www.example.com" not in me.page(topic)
+
+
+def test_a_bad_permission_unlock_line_stops_start_up_naming_the_key(make_app):
+    with pytest.raises(ConfigError, match="unlocks"):
+        make_app(gamification_config(unlocks=["permission:|2"]))
