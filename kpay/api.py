@@ -21,6 +21,7 @@ from kpay.commerce.access import access_notes, can_access, can_access_keys
 from kpay.commerce.coupons import issue as issue_coupon
 from kpay.commerce.entitlements import grant as grant_entitlement
 from kpay.commerce.ledger import balance as ledger_balance
+from kpay.commerce.ledger import balance_expression as ledger_balance_expression
 from kpay.commerce.ledger import creator_account
 from kpay.commerce.ledger import post as post_ledger
 from kpay.commerce.money import format_money
@@ -128,7 +129,7 @@ SECTIONS: dict[str, list[str]] = {
         "Product", "Order", "OrderStatus", "Payment", "Refund", "ProviderEvent", "LedgerTransaction", "LedgerEntry", "checkout",
         "mark_awaiting_confirmation", "attach_provider_session", "keep_order_open_until", "mark_paid",
         "cancel_order", "refund_order", "CheckoutError", "PaymentMismatch", "payment_provider",
-        "notify_commerce_managers", "post_ledger", "ledger_balance", "format_money", "Coupon", "issue_coupon",
+        "notify_commerce_managers", "post_ledger", "ledger_balance", "ledger_balance_expression", "format_money", "Coupon", "issue_coupon",
         "creator_account", "CreatorPayout",
     ],
 }

@@ -111,10 +111,12 @@ def checked(app: Flask, changes: dict[str, Any]) -> dict:
             table = table.setdefault(name, {})
         table[key] = value
     plugin_tables = {k: v for k, v in candidate["plugins"].items() if isinstance(v, dict)}
+    permissions = candidate.pop("permissions", {})
     core = {**candidate, "plugins": {"enabled": candidate["plugins"]["enabled"]}}
     validated = site_config.validate(core, site_config.CORE_SETTINGS)
     site_config.check_core(validated)
     validated["plugins"].update(plugin_tables)
+    validated["permissions"] = permissions
     declared = declared_settings(app.extensions["kpay"].pm)
     for name in plugin_tables:
         if name in declared:

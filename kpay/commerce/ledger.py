@@ -118,10 +118,14 @@ def _slot_statement(dialect: str):
 
 def balance(account: str, currency: str) -> int:
     """The account's balance in ``currency`` now."""
-    found = db.session.scalar(
-        sa.select(LedgerBalance.balance_minor).where(LedgerBalance.account == account, LedgerBalance.currency == currency)
-    )
-    return found or 0
+    return db.session.scalar(sa.select(balance_expression(account, currency))) or 0
+
+
+def balance_expression(account: str, currency: str) -> sa.ScalarSelect:
+    """The account's balance in ``currency`` as an SQL expression (0 when it has none), for a
+    page that reads it in a statement it sends anyway."""
+    return sa.select(sa.func.coalesce(sa.func.max(LedgerBalance.balance_minor), 0)).where(
+        LedgerBalance.account == account, LedgerBalance.currency == currency).scalar_subquery()
 
 
 def moved(key: str, account: str) -> int:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from kpay.api import User, db, ledger_balance, limiter, login_required, render, wants_partial
+from kpay.api import User, db, ledger_balance_expression, limiter, login_required, render, wants_partial
 from plugins.referrals import attribution, codes, coupons, poster, typed
 from plugins.referrals.forms import CodeForm, PayoutRequestForm
 from plugins.referrals.models import Attribution, Payout, Reward, Visit
@@ -96,13 +96,13 @@ def invite():
 def member_page():
     """The member's link, code, QR code, poster, figures, rewards and statement."""
     me = current_user.id
-    summary = _summary(me)
     currency = current_app.config["KPAY"]["commerce"]["currency"]
+    summary = _summary(me, currency)
     statement = db.session.execute(
         sa.select(Reward, User.display_name).outerjoin(User, User.id == Reward.invitee_id)
         .where(Reward.referrer_id == me).order_by(Reward.id.desc()).limit(30)
     ).all()
-    available = -ledger_balance(available_account(me), currency)
+    available = summary["available"]
     link = invite_link(me)
     form = PayoutRequestForm(formdata=None, currency=currency, nonce=secrets.token_urlsafe(24))
     return render(
@@ -113,9 +113,9 @@ def member_page():
     )
 
 
-def _summary(user_id: int) -> dict:
-    """The member's figures in one statement: visits, sign-ups, conversions, and reward sums
-    by kind, status and currency."""
+def _summary(user_id: int, currency: str) -> dict:
+    """The member's figures in one statement: visits, sign-ups, conversions, reward sums by
+    kind, status and currency, and what is available to pay out in ``currency``."""
     visits = sa.select(sa.literal("visits"), sa.literal(""), sa.literal(""), sa.func.count(), sa.literal(0)).where(
         Visit.referrer_id == user_id)
     signups = sa.select(sa.literal("signups"), sa.literal(""), sa.literal(""), sa.func.count(),
@@ -124,14 +124,18 @@ def _summary(user_id: int) -> dict:
                         sa.func.sum(sa.case((Reward.status == "reversed", Reward.amount),
                                             else_=Reward.amount - Reward.reversed_amount))).where(
         Reward.referrer_id == user_id).group_by(Reward.kind, Reward.status, Reward.currency)
-    found: dict = {"visits": 0, "signups": 0, "converted": 0, "money": {}, "points": {}}
-    for kind, status, currency, count, total in db.session.execute(sa.union_all(visits, signups, rewards)):
-        if kind == "visits":
+    available = sa.select(sa.literal("available"), sa.literal(""), sa.literal(""), sa.literal(0),
+                          -ledger_balance_expression(available_account(user_id), currency))
+    found: dict = {"visits": 0, "signups": 0, "converted": 0, "money": {}, "points": {}, "available": 0}
+    for kind, status, in_currency, count, total in db.session.execute(sa.union_all(visits, signups, rewards, available)):
+        if kind == "available":
+            found["available"] = int(total or 0)
+        elif kind == "visits":
             found["visits"] = count
         elif kind == "signups":
             found["signups"], found["converted"] = count, int(total or 0)
         elif kind == "commission":
-            found["money"].setdefault(status, {})[currency] = int(total or 0)
+            found["money"].setdefault(status, {})[in_currency] = int(total or 0)
         else:
             found["points"][status] = int(total or 0)
     return found

@@ -33,7 +33,7 @@ def test_a_lectures_ics_parses_with_its_zone_and_both_alarms(app, make_user):
 def test_the_private_feed_lists_my_series_and_a_new_address_revokes_the_old(app, make_user):
     creator, member = make_user(role="creator"), make_user()
     first = make_lecture(app, creator.id, hours=30, title="Weekly Q&A",
-                         until=(datetime.now(UTC) + timedelta(days=22)).date())
+                         until=(datetime.now(UTC) + timedelta(days=23)).date())
     client = logged_in(app, member)
     for lecture_id in range(first, first + 4):
         answer(client, lecture_id, "going")
