@@ -50,7 +50,7 @@ def _x_labels(keys: list[str], x) -> list[tuple[float, str]]:
 
 def table_rows(rows: Iterable[tuple]) -> Markup:
     """``<tr>`` elements of ``rows`` (their cells escaped)."""
-    return Markup("".join(["<tr>" + "".join([f"<td>{escape(cell) if isinstance(cell, str) else cell}</td>" for cell in row])
+    return Markup("".join(["<tr>" + "".join([f"<td>{escape(cell)}</td>" for cell in row])
                            + "</tr>" for row in rows]))
 
 
