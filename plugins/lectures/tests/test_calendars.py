@@ -12,7 +12,7 @@ import recurring_ical_events
 from zoneinfo import ZoneInfo
 
 from kpay.testing import csrf_token
-from plugins.lectures.tests.conftest import canary, lecture_row, logged_in, make_lecture
+from plugins.lectures.tests.conftest import canary, lecture_row, logged_in, make_lecture, wall_in
 from plugins.lectures.tests.test_seats import answer
 
 
@@ -32,8 +32,9 @@ def test_a_lectures_ics_parses_with_its_zone_and_both_alarms(app, make_user):
 
 def test_the_private_feed_lists_my_series_and_a_new_address_revokes_the_old(app, make_user):
     creator, member = make_user(role="creator"), make_user()
+    # "until" is a day in the organizer's zone: the fourth week's own day, whatever the hour now.
     first = make_lecture(app, creator.id, hours=30, title="Weekly Q&A",
-                         until=(datetime.now(UTC) + timedelta(days=23)).date())
+                         until=(wall_in(30) + timedelta(weeks=3)).date())
     client = logged_in(app, member)
     for lecture_id in range(first, first + 4):
         answer(client, lecture_id, "going")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 
@@ -46,6 +47,21 @@ def test_weekly_series_across_spring_forward_stays_at_nine_local(app, studio):
         rows = db.session.scalars(sa.select(Lecture).order_by(Lecture.starts_at)).all()
     assert [r.starts_at.astimezone(UTC).hour for r in rows] == [8, 7, 7]  # CET, then CEST
     assert {r.local_start.hour for r in rows} == {9} and len({r.series for r in rows}) == 1
+
+
+@pytest.mark.parametrize("zone, utc_start", [("Asia/Shanghai", "2027-05-27 13:00"),
+                                             ("America/Los_Angeles", "2027-05-28 04:00")])
+def test_a_series_includes_the_lecture_late_on_its_until_day_in_the_organizers_zone(app, studio, zone, utc_start):
+    response = post(studio, starts="2027-05-06T21:00", zone=zone, repeat_until="2027-05-27")
+    assert response.status_code == 302
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Lecture).order_by(Lecture.starts_at)).all()
+    assert [f"{r.local_start:%m-%d %H:%M}" for r in rows] == ["05-06 21:00", "05-13 21:00", "05-20 21:00",
+                                                               "05-27 21:00"]
+    assert f"{rows[-1].starts_at.astimezone(UTC):%Y-%m-%d %H:%M}" == utc_start
+    event = next(iter(icalendar.Calendar.from_ical(studio.get(f"/live/{rows[-1].id}.ics").data).walk("VEVENT")))
+    start = event["dtstart"].dt
+    assert (f"{start:%Y-%m-%d %H:%M}", str(start.tzinfo)) == ("2027-05-27 21:00", zone)
 
 
 BAD = [
