@@ -67,7 +67,7 @@ from kpay.models.commerce import (
 )
 from kpay.models.commerce import Payout as CreatorPayout
 from kpay.notifications.service import notify
-from kpay.permissions import can, require
+from kpay.permissions import can, declared_permissions, require
 from kpay.plugins import hook
 from kpay.points import award
 from kpay.clock import site_now, today
@@ -106,7 +106,7 @@ from kpay.uploads import serve as serve_upload
 #: The API by topic, in the order docs/api.md lists it.
 SECTIONS: dict[str, list[str]] = {
     "Hooks and the data they return": [
-        "hookimpl", "hook", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "Schedule",
+        "hookimpl", "hook", "Setting", "ConfigError", "NavItem", "Widget", "Asset", "Permission", "declared_permissions", "Schedule",
         "SearchDocument", "Event", "NotificationKind", "Resource", "LessonSource", "AccessGrant", "PaymentProvider",
         "UploadFolder", "add_translations",
     ],

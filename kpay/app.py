@@ -33,6 +33,7 @@ class KPayState:
     enabled: list[str]
     migration_dirs: list[str] = field(default_factory=list)
     permissions: dict = field(default_factory=dict)
+    declared_permissions: dict = field(default_factory=dict)
 
 
 def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:

@@ -50,6 +50,12 @@ def require(name: str) -> None:
         abort(403)
 
 
+def declared_permissions(app: Flask) -> dict[str, Permission]:
+    """Every permission of ``app`` by name, with the roles the core or its plugin declares,
+    before the operator's ``[permissions]`` (for a check that needs the author's intent)."""
+    return app.extensions["kpay"].declared_permissions
+
+
 def init_app(app: Flask) -> None:
     """Build the app's permission table from the core's and the plugins' declarations, with
     the roles the operator set in ``[permissions]`` (a ``ConfigError`` names a bad key)."""
@@ -57,6 +63,7 @@ def init_app(app: Flask) -> None:
     for group in app.extensions["kpay"].pm.hook.kpay_permissions():
         for permission in group or ():
             table[permission.name] = permission
+    app.extensions["kpay"].declared_permissions = dict(table)
     for name, roles in app.extensions["kpay"].config["permissions"].items():
         if name not in table:
             raise ConfigError(f"permissions.{name}: unknown permission (known: {', '.join(sorted(table))})")

@@ -23,7 +23,9 @@ def kpay_config_defaults():
 @hookimpl
 def kpay_init_app(app):
     from plugins.gamification.levels import badge
+    from plugins.gamification.unlocks import check_permissions
 
+    check_permissions(app)
     app.jinja_env.globals["member_badge"] = badge
 
 

@@ -2,7 +2,8 @@
 a level, besides the products that sell it. The admin lists them in the ``unlocks`` setting
 (``course:7|3``: course 7 opens at level 3); the core's ``can_access`` asks
 ``kpay_access_grants``, so it stays the one access decision. An action opens the same way
-(``permission:forums.post_links|2``) through ``kpay_permission_grants``, asked by the core's ``can``.
+(``permission:forums.post_links|2``) through ``kpay_permission_grants``, asked by the core's ``can``;
+only a permission that is known and declared for some role below admin may be opened so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 
-from kpay.api import AccessGrant, Resource, db
+from kpay.api import AccessGrant, ConfigError, Resource, db, declared_permissions
 from plugins.gamification import levels
 from plugins.gamification.models import Standing
 
@@ -41,6 +42,26 @@ def validate(lines: list[str]) -> str | None:
         return (f"expected lines such as \"course:7|3\" (a course or circle id, a level from 2) or "
                 f"\"permission:forums.post_links|2\", got {bad}")
     return None
+
+
+STAFF_ONLY = frozenset({"owner", "admin"})
+
+
+def check_permissions(app) -> None:
+    """Refuse, with a ``ConfigError`` naming the key, a ``permission:`` unlock of a permission
+    nobody declares or of one declared for owners and admins only (the operator's
+    ``[permissions]`` does not change which: it is the author's intent that counts)."""
+    declared = declared_permissions(app)
+    for key in parse(app.config["KPAY"]["plugins"]["gamification"]["unlocks"]):
+        kind, _, name = key.partition(":")
+        if kind != "permission":
+            continue
+        if name not in declared:
+            raise ConfigError(f"plugins.gamification.unlocks: unknown permission {name!r} "
+                              f"(known: {', '.join(sorted(declared))})")
+        if set(declared[name].roles) <= STAFF_ONLY:
+            raise ConfigError(f"plugins.gamification.unlocks: {name!r} is for owners and admins only; "
+                              f"a level cannot open it")
 
 
 def member_points(user_id: int) -> int:

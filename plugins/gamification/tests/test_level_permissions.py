@@ -73,3 +73,31 @@ def test_a_member_below_the_level_cannot_link_in_a_reply_either(make_app, make_u
 def test_a_bad_permission_unlock_line_stops_start_up_naming_the_key(make_app):
     with pytest.raises(ConfigError, match="unlocks"):
         make_app(gamification_config(unlocks=["permission:|2"]))
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("permission:forums.post_linx|2", "unknown permission 'forums.post_linx'"),
+    ("permission:admin.access|3", "'admin.access' is for owners and admins only"),
+    ("permission:gamification.engagement|5", "'gamification.engagement' is for owners and admins only"),
+])
+def test_a_misspelt_or_staff_only_permission_unlock_stops_start_up_naming_the_key(make_app, line, problem):
+    with pytest.raises(ConfigError, match=f"^plugins.gamification.unlocks: {problem}"):
+        make_app(_config(unlocks=["course:7|3", line]))
+
+
+def test_the_settings_page_refuses_a_misspelt_permission_beside_the_unlocks_field(make_app, make_user):
+    app = make_app(_config(unlocks=["permission:forums.post_links|2"]))
+    owner = Person(app, make_user("owner"))
+    url = "/admin/plugins/gamification/settings"
+    values = {key: "\n".join(value) if isinstance(value, list) else value
+              for key, value in app.config["KPAY"]["plugins"]["gamification"].items()}
+    refused = owner.client.post(url, data={**values, "unlocks": "permission:forums.post_linx|2",
+                                           "csrf_token": csrf_token(owner.client.get(url))})
+    assert refused.status_code == 422
+    assert '<ul class="errors" id="unlocks-errors"><li>unknown permission &#39;forums.post_linx&#39;' in \
+        refused.get_data(as_text=True)
+    assert app.config["KPAY"]["plugins"]["gamification"]["unlocks"] == ["permission:forums.post_links|2"]
+    saved = owner.client.post(url, data={**values, "unlocks": "permission:forums.create_poll|2",
+                                         "csrf_token": csrf_token(owner.client.get(url))})
+    assert saved.status_code == 302
+    assert app.config["KPAY"]["plugins"]["gamification"]["unlocks"] == ["permission:forums.create_poll|2"]
