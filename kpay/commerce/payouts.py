@@ -26,7 +26,7 @@ from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
 from kpay.models.commerce import LedgerBalance, Payout
-from kpay.permissions import require
+from kpay.permissions import can, require
 from kpay.render import render
 from kpay.transactions import insert_once
 
@@ -82,7 +82,10 @@ def record_payout(creator: User, amount_minor: int, currency: str, reference: st
     with force_locale(creator.locale or current_app.config["KPAY"]["default_locale"]):
         amount = format_money(amount_minor, currency)
     text = _l("A payout of %(amount)s was recorded (%(reference)s).", amount=amount, reference=reference)
-    notify(creator, "purchases", text, url_for("commerce.revenue"), key=f"commerce:payout:{payout_id}")
+    # A member who sells nothing (a referrer paid their commission) cannot open the revenue page.
+    url = url_for("commerce.revenue") if can("commerce.sell", creator) else url_for("commerce.purchases",
+                                                                                      _anchor="payouts")
+    notify(creator, "purchases", text, url, key=f"commerce:payout:{payout_id}")
     return payout, True
 
 

@@ -15,12 +15,13 @@ from kpay.commerce.providers import provider, providers
 from kpay.extensions import db, limiter
 from kpay.listing import paginate
 from kpay.models import User
-from kpay.models.commerce import Entitlement, Order, OrderEvent, Product
+from kpay.models.commerce import Entitlement, Order, OrderEvent, Payout, Product
 from kpay.permissions import can
 from kpay.render import render
 
 bp = Blueprint("commerce", __name__, url_prefix="")
 PURCHASES_PER_PAGE = 20
+PAYOUTS_SHOWN = 10
 SHOP_PER_PAGE = 24  # tiles: rows of 2, 3 and 4 alike
 
 
@@ -155,9 +156,13 @@ def cancel(order_id: int):
 @bp.route("/account/purchases")
 @login_required
 def purchases():
-    """The member's orders with receipts, newest first a page at a time, and the memberships
-    they hold with their end dates."""
+    """The member's orders with receipts, newest first a page at a time, the memberships they
+    hold with their end dates, and the latest payouts recorded to them (a referrer's
+    commission, say: a member who sells nothing has no revenue page to read them on)."""
     mine = sa.select(Order, Product).join(Product, Product.id == Order.product_id).where(Order.user_id == current_user.id)
     listing = paginate(mine, "commerce.purchases", {"cursor": request.args.get("cursor")}, (Order.id,),
                        descending=True, per_page=PURCHASES_PER_PAGE)
-    return render("commerce/purchases.html", listing=listing, held=entitlements.held_products(current_user.id))
+    paid = db.session.scalars(sa.select(Payout).where(Payout.creator_id == current_user.id)
+                              .order_by(Payout.id.desc()).limit(PAYOUTS_SHOWN)).all()
+    return render("commerce/purchases.html", listing=listing, held=entitlements.held_products(current_user.id),
+                  payouts=paid)

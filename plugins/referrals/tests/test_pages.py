@@ -239,3 +239,33 @@ def test_outsiders_cannot_open_the_operator_pages(app, make_user):
         "code": "zz-0000", "user_id": 1, "reward_id": 1, "payout_id": 1}, member=member, member_changes_nothing=False)
     admin_routes = [status for who, _variant, url, status in asked if "/referrals/admin" in url and who == "member"]
     assert admin_routes and all(status in (403, 404, 405) for status in admin_routes)
+
+
+def test_a_member_paid_their_commission_opens_the_payout_notice_and_sees_the_payout(make_app, make_user):
+    from plugins.referrals.tests.conftest import referrals_config
+
+    app = make_app(referrals_config(second_approval_minor=100000))
+    member, admin = make_user(name="Mo"), make_user("admin", name="Ada")
+    _available_commission(app, member, 9000)
+    client = login(app, member)
+    client.post("/referrals/payout", data={"csrf_token": csrf_token(client.get("/invite")), "currency": "CNY",
+                                           "nonce": "m" * 24})
+    with app.app_context():
+        payout_id = db.session.scalar(sa.select(Payout.id))
+    staff = login(app, admin)
+    staff.post(f"/referrals/admin/payouts/{payout_id}",
+               data={"csrf_token": csrf_token(staff.get("/referrals/admin")), "action": "approve"})
+    form_page = staff.get(f"/admin/payouts/{member.id}")
+    nonce = re.search(r'name="nonce"[^>]*value="([^"]+)"', form_page.get_data(as_text=True)).group(1)
+    staff.post(f"/admin/payouts/{member.id}", data={"csrf_token": csrf_token(form_page), "nonce": nonce,
+                                                    "currency": "CNY", "amount": "90", "reference": "BANK-9"})
+
+    inbox = client.get("/notifications").get_data(as_text=True)
+    notice = re.search(r'<form method="post" action="([^"]+)" class="inline">\s*<input[^>]+>\s*'
+                       r'<button type="submit" class="link">A payout of [^<]*BANK-9', inbox)
+    assert notice, "the member has the payout notice"
+    opened = client.post(notice.group(1), data={"csrf_token": csrf_token(client.get("/notifications"))},
+                         follow_redirects=True)
+    assert opened.status_code == 200
+    page = opened.get_data(as_text=True)
+    assert "Paid to you" in page and "BANK-9" in page and "90.00" in page
