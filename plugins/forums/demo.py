@@ -1,5 +1,7 @@
 """Demo content: a free circle and a paid one (Teacher Chen's membership), in English and Chinese,
-with a discussion, a solved question, a poll and a featured topic."""
+with a discussion, a solved question, a poll and a featured topic. Posts, likes, the accepted
+answer and the poll's vote go through the functions real actions use, so their events are the
+same (analytics and gamification see the demo as they see real activity)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from kpay.api import Product, User, add_to, db, utcnow
-from plugins.forums.models import Ballot, Circle, Like, Membership, Poll, PollOption, Post, Topic
-from plugins.forums.posting import announce
+from plugins.forums import polls
+from plugins.forums.models import Circle, Membership, Poll, PollOption, Post, Topic
+from plugins.forums.posting import accept, announce, set_like
 
 RULES = (
     "1. Be kind and specific. 友善、具体。\n"
@@ -82,25 +85,24 @@ def add_demo_circles() -> None:
         (chen, "Start from the problem and the metric, keep one page, and link details.\n\n从问题和指标写起，一页纸，细节用链接。"),
         (leo, "A template with *Goals / Non-goals* helped me. 用“目标/非目标”模板很有帮助。"),
     ], kind="question", tags="prd,writing", age_hours=20)
-    question.accepted_post_id = db.session.scalar(sa.select(Post.id).where(Post.topic_id == question.id, Post.number == 2))
+    accept(question, db.session.scalar(sa.select(Post).where(Post.topic_id == question.id, Post.number == 2)), mei)
     vote = _topic(design, chen, "Which prototyping tool do you use? · 你用哪个原型工具？", [
         (chen, "Vote and tell us why. 投票并说说理由。"),
     ], kind="poll", tags="tools", age_hours=6)
-    db.session.add(Poll(topic_id=vote.id, multiple=False, results_after="vote", voters=1))
+    poll = Poll(topic_id=vote.id, multiple=False, results_after="vote")
+    db.session.add(poll)
     db.session.flush()
-    options = [PollOption(topic_id=vote.id, position=i, label=label, votes=int(i == 0))
+    options = [PollOption(topic_id=vote.id, position=i, label=label)
                for i, label in enumerate(["Figma", "墨刀 Modao", "Paper · 纸笔"])]
     db.session.add_all(options)
     db.session.flush()
-    db.session.add(Ballot(topic_id=vote.id, user_id=mei.id, choices=[options[0].id]))
+    db.session.refresh(poll, ["options"])
+    polls.vote(mei, vote, poll, [options[0].id])
     weekly = _topic(star, chen, "Weekly Q&A #1: pricing your first course · 每周问答第一期：第一门课怎么定价", [
         (chen, "Ask anything about pricing. 关于定价，尽管问。"),
         (leo, "Should I start cheap and raise later? 先低价再涨价可以吗？"),
         (chen, "Yes, and tell early members they keep their price. 可以，并承诺早期会员价格不变。"),
     ], tags="pricing", age_hours=30)
     weekly.featured_at = utcnow() - timedelta(hours=10)
-    for topic, liker in ((question, leo), (welcome, chen), (weekly, chen)):
-        post = db.session.scalar(sa.select(Post).where(Post.topic_id == topic.id, Post.number == 2))
-        db.session.add(Like(post_id=post.id, user_id=liker.id))
-        add_to(post, like_count=1)
-        add_to(topic, like_count=1)
+    for topic, liker in ((question, leo), (welcome, chen), (weekly, chen)):  # as the like button does
+        set_like(liker, db.session.scalar(sa.select(Post).where(Post.topic_id == topic.id, Post.number == 2)), True)

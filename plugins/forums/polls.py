@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpay.api import db, insert_once, utcnow
-from plugins.forums.models import Ballot, Poll, PollOption
+from kpay.api import db, emit, insert_once, utcnow
+from plugins.forums.models import Ballot, Poll, PollOption, Topic
 
 
 def is_closed(poll: Poll) -> bool:
@@ -25,8 +25,9 @@ def shows_results(poll: Poll, voted: bool) -> bool:
     return is_closed(poll) or (voted and poll.results_after == "vote")
 
 
-def vote(user, poll: Poll, option_ids: list[int]) -> bool:
-    """Cast the member's one ballot; False when they had voted already (nothing changes)."""
+def vote(user, topic: Topic, poll: Poll, option_ids: list[int]) -> bool:
+    """Cast the member's one ballot in the poll of ``topic`` and emit ``poll.voted``; False
+    when they had voted already (nothing changes)."""
     valid = {o.id for o in poll.options}
     choices = sorted(set(option_ids) & valid)
     if not choices or (not poll.multiple and len(choices) > 1):
@@ -36,5 +37,6 @@ def vote(user, poll: Poll, option_ids: list[int]) -> bool:
         return False
     db.session.execute(sa.update(PollOption).where(PollOption.id.in_(choices)).values(votes=PollOption.votes + 1))
     db.session.execute(sa.update(Poll).where(Poll.topic_id == poll.topic_id).values(voters=Poll.voters + 1))
+    emit("poll.voted", user=user, subject=topic, topic_id=topic.id, circle_id=topic.circle_id, choices=choices)
     db.session.expire(poll)
     return True

@@ -366,7 +366,7 @@ def vote(topic_id: int):
         flash(_("This poll is closed."), "error")
     else:
         try:
-            if not polls.vote(current_user, context["poll"], request.form.getlist("option", type=int)):
+            if not polls.vote(current_user, topic, context["poll"], request.form.getlist("option", type=int)):
                 flash(_("You have already voted in this poll."), "error")
         except ValueError:
             flash(_("Choose one of the answers."), "error")

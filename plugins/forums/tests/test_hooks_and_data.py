@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from kpay.cli import cli
 from kpay.commerce import can_access
 from kpay.extensions import db
-from kpay.models import Notification, User
+from kpay.models import ActivityEvent, Notification, User
 from kpay.plugins import hook
 from kpay.types import Resource
 from plugins.forums import best_of
-from plugins.forums.models import BestOfRun, Circle, Like, Post, Topic
+from plugins.forums.models import BestOfRun, Circle, Like, Poll, Post, Topic
 from plugins.forums.search_docs import documents
 from plugins.forums.tests.conftest import count, scalar
 
@@ -152,6 +152,17 @@ def test_kpay_demo_adds_a_free_and_a_paid_bilingual_circle(make_app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.accepted_post_id.is_not(None))) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.featured_at.is_not(None))) == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic).where(Topic.kind == "poll")) == 1
+
+
+def test_the_demos_likes_accepted_answer_and_vote_emit_the_events_real_ones_do(make_app):
+    app = make_app({"plugins": {"enabled": ["forums", "pay_sandbox"]}})
+    assert app.test_cli_runner().invoke(cli, ["demo"]).exit_code == 0
+    with app.app_context():
+        names = db.session.scalars(sa.select(ActivityEvent.name)).all()
+        assert (names.count("post.liked"), names.count("answer.accepted"), names.count("poll.voted")) == (3, 1, 1)
+        assert db.session.scalar(sa.select(sa.func.sum(Topic.like_count))) == 3
+        poll = db.session.scalar(sa.select(Poll))
+        assert (poll.voters, [o.votes for o in poll.options]) == (1, [1, 0, 0])
 
 
 def test_best_of_waits_for_the_site_url_outside_a_request(app):
