@@ -47,7 +47,8 @@ class LectureForm(FlaskForm):
     provider = SelectField(_l("Where it happens"), coerce=str)
     meeting_url = StringField(_l("Meeting link"), description=_l(
         "Shown only to confirmed attendees, shortly before the start."), validators=[Optional(), Length(max=500)])
-    repeat_until = DateField(_l("Repeat weekly until"), description=_l("Empty: once."), validators=[Optional()])
+    repeat_until = DateField(_l("Repeat weekly until"), description=_l(
+        "A day in the zone above, included: a lecture late that day is the last. Empty: once."), validators=[Optional()])
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -52,6 +52,7 @@ def test_weekly_series_across_spring_forward_stays_at_nine_local(app, studio):
 @pytest.mark.parametrize("zone, utc_start", [("Asia/Shanghai", "2027-05-27 13:00"),
                                              ("America/Los_Angeles", "2027-05-28 04:00")])
 def test_a_series_includes_the_lecture_late_on_its_until_day_in_the_organizers_zone(app, studio, zone, utc_start):
+    assert "a lecture late that day is the last" in studio.get("/live/studio/new").get_data(as_text=True)
     response = post(studio, starts="2027-05-06T21:00", zone=zone, repeat_until="2027-05-27")
     assert response.status_code == 302
     with app.app_context():
