@@ -17,7 +17,7 @@ from kpay.api import (
     Product, User, access_notes, apply_cover, cover_from_form, db, emit, insert_once, keyed_by_member, limiter, query_int,
     record_audit, render, require, utcnow, wants_partial,
 )
-from plugins.forums import access, lists, moderation, polls, post_html, posting
+from plugins.forums import access, feed_html, lists, moderation, polls, post_html, posting
 from plugins.forums.forms import CircleForm, EditForm, FlagForm, ReplyForm, TopicForm
 from plugins.forums.models import Circle, Membership, Poll, Post, Topic
 
@@ -165,6 +165,7 @@ def circle(circle_id: int):
         "forums/circle.html", partial="forums/_topic_feed.html" if feed else "forums/_topic_page.html",
         circle=circle, member=member, moderator=moderator, feed=feed, openings=page.openings,
         kind=kind, period=period, listing=page, pinned=page.pinned, read=page.read, cursor=cursor, watching=watching,
+        topics_html=feed_html.feed_html(page, circle.creator_id, current_user.is_authenticated) if feed else None,
     )
 
 
