@@ -20,7 +20,7 @@ from flask import current_app, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-BUDGET = 4_000_000  # characters of HTML and of the texts in its keys kept per process (≈ 4-16 MB)
+BUDGET = 2_000_000  # characters of HTML and of the texts in its keys kept per process (≈ 2-8 MB)
 
 
 class KeptHtml:

@@ -98,3 +98,29 @@ def test_kept_html_stays_within_its_budget():
         assert kept.get((n,), 40, lambda n=n: f"<p>{n:056d}</p>") == f"<p>{n:056d}</p>"
     assert kept.size <= 1_000 and len(kept.made) == 1_000 // 103
     assert (99,) in kept.made and (0,) not in kept.made
+
+
+def feed_item(page: str, title: str) -> str:
+    """The feed's item of the topic titled ``title``."""
+    return next(item for item in page.split('<article class="card forums-feed-item')[1:] if title in item)
+
+
+def test_the_feed_shows_each_reader_their_own_read_marker_and_new_replies_at_once(app, forum, make_user, make_circle):
+    chen, mei, leo = make_user(role="creator"), make_user(), make_user()
+    circle = make_circle(chen)
+    for person in (mei, leo):
+        forum(person).join(circle)
+    topic = forum(chen).start_topic(circle, title="Kept topic")
+    mei_forum, leo_forum = forum(mei), forum(leo)
+    mei_forum.reply(topic, body="One more")
+    mei_forum.post(f"/forums/t/{topic}/read", number="2")
+    as_mei = feed_item(mei_forum.page(f"/forums/c/{circle}"), "Kept topic")
+    assert f'href="/forums/t/{topic}?after=2"' in as_mei and ">new<" not in as_mei
+    as_leo = feed_item(leo_forum.page(f"/forums/c/{circle}"), "Kept topic")
+    assert ">new<" in as_leo and "?after=" not in as_leo
+    assert ">new<" not in feed_item(forum().page(f"/forums/c/{circle}"), "Kept topic")  # a visitor
+    leo_forum.reply(topic, body="And another")
+    as_mei = feed_item(mei_forum.page(f"/forums/c/{circle}"), "Kept topic")
+    assert '<span class="forums-unread" title="Unread posts">1</span>' in as_mei
+    chinese = feed_item(leo_forum.get(f"/forums/c/{circle}", headers=CHINESE).get_data(as_text=True), "Kept topic")
+    assert ">Host<" in as_mei and ">圈主<" in chinese and ">Host<" not in chinese
