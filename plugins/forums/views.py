@@ -17,7 +17,7 @@ from kpay.api import (
     Product, User, access_notes, apply_cover, cover_from_form, db, emit, insert_once, keyed_by_member, limiter, query_int,
     record_audit, render, require, utcnow, wants_partial,
 )
-from plugins.forums import access, lists, moderation, polls, posting
+from plugins.forums import access, feed_html, lists, moderation, polls, post_html, posting
 from plugins.forums.forms import CircleForm, EditForm, FlagForm, ReplyForm, TopicForm
 from plugins.forums.models import Circle, Membership, Poll, Post, Topic
 
@@ -165,6 +165,7 @@ def circle(circle_id: int):
         "forums/circle.html", partial="forums/_topic_feed.html" if feed else "forums/_topic_page.html",
         circle=circle, member=member, moderator=moderator, feed=feed, openings=page.openings,
         kind=kind, period=period, listing=page, pinned=page.pinned, read=page.read, cursor=cursor, watching=watching,
+        topics_html=feed_html.feed_html(page, circle.creator_id, current_user.is_authenticated) if feed else None,
     )
 
 
@@ -296,11 +297,11 @@ def topic(topic_id: int):
     after = query_int("after", 0)
     lists.posts_for(found, current_user, after)
     page = found.page
+    can_post = access.can_post(current_user, topic.circle, member)
     context = {
         "topic": topic, "circle": topic.circle, "member": member, "moderator": moderator, "listing": page, "after": after,
-        "liked": found.liked,
-        "experts": found.experts, "can_post": access.can_post(current_user, topic.circle, member),
-        "last_read": found.last_read,
+        "can_post": can_post, "last_read": found.last_read,
+        "posts_html": post_html.posts_html(found, current_user, moderator, can_post),
     }
     if wants_partial() and after:
         response = render("forums/_posts.html", **context)
