@@ -19,6 +19,9 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_babel, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2.nodes import EvalContext
+from jinja2.utils import pass_eval_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from kpay.config import LOCALES
@@ -120,17 +123,16 @@ def forget_loaded_catalogs() -> None:
     if domain is not None:
         domain.cache.clear()
     TRANSLATED.clear()
+    SHOWN.clear()
     _wtforms_catalog.cache_clear()
 
 
 TRANSLATED: dict[tuple[Locale | None, str], str] = {}  # (language, message): its translation
+SHOWN: dict[tuple[Locale | None, str, bool], str] = {}  # (language, message, autoescape?): as a template shows it
 TRANSLATED_MAX = 20_000  # templates' messages are a fixed set; this only bounds a mistake
 
 
-def template_gettext(message: str) -> str:
-    """Templates' ``_()``: a message is looked up in the catalogs once per process and language
-    (Flask-Babel's own walks its context and domain on every call: a list page's labels and
-    per-row words cost a dictionary look-up each instead)."""
+def _translated(message: str) -> str:
     key = (get_locale(), message)
     found = TRANSLATED.get(key)
     if found is None:
@@ -138,6 +140,27 @@ def template_gettext(message: str) -> str:
         if len(TRANSLATED) < TRANSLATED_MAX:
             TRANSLATED[key] = found
     return found
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, message: str, **variables) -> str:
+    """Templates' ``_()``, ``gettext()`` and ``{% trans %}``, as Jinja's new-style gettext: the
+    translation (``Markup`` in an autoescaped template) formatted with ``variables``, escaped.
+    A translation is looked up once per process and language, and a message without variables
+    is also formatted once: Jinja's wrappers and Flask-Babel's look-up walk their contexts on
+    every call, and a page shows a few dozen labels."""
+    autoescape = eval_ctx.autoescape
+    if variables:
+        found = _translated(message)
+        return (Markup(found) if autoescape else found) % variables
+    key = (get_locale(), message, autoescape)
+    shown = SHOWN.get(key)
+    if shown is None:
+        found = _translated(message)
+        shown = (Markup(found) if autoescape else found) % {}
+        if len(SHOWN) < TRANSLATED_MAX:
+            SHOWN[key] = shown
+    return shown
 
 
 @functools.cache
@@ -196,12 +219,14 @@ def init_app(app: Flask) -> None:
     login_manager.localize_callback = str
     app.before_request(lambda: setattr(request, "wtforms_translations", WTFORMS_MESSAGES))
     app.jinja_env.filters["datetimeformat"] = datetimeformat
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n; as Flask-Babel does, but ``_()`` remembers
-        gettext=template_gettext, newstyle=True,
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n; as Flask-Babel does
+        gettext=lambda s: get_translations().ugettext(s), newstyle=True,
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
+    # ``_()`` and ``gettext()`` (and ``{% trans %}``) call ours straight, not through Jinja's wrappers.
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
     @app.context_processor
     def language():
