@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytz
 from babel import Locale, dates, support
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_babel, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -127,13 +127,29 @@ def forget_loaded_catalogs() -> None:
     _wtforms_catalog.cache_clear()
 
 
-TRANSLATED: dict[tuple[Locale | None, str], str] = {}  # (language, message): its translation
-SHOWN: dict[tuple[Locale | None, str, bool], str] = {}  # (language, message, autoescape?): as a template shows it
+TRANSLATED: dict[tuple[str, str], str] = {}  # (language, message): its translation
+SHOWN: dict[tuple[str, str, bool], str] = {}  # (language, message, autoescape?): as a template shows it
 TRANSLATED_MAX = 20_000  # templates' messages are a fixed set; this only bounds a mistake
 
 
+def _language() -> str:
+    """The request's locale as a string, for the caches' keys: Flask-Babel's ``get_locale()``
+    (which ``force_locale`` changes), made a string once per request and locale. A ``Locale``
+    key would be compared field by field: each request parses a new one."""
+    state = g.get("_flask_babel")  # Flask-Babel's per-request namespace, where it keeps the locale
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()
+        state = g.get("_flask_babel")
+    if state is None:
+        return str(locale)
+    if getattr(state, "kpay_language_of", None) is not locale:
+        state.kpay_language_of, state.kpay_language = locale, str(locale)
+    return state.kpay_language
+
+
 def _translated(message: str) -> str:
-    key = (get_locale(), message)
+    key = (_language(), message)
     found = TRANSLATED.get(key)
     if found is None:
         found = get_translations().ugettext(message)
@@ -153,7 +169,7 @@ def template_gettext(eval_ctx: EvalContext, message: str, **variables) -> str:
     if variables:
         found = _translated(message)
         return (Markup(found) if autoescape else found) % variables
-    key = (get_locale(), message, autoescape)
+    key = (_language(), message, autoescape)
     shown = SHOWN.get(key)
     if shown is None:
         found = _translated(message)
