@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
 from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
-    compression, errors, i18n, input_filter, jobs, models, permissions, render, security, sqlite,
+    compression, errors, i18n, icons, input_filter, jobs, models, permissions, render, security, sqlite,
     sharing, static_files, storage, uploads,
 )
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -91,8 +91,8 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     permissions.init_app(app)
     app.jinja_env.globals.update(
         navigation=render.navigation, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
-        assets=render.assets, row_url=render.row_url, share_card=sharing.share_card,
-        can=permissions.can,
+        assets=render.assets, row_url=render.row_url, fixed_url=render.fixed_url, share_card=sharing.share_card,
+        can=permissions.can, line_icon=icons.icon,
     )
     app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)
 

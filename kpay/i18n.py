@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytz
 from babel import Locale, dates, support
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_datetime, get_babel, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2.nodes import EvalContext
+from jinja2.utils import pass_eval_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from kpay.config import LOCALES
@@ -120,24 +123,60 @@ def forget_loaded_catalogs() -> None:
     if domain is not None:
         domain.cache.clear()
     TRANSLATED.clear()
+    SHOWN.clear()
     _wtforms_catalog.cache_clear()
 
 
-TRANSLATED: dict[tuple[Locale | None, str], str] = {}  # (language, message): its translation
+TRANSLATED: dict[tuple[str, str], str] = {}  # (language, message): its translation
+SHOWN: dict[tuple[str, str, bool], str] = {}  # (language, message, autoescape?): as a template shows it
 TRANSLATED_MAX = 20_000  # templates' messages are a fixed set; this only bounds a mistake
 
 
-def template_gettext(message: str) -> str:
-    """Templates' ``_()``: a message is looked up in the catalogs once per process and language
-    (Flask-Babel's own walks its context and domain on every call: a list page's labels and
-    per-row words cost a dictionary look-up each instead)."""
-    key = (get_locale(), message)
+def _language() -> str:
+    """The request's locale as a string, for the caches' keys: Flask-Babel's ``get_locale()``
+    (which ``force_locale`` changes), made a string once per request and locale. A ``Locale``
+    key would be compared field by field: each request parses a new one."""
+    state = g.get("_flask_babel")  # Flask-Babel's per-request namespace, where it keeps the locale
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()
+        state = g.get("_flask_babel")
+    if state is None:
+        return str(locale)
+    if getattr(state, "kpay_language_of", None) is not locale:
+        state.kpay_language_of, state.kpay_language = locale, str(locale)
+    return state.kpay_language
+
+
+def _translated(message: str) -> str:
+    key = (_language(), message)
     found = TRANSLATED.get(key)
     if found is None:
         found = get_translations().ugettext(message)
         if len(TRANSLATED) < TRANSLATED_MAX:
             TRANSLATED[key] = found
     return found
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, message: str, **variables) -> str:
+    """Templates' ``_()``, ``gettext()`` and ``{% trans %}``, as Jinja's new-style gettext: the
+    translation (``Markup`` in an autoescaped template) formatted with ``variables``, escaped.
+    A translation is looked up once per process and language, and a message without variables
+    is also formatted once: Jinja's wrappers and Flask-Babel's look-up walk their contexts on
+    every call, and a page shows a few dozen labels."""
+    autoescape = eval_ctx.autoescape
+    if variables:
+        found = _translated(message)
+        return (Markup(found) if autoescape else found) % variables
+    key = (_language(), message, autoescape)
+    shown = SHOWN.get(key)
+    if shown is None:
+        found = _translated(message)
+        shown = (Markup(found) if autoescape else found) % {}
+        if len(SHOWN) < TRANSLATED_MAX:
+            SHOWN[key] = shown
+    return shown
 
 
 @functools.cache
@@ -196,12 +235,14 @@ def init_app(app: Flask) -> None:
     login_manager.localize_callback = str
     app.before_request(lambda: setattr(request, "wtforms_translations", WTFORMS_MESSAGES))
     app.jinja_env.filters["datetimeformat"] = datetimeformat
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n; as Flask-Babel does, but ``_()`` remembers
-        gettext=template_gettext, newstyle=True,
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n; as Flask-Babel does
+        gettext=lambda s: get_translations().ugettext(s), newstyle=True,
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
+    # ``_()`` and ``gettext()`` (and ``{% trans %}``) call ours straight, not through Jinja's wrappers.
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
     @app.context_processor
     def language():

@@ -99,6 +99,16 @@ def assets(template: str | None) -> tuple[Asset, ...]:
     return known[key]
 
 
+def fixed_url(endpoint: str) -> str:
+    """``url_for(endpoint)`` of an endpoint without arguments, built once per script root for
+    the app's life: the layout's links (home, log-out, the bell...) on every page."""
+    key = (endpoint, request.script_root)
+    built = current_app.extensions.setdefault("kpay_fixed_urls", {})
+    if key not in built:
+        built[key] = url_for(endpoint)
+    return built[key]
+
+
 ROW_ID = 987654321  # stands for a row's id in the URL a list's rows share
 
 

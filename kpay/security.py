@@ -48,20 +48,31 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+# The headers every response carries unless its view set one of them itself (name, value).
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def add_security_headers(response: Response) -> Response:
-    """Set CSP, nosniff, referrer and framing rules, HSTS over https, and ``Vary: HX-Request``."""
+    """Set CSP, nosniff, referrer and framing rules, HSTS over https, and ``Vary: HX-Request``.
+
+    The headers a view did not set are added in one pass (Werkzeug's ``setdefault`` walks
+    the header list once per header)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.extensions.get("kpay_csp", CSP))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    present = {name.lower() for name in headers.keys()}
+    wanted = [("Content-Security-Policy", current_app.extensions.get("kpay_csp", CSP)), *FIXED_HEADERS]
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        wanted.append(HSTS)
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     response.vary.add("HX-Request")
     # A page that looked at the member is theirs alone (flask-login keeps the user in g).
     user = g.get("_login_user")
-    if user is not None and user.is_authenticated and "Cache-Control" not in headers:
+    if user is not None and user.is_authenticated and "cache-control" not in present:
         headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -31,11 +31,10 @@ def operator():
     asked = db.session.execute(
         sa.select(Payout, User.display_name).join(User, User.id == Payout.user_id)
         .where(Payout.status == "requested").order_by(Payout.id).limit(50)).all()
-    since = utcnow() - timedelta(days=days)
+    figures = stats.figures(utcnow() - timedelta(days=days))
     return render(
-        "referrals/operator.html", days=days, periods=PERIODS, channels=stats.channels(since),
-        cohorts=stats.cohorts(), roots=stats.roots(), leaders=stats.leaderboard(since), waiting=waiting, asked=asked,
-        needs_two=payouts.needs_two,
+        "referrals/operator.html", days=days, periods=PERIODS, channels=figures.channels, cohorts=figures.cohorts,
+        roots=figures.roots, leaders=figures.leaders, waiting=waiting, asked=asked, needs_two=payouts.needs_two,
     )
 
 

@@ -1,5 +1,5 @@
 """The operator's figures: activity per month and channel, the viral K-factor by monthly
-cohort, the referral tree and the leaderboard. Each is one or two grouped statements.
+cohort, the referral tree and the leaderboard, read together in one statement of grouped parts.
 
 K-factor of a cohort (the members who joined in one month, UTC): invitations per member (visits
 through their links ÷ members) × conversion (invited sign-ups ÷ visits), which is invited
@@ -54,55 +54,6 @@ def _days(start, end) -> sa.ColumnElement:
     return sa.extract("epoch", end - start) / 86400.0
 
 
-def cohorts(limit: int = 12) -> list[Cohort]:
-    """The latest ``limit`` monthly cohorts, newest first."""
-    month = _month(User.created_at).label("month")
-    members = dict(db.session.execute(
-        sa.select(month, sa.func.count()).group_by(month).order_by(month.desc()).limit(limit)).all())
-    if not members:
-        return []
-    referrer = aliased(User)
-    invitee = aliased(User)
-    by_month = _month(referrer.created_at).label("month")
-    visits = dict(db.session.execute(
-        sa.select(by_month, sa.func.count()).select_from(Visit).join(referrer, referrer.id == Visit.referrer_id)
-        .where(by_month.in_(list(members))).group_by(by_month)).all())
-    signups = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(by_month, sa.func.count(), sa.func.count(Attribution.converted_at),
-                  sa.func.avg(_days(referrer.created_at, invitee.created_at)))
-        .select_from(Attribution).join(referrer, referrer.id == Attribution.referrer_id)
-        .join(invitee, invitee.id == Attribution.invitee_id)
-        .where(by_month.in_(list(members))).group_by(by_month))}
-    cohorts = []
-    for key, count in sorted(members.items(), reverse=True):
-        invited, converted, cycle = signups.get(key, (0, 0, None))
-        cohorts.append(Cohort(f"{key // 100}-{key % 100:02d}", count, visits.get(key, 0), invited, converted,
-                              None if cycle is None else round(float(cycle), 1)))
-    return cohorts
-
-
-def channels(since: datetime) -> list[dict]:
-    """Shares, visits, sign-ups and paid conversions per channel since ``since``."""
-    since_day = since.date().isoformat()
-    rows: dict[str, dict] = {}
-
-    def add(channel: str, name: str, count: int) -> None:
-        rows.setdefault(channel, {"channel": channel, "shares": 0, "visits": 0, "signups": 0, "converted": 0})[name] = count
-
-    for channel, count in db.session.execute(
-            sa.select(Share.channel, sa.func.count()).where(Share.day >= since_day).group_by(Share.channel)):
-        add(channel, "shares", count)
-    for channel, count in db.session.execute(
-            sa.select(Visit.channel, sa.func.count()).where(Visit.day >= since_day).group_by(Visit.channel)):
-        add(channel, "visits", count)
-    for channel, count, converted in db.session.execute(
-            sa.select(Attribution.channel, sa.func.count(), sa.func.count(Attribution.converted_at))
-            .where(Attribution.signed_up_at >= since).group_by(Attribution.channel)):
-        add(channel, "signups", count)
-        add(channel, "converted", converted)
-    return sorted(rows.values(), key=lambda row: (-row["signups"], -row["visits"], row["channel"]))
-
-
 @dataclass(frozen=True)
 class Node:
     user_id: int
@@ -112,15 +63,106 @@ class Node:
     depth: int = 0  # generations under a root
 
 
-def roots(limit: int = 20) -> list[Node]:
-    """The largest referral trees: their first referrer, size and depth."""
-    rows = db.session.execute(
-        sa.select(Attribution.root_id, User.display_name, sa.func.count(), sa.func.max(Attribution.depth),
-                  sa.func.count().filter(Attribution.depth == 1))
-        .join(User, User.id == Attribution.root_id).group_by(Attribution.root_id, User.display_name)
-        .order_by(sa.func.count().desc(), Attribution.root_id).limit(limit)
-    ).all()
-    return [Node(root, name, direct, size, depth) for root, name, size, depth, direct in rows]
+@dataclass(frozen=True)
+class Figures:
+    """What the operator's page shows beside the review queues."""
+
+    channels: list[dict]
+    cohorts: list[Cohort]
+    roots: list[Node]
+    leaders: list[tuple[str, int, int]]  # name, sign-ups, paid conversions
+
+
+def figures(since: datetime, cohort_count: int = 12, root_count: int = 20, leader_count: int = 10) -> Figures:
+    """Per channel since ``since``, the newest ``cohort_count`` monthly cohorts, the largest
+    ``root_count`` referral trees and the ``leader_count`` best referrers since ``since``, read
+    in one statement: a ``UNION ALL`` of grouped parts, each row
+    ``(part, label, name, a, b, c, d, average)``."""
+    rows = db.session.execute(_figures_statement(since, cohort_count, root_count, leader_count)).all()
+    parts: dict[str, list] = {}
+    for row in rows:
+        parts.setdefault(row[0], []).append(row[1:])
+    return Figures(
+        channels=_channels(parts), cohorts=_cohorts(parts),
+        roots=[Node(a, name, d, b, c) for _label, name, a, b, c, d, _avg in sorted(
+            parts.get("roots", ()), key=lambda r: (-r[3], r[2]))],
+        leaders=[(name, b, c) for _label, name, _a, b, c, _d, _avg in sorted(
+            parts.get("leaders", ()), key=lambda r: (-r[4], -r[3], r[2]))],
+    )
+
+
+def _part(name: str, label=None, who=None, a=None, b=None, c=None, d=None, average=None) -> list:
+    """The columns of one part of the figures' union, typed alike in every part."""
+    typed = [(label, sa.String), (who, sa.String), (a, sa.Integer), (b, sa.Integer), (c, sa.Integer),
+             (d, sa.Integer), (average, sa.Float)]
+    return [sa.literal(name, sa.String).label("part"),
+            *(sa.cast(value if value is not None else sa.null(), kind).label(f"c{i}")
+              for i, (value, kind) in enumerate(typed))]
+
+
+def _figures_statement(since: datetime, cohort_count: int, root_count: int, leader_count: int):
+    since_day = since.date().isoformat()
+    month = _month(User.created_at).label("month")
+    months = (sa.select(month, sa.func.count().label("members")).group_by(month).order_by(month.desc())
+              .limit(cohort_count).cte("cohort_months"))
+    referrer, invitee = aliased(User), aliased(User)
+    by_month = _month(referrer.created_at)
+    converted = sa.func.count(Attribution.converted_at)
+    parts = [
+        sa.select(*_part("shares", Share.channel, a=sa.func.count())).where(Share.day >= since_day)
+        .group_by(Share.channel),
+        sa.select(*_part("visits", Visit.channel, a=sa.func.count())).where(Visit.day >= since_day)
+        .group_by(Visit.channel),
+        sa.select(*_part("signups", Attribution.channel, a=sa.func.count(), b=converted))
+        .where(Attribution.signed_up_at >= since).group_by(Attribution.channel),
+        sa.select(*_part("members", a=months.c.month, b=months.c.members)),
+        sa.select(*_part("cohort visits", a=by_month, b=sa.func.count())).select_from(Visit)
+        .join(referrer, referrer.id == Visit.referrer_id).where(by_month.in_(sa.select(months.c.month)))
+        .group_by(by_month),
+        sa.select(*_part("cohort signups", a=by_month, b=sa.func.count(), c=converted,
+                         average=sa.func.avg(_days(referrer.created_at, invitee.created_at))))
+        .select_from(Attribution).join(referrer, referrer.id == Attribution.referrer_id)
+        .join(invitee, invitee.id == Attribution.invitee_id).where(by_month.in_(sa.select(months.c.month)))
+        .group_by(by_month),
+        _limited(sa.select(*_part("roots", who=User.display_name, a=Attribution.root_id, b=sa.func.count(),
+                                  c=sa.func.max(Attribution.depth), d=sa.func.count().filter(Attribution.depth == 1)))
+                 .join(User, User.id == Attribution.root_id).group_by(Attribution.root_id, User.display_name)
+                 .order_by(sa.func.count().desc(), Attribution.root_id).limit(root_count)),
+        _limited(sa.select(*_part("leaders", who=User.display_name, a=Attribution.referrer_id, b=sa.func.count(),
+                                  c=converted))
+                 .join(User, User.id == Attribution.referrer_id).where(Attribution.signed_up_at >= since)
+                 .group_by(Attribution.referrer_id, User.display_name)
+                 .order_by(converted.desc(), sa.func.count().desc(), Attribution.referrer_id).limit(leader_count)),
+    ]
+    return sa.union_all(*parts)
+
+
+def _limited(select: sa.Select) -> sa.Select:
+    """A part with its own ORDER BY and LIMIT, wrapped so that it may stand in a union."""
+    inner = select.subquery()
+    return sa.select(*inner.c)
+
+
+def _channels(parts: dict[str, list]) -> list[dict]:
+    rows: dict[str, dict] = {}
+    for part, column in (("shares", "shares"), ("visits", "visits"), ("signups", "signups")):
+        for label, _name, a, b, *_rest in parts.get(part, ()):
+            row = rows.setdefault(label, {"channel": label, "shares": 0, "visits": 0, "signups": 0, "converted": 0})
+            row[column] = a
+            if part == "signups":
+                row["converted"] = b
+    return sorted(rows.values(), key=lambda row: (-row["signups"], -row["visits"], row["channel"]))
+
+
+def _cohorts(parts: dict[str, list]) -> list[Cohort]:
+    visits = {row[2]: row[3] for row in parts.get("cohort visits", ())}
+    signups = {row[2]: (row[3], row[4], row[6]) for row in parts.get("cohort signups", ())}
+    cohorts = []
+    for _label, _name, key, count, *_rest in sorted(parts.get("members", ()), key=lambda r: r[2], reverse=True):
+        invited, converted, cycle = signups.get(key, (0, 0, None))
+        cohorts.append(Cohort(f"{key // 100}-{key % 100:02d}", count, visits.get(key, 0), invited, converted,
+                              None if cycle is None else round(float(cycle), 1)))
+    return cohorts
 
 
 def children(user_id: int, limit: int = 100) -> list[Node]:
@@ -135,11 +177,3 @@ def children(user_id: int, limit: int = 100) -> list[Node]:
     return [Node(uid, name, count) for uid, name, count in rows]
 
 
-def leaderboard(since: datetime, limit: int = 10) -> list[tuple[str, int, int]]:
-    """The referrers with the most paid conversions among members they brought since ``since``:
-    name, sign-ups, conversions."""
-    converted = sa.func.count(Attribution.converted_at)
-    return [tuple(row) for row in db.session.execute(
-        sa.select(User.display_name, sa.func.count(), converted).join(User, User.id == Attribution.referrer_id)
-        .where(Attribution.signed_up_at >= since).group_by(Attribution.referrer_id, User.display_name)
-        .order_by(converted.desc(), sa.func.count().desc(), Attribution.referrer_id).limit(limit))]
