@@ -106,9 +106,11 @@ def kpay_event(event):
 
 @hookimpl
 def kpay_schedules():
+    from plugins.referrals import stats
     from plugins.referrals.rewards import release_due
 
-    return [Schedule("referrals.release", release_due, minutes=15)]
+    return [Schedule("referrals.release", release_due, minutes=15),
+            Schedule("referrals.figures", stats.sweep, minutes=stats.EVERY_MINUTES)]
 
 
 @hookimpl

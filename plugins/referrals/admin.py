@@ -3,38 +3,32 @@ and payouts waiting for approval."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kpay.api import User, db, query_int, render, require, utcnow
+from kpay.api import User, db, query_int, render, require
 from plugins.referrals import payouts, rewards, stats
 from plugins.referrals.models import Payout, Reward
 from plugins.referrals.views import bp
 
-PERIODS = (7, 30, 90, 365)
-
-
 @bp.route("/referrals/admin")
 def operator():
     """Figures per channel and the leaderboard for a period, cohorts' K-factor, the largest
-    trees and what waits for an admin."""
+    trees (as the last sweep kept them) and what waits for an admin."""
     require("referrals.manage")
     days = query_int("days", 30)
-    days = days if days in PERIODS else 30
+    days = days if days in stats.PERIODS else 30
     waiting = db.session.execute(
         sa.select(Reward, User.display_name).join(User, User.id == Reward.referrer_id)
         .where(Reward.status == "review").order_by(Reward.id).limit(50)).all()
     asked = db.session.execute(
         sa.select(Payout, User.display_name).join(User, User.id == Payout.user_id)
         .where(Payout.status == "requested").order_by(Payout.id).limit(50)).all()
-    figures = stats.figures(utcnow() - timedelta(days=days))
     return render(
-        "referrals/operator.html", days=days, periods=PERIODS, channels=figures.channels, cohorts=figures.cohorts,
-        roots=figures.roots, leaders=figures.leaders, waiting=waiting, asked=asked, needs_two=payouts.needs_two,
+        "referrals/operator.html", days=days, periods=stats.PERIODS, figures=stats.figures(days),
+        every=stats.EVERY_MINUTES, waiting=waiting, asked=asked, needs_two=payouts.needs_two,
     )
 
 

@@ -1,5 +1,6 @@
 """The demo referral tree: Mei invited Leo, Leo invited two friends; Leo's purchase earns Mei a
-commission, and a friend's refunded purchase shows a reversed reward."""
+commission, and a friend's refunded purchase shows a reversed reward; the operator's figures are
+counted at the end."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import secrets
 import sqlalchemy as sa
 
 from kpay.api import Order, OrderStatus, Product, User, checkout, db, insert_once, mark_paid, refund_order, today
-from plugins.referrals import rewards
+from plugins.referrals import rewards, stats
 from plugins.referrals.models import Attribution, Share, Visit
 
 
@@ -44,6 +45,7 @@ def add_demo_tree() -> None:
         rewards.grant_for_order(order.id)
         refund_order(order, order.amount_minor, f"demo-refund:{order.id}", None, "changed their mind")
         rewards.reverse_for_order(order.id, "refunded")
+    stats.sweep()  # the operator's page shows figures at once
 
 
 def _attribute(invitee: User, referrer: User, grand: User | None, channel: str) -> None:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from kpay.api import db
 from plugins.referrals.coupons import mine as my_coupons
-from plugins.referrals.models import Attribution, Mark, Payout, Reward, Share, Visit
+from plugins.referrals.models import Attribution, Figure, Mark, Payout, Reward, Share, Visit
 
 
 def export(user) -> dict | None:
@@ -34,9 +34,11 @@ def export(user) -> dict | None:
 
 def erase(user) -> None:
     """Delete the member's shares, visits counted for them and the devices and payment accounts
-    remembered of them; attributions and rewards go with the account (their rows cascade),
-    while the ledger keeps its money history."""
+    remembered of them, and the kept figures' rows that name them (the next sweep counts the
+    rest anew); attributions and rewards go with the account (their rows cascade), while the
+    ledger keeps its money history."""
     uid = user.id
     db.session.execute(sa.delete(Share).where(Share.sharer_id == uid))
     db.session.execute(sa.delete(Mark).where(Mark.user_id == uid))
     db.session.execute(sa.delete(Visit).where(Visit.referrer_id == uid))
+    db.session.execute(sa.delete(Figure).where(Figure.part.in_(("roots", "leaders")), Figure.a == uid))

@@ -21,6 +21,9 @@
 - ``referrals_marks``: keyed hashes of what identifies a member besides their account: the
   device cookie of the browsers they signed up or logged in with, and the payment accounts
   they paid from; compared to catch self-referral.
+- ``referrals_figures``: the operator's figures as the last sweep computed them (``stats.sweep``),
+  one row per row of the figures' grouped parts; ``period`` is 0 for the whole history (cohorts,
+  trees), else the days of the period (channels, leaderboard).
 """
 
 import sqlalchemy as sa
@@ -154,3 +157,23 @@ class Mark(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(10))
     mark: Mapped[str] = mapped_column(sa.String(32))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Figure(db.Model):
+    """A row of the operator's figures as the last sweep computed them: ``part`` names the
+    grouped part (``stats._part``), ``period`` its days (0: the whole history)."""
+
+    __tablename__ = "referrals_figures"
+    __table_args__ = (sa.Index("ix_referrals_figures_period", "period", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[int] = mapped_column(sa.Integer)
+    part: Mapped[str] = mapped_column(sa.String(20))
+    label: Mapped[str | None] = mapped_column(sa.String(80))
+    name: Mapped[str | None] = mapped_column(sa.String(80))
+    a: Mapped[int | None] = mapped_column(sa.Integer)
+    b: Mapped[int | None] = mapped_column(sa.Integer)
+    c: Mapped[int | None] = mapped_column(sa.Integer)
+    d: Mapped[int | None] = mapped_column(sa.Integer)
+    average: Mapped[float | None] = mapped_column(sa.Float)
+    swept_at = mapped_column(UTCDateTime, nullable=False)

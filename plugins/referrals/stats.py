@@ -1,5 +1,7 @@
-"""The operator's figures: activity per month and channel, the viral K-factor by monthly
-cohort, the referral tree and the leaderboard, read together in one statement of grouped parts.
+"""The operator's figures: activity per period and channel, the viral K-factor by monthly
+cohort, the referral tree and the leaderboard. A sweep (every few minutes) counts them from the
+activity in a few statements of grouped parts and keeps the rows in ``referrals_figures``; the
+page reads the kept rows in one statement, whatever the community's size.
 
 K-factor of a cohort (the members who joined in one month, UTC): invitations per member (visits
 through their links ÷ members) × conversion (invited sign-ups ÷ visits), which is invited
@@ -11,13 +13,13 @@ days from a member joining to a member they invited joining.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from kpay.api import User, db
-from plugins.referrals.models import Attribution, Share, Visit
+from kpay.api import User, db, utcnow
+from plugins.referrals.models import Attribution, Figure, Share, Visit
 
 
 @dataclass(frozen=True)
@@ -65,29 +67,64 @@ class Node:
 
 @dataclass(frozen=True)
 class Figures:
-    """What the operator's page shows beside the review queues."""
+    """What the operator's page shows beside the review queues, as of ``as_of``."""
 
     channels: list[dict]
     cohorts: list[Cohort]
     roots: list[Node]
     leaders: list[tuple[str, int, int]]  # name, sign-ups, paid conversions
+    as_of: datetime
 
 
-def figures(since: datetime, cohort_count: int = 12, root_count: int = 20, leader_count: int = 10) -> Figures:
-    """Per channel since ``since``, the newest ``cohort_count`` monthly cohorts, the largest
-    ``root_count`` referral trees and the ``leader_count`` best referrers since ``since``, read
-    in one statement: a ``UNION ALL`` of grouped parts, each row
-    ``(part, label, name, a, b, c, d, average)``."""
-    rows = db.session.execute(_figures_statement(since, cohort_count, root_count, leader_count)).all()
+PERIODS = (7, 30, 90, 365)  # the days of the periods the page offers
+EVERY_MINUTES = 5  # how often the sweep counts the figures
+COHORTS, ROOTS, LEADERS = 12, 20, 10  # the newest cohorts, the largest trees, the best referrers
+
+
+def figures(days: int) -> Figures | None:
+    """The figures of the last ``days`` (one of ``PERIODS``) as the last sweep kept them, read
+    in one statement; None before the first sweep."""
+    rows = db.session.execute(
+        sa.select(Figure.part, Figure.label, Figure.name, Figure.a, Figure.b, Figure.c, Figure.d, Figure.average,
+                  Figure.swept_at).where(Figure.period.in_((0, days))).order_by(Figure.period, Figure.id)).all()
+    return _assemble([row[:-1] for row in rows], rows[0].swept_at) if rows else None
+
+
+def compute(now: datetime, days: int) -> Figures:
+    """The figures of the ``days`` before ``now`` counted from the activity itself (what a
+    sweep keeps)."""
+    statement = sa.union_all(*_history_parts(), *_period_parts(now - timedelta(days=days)))
+    return _assemble(db.session.execute(statement).all(), now)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Count the figures of the whole history and of every period anew and put them in place of
+    the kept ones in one transaction (a page sees the old figures or the new, never half);
+    returns how many rows it kept."""
+    now = now or utcnow()
+    rows = [(0, *row) for row in db.session.execute(sa.union_all(*_history_parts()))]
+    for days in PERIODS:
+        rows += [(days, *row) for row in db.session.execute(sa.union_all(*_period_parts(now - timedelta(days=days))))]
+    rows.append((0, "swept", None, None, None, None, None, None, None))
+    columns = ("period", "part", "label", "name", "a", "b", "c", "d", "average")
+    db.session.execute(sa.delete(Figure))
+    db.session.execute(sa.insert(Figure), [{**dict(zip(columns, row, strict=True)), "swept_at": now} for row in rows])
+    db.session.commit()
+    return len(rows)
+
+
+def _assemble(rows, as_of: datetime) -> Figures:
+    """Figures from the rows of the grouped parts, each ``(part, label, name, a, b, c, d, average)``."""
     parts: dict[str, list] = {}
     for row in rows:
-        parts.setdefault(row[0], []).append(row[1:])
+        parts.setdefault(row[0], []).append(tuple(row[1:]))
     return Figures(
         channels=_channels(parts), cohorts=_cohorts(parts),
         roots=[Node(a, name, d, b, c) for _label, name, a, b, c, d, _avg in sorted(
             parts.get("roots", ()), key=lambda r: (-r[3], r[2]))],
         leaders=[(name, b, c) for _label, name, _a, b, c, _d, _avg in sorted(
             parts.get("leaders", ()), key=lambda r: (-r[4], -r[3], r[2]))],
+        as_of=as_of,
     )
 
 
@@ -100,21 +137,16 @@ def _part(name: str, label=None, who=None, a=None, b=None, c=None, d=None, avera
               for i, (value, kind) in enumerate(typed))]
 
 
-def _figures_statement(since: datetime, cohort_count: int, root_count: int, leader_count: int):
-    since_day = since.date().isoformat()
+def _history_parts() -> list:
+    """The parts over the whole history: members, visits and sign-ups of the newest monthly
+    cohorts, and the largest referral trees."""
     month = _month(User.created_at).label("month")
     months = (sa.select(month, sa.func.count().label("members")).group_by(month).order_by(month.desc())
-              .limit(cohort_count).cte("cohort_months"))
+              .limit(COHORTS).cte("cohort_months"))
     referrer, invitee = aliased(User), aliased(User)
     by_month = _month(referrer.created_at)
     converted = sa.func.count(Attribution.converted_at)
-    parts = [
-        sa.select(*_part("shares", Share.channel, a=sa.func.count())).where(Share.day >= since_day)
-        .group_by(Share.channel),
-        sa.select(*_part("visits", Visit.channel, a=sa.func.count())).where(Visit.day >= since_day)
-        .group_by(Visit.channel),
-        sa.select(*_part("signups", Attribution.channel, a=sa.func.count(), b=converted))
-        .where(Attribution.signed_up_at >= since).group_by(Attribution.channel),
+    return [
         sa.select(*_part("members", a=months.c.month, b=months.c.members)),
         sa.select(*_part("cohort visits", a=by_month, b=sa.func.count())).select_from(Visit)
         .join(referrer, referrer.id == Visit.referrer_id).where(by_month.in_(sa.select(months.c.month)))
@@ -127,14 +159,27 @@ def _figures_statement(since: datetime, cohort_count: int, root_count: int, lead
         _limited(sa.select(*_part("roots", who=User.display_name, a=Attribution.root_id, b=sa.func.count(),
                                   c=sa.func.max(Attribution.depth), d=sa.func.count().filter(Attribution.depth == 1)))
                  .join(User, User.id == Attribution.root_id).group_by(Attribution.root_id, User.display_name)
-                 .order_by(sa.func.count().desc(), Attribution.root_id).limit(root_count)),
+                 .order_by(sa.func.count().desc(), Attribution.root_id).limit(ROOTS)),
+    ]
+
+
+def _period_parts(since: datetime) -> list:
+    """The parts since ``since``: shares, visits and sign-ups per channel, and the best referrers."""
+    since_day = since.date().isoformat()
+    converted = sa.func.count(Attribution.converted_at)
+    return [
+        sa.select(*_part("shares", Share.channel, a=sa.func.count())).where(Share.day >= since_day)
+        .group_by(Share.channel),
+        sa.select(*_part("visits", Visit.channel, a=sa.func.count())).where(Visit.day >= since_day)
+        .group_by(Visit.channel),
+        sa.select(*_part("signups", Attribution.channel, a=sa.func.count(), b=converted))
+        .where(Attribution.signed_up_at >= since).group_by(Attribution.channel),
         _limited(sa.select(*_part("leaders", who=User.display_name, a=Attribution.referrer_id, b=sa.func.count(),
                                   c=converted))
                  .join(User, User.id == Attribution.referrer_id).where(Attribution.signed_up_at >= since)
                  .group_by(Attribution.referrer_id, User.display_name)
-                 .order_by(converted.desc(), sa.func.count().desc(), Attribution.referrer_id).limit(leader_count)),
+                 .order_by(converted.desc(), sa.func.count().desc(), Attribution.referrer_id).limit(LEADERS)),
     ]
-    return sa.union_all(*parts)
 
 
 def _limited(select: sa.Select) -> sa.Select:

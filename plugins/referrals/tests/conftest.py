@@ -91,3 +91,11 @@ def login(app, user, client=None):
     client = client or app.test_client()
     Auth(client).login(user.email)
     return client
+
+
+def sweep(app) -> None:
+    """Count the operator's figures, as the scheduled sweep does."""
+    from plugins.referrals import stats
+
+    with app.app_context():
+        stats.sweep()

@@ -16,7 +16,7 @@ from kpay.models import ActivityEvent
 from kpay.testing import assert_migrations_match_models, assert_outsiders_see_nothing, csrf_token
 from plugins.referrals import codes, payouts, rewards
 from plugins.referrals.models import Attribution, Payout, Share, Visit
-from plugins.referrals.tests.conftest import code_of, ledger_sums_to_zero, login, pay, sign_up_through
+from plugins.referrals.tests.conftest import code_of, ledger_sums_to_zero, login, pay, sign_up_through, sweep
 
 
 def test_migrations_match_models():
@@ -224,6 +224,7 @@ def test_operator_sees_channels_k_factor_and_opens_the_tree(app, make_user, prod
     alice = make_user(name="Alice")
     bo = sign_up_through(app, alice, "bo@example.com")
     sign_up_through(app, bo, "cy@example.com")
+    sweep(app)
     admin = login(app, make_user("admin"))
     html = admin.get("/referrals/admin").get_data(as_text=True)
     assert "Viral K-factor" in html and "Alice" in html

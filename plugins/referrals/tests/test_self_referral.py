@@ -10,7 +10,7 @@ from kpay.testing import Auth
 from plugins.referrals import rewards
 from plugins.referrals.models import Attribution, Reward
 from plugins.referrals.tests.conftest import (
-    balance, ledger_sums_to_zero, login, pay, refund, sign_up_through,
+    balance, ledger_sums_to_zero, login, pay, refund, sign_up_through, sweep,
 )
 
 
@@ -92,6 +92,7 @@ def test_paid_conversions_leave_out_invitees_refunded_in_full(app, make_user, pr
     pay(app, kept.id, product)
     refund(app, pay(app, returned.id, product))
     refund(app, pay(app, halved.id, product), 5000)
+    sweep(app)
     admin = login(app, make_user("admin"))
     html = admin.get("/referrals/admin").get_data(as_text=True)
     assert '<td data-converted>2</td>' in html  # this month's cohort: kept and halved
