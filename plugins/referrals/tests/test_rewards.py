@@ -279,7 +279,7 @@ def test_demo_builds_a_small_tree_with_one_reversed_reward_and_a_balanced_ledger
 
 
 def test_a_members_export_names_their_referrer_rewards_and_erasure_drops_their_shares(app, make_user, product):
-    from plugins.referrals import member_data
+    from plugins.referrals import member_data, stats
     from plugins.referrals.models import Mark, Share
 
     alice = make_user(name="Alice")
@@ -287,6 +287,8 @@ def test_a_members_export_names_their_referrer_rewards_and_erasure_drops_their_s
     pay(app, bo.id, product)
     pay(app, alice.id, product, payer="cus_alice")
     with app.test_request_context():
+        stats.sweep()
+        assert [root.name for root in stats.figures(30).roots] == ["Alice"]
         assert member_data.export(db.session.get(User, bo.id))["invited_by"] == alice.id
         mine = member_data.export(db.session.get(User, alice.id))
         assert mine["invited"] == [bo.id] and {r["kind"] for r in mine["rewards"]} == {"commission", "points"}
@@ -295,3 +297,5 @@ def test_a_members_export_names_their_referrer_rewards_and_erasure_drops_their_s
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Share)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Mark).where(Mark.user_id == alice.id)) == 0
+        kept = stats.figures(30)
+        assert kept.roots == [] and kept.leaders == []  # her name waits for the next sweep's
