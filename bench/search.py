@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import random
-import resource
 import statistics
 import sys
 import tempfile
@@ -147,7 +146,10 @@ def _worker_rss(args) -> float:
             words = query_terms(f"{LETTERS[n % 20:n % 20 + 4]} {chr(0x4E00 + n)}{chr(0x4E01 + n)}")
             for hit in indexer.backend().search(Query(words, ("public",)), 0, 10).hits:
                 highlight(hit.body, words, 180)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a spawned child would report
+    # the bench's own peak (its 100,000 documents and the build).
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
 
 
 def worker_rss(backend: str, instance: Path, postgres: str | None) -> float:
