@@ -26,6 +26,7 @@ from plugins.forums import lists
 from plugins.forums.models import Circle, Topic
 from plugins.gamification.models import Challenge
 from plugins.lectures.models import Lecture
+from plugins.search import indexer
 from tests import page_data
 from tests.conftest import TEST_DATABASE_URL, Auth, fresh_postgres_database
 
@@ -38,7 +39,11 @@ ROWS_READ = 400  # what one page's statement may read of a table; far below the 
 INDEXLESS_PATHS = ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_hashjoin", "enable_mergejoin")
 # Tables that grow with the site's set-up, not with its community: every row may be read.
 SMALL_TABLES = {"forums_circles", "products", "courses_courses", "courses_chapters",
-                "gamification_challenges"}  # challenges are set up by the staff, like circles
+                "gamification_challenges",  # challenges are set up by the staff, like circles
+                "search_pg_state"}  # one row
+# Tables whose indexes are GIN (the PostgreSQL search index): PostgreSQL reads those by bitmap
+# scans only, so for their statements bitmap scans stay on (a sequential scan is still caught).
+GIN_TABLES = ("search_pg_documents",)
 # Daily and monthly rollups that a dashboard sums over its range: what one statement reads is the
 # range's days times the items active on them, not the community's size (page_data.grow adds
 # none), so it may read more than ROWS_READ rows, by an index range, never a sequential scan.
@@ -169,6 +174,27 @@ def count(app, clients, pages) -> dict[str, tuple[int, list[tuple[str, object]]]
     return found
 
 
+SEARCH_PAGES = ("search, visitor", "search, member", "search results partial, member")
+
+
+def count_on_postgres_index(app, clients, pages) -> dict:
+    """The search pages' statements again with ``[plugins.search] backend = "postgres"`` (its
+    index built from the data as it is now), named "<page> (postgres index)"; none on SQLite."""
+    if not TEST_DATABASE_URL:
+        return {}
+    settings = app.config["KPAY"]["plugins"]["search"]
+    settings["backend"] = "postgres"
+    app.extensions.pop("search.backend", None)
+    try:
+        with app.test_request_context("/"):
+            indexer.rebuild()
+        found = count(app, clients, {name: pages[name] for name in SEARCH_PAGES})
+    finally:
+        settings["backend"] = "whoosh"
+        app.extensions.pop("search.backend", None)
+    return {f"{name} (postgres index)": statements for name, statements in found.items()}
+
+
 @contextlib.contextmanager
 def database(tmp_path):
     if TEST_DATABASE_URL:
@@ -200,14 +226,14 @@ def counts(tmp_path_factory):
         result = {}
         with app.app_context():
             pages = page_urls()
-        result["small"] = count(app, clients, pages)
+        result["small"] = count(app, clients, pages) | count_on_postgres_index(app, clients, pages)
         with app.app_context():
             page_data.grow(SCALE)
             if db.engine.dialect.name == "postgresql":
                 with db.engine.connect() as connection:
                     connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
             pages = page_urls()
-        result["large"] = count(app, clients, pages)
+        result["large"] = count(app, clients, pages) | count_on_postgres_index(app, clients, pages)
         result["explain"] = explainer(app)
         yield result
         with app.app_context():
@@ -234,7 +260,8 @@ PAGE_NAMES = [
      "challenge editor, creator", "analytics, creator", "analytics widget, creator", "analytics, admin",
      "analytics, a year, admin", "analytics partial, admin", "analytics content, admin", "analytics widget, admin",
      "invitations, member", "referral payouts, member", "referrals operator, admin",
-     "referrals operator, a year, admin"]
+     "referrals operator, a year, admin"
+] + ([f"{name} (postgres index)" for name in SEARCH_PAGES] if TEST_DATABASE_URL else [])
 
 
 @pytest.mark.parametrize("page", PAGE_NAMES)
@@ -254,8 +281,10 @@ def explainer(app):
             try:
                 cursor = connection.cursor()
                 cursor.execute("SET jit = off")
+                gin = any(table in statement for table in GIN_TABLES)
                 for path in INDEXLESS_PATHS:  # any of them left in a plan has no index to use
-                    cursor.execute(f"SET {path} = off")
+                    if not (gin and path == "enable_bitmapscan"):
+                        cursor.execute(f"SET {path} = off")
                 cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
                 return cursor.fetchone()[0][0]["Plan"]
             finally:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from kpay.api import SearchDocument, db
+from kpay.api import ActivityEvent, SearchDocument, db
 from plugins.courses.access import is_public
 from plugins.courses.models import Completion, Course, Enrolment, HelpfulVote, Lesson, Review
 from plugins.courses.progress import path_for
@@ -15,7 +15,8 @@ from plugins.courses.progress import path_for
 
 def search_documents(since) -> Iterator[SearchDocument]:
     """Courses and lessons changed after ``since`` (all when None): free-preview lessons and
-    free courses are public, paid lesson bodies are for ``course:<id>``; drafts are gone."""
+    free courses are public, paid lesson bodies are for ``course:<id>``; drafts are gone, and
+    so are the lessons deleted after ``since`` (named by their ``lesson.deleted`` events)."""
     query = sa.select(Course).options(joinedload(Course.creator))
     if since is not None:
         query = query.where(Course.updated_at > since)
@@ -40,6 +41,13 @@ def search_documents(since) -> Iterator[SearchDocument]:
             path_for("courses.lesson", course_id=course.id, lesson_id=lesson.id), visibility,
             max(lesson.updated_at, course.updated_at), **_where(course),
         )
+    if since is not None:
+        deleted = db.session.execute(
+            sa.select(ActivityEvent.subject_id, ActivityEvent.created_at)
+            .where(ActivityEvent.name == "lesson.deleted", ActivityEvent.created_at > since)
+        )
+        for lesson_id, when in deleted:
+            yield SearchDocument("lesson", lesson_id, "", "", "", "gone", when)
 
 
 def _where(course: Course) -> dict:

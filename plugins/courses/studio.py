@@ -394,6 +394,8 @@ def studio_lesson_delete(lesson_id: int):
         ) if completed else None
         return render("courses/studio/delete.html", course=item, thing=found.title, warning=warning,
                       action=url_for("courses.studio_lesson_delete", lesson_id=found.id))
+    # Before the row goes (the event names it); the search index drops the lesson at once.
+    emit("lesson.deleted", user=db.session.get(User, current_user.id), subject=found, course_id=item.id)
     progress.forget_lesson(item, found)
     media.replace(found, None, None, None, None)
     db.session.commit()

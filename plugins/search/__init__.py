@@ -12,6 +12,8 @@ def kpay_config_defaults():
         "backend": Setting("whoosh", "Where the index lives: whoosh (a folder in instance/search) or postgres "
                                      "(a table in the site's PostgreSQL database, for several web hosts).",
                            choices=("whoosh", "postgres")),
+        "count_cap": Setting(200, "Search results are counted up to this many; more show as \"more than ...\" "
+                                  "and only that many can be paged through (exact counts read every match)."),
         "log_queries": Setting(True, "Record a search.query event: the number of results, and the words only "
                                      "when the member ticks \"keep these words\" for that search."),
     }

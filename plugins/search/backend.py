@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from flask import current_app
+
 from kpay.api import SearchDocument
 
 #: Bump when the analyzer or the stored fields change: an older index is then stale and rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
 
 
 class IndexProblem(Exception):
@@ -56,11 +59,27 @@ class Hit:
 
 @dataclass(frozen=True)
 class Found:
-    """One page of hits, the number of hits in all, and the hits per kind."""
+    """One page of hits, the number of hits in all, and the hits per kind.
+
+    Matches are counted up to ``count_cap()``: past it, ``more`` is set, ``total`` is the cap
+    and ``kinds`` is empty (counting them would read every match)."""
 
     total: int
     hits: list[Hit]
     kinds: dict[str, int] = field(default_factory=dict)
+    more: bool = False
+
+    @classmethod
+    def counted(cls, count: int, hits: list[Hit], kinds: dict[str, int]) -> Found:
+        """The page from ``count`` matches (counting stopped past the cap) and their ``kinds``."""
+        cap = count_cap()
+        return cls(min(count, cap), hits, kinds, False) if count <= cap else cls(cap, hits, {}, True)
+
+
+def count_cap() -> int:
+    """How many matches a search counts (``[plugins.search] count_cap``): an exact count of
+    every match would score or read them all, which is what made big result sets slow."""
+    return current_app.config["KPAY"]["plugins"]["search"]["count_cap"]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from kpay.api import SearchDocument, db
-from plugins.search.backend import SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, document_key
+from plugins.search.backend import (
+    SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, count_cap, document_key,
+)
 from plugins.search.tokens import spelling_words, terms
 
 TABLE = "search_pg_documents"
@@ -27,6 +29,7 @@ STATE = "search_pg_state"
 LOCK = 0x5EA12C4  # the advisory lock of the one writer
 BATCH = 1000
 COLUMNS = "key, kind, visibility, title, body, url, place, place_title, author_id, author, updated_at"
+COLUMN_NAMES = COLUMNS.split(", ")
 
 CREATE = """
 CREATE TABLE {table} (
@@ -50,8 +53,13 @@ class PostgresBackend:
     name = "postgres"
 
     def check(self) -> None:
+        # The search statement reads the state with the page (see ``_search``): no statement here.
         if db.engine.dialect.name != "postgresql":
             raise IndexProblem("the postgres backend needs a PostgreSQL database")
+
+    def verify(self) -> None:
+        """``check`` with a statement of its own, for writers and ``status``."""
+        self.check()
         try:
             row = db.session.execute(sa.text(f"SELECT state, to_regclass('{TABLE}') IS NOT NULL FROM {STATE}")).first()
         except DBAPIError:
@@ -59,8 +67,7 @@ class PostgresBackend:
             raise IndexProblem("missing: no index has been built yet") from None
         if row is not None and not row[1]:
             raise IndexProblem(f"missing: the table {TABLE} is gone")
-        if row is None or json.loads(row[0]).get("schema") != SCHEMA_VERSION:
-            raise IndexProblem("stale: the index was built for another schema version")
+        _check_state(row[0] if row else None)
 
     def _where(self, query: Query, readable: tuple[str, ...] | None) -> tuple[str, dict]:
         params: dict = {"q": " & ".join(f"'{t}'" for t in query.terms), "readable": list(readable or ())}
@@ -90,16 +97,25 @@ class PostgresBackend:
             return self._search(query, offset, limit)
 
     def _search(self, query: Query, offset: int, limit: int) -> Found:
+        """One statement: the index's state and the counts (one match past the cap) joined to
+        the page's rows."""
         where, params = self._where(query, query.readable)
         rank = ("2 * ts_rank(title_terms, CAST(:q AS tsquery)) + CASE WHEN visibility = ANY(:readable) "
                 "THEN ts_rank(all_terms, CAST(:q AS tsquery)) ELSE 0 END")
-        kinds = dict(db.session.execute(
-            sa.text(f"SELECT kind, count(*) FROM {TABLE} WHERE {where} GROUP BY kind"), params).all())
         rows = db.session.execute(sa.text(
+            f"SELECT counted.state, counted.kinds, page.* FROM (SELECT (SELECT state FROM {STATE}) AS state, "
+            "json_object_agg(kind, n) AS kinds FROM ("
+            f"SELECT kind, count(*) AS n FROM (SELECT kind FROM {TABLE} WHERE {where} LIMIT :cap) AS matched "
+            "GROUP BY kind) AS per_kind) AS counted LEFT JOIN ("
             f"SELECT {COLUMNS} FROM {TABLE} WHERE {where} ORDER BY {rank} DESC, updated_at DESC, key "
-            "LIMIT :limit OFFSET :offset"), {**params, "limit": limit, "offset": offset}).mappings().all()
-        hits = [Hit(**row) for row in rows]
-        return Found(sum(kinds.values()), hits, kinds)
+            "LIMIT :limit OFFSET :offset) AS page ON true"),
+            {**params, "limit": limit, "offset": offset, "cap": count_cap() + 1}).mappings().all()
+        _check_state(rows[0]["state"])
+        kinds = rows[0]["kinds"] or {}
+        if isinstance(kinds, str):
+            kinds = json.loads(kinds)
+        hits = [Hit(**{c: row[c] for c in COLUMN_NAMES}) for row in rows if row["key"] is not None]
+        return Found.counted(sum(kinds.values()), hits, kinds)
 
     def locked_places(self, query: Query) -> set[str]:
         where, params = self._where(query, None)
@@ -112,7 +128,7 @@ class PostgresBackend:
         return list(db.session.scalars(sa.text(f"SELECT word FROM ts_stat('SELECT spell FROM {TABLE}')")))
 
     def status(self) -> Status:
-        self.check()
+        self.verify()
         state = json.loads(db.session.scalar(sa.text(f"SELECT state FROM {STATE}")))
         count = db.session.scalar(sa.text(f"SELECT count(*) FROM {TABLE}"))
         size = db.session.scalar(sa.text(f"SELECT pg_total_relation_size('{TABLE}')"))
@@ -121,7 +137,7 @@ class PostgresBackend:
 
     @contextmanager
     def writing(self):
-        self.check()
+        self.verify()
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": LOCK})
         state = json.loads(db.session.scalar(sa.text(f"SELECT state FROM {STATE}")))
         writer = _Writer(TABLE, state)
@@ -210,6 +226,11 @@ def _row(document: SearchDocument) -> dict:
     }
 
 
+def _check_state(state: str | None) -> None:
+    if state is None or json.loads(state).get("schema") != SCHEMA_VERSION:
+        raise IndexProblem("stale: the index was built for another schema version")
+
+
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -221,4 +242,5 @@ def _answering():
         yield
     except DBAPIError as error:
         db.session.rollback()
-        raise IndexProblem(f"corrupt: {error.__class__.__name__}") from None
+        # The database's first line (which table is gone) tells problems apart: each gets its rebuild.
+        raise IndexProblem(f"corrupt: {error.__class__.__name__}: {str(error.orig).splitlines()[0]}") from None

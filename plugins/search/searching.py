@@ -23,13 +23,14 @@ from markupsafe import Markup, escape
 
 from kpay.api import can_access_keys
 from plugins.search import indexer
-from plugins.search.backend import Found, Hit, IndexProblem, Query
+from plugins.search.backend import Found, Hit, IndexProblem, Query, count_cap
 from plugins.search.tokens import spelling_words, terms, tokens
 
 log = logging.getLogger("kpay.search")
 
 MAX_QUERY = 200
 MAX_TERMS = 24
+MAX_LIMIT = 50  # hits per page
 SNIPPET = 180
 WORDS_TTL = 300.0
 SIMILAR = 0.75  # how close a word of the titles must be to be offered
@@ -57,6 +58,7 @@ class Answer:
     kinds: dict[str, int] = field(default_factory=dict)
     suggestion: str = ""
     degraded: bool = False
+    more: bool = False  # more than ``total`` (the cap): no counts per kind
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def open_visibilities(user) -> tuple[str, ...]:
 
 
 def search(user, text: str, filters: Filters, offset: int, limit: int) -> Answer:
-    """One page of what ``user`` finds for ``text``; an empty answer for a query without terms."""
+    """One page of what ``user`` finds for ``text``; an empty answer for a query without terms.
+
+    Only the first ``count_cap()`` results can be paged to, at most ``MAX_LIMIT`` at a time."""
+    offset, limit = max(0, min(offset, count_cap() - 1)), max(1, min(limit, MAX_LIMIT))
     text = text.replace("\x00", " ")[:MAX_QUERY].strip()
     words = query_terms(text)
     if not words:
@@ -106,7 +111,8 @@ def search(user, text: str, filters: Filters, offset: int, limit: int) -> Answer
         log.warning("search index unusable (%s): answering from the database", problem)
         indexer.queue_rebuild(problem)
         found, query, degraded = scan(user, base, offset, limit)
-    answer = Answer(text, found.total, [show(hit, query) for hit in found.hits], found.kinds, degraded=degraded)
+    answer = Answer(text, found.total, [show(hit, query) for hit in found.hits], found.kinds, degraded=degraded,
+                    more=found.more)
     if not degraded and found.total == 0:
         answer.suggestion = suggest(text, backend)
     return answer
@@ -218,4 +224,4 @@ def scan(user, query: Query, offset: int, limit: int) -> tuple[Found, Query, boo
         kinds[document.kind] = kinds.get(document.kind, 0) + 1
     hits = [Hit(f"{d.kind}:{d.id}", d.kind, d.title, d.body, d.url, d.visibility, d.place, d.place_title,
                 d.author, d.author_id, d.updated_at) for d in matches[offset:offset + limit]]
-    return Found(len(matches), hits, kinds), query, True
+    return Found.counted(len(matches), hits, kinds), query, True

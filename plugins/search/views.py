@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kpay.api import db, emit, query_int, render, utcnow, wants_partial
+from plugins.search.backend import count_cap
 from plugins.search.searching import Filters, search
 
 bp = Blueprint("search", __name__, url_prefix="/search", template_folder="templates", static_folder="static")
 
 PER_PAGE = 20
-MAX_PAGE = 500
+MAX_PAGE = 500  # beyond: 404; up to it, at most the last page of the counted results
 #: Labels of the kinds the built-in plugins give; another plugin's kind shows as its name.
 KINDS = {"course": _l("Courses"), "lesson": _l("Lessons"), "forums.topic": _l("Topics"),
          "forums.reply": _l("Replies"), "lecture": _l("Live lectures"), "lecture-replay": _l("Lecture replays")}
@@ -37,6 +38,7 @@ def index():
     page = query_int("page", 1) or 1
     if page > MAX_PAGE:
         abort(404)
+    page = min(page, max(1, count_cap() // PER_PAGE))
     filters = filters_from_request()
     answer = search(current_user, text, filters, (page - 1) * PER_PAGE, PER_PAGE)
     last = max(1, -(-answer.total // PER_PAGE))

@@ -10,6 +10,7 @@ host); a rebuild fills a new folder unlocked and takes the lock only to swap ``C
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -24,12 +25,19 @@ from whoosh import fields, query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
+from whoosh.reading import TermNotFound
 
 from kpay.api import SearchDocument
-from plugins.search.backend import SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, document_key
+from plugins.search.backend import (
+    SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, count_cap, document_key,
+)
 from plugins.search.tokens import spelling_words, tokens
 
-BATCH = 2000
+#: A rebuild writes segments of about this many MB of postings (whoosh's estimate), each sorted
+#: in memory. Past a writer's ``limitmb`` whoosh spills every posting to disk with pickle and
+#: merges the runs back: that spill took most of a 100,000-document build. Keeping the
+#: segments (no final merge, which would spill again) bounds the memory a build needs.
+SEGMENT_MB = 384
 
 
 class KPayTokenizer(Tokenizer):
@@ -52,7 +60,8 @@ class KPayTokenizer(Tokenizer):
 def schema() -> fields.Schema:
     text = KPayTokenizer()
     return fields.Schema(
-        key=fields.ID(stored=True, unique=True), kind=fields.ID(stored=True), visibility=fields.ID(stored=True),
+        key=fields.ID(stored=True, unique=True), kind=fields.ID(stored=True, sortable=True),  # a column: cheap counts
+        visibility=fields.ID(stored=True),
         title=fields.TEXT(analyzer=text, stored=True, phrase=False), body=fields.TEXT(analyzer=text, stored=True,
                                                                                        phrase=False),
         url=fields.STORED(), place=fields.ID(stored=True), place_title=fields.STORED(),
@@ -148,21 +157,34 @@ class WhooshBackend:
 
     def search(self, query: Query, offset: int, limit: int) -> Found:
         searcher = self._searcher()
+        matcher = self._matcher(query, query.readable)
         try:
-            results = searcher.search(self._matcher(query, query.readable), limit=offset + limit, groupedby="kind")
-            total = len(results)
-            kinds = {kind: len(docs) for kind, docs in results.groups("kind").items()}
+            results = searcher.search(matcher, limit=offset + limit)
             hits = [_hit(results[i].fields()) for i in range(offset, min(offset + limit, results.scored_length()))]
+            count, kinds = self._counts(searcher, matcher)
         except Exception as error:
             self._local.cached = None
             raise IndexProblem(f"corrupt: {error.__class__.__name__}: {error}") from None
-        return Found(total, hits, kinds)
+        return Found.counted(count, hits, kinds)
+
+    def _counts(self, searcher, matcher) -> tuple[int, dict[str, int]]:
+        """The matches and the matches per kind, counted without scoring, one past the cap."""
+        column = searcher.reader().column_reader("kind")
+        total, kinds = 0, {}
+        for docnum in itertools.islice(_matches(searcher, matcher), count_cap() + 1):
+            total += 1
+            kind = column[docnum]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        return total, kinds
 
     def locked_places(self, query: Query) -> set[str]:
+        # One probe per paid place of the index (its first match, unscored), not a scored
+        # search of every match: the cost follows the site's paid places, not the matches.
         searcher = self._searcher()
-        hidden = wq.AndNot(self._matcher(query, None), wq.Or([wq.Term("visibility", v) for v in query.readable]))
-        results = searcher.search(hidden, limit=None, groupedby="visibility")
-        return set(results.groups("visibility"))
+        anywhere = self._matcher(query, None)
+        places = (term.decode() for term in searcher.lexicon("visibility"))
+        return {place for place in places if place not in query.readable
+                and next(_matches(searcher, wq.And([anywhere, wq.Term("visibility", place)])), None) is not None}
 
     def title_words(self) -> list[str]:
         return [term.decode() for term in self._searcher().lexicon("spell")]
@@ -210,10 +232,14 @@ class WhooshBackend:
         folder.mkdir()
         try:
             index = FileStorage(str(folder), supports_mmap=False).create_index(schema())
-            writer = _Writer(index.writer(limitmb=128), folder, {"schema": SCHEMA_VERSION}, fresh=True)
-            count = writer.apply(documents, progress)
-            self.set_watermark(writer, watermark)
-            writer.commit(optimize=True)
+            documents, count, more = iter(documents), 0, True
+            while more:
+                writer = _Writer(index.writer(limitmb=SEGMENT_MB + 64), folder, {"schema": SCHEMA_VERSION},
+                                 fresh=True)
+                applied, more = writer.fill(documents, progress, SEGMENT_MB << 20)
+                count += applied
+                self.set_watermark(writer, watermark)
+                writer.commit(merge=False)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -235,8 +261,14 @@ class _Writer:
     def __init__(self, writer, folder: Path, state: dict, fresh: bool = False):
         self.writer, self.folder, self.state, self.fresh = writer, folder, state, fresh  # fresh: nothing to replace
 
-    def apply(self, documents: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
-        count = 0
+    def apply(self, documents: Iterable[SearchDocument]) -> int:
+        return self.fill(documents)[0]
+
+    def fill(self, documents: Iterable[SearchDocument], progress: Callable[[int], None] | None = None,
+             segment_bytes: int | None = None) -> tuple[int, bool]:
+        """Apply ``documents`` until they end or (with ``segment_bytes``) until the postings
+        held in memory reach that size; the number applied and whether any may be left."""
+        count, full = 0, False
         for document in documents:
             key = document_key(document)
             if document.visibility == "gone":
@@ -253,12 +285,15 @@ class _Writer:
             count += 1
             if progress and count % 500 == 0:
                 progress(500)
+            if segment_bytes and self.writer.pool.currentsize >= segment_bytes:
+                full = True
+                break
         if progress:
             progress(count % 500)
-        return count
+        return count, full
 
-    def commit(self, optimize: bool = False) -> None:
-        self.writer.commit(optimize=optimize)
+    def commit(self, merge: bool = True) -> None:
+        self.writer.commit(merge=merge)
         self.state["updated"] = datetime.now(UTC).isoformat()
         _replace(self.folder / "state.json", json.dumps(self.state))
 
@@ -268,6 +303,19 @@ def _replace(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     temporary.write_text(text)
     os.replace(temporary, path)
+
+
+def _matches(searcher, matcher) -> Iterator[int]:
+    """The documents ``matcher`` finds, unscored, one at a time (``docs_for_query`` gathers
+    every match of an ``And`` into a set first)."""
+    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+        try:
+            found = matcher.matcher(sub, sub.boolean_context())
+        except TermNotFound:
+            continue
+        while found.is_active():
+            yield found.id() + offset
+            found.next()
 
 
 def _when(text: str | None) -> datetime | None:

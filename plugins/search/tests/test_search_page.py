@@ -70,10 +70,20 @@ def test_pages_beyond_the_end_give_the_last_page_and_absurd_ones_404(app, commun
         author.start_topic(community.public_circle, f"Walrus number {n}", "walrus talk")
     searcher = Searcher(app)
     assert len(searcher.titles("walrus")) == 20
+    assert "22 results" in searcher.page("walrus") and '<span class="badge">22</span>' in searcher.page("walrus")
     assert "Page 2 of 2" in searcher.page("walrus", page=9)
     assert len(searcher.titles("walrus", page=2)) == 2
     assert searcher.client.get("/search/?q=walrus&page=999999999").status_code == 404
     assert len(searcher.titles("walrus", page=-3)) == 20
+
+    # Counting stops past the cap: the page says "more than", shows no count per kind and
+    # pages no further than the counted results.
+    app.config["KPAY"]["plugins"]["search"]["count_cap"] = 20
+    html = searcher.page("walrus")
+    assert "More than 20 results" in html and "22 results" not in html and 'class="badge"' not in html
+    assert len(searcher.titles("walrus")) == 20 and 'rel="next"' not in html
+    assert searcher.titles("walrus", page=2) == searcher.titles("walrus")
+    assert "1 result" in searcher.page("walrus number 7")  # under the cap: exact
 
 
 HOSTILE = ['title:(unbalanced "quote', "AND OR NOT", "x" * 10_000, "null\x00byte", "the of and", "?!.,;:()[]{}",
