@@ -136,13 +136,15 @@ def cached_level(user_id: int) -> int:
     return cache["levels"].get(user_id, 1)
 
 
-def badge(user) -> Markup:
-    """The level badge shown beside a member's name (empty for a visitor or a deleted member)."""
+def badge(user, language: str | None = None) -> Markup:
+    """The level badge shown beside a member's name (empty for a visitor or a deleted member),
+    in ``language``: the request's unless a page of names passes the one it took once (the
+    locale look-up costs more than the rest of a badge)."""
     user_id = getattr(user, "id", None)
     if not user_id:
         return Markup("")
     levels = all_levels()
-    return _badge_html(levels[min(cached_level(user_id), len(levels)) - 1], str(get_locale()))
+    return _badge_html(levels[min(cached_level(user_id), len(levels)) - 1], language or str(get_locale()))
 
 
 @functools.lru_cache(maxsize=256)

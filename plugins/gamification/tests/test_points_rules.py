@@ -104,6 +104,18 @@ def test_reaching_a_level_announces_it_once_and_shows_the_badge_beside_the_name(
     assert "Level 2: Learner" in me and "25 points" in me
 
 
+def test_the_badges_on_a_circle_and_its_topic_speak_each_readers_language(app, person, circle):
+    circle_id, creator = circle
+    response = person(creator).post(f"/forums/c/{circle_id}/new", title="Welcome", body="Say hello", kind="discussion")
+    topic_url = response.headers["Location"]
+    reader = person(creator)
+    for url in (f"/forums/c/{circle_id}", topic_url, f"/forums/c/{circle_id}"):  # kept after the first reader
+        english = reader.page(url)
+        chinese = reader.client.get(url, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        assert english.count('title="Level 1: Newcomer"') == 2 and "新人" not in english  # the nav's and the post's
+        assert chinese.count('title="1 级：新人"') == 2 and "Newcomer" not in chinese
+
+
 def test_an_admin_finds_every_rule_and_the_levels_in_the_plugin_settings(make_user, person):
     page = person(make_user("owner")).page("/admin/plugins/gamification/settings")
     for rule in ("points_answer_accepted", "cap_reply_liked", "points_referral_converted", "points_daily_checkin"):
