@@ -255,7 +255,7 @@ def measure(kind: str, args, size: str, full: bool) -> tuple:
                 assert status == 200, f"{name}: {status}"
                 sizes[name] = len(body)
             workers = {base: _children(site_pid(base)) for base in (site, reference, hello)}
-            for name, base, path, cookie in measured:  # warm both workers' per-process caches first
+            for _name, base, path, cookie in measured:  # warm both workers' per-process caches first
                 drive(base + path, 1, cookie)
             for _ in range(args.runs):
                 for name, base, path, cookie in measured:
