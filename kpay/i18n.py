@@ -132,8 +132,8 @@ SHOWN: dict[tuple[str, str, bool], str] = {}  # (language, message, autoescape?)
 TRANSLATED_MAX = 20_000  # templates' messages are a fixed set; this only bounds a mistake
 
 
-def _language() -> str:
-    """The request's locale as a string, for the caches' keys: Flask-Babel's ``get_locale()``
+def language() -> str:
+    """The request's locale as a string, for keys of what is kept per language: Flask-Babel's ``get_locale()``
     (which ``force_locale`` changes), made a string once per request and locale. A ``Locale``
     key would be compared field by field: each request parses a new one."""
     state = g.get("_flask_babel")  # Flask-Babel's per-request namespace, where it keeps the locale
@@ -149,7 +149,7 @@ def _language() -> str:
 
 
 def _translated(message: str) -> str:
-    key = (_language(), message)
+    key = (language(), message)
     found = TRANSLATED.get(key)
     if found is None:
         found = get_translations().ugettext(message)
@@ -169,7 +169,7 @@ def template_gettext(eval_ctx: EvalContext, message: str, **variables) -> str:
     if variables:
         found = _translated(message)
         return (Markup(found) if autoescape else found) % variables
-    key = (_language(), message, autoescape)
+    key = (language(), message, autoescape)
     shown = SHOWN.get(key)
     if shown is None:
         found = _translated(message)
@@ -245,7 +245,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
 
     @app.context_processor
-    def language():
+    def page_language():
         return {"html_lang": html_lang(get_locale())}
 
 

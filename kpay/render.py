@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, make_response, render_template, request, url_for
-from flask_babel import get_locale
 from htmx_flask import request as htmx_request  # flask's request, typed with htmx-flask's .htmx
 from flask_login import current_user
 
+from kpay.i18n import language
 from kpay.plugins import hook
 from kpay.types import Asset, NavItem, Widget
 
@@ -59,7 +59,7 @@ def navigation() -> tuple[NavLink, ...]:
     language and script root for the app's life: the links are the same for every member of a
     role, so a page view pays a dictionary look-up, not the hooks and a ``url_for`` per link."""
     role = current_user.role if current_user.is_authenticated else None
-    key = (role, str(get_locale()), request.script_root)
+    key = (role, language(), request.script_root)
     built = current_app.extensions.setdefault("kpay_navigation", {})
     if key not in built:
         items = nav_items()

@@ -17,8 +17,9 @@ import threading
 from collections.abc import Callable
 
 from flask import current_app, request
-from flask_babel import get_locale
 from markupsafe import Markup
+
+from kpay.api import current_language
 
 BUDGET = 2_000_000  # characters of HTML and of the texts in its keys kept per process (≈ 2-8 MB)
 
@@ -52,16 +53,15 @@ def for_request(template: str, macro: str) -> Callable[..., Markup]:
     """``kept(author, size, *args)``: the HTML of ``macro`` of ``template`` for ``args`` in
     this request's language, from the process's kept HTML. The macro must show nothing but
     its arguments, words and URLs, and the avatar of ``author`` (whose level badge joins the
-    key: ``member_badge(author, language)``, the page's language taken once); ``size`` counts the characters of long texts among the arguments."""
+    key); ``size`` counts the characters of long texts among the arguments."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     kept = app.extensions.setdefault("forums.kept_html", KeptHtml())
     render = getattr(app.jinja_env.get_template(template).module, macro)
     badge = app.jinja_env.globals.get("member_badge")
-    language = str(get_locale())
-    page = (template, macro, language, request.script_root)
+    page = (template, macro, current_language(), request.script_root)
 
     def kept_html(author, size: int, *args) -> Markup:
-        key = (page, args, badge(author, language) if badge and author else None)
+        key = (page, args, badge(author) if badge and author else None)
         return kept.get(key, size, lambda: render(*args))
 
     return kept_html

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from plugins.gamification.paths import path_for
-from kpay.api import PointsEntry, User, db, emit, insert_once, notify, utcnow
+from kpay.api import PointsEntry, User, current_language, db, emit, insert_once, notify, utcnow
 from plugins.gamification.models import LevelReached, Standing
 
 DEFAULT_LEVELS = [
@@ -136,15 +136,13 @@ def cached_level(user_id: int) -> int:
     return cache["levels"].get(user_id, 1)
 
 
-def badge(user, language: str | None = None) -> Markup:
-    """The level badge shown beside a member's name (empty for a visitor or a deleted member),
-    in ``language``: the request's unless a page of names passes the one it took once (the
-    locale look-up costs more than the rest of a badge)."""
+def badge(user) -> Markup:
+    """The level badge shown beside a member's name (empty for a visitor or a deleted member)."""
     user_id = getattr(user, "id", None)
     if not user_id:
         return Markup("")
     levels = all_levels()
-    return _badge_html(levels[min(cached_level(user_id), len(levels)) - 1], language or str(get_locale()))
+    return _badge_html(levels[min(cached_level(user_id), len(levels)) - 1], current_language())
 
 
 @functools.lru_cache(maxsize=256)

@@ -22,7 +22,6 @@ from kpay.api import SearchDocument
 SCHEMA_VERSION = 2
 
 
-
 class IndexProblem(Exception):
     """The index is missing, stale or corrupt; the message says which, for the operator."""
 
