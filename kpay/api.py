@@ -49,6 +49,7 @@ from kpay.hookspecs import hookimpl
 from kpay.i18n import add_translations, language as current_language
 from kpay.input_filter import query_int
 from kpay.jobs import enqueue, enqueue_at, long_running
+from kpay.kept_html import CSRF_HOLE, KeptHtml, keep_html, kept_macro, with_csrf
 from kpay.listing import CURSOR_LENGTH, Page, paginate, read_filters
 from kpay.models import ActivityEvent, Notification, PointsEntry, User
 from kpay.models.base import UTCDateTime, utcnow
@@ -112,7 +113,8 @@ SECTIONS: dict[str, list[str]] = {
     ],
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
     "Views": [
-        "render", "wants_partial", "render_markdown", "current_language", "login_required", "require", "can", "FlaskForm", "csrf",
+        "render", "wants_partial", "render_markdown", "kept_macro", "keep_html", "KeptHtml", "CSRF_HOLE", "with_csrf",
+        "current_language", "login_required", "require", "can", "FlaskForm", "csrf",
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "CURSOR_LENGTH", "UploadError",
         "read_limited", "measure", "picture_webp", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
         "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable", "cover_from_form",
@@ -142,6 +144,8 @@ NOTES: dict[str, str] = {
                 "docs/hooks.md.",
     "db": "Flask-SQLAlchemy's ``db``: ``db.Model`` for a plugin's tables, ``db.session`` for queries; the "
           "caller commits.",
+    "CSRF_HOLE": "Stands for the reader's CSRF token in kept HTML (``kept_macro``, ``keep_html``); "
+                 "``with_csrf`` puts the token in its place once per page.",
     "csrf": "Flask-WTF's CSRF protection; ``@csrf.exempt`` only for a signed webhook.",
     "limiter": "Flask-Limiter: ``@limiter.limit(\"5/minute\", key_func=keyed_by_member(\"scope\"))``.",
     "CURSOR_LENGTH": "The longest cursor ``paginate`` writes: give a filter form's ``cursor`` field "

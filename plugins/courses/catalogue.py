@@ -6,23 +6,70 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
 from kpay.api import Page, Product, User, db, paginate, utcnow
 from plugins.courses.access import bought, product_ids
-from plugins.courses.models import Chapter, Completion, Course, Enrolment, Lesson, Review
+from plugins.courses.models import Chapter, Completion, Course, CourseFacts, Enrolment, Lesson, Review
 
 
-@dataclass(frozen=True)
-class Card:
+class CardCourse(NamedTuple):
+    id: int
+    title: str
+    subtitle: str
+    cover: str | None
+    creator_id: int
+    level: str
+    language: str
+    tags: str
+    rating_count: int
+    rating_sum: int
+    learner_count: int
+    product_id: int | None
+    membership_product_id: int | None
+
+
+class CardRow(CardCourse, CourseFacts):
+    """What a catalogue card shows of a course, read as a plain row."""
+
+    __slots__ = ()
+
+
+class Creator(NamedTuple):
+    id: int
+    display_name: str
+    avatar: str | None
+
+
+class Price(NamedTuple):
+    """What a card's price shows of the course's product (``commerce/_price.html``)."""
+
+    kind: str
+    price_minor: int
+    currency: str
+    period_days: int | None
+
+
+class Card(NamedTuple):
     """A course in the catalogue: the course, its creator and its product (None: free or
-    membership only)."""
+    membership only), plain rows a card's kept HTML is keyed on."""
 
-    course: Course
-    creator: User
-    price: Product | None
+    course: CardRow
+    creator: Creator
+    price: Price | None
+
+
+CARD_COLUMNS = tuple(getattr(Course, name) for name in CardCourse._fields)
+CARD_WIDTH = len(CARD_COLUMNS) + len(Creator._fields)
+
+
+def _card(row: tuple) -> Card:
+    price = row[CARD_WIDTH:]
+    return Card(CardRow(*row[:len(CARD_COLUMNS)]), Creator(*row[len(CARD_COLUMNS):CARD_WIDTH]),
+                Price(*price) if price[0] is not None else None)
 
 
 def published(now=None):
@@ -33,7 +80,8 @@ def published(now=None):
 def cards(values: dict, per_page: int) -> Page:
     """One page of published courses filtered and sorted by ``values`` (the filter form's)."""
     query = (
-        sa.select(Course, User, Product)
+        sa.select(*CARD_COLUMNS, User.id, User.display_name, User.avatar,
+                  Product.kind, Product.price_minor, Product.currency, Product.period_days)
         .join(User, User.id == Course.creator_id)
         .outerjoin(Product, Product.id == Course.product_id)
         .where(published())
@@ -54,7 +102,7 @@ def cards(values: dict, per_page: int) -> Page:
         "rating": [average, Course.rating_count],
     }.get(values.get("sort"), [])
     page = paginate(query, "courses.catalogue", values, (*keys, Course.id), descending=True, per_page=per_page)
-    return dataclasses.replace(page, rows=[Card(*row) for row in page.rows])
+    return dataclasses.replace(page, rows=[_card(row) for row in page.rows])
 
 
 @dataclass
@@ -117,15 +165,38 @@ def learner(course_id: int, user) -> tuple[Enrolment | None, Review | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def reviews(course_id: int, limit: int = 20) -> tuple[list[tuple[Review, User, int | None, bool]], dict[int, int]]:
-    """The latest reviews with their authors, how far each author got (percent) and whether
-    they bought the course (a completed, unrefunded purchase); and how many reviews gave each
-    number of stars (5 to 1). One statement: the counts ride on each row as uncorrelated
-    subqueries, which the database evaluates once."""
+class ReviewText(NamedTuple):
+    id: int
+    user_id: int
+    rating: int
+    text: str
+    reply: str
+    helpful_count: int
+
+
+class ReviewRow(NamedTuple):
+    """A review as the course page shows it: the review, its author, how far the author got
+    (percent; None when not enrolled) and whether they bought the course."""
+
+    review: ReviewText
+    author: Creator
+    percent: int | None
+    purchased: bool
+
+
+REVIEW_COLUMNS = tuple(getattr(Review, name) for name in ReviewText._fields)
+
+
+def reviews(course_id: int, limit: int = 20) -> tuple[list[ReviewRow], dict[int, int]]:
+    """The most helpful reviews (``ReviewRow``), and how many reviews gave each number of
+    stars (5 to 1). One statement: the counts ride on each row as uncorrelated subqueries,
+    which the database evaluates once."""
     rows = db.session.execute(_reviews_statement(), {
         "course_id": course_id, "limit": limit, "products": product_ids(course_id) or []}).all()
-    counts = rows[0][4:] if rows else (0,) * 5
-    return [tuple(row[:4]) for row in rows], dict(zip(range(5, 0, -1), counts, strict=False))
+    counts = rows[0][-5:] if rows else (0,) * 5
+    width, author = len(REVIEW_COLUMNS), len(REVIEW_COLUMNS) + len(Creator._fields)
+    return ([ReviewRow(ReviewText(*row[:width]), Creator(*row[width:author]), row[author], bool(row[author + 1]))
+             for row in rows], dict(zip(range(5, 0, -1), counts, strict=False)))
 
 
 @functools.cache
@@ -135,7 +206,7 @@ def _reviews_statement():
              for n in range(5, 0, -1)]
     purchased = bought(sa.bindparam("products", expanding=True), Review.user_id)
     return (
-        sa.select(Review, User, Enrolment.percent, purchased, *stars)
+        sa.select(*REVIEW_COLUMNS, User.id, User.display_name, User.avatar, Enrolment.percent, purchased, *stars)
         .join(User, User.id == Review.user_id)
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Review.course_id, Enrolment.user_id == Review.user_id))
         .where(Review.course_id == course_id)

@@ -17,7 +17,31 @@ LESSON_KINDS = ("text", "video", "audio", "attachment", "source")
 STATUSES = ("draft", "published")
 
 
-class Course(db.Model):
+class CourseFacts:
+    """What a course's pages work out from its columns, for a ``Course`` and for the
+    catalogue's plain rows alike."""
+
+    __slots__ = ()
+    product_id: int | None
+    membership_product_id: int | None
+    rating_count: int
+    rating_sum: int
+    tags: str
+
+    @property
+    def free(self) -> bool:
+        return self.product_id is None and self.membership_product_id is None
+
+    @property
+    def rating(self) -> float | None:
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+
+class Course(CourseFacts, db.Model):
     """A course by ``creator_id``; visible to all once ``status`` is published and
     ``publish_at`` (if set) has passed."""
 
@@ -53,21 +77,9 @@ class Course(db.Model):
     former_products = relationship("FormerProduct", viewonly=True)
 
     @property
-    def free(self) -> bool:
-        return self.product_id is None and self.membership_product_id is None
-
-    @property
     def scheduled(self) -> bool:
         """Published, but to be shown only from a later ``publish_at``."""
         return self.status == "published" and self.publish_at is not None and self.publish_at > utcnow()
-
-    @property
-    def rating(self) -> float | None:
-        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
-
-    @property
-    def tag_list(self) -> list[str]:
-        return [t.strip() for t in self.tags.split(",") if t.strip()]
 
 
 class FormerProduct(db.Model):

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from kpay.api import (
     CSP, User, access_notes, db, emit, insert_once, query_int, read_filters, render, serve_upload, storage, utcnow,
 )
-from plugins.courses import access, catalogue, playback, progress, uploads
+from plugins.courses import access, catalogue, kept, playback, progress, uploads
 from plugins.courses.playback import PATHS
 from plugins.courses.forms import CatalogueFilters, ReplyForm, ReviewForm
 from plugins.courses.models import Course, Enrolment, HelpfulVote, Lesson, Review
@@ -30,7 +30,8 @@ def catalogue_page():
     """Published courses, filtered and sorted; htmx swaps only the list."""
     form, values = read_filters(CatalogueFilters)
     listing = catalogue.cards(values, current_app.config["KPAY"]["plugins"]["courses"]["per_page"])
-    return render("courses/catalogue.html", "courses/_cards.html", form=form, listing=listing)
+    return render("courses/catalogue.html", "courses/_cards.html", form=form, listing=listing,
+                  cards_html=kept.cards_html)
 
 
 class Viewer:
@@ -60,7 +61,7 @@ def _course_context(course: Course, learner: tuple[Enrolment | None, Review | No
     return {
         "course": course, "viewer": viewer, "syllabus": outline,
         "states": {lesson.id: viewer.state(course, lesson) for lesson in outline.lessons},
-        "done": outline.done, "creator": course.creator,
+        "done": outline.done, "creator": course.creator, "syllabus_html": kept.syllabus_html,
         "products": {"one_time": course.product, "membership": course.membership_product},
     }
 
@@ -73,7 +74,9 @@ def course(course_id: int):
     mine = context["viewer"].review
     reviews, distribution = catalogue.reviews(item.id)
     return render(
-        "courses/course.html", **context, reviews=reviews, distribution=distribution, mine=mine,
+        "courses/course.html", **context, reviews=reviews, reviews_html=kept.reviews_html,
+        review_form_html=kept.review_form_html, distribution=distribution,
+        mine=mine,
         review_form=ReviewForm(obj=mine, formdata=None) if mine else ReviewForm(formdata=None),
         resume=_resume(context),
     )
@@ -250,7 +253,9 @@ def _review_page(item: Course, form: ReviewForm, mine: Review | None):
     context = _course_context(item)
     reviews, distribution = catalogue.reviews(item.id)
     return render(
-        "courses/course.html", **context, reviews=reviews, distribution=distribution, mine=mine, review_form=form,
+        "courses/course.html", **context, reviews=reviews, reviews_html=kept.reviews_html,
+        review_form_html=kept.review_form_html, distribution=distribution,
+        mine=mine, review_form=form,
         resume=_resume(context), status=422,
     )
 

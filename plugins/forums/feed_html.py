@@ -1,17 +1,17 @@
-"""A page of a circle's feed as HTML, each topic's item kept per process (``kept_html.py``)
+"""A page of a circle's feed as HTML, each topic's item kept per process (``kpay.kept_html``)
 for every reader with the same read marker on it (most often: never opened)."""
 
 from __future__ import annotations
 
 from markupsafe import Markup
 
-from plugins.forums import kept_html
+from kpay.api import kept_macro
 from plugins.forums.lists import Page
 
 
 def feed_html(page: Page, host_id: int | None, signed_in: bool) -> Markup:
     """The items of ``page``'s pinned and listed topics (``_feed_item.html``) as the reader sees them."""
-    kept = kept_html.for_request("forums/_feed_item.html", "feed_item")
+    kept = kept_macro("forums/_feed_item.html", "feed_item")
     parts = []
     for t in page.pinned + page.rows:
         opening = page.openings.get(t.id)

@@ -1,19 +1,14 @@
-"""A page of a topic's posts as HTML, each post's article kept per process (``kept_html.py``)
+"""A page of a topic's posts as HTML, each post's article kept per process (``kpay.kept_html``)
 for every reader of the same kind: visitors, members, the post's author, moderators."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from plugins.forums import kept_html
+from kpay.api import CSRF_HOLE, kept_macro, with_csrf
 from plugins.forums.lists import Reading
-
-# Stands for the reader's CSRF token in kept articles, replaced once per page; no member's text
-# can hold it, as the sanitizer drops unknown tags and escapes every "<" it keeps as text.
-CSRF_HOLE = Markup("<kpay-csrf-token>")
 
 
 class PostPage(NamedTuple):
@@ -31,7 +26,7 @@ class PostPage(NamedTuple):
 
 def posts_html(found: Reading, user, moderator: bool, can_post: bool) -> Markup:
     """The articles of ``found``'s page of posts as ``user`` reads them (``_post.html``)."""
-    kept = kept_html.for_request("forums/_post.html", "post_article")
+    kept = kept_macro("forums/_post.html", "post_article")
     uid = user.id if user.is_authenticated else None
     topic = found.topic
     page = PostPage(topic.id, topic.locked, topic.kind == "question", topic.accepted_post_id,
@@ -43,4 +38,4 @@ def posts_html(found: Reading, user, moderator: bool, can_post: bool) -> Markup:
         expert = post.author_id in found.experts and post.number > 1
         parts.append(kept(post.author, len(post.body), post, page, readable, mine, post.id in found.liked, expert,
                           CSRF_HOLE))
-    return Markup("".join(parts).replace(CSRF_HOLE, escape(generate_csrf())))
+    return with_csrf("".join(parts))

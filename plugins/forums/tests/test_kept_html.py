@@ -1,4 +1,4 @@
-"""The topic page keeps each post's header and text rendered per process (kept_html.py): what
+"""The topic page keeps each post's header and text rendered per process (kpay.kept_html): what
 a reader sees must stay theirs, and a change must show at once in every worker."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 
 from plugins.forums.models import Post
-from plugins.forums.kept_html import KeptHtml
+from kpay.api import KeptHtml
 from plugins.forums.tests.conftest import Forum, forums_config, scalar
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}

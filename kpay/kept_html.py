@@ -1,12 +1,12 @@
-"""Parts of the forums' pages rendered once per process and shared by every reader.
+"""Parts of pages rendered once per process and shared by every reader.
 
-A topic page shows 30 posts and a circle's feed 30 topics; rendering each one's header (avatar,
-level badge, number, time, badges) and text costs more than the rest of the page. The part a
-reader does not change is rendered by a macro of its arguments alone and kept here under those
-arguments (the post's or topic's own columns, its author's, the state that is the reader's,
-such as whether they may read a hidden post or their read marker), with the author's level
-badge, the page's language and script root. An edit, a hidden post, a new reply or a renamed
-author therefore makes a new key at once in every worker, with nothing to expire or
+A topic page shows 30 posts, a circle's feed 30 topics, the catalogue 24 course cards and a
+course page 20 reviews and its syllabus; rendering each one costs more than the rest of the
+page. The part a reader does not change is rendered by a macro of its arguments alone and kept
+here under those arguments (the row's own columns, its author's, the state that is the
+reader's, such as whether they may read a hidden post or their read marker), with the author's
+level badge, the page's language, time zone and script root. An edit, a hidden post, a new
+reply or a renamed author therefore makes a new key at once in every worker, with nothing to expire or
 invalidate; what each reader may do (like, edit, delete, moderate) is rendered outside it. The
 oldest entries go once the kept HTML and texts pass ``BUDGET`` characters.
 """
@@ -17,11 +17,17 @@ import threading
 from collections.abc import Callable
 
 from flask import current_app, request
-from markupsafe import Markup
+from flask_babel import get_timezone
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
-from kpay.api import current_language
+from kpay.i18n import language as current_language
 
 BUDGET = 2_000_000  # characters of HTML and of the texts in its keys kept per process (≈ 2-8 MB)
+
+# Stands for the reader's CSRF token in kept HTML, replaced once per page (``with_csrf``); no
+# member's text can hold it, as the sanitizer drops unknown tags and escapes every "<" it keeps.
+CSRF_HOLE = Markup("<kpay-csrf-token>")
 
 
 class KeptHtml:
@@ -49,19 +55,40 @@ class KeptHtml:
         return html
 
 
-def for_request(template: str, macro: str) -> Callable[..., Markup]:
+def _kept() -> KeptHtml:
+    return current_app.extensions.setdefault("kpay_kept_html", KeptHtml())
+
+
+def _reader() -> tuple[str, str, str]:
+    """What kept HTML depends on besides its key: the request's language, time zone and script root."""
+    return current_language(), str(get_timezone()), request.script_root
+
+
+def keep_html(key: tuple, size: int, render: Callable[[], Markup]) -> Markup:
+    """``render()``'s HTML in this request's language, time zone and script root, kept per
+    process under ``key``, which must hold everything it shows but words and URLs; ``size``
+    counts the characters of long texts in ``key``."""
+    return _kept().get((key, _reader()), size, render)
+
+
+def kept_macro(template: str, macro: str) -> Callable[..., Markup]:
     """``kept(author, size, *args)``: the HTML of ``macro`` of ``template`` for ``args`` in
     this request's language, from the process's kept HTML. The macro must show nothing but
     its arguments, words and URLs, and the avatar of ``author`` (whose level badge joins the
     key); ``size`` counts the characters of long texts among the arguments."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    kept = app.extensions.setdefault("forums.kept_html", KeptHtml())
+    kept = _kept()
     render = getattr(app.jinja_env.get_template(template).module, macro)
     badge = app.jinja_env.globals.get("member_badge")
-    page = (template, macro, current_language(), request.script_root)
+    page = (template, macro, *_reader())
 
     def kept_html(author, size: int, *args) -> Markup:
         key = (page, args, badge(author) if badge and author else None)
         return kept.get(key, size, lambda: render(*args))
 
     return kept_html
+
+
+def with_csrf(html: str) -> Markup:
+    """Kept HTML joined for a page, with the reader's CSRF token in place of each ``CSRF_HOLE``."""
+    return Markup(html.replace(CSRF_HOLE, escape(generate_csrf())))

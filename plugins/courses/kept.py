@@ -1,0 +1,80 @@
+"""Parts of the catalogue and course pages rendered once per process (``kpay.api.kept_macro``)
+and shared by every reader they look the same to; an edit makes a new key at once."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from flask import get_template_attribute, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from kpay.api import CSRF_HOLE, keep_html, kept_macro, with_csrf
+from plugins.courses.access import LessonState
+from plugins.courses.catalogue import Card, ReviewRow, Syllabus
+from plugins.courses.forms import ReviewForm
+from plugins.courses.models import Review
+
+
+def cards_html(cards: list[Card]) -> Markup:
+    """The catalogue's cards (``_card.html``), the same for every reader."""
+    kept = kept_macro("courses/_card.html", "course_card")
+    return Markup("".join(kept(card.creator, len(card.course.title) + len(card.course.subtitle), card)
+                          for card in cards))
+
+
+def reviews_html(rows: list[ReviewRow], manager: bool) -> Markup:
+    """A course page's reviews (``_review.html``) as the reader sees them: whether they may
+    mark each helpful (not their own) and reply (the course's manager)."""
+    kept = kept_macro("courses/_review.html", "review_item")
+    uid = current_user.id if current_user.is_authenticated else None
+    return with_csrf("".join(
+        kept(row.author, len(row.review.text) + len(row.review.reply), row,
+             uid is not None and uid != row.review.user_id, bool(manager), CSRF_HOLE)
+        for row in rows))
+
+
+class SyllabusItem(NamedTuple):
+    """A lesson as the syllabus shows it to its reader."""
+
+    id: int
+    title: str
+    kind: str
+    minutes: int
+    preview: bool
+    opens_after_days: int | None
+    done: bool
+    state: LessonState
+
+
+class SyllabusChapter(NamedTuple):
+    title: str
+    lessons: tuple[SyllabusItem, ...]
+
+
+def syllabus_html(course_id: int, syllabus: Syllabus, states: dict[int, LessonState], done: set[int],
+                  current=None) -> Markup:
+    """The syllabus (``_syllabus_nav.html``) with each lesson's state for the reader and
+    ``current`` (a lesson's id) marked."""
+    chapters = tuple(
+        SyllabusChapter(chapter.title, tuple(
+            SyllabusItem(lesson.id, lesson.title, lesson.kind, lesson.minutes, lesson.preview,
+                         lesson.opens_after_days, lesson.id in done, states[lesson.id])
+            for lesson in lessons))
+        for chapter, lessons in syllabus.chapters)
+    size = sum(len(lesson.title) for chapter in chapters for lesson in chapter.lessons)
+    current = current if isinstance(current, int) else None
+    return kept_macro("courses/_syllabus_nav.html", "syllabus_nav")(None, size, course_id, chapters, current)
+
+
+def review_form_html(form: ReviewForm, mine: Review | None, course_id: int) -> Markup:
+    """The member's review form (``_review_form.html``), empty or holding their review; kept
+    per process unless it shows what was sent back with errors."""
+    macro = get_template_attribute("courses/_review_form.html", "review_form_box")
+    if request.method != "GET" or form.errors:
+        return macro(form, mine is not None, course_id)
+    token = escape(generate_csrf())
+    key = ("courses.review_form", course_id, mine.rating if mine else None, mine.text if mine else None)
+    return with_csrf(keep_html(key, len(key[-1] or ""),
+                               lambda: Markup(macro(form, mine is not None, course_id).replace(token, CSRF_HOLE))))
