@@ -6,11 +6,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
-
 from kpay.api import Page, Product, User, db, paginate, utcnow
 from plugins.courses.access import bought, product_ids
 from plugins.courses.models import Chapter, Completion, Course, CourseFacts, Enrolment, Lesson, Review
@@ -105,19 +104,39 @@ def cards(values: dict, per_page: int) -> Page:
     return dataclasses.replace(page, rows=[_card(row) for row in page.rows])
 
 
+class ChapterRow(NamedTuple):
+    id: int
+    title: str
+
+
+class LessonRow(NamedTuple):
+    """What the syllabus knows of a lesson (not its body or media), read as a plain row."""
+
+    id: int
+    course_id: int
+    chapter_id: int
+    title: str
+    kind: str
+    minutes: int
+    preview: bool
+    position: int
+    opens_at: datetime | None
+    opens_after_days: int | None
+
+
 @dataclass
 class Syllabus:
-    """A course's chapters with their lessons in order (lesson bodies not loaded), and the
-    ids of the lessons the member it was read for completed."""
+    """A course's chapters with their lessons in order, and the ids of the lessons the member
+    it was read for completed."""
 
-    chapters: list[tuple[Chapter, list[Lesson]]]
+    chapters: list[tuple[ChapterRow, list[LessonRow]]]
     done: set[int] = field(default_factory=set)
 
     @property
-    def lessons(self) -> list[Lesson]:
+    def lessons(self) -> list[LessonRow]:
         return [lesson for _, lessons in self.chapters for lesson in lessons]
 
-    def neighbours(self, lesson_id: int) -> tuple[Lesson | None, Lesson | None]:
+    def neighbours(self, lesson_id: int) -> tuple[LessonRow | None, LessonRow | None]:
         """The lessons before and after ``lesson_id`` in the syllabus."""
         order = self.lessons
         ids = [lesson.id for lesson in order]
@@ -129,28 +148,34 @@ class Syllabus:
         return sum(lesson.minutes for lesson in self.lessons)
 
 
-SYLLABUS_COLUMNS = (Lesson.id, Lesson.course_id, Lesson.chapter_id, Lesson.title, Lesson.kind, Lesson.minutes,
-                    Lesson.preview, Lesson.position, Lesson.opens_at, Lesson.opens_after_days)
+SYLLABUS_COLUMNS = tuple(getattr(Lesson, name) for name in LessonRow._fields)
 
 
 def syllabus(course_id: int, user_id: int | None = None) -> Syllabus:
     """The syllabus of ``course_id`` in one query, with what member ``user_id`` completed."""
-    query = (sa.select(Chapter, Lesson, Completion.id if user_id is not None else sa.null())
-             .outerjoin(Lesson, Lesson.chapter_id == Chapter.id)
-             .options(load_only(*SYLLABUS_COLUMNS)).where(Chapter.course_id == course_id)
-             .order_by(Chapter.position, Chapter.id, Lesson.position, Lesson.id))
-    if user_id is not None:  # one completion per member and lesson: a join, not a subquery per lesson
-        query = query.outerjoin(Completion, sa.and_(Completion.lesson_id == Lesson.id, Completion.user_id == user_id))
-    rows = db.session.execute(query).all()
-    by_chapter: dict[Chapter, list[Lesson]] = {}
+    rows = db.session.execute(_syllabus_statement(user_id is not None), {"course_id": course_id, "uid": user_id})
+    by_chapter: dict[ChapterRow, list[LessonRow]] = {}
     completed = set()
-    for chapter, lesson, finished in rows:
-        lessons = by_chapter.setdefault(chapter, [])
-        if lesson is not None:
+    width = len(SYLLABUS_COLUMNS)
+    for row in rows:
+        lessons = by_chapter.setdefault(ChapterRow(*row[:2]), [])
+        if row[2] is not None:
+            lesson = LessonRow(*row[2:2 + width])
             lessons.append(lesson)
-            if finished:
+            if row[-1]:
                 completed.add(lesson.id)
     return Syllabus(list(by_chapter.items()), completed)
+
+
+@functools.cache
+def _syllabus_statement(member: bool):
+    query = (sa.select(Chapter.id, Chapter.title, *SYLLABUS_COLUMNS, Completion.id if member else sa.null())
+             .outerjoin(Lesson, Lesson.chapter_id == Chapter.id).where(Chapter.course_id == sa.bindparam("course_id"))
+             .order_by(Chapter.position, Chapter.id, Lesson.position, Lesson.id))
+    if member:  # one completion per member and lesson: a join, not a subquery per lesson
+        query = query.outerjoin(Completion, sa.and_(Completion.lesson_id == Lesson.id,
+                                                    Completion.user_id == sa.bindparam("uid")))
+    return query
 
 
 def learner(course_id: int, user) -> tuple[Enrolment | None, Review | None]:

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from kpay.api import CSRF_HOLE, keep_html, kept_macro, with_csrf
 from plugins.courses.access import LessonState
 from plugins.courses.catalogue import Card, ReviewRow, Syllabus
-from plugins.courses.forms import ReviewForm
+from plugins.courses.forms import CatalogueFilters, ReviewForm
 from plugins.courses.models import Review
 
 
@@ -22,6 +22,16 @@ def cards_html(cards: list[Card]) -> Markup:
     kept = kept_macro("courses/_card.html", "course_card")
     return Markup("".join(kept(card.creator, len(card.course.title) + len(card.course.subtitle), card)
                           for card in cards))
+
+
+def filters_html(form: CatalogueFilters) -> Markup:
+    """The catalogue's filter form (``_filters.html``), kept per process for its values unless
+    it shows an error."""
+    macro = get_template_attribute("courses/_filters.html", "catalogue_filters")
+    if form.errors:
+        return macro(form)
+    values = tuple((field.name, field.data) for field in form if field.name != "cursor")
+    return keep_html(("courses.filters", values), len(form.tag.data or ""), lambda: macro(form))
 
 
 def reviews_html(rows: list[ReviewRow], manager: bool) -> Markup:

@@ -31,7 +31,7 @@ def catalogue_page():
     form, values = read_filters(CatalogueFilters)
     listing = catalogue.cards(values, current_app.config["KPAY"]["plugins"]["courses"]["per_page"])
     return render("courses/catalogue.html", "courses/_cards.html", form=form, listing=listing,
-                  cards_html=kept.cards_html)
+                  cards_html=kept.cards_html, filters_html=kept.filters_html)
 
 
 class Viewer:

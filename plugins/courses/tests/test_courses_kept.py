@@ -135,3 +135,14 @@ def test_two_reviews_with_the_same_words_each_show_their_own_author(app, make_us
         post(client, f"/courses/{course.id}/reviews", f"/courses/{course.id}", rating="3", text=words)
     text = page(app.test_client(), f"/courses/{course.id}")
     assert text.count("Same words") == 2 and first.display_name in text and second.display_name in text
+
+
+def test_the_catalogue_filters_show_each_readers_own_choices(app, make_user):
+    make_course(app, make_user(role="creator").id, title="Data basics", tags="data", media=False)
+    visitor = app.test_client()
+    for _ in range(2):
+        for tag, level in (("data", "beginner"), ("python", "advanced")):
+            form = re.search(r"<form method=\"get\".*?</form>", page(visitor, f"/courses/?tag={tag}&level={level}"), re.S).group(0)
+            assert f'value="{tag}"' in form and f'selected value="{level}"' in form
+    wrong = page(visitor, "/courses/?level=expert")
+    assert "Not a valid choice" in wrong and "Not a valid choice" not in page(visitor, "/courses/")
