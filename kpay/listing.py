@@ -15,6 +15,7 @@ from flask import current_app, request, url_for
 from flask_babel import get_timezone
 from markupsafe import Markup
 from wtforms import Form
+from wtforms.fields.choices import SelectChoice
 
 from kpay.extensions import db
 from kpay.i18n import language
@@ -24,7 +25,7 @@ CURSOR_LENGTH = 400  # longer than any cursor paginate writes (a name and a time
 
 
 def read_filters(
-    form_class: type[Form], choices: dict[str, list[str]] | None = None
+    form_class: type[Form], choices: dict[str, list[str] | list[SelectChoice]] | None = None
 ) -> tuple[Form, dict[str, Any]]:
     """The filter form bound to the query string, and its valid, non-empty values.
 
@@ -37,7 +38,8 @@ def read_filters(
         form[name].choices = [*form[name].choices, *extra]
     form.validate()
     form.kept_key = (form_class, tuple(  # what filter_fields keeps the fields' HTML under, with the language
-        (name, tuple((choice.value, str(choice.label)) for choice in extra)) for name, extra in (choices or {}).items()
+        (name, tuple(choice if isinstance(choice, str) else (choice.value, str(choice.label)) for choice in extra))
+        for name, extra in (choices or {}).items()
     ))
     values = {
         field.name: field.data
@@ -55,7 +57,7 @@ def filter_fields(form: Form, *names: str) -> Markup:
     key = (form.kept_key, language(), tuple((name, tuple(request.args.getlist(name))) for name in names))
     shown = KEPT_FIELDS.get(key)
     if shown is None:
-        field = current_app.jinja_env.get_template("_macros.html").module.field
+        field = current_app.jinja_env.get_template("_macros.html").module.field  # type: ignore[attr-defined]
         shown = Markup("\n  ").join(field(form[name]) for name in names)
         if len(KEPT_FIELDS) >= KEPT_FIELDS_MAX:
             KEPT_FIELDS.clear()
