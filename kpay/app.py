@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
 from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
-    compression, errors, i18n, icons, input_filter, jobs, models, permissions, render, security, sqlite,
+    compression, errors, i18n, icons, input_filter, jobs, listing, models, permissions, render, security, sqlite,
     sharing, static_files, storage, uploads,
 )
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -92,7 +92,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
     app.jinja_env.globals.update(
         navigation=render.navigation, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
         assets=render.assets, row_url=render.row_url, fixed_url=render.fixed_url, share_card=sharing.share_card,
-        can=permissions.can, line_icon=icons.icon,
+        can=permissions.can, line_icon=icons.icon, filter_fields=listing.filter_fields,
     )
     app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 
 import pytz
 from babel import Locale, dates, support
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_babel import format_datetime, get_babel, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -136,16 +137,29 @@ def language() -> str:
     """The request's locale as a string, for keys of what is kept per language: Flask-Babel's ``get_locale()``
     (which ``force_locale`` changes), made a string once per request and locale. A ``Locale``
     key would be compared field by field: each request parses a new one."""
-    state = g.get("_flask_babel")  # Flask-Babel's per-request namespace, where it keeps the locale
+    state = _babel_state()  # Flask-Babel's per-request namespace, where it keeps the locale
     locale = getattr(state, "babel_locale", None)
     if locale is None:
         locale = get_locale()
-        state = g.get("_flask_babel")
+        state = _babel_state()
     if state is None:
         return str(locale)
     if getattr(state, "kpay_language_of", None) is not locale:
         state.kpay_language_of, state.kpay_language = locale, str(locale)
     return state.kpay_language
+
+
+def zone() -> tzinfo:
+    """The request's time zone, Flask-Babel's ``get_timezone()`` without its look-ups once known."""
+    return getattr(_babel_state(), "babel_tzinfo", None) or get_timezone()
+
+
+def _babel_state():
+    """``g._flask_babel`` (None outside an app context or before Flask-Babel's first look-up),
+    read from the context variable rather than through ``g``'s proxy, ten times cheaper: a
+    list page asks for each label, amount and date."""
+    context = _cv_app.get(None)
+    return None if context is None else getattr(context.g, "_flask_babel", None)
 
 
 def _translated(message: str) -> str:
@@ -204,14 +218,13 @@ def datetimeformat(value, format: str | None = None) -> str:
     orders, members and notifications) put together from each day's date and each minute's
     time, formatted once per process and language: Babel's pattern walk per row cost lists
     more than their queries. Other forms go to Flask-Babel as they are."""
-    locale = get_locale()
-    if format != "short" or not isinstance(value, datetime) or locale is None:
+    if format != "short" or not isinstance(value, datetime) or _cv_app.get(None) is None:
         return format_datetime(value, format)
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    local = aware.astimezone(get_timezone())
-    language = str(locale)
-    return (_short_pattern(language).replace("{0}", _short_time(language, local.hour, local.minute))
-            .replace("{1}", _short_date(language, local.date())))
+    local = aware.astimezone(zone())
+    name = language()
+    return (_short_pattern(name).replace("{0}", _short_time(name, local.hour, local.minute))
+            .replace("{1}", _short_date(name, local.date())))
 
 
 @functools.lru_cache(maxsize=8)

@@ -154,6 +154,22 @@ def test_filter_form_works_without_javascript_and_htmx_gets_only_the_table(admin
     assert listed_names(partial) == ["Ada Admin"]
 
 
+def test_filter_form_shows_each_request_its_own_values_errors_and_language(admin_client):
+    def form(query: str, language: str = "en") -> str:
+        page = admin_client.get(f"/admin/members?{query}", headers={"Accept-Language": language}).get_data(as_text=True)
+        start = page.index('<form method="get" action="/admin/members"')
+        return page[start:page.index("</form>", start)]
+
+    chosen = form("q=ada&role=moderator&sort=name")
+    assert 'value="ada"' in chosen and '<option selected value="moderator">' in chosen
+    assert '<option selected value="name">' in chosen and "has-error" not in chosen
+    wrong = form("joined_since=someday")
+    assert "has-error" in wrong and 'value="ada"' not in wrong and '<option selected value="moderator">' not in wrong
+    assert form("q=ada&role=moderator&sort=name") == chosen  # as drawn the first time
+    chinese = form("q=ada&role=moderator&sort=name", "zh-CN")
+    assert chinese != chosen and 'value="ada"' in chinese and "筛选" in chinese
+
+
 def test_admin_makes_a_member_moderator_once_audited_and_their_sessions_end(app, admin, admin_client, make_user):
     mei = make_user(name="Mei")
     mei_browser = app.test_client()

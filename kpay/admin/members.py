@@ -33,7 +33,8 @@ def members():
     require("members.manage")
     form, values = read_filters(MemberFilters)
     keys, descending = ORDERS[values.get("sort", "newest")]
-    query = sa.select(User)
+    # The row as _members.html unpacks it: columns, not User objects.
+    query = sa.select(User.id, User.display_name, User.email, User.role, User.status, User.created_at)
     if "q" in values:
         query = query.where(matching(values["q"]))
     if "role" in values:

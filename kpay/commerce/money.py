@@ -6,8 +6,9 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import get_currency_precision, get_currency_symbol, get_decimal_symbol, get_group_symbol
-from flask_babel import format_currency, get_locale
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, get_decimal_symbol, get_group_symbol
+
+from kpay.i18n import language
 
 
 def digits(currency: str) -> int:
@@ -18,18 +19,37 @@ def digits(currency: str) -> int:
 def format_money(amount_minor: int, currency: str) -> str:
     """``amount_minor`` shown in the current locale: ``¥99.00``, ``CN¥99.00``, ``$5.00``.
 
-    Babel's pattern is read once per locale and currency; the common shape (groups of three,
-    a symbol before or after) is then filled in directly, some 50 times faster than asking
-    Babel per amount, which a statement of hundreds of amounts would feel.
+    Each amount is formatted once per process, language and currency (lists show the same
+    prices again and again), and Babel's pattern is read once per locale and currency; the
+    common shape (groups of three, a symbol before or after) is then filled in directly, some
+    50 times faster than asking Babel per amount, which a statement of hundreds of amounts
+    would feel.
     """
-    layout = _layout(str(get_locale() or "en"), currency)
+    key = (language(), currency, amount_minor)
+    shown = _SHOWN.get(key)
+    if shown is None:
+        shown = _formatted(*key)
+        if len(_SHOWN) >= SHOWN_MAX:
+            _SHOWN.clear()
+        _SHOWN[key] = shown
+    return shown
+
+
+_SHOWN: dict[tuple[str, str, int], str] = {}  # (language, currency, minor units): as shown
+SHOWN_MAX = 20_000
+
+
+def _formatted(locale: str, currency: str, amount_minor: int) -> str:
+    layout = _layout(locale, currency)
     if layout is None:
-        return format_currency(Decimal(amount_minor).scaleb(-digits(currency)), currency)
+        return format_currency(Decimal(amount_minor).scaleb(-digits(currency)), currency, locale=locale)
     prefixes, suffixes, group, decimal, places = layout
-    whole, fraction = divmod(abs(amount_minor), 10 ** places)
-    number = f"{whole:,}".replace(",", group) + (f"{decimal}{fraction:0{places}d}" if places else "")
     negative = amount_minor < 0
-    return prefixes[negative] + number + suffixes[negative]
+    whole, fraction = divmod(-amount_minor if negative else amount_minor, 10 ** places)
+    number = f"{whole:,}".replace(",", group)
+    if places:
+        return f"{prefixes[negative]}{number}{decimal}{fraction:0{places}d}{suffixes[negative]}"
+    return f"{prefixes[negative]}{number}{suffixes[negative]}"
 
 
 @lru_cache(maxsize=128)

@@ -94,13 +94,14 @@ def payouts():
     """Creators the site owes money, most owed first, and the latest payouts."""
     require("commerce.manage")
     balances = owed()
-    creators = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(balances)))}
+    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(balances))).all())
     rows = sorted(
-        ((creators[cid], currency, amount) for cid, by in balances.items() for currency, amount in by.items()),
-        key=lambda row: (-row[2], row[0].display_name),
+        ((cid, names[cid], currency, amount) for cid, by in balances.items() for currency, amount in by.items()),
+        key=lambda row: (-row[3], row[1]),
     )
     recent = db.session.execute(
-        sa.select(Payout, User).join(User, User.id == Payout.creator_id).order_by(Payout.id.desc()).limit(50)
+        sa.select(Payout.created_at, User.display_name, Payout.amount_minor, Payout.currency, Payout.reference)
+        .join(User, User.id == Payout.creator_id).order_by(Payout.id.desc()).limit(50)
     ).all()
     return render("commerce/studio/payouts.html", rows=rows, recent=recent)
 

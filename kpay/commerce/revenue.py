@@ -18,7 +18,6 @@ import csv
 import functools
 import io
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -169,24 +168,37 @@ def _balances(account: str, end: datetime) -> Sequence[tuple[str, int | None]]:
 
 def _daily(account: str, start: datetime, end: datetime) -> dict[tuple[int, str, str], list[int]]:
     """{(day index, currency, kind): [sum of the creator's entries, sum of the fee entries]}
-    for each day of the month in the site's zone, added up from the quarter-hour sums: at
-    most 2,976 rows per kind however many lines the month has."""
+    for each day of the month in the site's zone, added up by the database from the
+    quarter-hour sums (at most 2,976 per kind, however many lines the month has): at most 31
+    rows per currency and kind come back."""
     zone = start.tzinfo
-    midnights, day = [], start.date() + timedelta(days=1)
+    values = {"account": account, "start": ledger.quarter_of(start), "end": ledger.quarter_of(end)}
+    day = start.date() + timedelta(days=1)
     while (midnight := datetime.combine(day, time(), tzinfo=zone)) < end:
-        midnights.append(ledger.quarter_of(midnight))
+        values[f"midnight{len(values) - 3}"] = ledger.quarter_of(midnight)
         day += timedelta(days=1)
-    sums: dict[tuple[int, str, str], list[int]] = {}
-    rows = db.session.execute(
-        sa.select(LedgerSlot.quarter, LedgerSlot.currency, LedgerSlot.kind, LedgerSlot.amount_minor, LedgerSlot.fee_minor)
-        .where(LedgerSlot.account == account, LedgerSlot.quarter >= ledger.quarter_of(start),
-               LedgerSlot.quarter < ledger.quarter_of(end))
+    rows = db.session.execute(_daily_query(len(values) - 3), values)
+    return {(number, currency, kind): [mine, fee] for number, currency, kind, mine, fee in rows}
+
+
+@functools.cache
+def _daily_query(midnights: int) -> sa.Select:
+    """The account's quarter-hour sums in ``[:start, :end)`` summed per (day, currency, kind),
+    the day being the number of ``:midnight0``... quarters at or before the slot's."""
+    quarter = LedgerSlot.quarter
+    number = sa.case(*((quarter < sa.bindparam(f"midnight{n}"), n) for n in range(midnights)), else_=midnights)
+    slots = (
+        sa.select(number.label("day"), LedgerSlot.currency, LedgerSlot.kind, LedgerSlot.amount_minor,
+                  LedgerSlot.fee_minor)
+        .where(LedgerSlot.account == sa.bindparam("account"), quarter >= sa.bindparam("start"),
+               quarter < sa.bindparam("end"))
+        .subquery()
     )
-    for quarter, currency, kind, amount, fee in rows:
-        found = sums.setdefault((bisect_right(midnights, quarter), currency, kind), [0, 0])
-        found[0] += amount
-        found[1] += fee
-    return sums
+    return (
+        sa.select(slots.c.day, slots.c.currency, slots.c.kind, sa.func.sum(slots.c.amount_minor),
+                  sa.func.sum(slots.c.fee_minor))
+        .group_by(slots.c.day, slots.c.currency, slots.c.kind)
+    )
 
 
 def statement(creator: User, month: date, after: str | None = None) -> Statement:
