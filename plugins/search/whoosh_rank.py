@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import pickle
+import struct
 import threading
 import zlib
 from collections import OrderedDict
@@ -34,6 +35,10 @@ B, K1 = 0.75, 1.2
 FIELDS = ("title", "body")
 POSTINGS_BUDGET = 4 << 20  # decoded postings kept (5 bytes each: 20 MB)
 _LENGTHS = np.array([byte_to_length(n) for n in range(256)], dtype=np.float32)
+_DOUBLE = struct.Struct(">d")
+_ONE = b"G" + _DOUBLE.pack(1.0)
+_FIRST = {75: (1, struct.Struct("<B").unpack), 77: (2, struct.Struct("<H").unpack),  # K, M, J: a pickled int
+          74: (4, struct.Struct("<i").unpack)}
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint8))
 
 
@@ -44,6 +49,7 @@ class Segment:
     size: int
     alive: np.ndarray  # bool: not deleted
     lengths: dict[str, np.ndarray]  # field -> float32 length per document
+    totals: dict[str, int]  # field -> the sum of its lengths, as whoosh keeps it
     codes: dict[str, tuple[list[str], np.ndarray]]  # field -> (names, int16 code per document, -1: none)
 
     def of(self, field: str, values) -> np.ndarray:
@@ -115,28 +121,69 @@ def _read_postings(reader, field: str, term: str) -> tuple[np.ndarray, np.ndarra
     raw = terms._postfile.get(offset, length)
     stream = io.BytesIO(raw)
     stream.seek(4)  # the postings' magic tag
-    ids: list[int] = []
-    weights: list[float] = []
-    last, more = 0, True
+    narrow: list[bytes] = []  # each block's ids, a byte each (zeros for a block read by pickle)
+    weights: list[bytes] = []  # each block's weights, a float opcode and 8 bytes each (or zeros)
+    heads: list[tuple[int, int]] = []  # (position, first id less the last id of the block before)
+    unpickled: list[tuple[int, tuple, tuple]] = []  # (position, ids, weights) of the other blocks
+    at, last, more = 0, 0, True
     while more:
         size = unpack_int(stream.read(4))[0]
         start, more = stream.tell(), size > 0
-        # (postings, last id, max weight, compression, min and max length byte), then the data:
-        # (delta-coded ids, weights: None when all 1, a float when all equal, else a tuple, values)
+        # (postings, last id, max weight, compression, min and max length byte), then the data
         count, block_last, _, compression, _, _ = pickle.load(stream)
         data = raw[stream.tell():start + abs(size)]
-        deltas, weight = pickle.loads(zlib.decompress(data) if compression else data)[:2]
-        first = len(ids)
-        ids.extend(deltas)
-        ids[first] -= last  # a block's first id is absolute: one running sum for all blocks
-        last = block_last
-        weights.extend([weight or 1.0] * count if weight is None or isinstance(weight, float) else weight)
+        data = zlib.decompress(data) if compression else data
+        block = _block(data, count)
+        if block is None:
+            ids, floats = pickle.loads(data)[:2]
+            floats = (floats or 1.0,) * count if floats is None or isinstance(floats, float) else floats
+            unpickled.append((at, ids, floats))
+            block = (ids[0], bytes(count), bytes(9 * count))
+        heads.append((at, block[0] - last))
+        narrow.append(block[1])
+        weights.append(block[2])
+        at, last = at + count, block_last
         stream.seek(start + abs(size))
-    return np.cumsum(np.array(ids, dtype=np.int32), dtype=np.int32), _frequencies(weights)
+    ids = np.frombuffer(b"".join(narrow), dtype=np.uint8).astype(np.int32)
+    frequencies = np.frombuffer(b"".join(weights), dtype=np.uint8).reshape(-1, 9)[:, 1:].copy().view(">f8").ravel()
+    for where, block_ids, block_weights in unpickled:
+        ids[where:where + len(block_ids)] = block_ids
+        frequencies[where:where + len(block_ids)] = block_weights
+    where, head = np.array(heads, dtype=np.int64).T
+    ids[where] = head  # a block's first id is absolute: one running sum for all blocks
+    return np.cumsum(ids, dtype=np.int32), _frequencies(frequencies)
 
 
-def _frequencies(weights: list[float]) -> np.ndarray:
-    return np.minimum(np.array(weights, dtype=np.float32), 255).astype(np.uint8)
+def _block(data: bytes, count: int) -> tuple[int, bytes, bytes] | None:
+    """A block's first id, its ids a byte each (the first one's byte stands in) and its
+    weights (a float opcode and 8 bytes each), when the block has its usual shape; else None.
+
+    The block is a pickle of (delta-coded ids, weights: None when all 1, a float when all
+    equal, else a tuple, values); unpickling its hundreds of int and float objects was most
+    of the cost of reading a common term, so the usual shape (every delta after the first
+    under 256) is read straight from the bytes."""
+    first = _FIRST.get(data[3]) if count > 3 and data[2] == 40 else None  # "(": a tuple of more than 3
+    if first is None:
+        return None
+    width, unpack = first
+    at = 4 + width
+    end = at + 2 * (count - 1)
+    if data[at:end:2] != b"K" * (count - 1) or data[end:end + 2] != b"tq":
+        return None
+    weight = end + 3
+    if data[weight] == 78:  # "N": None
+        weights = _ONE * count
+    elif data[weight] == 71:  # "G": one float for all
+        weights = data[weight:weight + 9] * count
+    elif data[weight] == 40 and data[weight + 1:weight + 1 + 9 * count:9] == b"G" * count:
+        weights = data[weight + 1:weight + 1 + 9 * count]
+    else:
+        return None
+    return unpack(data[4:at])[0], data[at - 1:end:2], weights
+
+
+def _frequencies(weights) -> np.ndarray:
+    return np.minimum(np.asarray(weights, dtype=np.float32), 255).astype(np.uint8)
 
 
 def _load_segment(reader) -> Segment:
@@ -153,7 +200,7 @@ def _load_segment(reader) -> Segment:
             code[_read_postings(reader, field, name)[0]] = len(names)
             names.append(name)
         codes[field] = (names, code)
-    return Segment(size, alive, lengths, codes)
+    return Segment(size, alive, lengths, {field: reader.field_length(field) for field in FIELDS}, codes)
 
 
 def _lengths(reader, field: str, size: int) -> np.ndarray:
@@ -186,10 +233,10 @@ def rank(ranker: Ranker, searcher, query: Query, best: int) -> Ranked:
         frequency[field, term] = frequency.get((field, term), 0) + len(ids)
     documents = searcher.doc_count_all()
     idf = {key: math.log(documents / (found + 1)) + 1 for key, found in frequency.items()}  # whoosh's idf
-    average = {field: searcher.avg_field_length(field) or 1.0 for field in FIELDS}
+    loaded = [ranker.segment(reader) for _, _, reader in segments]
+    average = {field: sum(s.totals[field] for s in loaded) / (documents or 1) or 1.0 for field in FIELDS}
     scores, docnums, count, kinds = [], [], 0, {}
-    for n, (sub, offset, reader) in enumerate(segments):
-        segment = ranker.segment(reader)
+    for n, ((sub, offset, reader), segment) in enumerate(zip(segments, loaded, strict=True)):
         title, body = (_field(segment, field, [(postings[n, field, term], idf[field, term]) for term in query.terms],
                               average[field]) for field in FIELDS)
         opened = (title[0] | body[0]).all(axis=0) & segment.of("visibility", query.readable)
