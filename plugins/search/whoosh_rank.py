@@ -33,7 +33,7 @@ from plugins.search.backend import Query
 
 B, K1 = 0.75, 1.2
 FIELDS = ("title", "body")
-POSTINGS_BUDGET = 4 << 20  # decoded postings kept (5 bytes each: 20 MB)
+POSTINGS_BUDGET = 2 << 20  # decoded postings kept (5 bytes each: 10 MB; a web worker stays under 150 MB)
 _LENGTHS = np.array([byte_to_length(n) for n in range(256)], dtype=np.float32)
 _DOUBLE = struct.Struct(">d")
 _ONE = b"G" + _DOUBLE.pack(1.0)
@@ -225,7 +225,9 @@ def rank(ranker: Ranker, searcher, query: Query, best: int) -> Ranked:
     """The ``best`` matches of ``query`` by BM25F. A readable document scores its title and
     body terms, plus its title terms again when they hold every term (whoosh's sum over
     both branches of the query); a locked one only its title terms (its body never counts)."""
-    segments = [(sub, offset, sub.reader()) for sub, offset in searcher.subsearchers or [(searcher, 0)]]
+    segments = _segments(searcher)
+    if not segments or not query.terms:
+        return Ranked([], 0, {})
     postings = {(n, field, term): ranker.postings(reader, field, term)
                 for n, (_, _, reader) in enumerate(segments) for field in FIELDS for term in query.terms}
     frequency: dict[tuple[str, str], int] = {}
@@ -261,9 +263,8 @@ def rank(ranker: Ranker, searcher, query: Query, best: int) -> Ranked:
 
 def locked_places(ranker: Ranker, searcher, query: Query) -> set[str]:
     """The visibilities outside ``query.readable`` of documents holding every term anywhere."""
-    places = set()
-    for sub, _ in searcher.subsearchers or [(searcher, 0)]:
-        reader = sub.reader()
+    places: set[str] = set()
+    for _, _, reader in _segments(searcher) if query.terms else []:
         segment = ranker.segment(reader)
         anywhere = np.ones(segment.size, dtype=bool)
         for term in query.terms:
@@ -273,6 +274,12 @@ def locked_places(ranker: Ranker, searcher, query: Query) -> set[str]:
         found = codes[anywhere & segment.alive]
         places.update(names[code] for code in np.unique(found[found >= 0]))
     return places - set(query.readable)
+
+
+def _segments(searcher) -> list:
+    """(searcher, first document number, reader) of each segment (an empty index has none)."""
+    return [(sub, offset, sub.reader()) for sub, offset in searcher.subsearchers or [(searcher, 0)]
+            if sub.reader().segment() is not None]
 
 
 def _field(segment: Segment, field: str, terms: list, average: float) -> tuple[np.ndarray, np.ndarray]:
