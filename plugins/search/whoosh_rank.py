@@ -97,6 +97,8 @@ class Ranker:
                 return found
         found = _read_postings(reader, field, term)
         with self._lock:
+            if key in self._postings:  # another thread read it meanwhile
+                return found
             self._postings[key] = found
             self._held += len(found[0]) + 1  # + 1: absent terms are remembered too
             while self._held > POSTINGS_BUDGET and len(self._postings) > 1:
