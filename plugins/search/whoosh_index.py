@@ -10,7 +10,6 @@ host); a rebuild fills a new folder unlocked and takes the lock only to swap ``C
 from __future__ import annotations
 
 import fcntl
-import itertools
 import json
 import os
 import shutil
@@ -21,16 +20,16 @@ from contextlib import contextmanager
 from datetime import datetime, UTC
 from pathlib import Path
 
-from whoosh import fields, query as wq
+from whoosh import fields
 from whoosh.analysis import Token, Tokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
-from whoosh.reading import TermNotFound
 
 from kpay.api import SearchDocument
 from plugins.search.backend import (
-    SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, count_cap, document_key,
+    SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, document_key,
 )
+from plugins.search import whoosh_rank
 from plugins.search.tokens import spelling_words, tokens
 
 #: A rebuild writes segments of about this many MB of postings (whoosh's estimate), each sorted
@@ -38,6 +37,9 @@ from plugins.search.tokens import spelling_words, tokens
 #: merges the runs back: that spill took most of a 100,000-document build. Keeping the
 #: segments (no final merge, which would spill again) bounds the memory a build needs.
 SEGMENT_MB = 384
+
+#: Segment arrays and decoded postings, shared by every searcher of the process.
+_RANKER = whoosh_rank.Ranker()
 
 
 class KPayTokenizer(Tokenizer):
@@ -136,55 +138,18 @@ class WhooshBackend:
             self._local.cached = None
             raise IndexProblem(f"corrupt: {error.__class__.__name__}: {error}") from None
 
-    def _matcher(self, query: Query, readable: tuple[str, ...] | None):
-        """Every term in the title, or (documents of ``readable`` visibilities) in title or body."""
-        in_title = wq.And([wq.Term("title", t) for t in query.terms])
-        anywhere = wq.And([wq.Or([wq.Term("title", t), wq.Term("body", t)]) for t in query.terms])
-        if readable is None:
-            return anywhere
-        opened = wq.And([anywhere, wq.Or([wq.Term("visibility", v) for v in readable])])
-        matcher: wq.Query = wq.Or([in_title, opened])
-        filters: list[wq.Query] = []
-        if query.kinds:
-            filters.append(wq.Or([wq.Term("kind", k) for k in query.kinds]))
-        if query.place:
-            filters.append(wq.Term("place", query.place))
-        if query.author_id is not None:
-            filters.append(wq.Term("author_id", str(query.author_id)))
-        if query.since or query.until:
-            filters.append(wq.DateRange("updated", query.since, query.until))
-        return wq.And([matcher, *filters]) if filters else matcher
-
     def search(self, query: Query, offset: int, limit: int) -> Found:
         searcher = self._searcher()
-        matcher = self._matcher(query, query.readable)
         try:
-            results = searcher.search(matcher, limit=offset + limit)
-            hits = [_hit(results[i].fields()) for i in range(offset, min(offset + limit, results.scored_length()))]
-            count, kinds = self._counts(searcher, matcher)
+            ranked = whoosh_rank.rank(_RANKER, searcher, query, offset + limit)
+            hits = [_hit(searcher.stored_fields(docnum)) for docnum in ranked.docnums[offset:]]
         except Exception as error:
             self._local.cached = None
             raise IndexProblem(f"corrupt: {error.__class__.__name__}: {error}") from None
-        return Found.counted(count, hits, kinds)
-
-    def _counts(self, searcher, matcher) -> tuple[int, dict[str, int]]:
-        """The matches and the matches per kind, counted without scoring, one past the cap."""
-        column = searcher.reader().column_reader("kind")
-        total, kinds = 0, {}
-        for docnum in itertools.islice(_matches(searcher, matcher), count_cap() + 1):
-            total += 1
-            kind = column[docnum]
-            kinds[kind] = kinds.get(kind, 0) + 1
-        return total, kinds
+        return Found.counted(ranked.count, hits, ranked.kinds)
 
     def locked_places(self, query: Query) -> set[str]:
-        # One probe per paid place of the index (its first match, unscored), not a scored
-        # search of every match: the cost follows the site's paid places, not the matches.
-        searcher = self._searcher()
-        anywhere = self._matcher(query, None)
-        places = (term.decode() for term in searcher.lexicon("visibility"))
-        return {place for place in places if place not in query.readable
-                and next(_matches(searcher, wq.And([anywhere, wq.Term("visibility", place)])), None) is not None}
+        return whoosh_rank.locked_places(_RANKER, self._searcher(), query)
 
     def title_words(self) -> list[str]:
         return [term.decode() for term in self._searcher().lexicon("spell")]
@@ -303,19 +268,6 @@ def _replace(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     temporary.write_text(text)
     os.replace(temporary, path)
-
-
-def _matches(searcher, matcher) -> Iterator[int]:
-    """The documents ``matcher`` finds, unscored, one at a time (``docs_for_query`` gathers
-    every match of an ``And`` into a set first)."""
-    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
-        try:
-            found = matcher.matcher(sub, sub.boolean_context())
-        except TermNotFound:
-            continue
-        while found.is_active():
-            yield found.id() + offset
-            found.next()
 
 
 def _when(text: str | None) -> datetime | None:
