@@ -29,7 +29,6 @@ from kpay.api import SearchDocument
 from plugins.search.backend import (
     SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, document_key,
 )
-from plugins.search import whoosh_rank
 from plugins.search.tokens import spelling_words, tokens
 
 #: A rebuild writes segments of about this many MB of postings (whoosh's estimate), each sorted
@@ -38,8 +37,19 @@ from plugins.search.tokens import spelling_words, tokens
 #: segments (no final merge, which would spill again) bounds the memory a build needs.
 SEGMENT_MB = 384
 
-#: Segment arrays and decoded postings, shared by every searcher of the process.
-_RANKER = whoosh_rank.Ranker()
+#: Segment arrays and decoded postings, shared by every searcher of the process (made by
+#: the first query: numpy, ~18 MB, is loaded only by processes that search).
+_RANKER = None
+
+
+def _ranker():
+    """The process's ranker, and the module that ranks with it."""
+    global _RANKER
+    from plugins.search import whoosh_rank
+
+    if _RANKER is None:
+        _RANKER = whoosh_rank.Ranker()
+    return _RANKER, whoosh_rank
 
 
 class KPayTokenizer(Tokenizer):
@@ -141,7 +151,8 @@ class WhooshBackend:
     def search(self, query: Query, offset: int, limit: int) -> Found:
         searcher = self._searcher()
         try:
-            ranked = whoosh_rank.rank(_RANKER, searcher, query, offset + limit)
+            ranker, whoosh_rank = _ranker()
+            ranked = whoosh_rank.rank(ranker, searcher, query, offset + limit)
             hits = [_hit(searcher.stored_fields(docnum)) for docnum in ranked.docnums[offset:]]
         except Exception as error:
             self._local.cached = None
@@ -149,7 +160,8 @@ class WhooshBackend:
         return Found.counted(ranked.count, hits, ranked.kinds)
 
     def locked_places(self, query: Query) -> set[str]:
-        return whoosh_rank.locked_places(_RANKER, self._searcher(), query)
+        ranker, whoosh_rank = _ranker()
+        return whoosh_rank.locked_places(ranker, self._searcher(), query)
 
     def title_words(self) -> list[str]:
         return [term.decode() for term in self._searcher().lexicon("spell")]
