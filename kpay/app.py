@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pluggy
@@ -36,6 +40,24 @@ class KPayState:
     declared_permissions: dict = field(default_factory=dict)
 
 
+class KPayFlask(Flask):
+    """Flask that asks whether a view or request hook is a coroutine once per function, not on
+    every request (Flask inspects each of the dozen hooks a request runs, every time)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._coroutines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # function: is it async?
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            coroutine = self._coroutines.get(func)
+        except TypeError:  # not weakly referable
+            return super().ensure_sync(func)
+        if coroutine is None:
+            coroutine = self._coroutines[func] = inspect.iscoroutinefunction(func)
+        return super().ensure_sync(func) if coroutine else func
+
+
 def create_app(config: dict | None = None, plugins: list | None = None) -> Flask:
     """A configured KPay app.
 
@@ -59,7 +81,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         except (ImportError, site_config.ConfigError):  # a broken plugin nobody enabled stops nothing
             installed = {}
         site_config.write_default_file(instance / site_config.CONFIG_FILE, {**installed, **declared})
-    app = Flask(
+    app = KPayFlask(
         "kpay",
         instance_path=str(instance),
         root_path=str(ROOT),
@@ -93,6 +115,7 @@ def create_app(config: dict | None = None, plugins: list | None = None) -> Flask
         navigation=render.navigation, admin_nav_items=render.admin_nav_items, widgets=render.widgets,
         assets=render.assets, row_url=render.row_url, fixed_url=render.fixed_url, share_card=sharing.share_card,
         can=permissions.can, line_icon=icons.icon, filter_fields=listing.filter_fields,
+        layout_part=render.layout_part,
     )
     app.jinja_env.filters.update(markdown=render_markdown, excerpt=excerpt, pictures=pictures)
 

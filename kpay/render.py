@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, current_app, make_response, render_template, request, url_for
 from htmx_flask import request as htmx_request  # flask's request, typed with htmx-flask's .htmx
 from flask_login import current_user
+from markupsafe import Markup
 
 from kpay.i18n import language
 from kpay.plugins import hook
@@ -97,6 +98,24 @@ def assets(template: str | None) -> tuple[Asset, ...]:
                 seen.setdefault(asset.url, asset)
         known[key] = tuple(seen.values())
     return known[key]
+
+
+def layout_part(template: str, page: str | None = None) -> Markup:
+    """A part of the layout that is the same for every member of a role (the navigation, the
+    stylesheets and scripts): ``template`` rendered once per role, language, endpoint, ``page``
+    template and script root, until the site's settings change (the site name, logo and colours
+    apply at once). The member's own parts (the bell, their name, the CSRF token) stay outside,
+    rendered on each request."""
+    role = current_user.role if current_user.is_authenticated else None
+    key = (template, page, role, language(), request.endpoint, request.script_root)
+    settings = current_app.config["KPAY"]  # replaced, not changed in place, by the admin's settings
+    settings_then, kept = current_app.extensions.get("kpay_layout", (None, {}))
+    if settings_then is not settings:
+        kept = {}
+        current_app.extensions["kpay_layout"] = (settings, kept)
+    if key not in kept:
+        kept[key] = Markup(render_template(template, kpay_template=page))
+    return kept[key]
 
 
 def fixed_url(endpoint: str) -> str:

@@ -54,6 +54,7 @@ def audit_actions(app) -> list[str]:
 
 def test_owner_names_and_colours_the_site_and_kpay_toml_keeps_its_comments(app, make_user):
     client = owner_of(app, make_user)
+    assert "Chen" not in app.test_client().get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     saved = send(client, "/admin/settings", **site_form(
         brand_color="#0b6e4f", accent_color="#b54708", site_url="https://club.example", default_locale="zh_CN"))
     assert saved.status_code == 302

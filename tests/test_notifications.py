@@ -99,6 +99,8 @@ def test_bell_shows_unread_count_and_polls_politely(app, client, member):
     bell = re.search(r'<span id="notification-bell".*?</a>\s*</span>', page, re.S).group(0)
     assert 'hx-get="/notifications/count"' in bell and 'hx-trigger="every 60s"' in bell
     assert 'href="/notifications"' in bell and '<span class="badge">2</span>' in bell
+    send(app, member.id)
+    assert '<span class="badge">3</span>' in client.get("/").get_data(as_text=True), "a new one shows at once"
 
 
 def test_visitor_sees_no_bell_and_the_count_route_stops_polling(client):

@@ -16,8 +16,9 @@ def kpay_blueprints():
 @hookimpl
 def kpay_init_app(app):
     from kpay.notifications.service import unread_for_current_user
+    from kpay.notifications.views import bell
 
-    app.jinja_env.globals["unread_notifications"] = unread_for_current_user
+    app.jinja_env.globals.update(unread_notifications=unread_for_current_user, notification_bell=bell)
 
 
 @hookimpl

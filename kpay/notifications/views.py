@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from kpay.listing import paginate
 from kpay.extensions import csrf, db
+from kpay.i18n import language
 from kpay.input_filter import query_int
 from kpay.models import EmailMessage, Notification, User
 from kpay.notifications import service
@@ -35,7 +37,19 @@ def index():
 @bp.route("/notifications/count")
 def count():
     """The bell alone, for the layout's poll; a visitor gets an empty placeholder (no poll)."""
-    return render_template("notifications/_bell.html")
+    return bell()
+
+
+def bell(out_of_band: bool = False) -> Markup:
+    """The header's bell (``notifications/_bell.html``), the same for every member with as many
+    unread notifications: kept per number, page, language and script root for the app's life.
+    The number is read on each request, so a new notification shows at once."""
+    unread = service.unread_for_current_user() if current_user.is_authenticated else None
+    key = (unread, request.endpoint == "notifications.index", out_of_band, language(), request.script_root)
+    kept = current_app.extensions.setdefault("kpay_bells", {})
+    if key not in kept:
+        kept[key] = Markup(render_template("notifications/_bell.html", bell_out_of_band=out_of_band))
+    return kept[key]
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
