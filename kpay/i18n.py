@@ -242,12 +242,19 @@ def _short_date(language: str, day: date) -> str:
     return dates.format_date(day, "short", locale=language)
 
 
+def local_time(value: datetime, format: str = "%Y-%m-%d %H:%M") -> str:
+    """``value`` (naive values are UTC) in the reader's time zone, written with a strftime
+    ``format``: the ``local_time`` filter, for compact times in lists and posts."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone()).strftime(format)
+
+
 def init_app(app: Flask) -> None:
     """Expose the page language to templates as ``html_lang`` and translate Flask-Login."""
     login_manager.login_message = LOGIN_MESSAGE
     login_manager.localize_callback = str
     app.before_request(lambda: setattr(request, "wtforms_translations", WTFORMS_MESSAGES))
-    app.jinja_env.filters["datetimeformat"] = datetimeformat
+    app.jinja_env.filters.update(datetimeformat=datetimeformat, local_time=local_time)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n; as Flask-Babel does
         gettext=lambda s: get_translations().ugettext(s), newstyle=True,
         ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),

@@ -5,7 +5,7 @@ course page 20 reviews and its syllabus; rendering each one costs more than the 
 page. The part a reader does not change is rendered by a macro of its arguments alone and kept
 here under those arguments (the row's own columns, its author's, the state that is the
 reader's, such as whether they may read a hidden post or their read marker), with the author's
-level badge, the page's language and script root. An edit, a hidden post, a new reply or a
+level badge, the page's language, time zone and script root. An edit, a hidden post, a new reply or a
 renamed author therefore makes a new key at once in every worker, with nothing to expire or
 invalidate; what each reader may do (like, edit, delete, moderate) is rendered outside it. The
 oldest entries go once the kept HTML and texts pass ``BUDGET`` characters.
@@ -20,7 +20,7 @@ from flask import current_app, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from kpay.i18n import language as current_language
+from kpay.i18n import language as current_language, zone
 
 BUDGET = 2_000_000  # characters of HTML and of the texts in its keys kept per process (≈ 2-8 MB)
 
@@ -58,21 +58,22 @@ def _kept() -> KeptHtml:
     return current_app.extensions.setdefault("kpay_kept_html", KeptHtml())
 
 
-def _reader() -> tuple[str, str]:
-    """What kept HTML depends on besides its key: the request's language and script root."""
-    return current_language(), request.script_root
+def _reader() -> tuple[str, str, str]:
+    """What kept HTML depends on besides its key: the request's language, time zone (times are
+    shown in the reader's) and script root."""
+    return current_language(), str(zone()), request.script_root
 
 
 def keep_html(key: tuple, size: int, render: Callable[[], Markup]) -> Markup:
-    """``render()``'s HTML in this request's language and script root, kept per process under
-    ``key``, which must hold everything it shows but words and URLs (a time shown in the
-    reader's zone needs the zone); ``size`` counts the characters of long texts in ``key``."""
+    """``render()``'s HTML in this request's language, time zone and script root, kept per
+    process under ``key``, which must hold everything else it shows but words and URLs; ``size``
+    counts the characters of long texts in ``key``."""
     return _kept().get((key, _reader()), size, render)
 
 
 def kept_macro(template: str, macro: str) -> Callable[..., Markup]:
     """``kept(author, size, *args)``: the HTML of ``macro`` of ``template`` for ``args`` in
-    this request's language, from the process's kept HTML. The macro must show nothing but
+    this request's language and time zone, from the process's kept HTML. The macro must show nothing but
     its arguments, words and URLs, and the avatar of ``author`` (whose level badge joins the
     key); ``size`` counts the characters of long texts among the arguments."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from flask import get_template_attribute, request
-from flask_babel import get_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -76,9 +75,7 @@ def syllabus_html(course_id: int, syllabus: Syllabus, states: dict[int, LessonSt
         for chapter, lessons in syllabus.chapters)
     size = sum(len(lesson.title) for chapter in chapters for lesson in chapter.lessons)
     current = current if isinstance(current, int) else None
-    later = any(item.state.reason == "later" for chapter in chapters for item in chapter.lessons)
-    zone = str(get_timezone()) if later else None  # opening times are shown in the reader's zone
-    return kept_macro("courses/_syllabus_nav.html", "syllabus_nav")(None, size, course_id, chapters, current, zone)
+    return kept_macro("courses/_syllabus_nav.html", "syllabus_nav")(None, size, course_id, chapters, current)
 
 
 def review_form_html(form: ReviewForm, mine: Review | None, course_id: int) -> Markup:

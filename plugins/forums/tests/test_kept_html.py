@@ -4,11 +4,12 @@ a reader sees must stay theirs, and a change must show at once in every worker."
 from __future__ import annotations
 
 import re
+from datetime import datetime, UTC
 
 import sqlalchemy as sa
 
-from plugins.forums.models import Post
-from kpay.api import KeptHtml
+from plugins.forums.models import Post, Topic
+from kpay.api import KeptHtml, db
 from plugins.forums.tests.conftest import Forum, forums_config, scalar
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -124,3 +125,21 @@ def test_the_feed_shows_each_reader_their_own_read_marker_and_new_replies_at_onc
     assert '<span class="forums-unread" title="Unread posts">1</span>' in as_mei
     chinese = feed_item(leo_forum.get(f"/forums/c/{circle}", headers=CHINESE).get_data(as_text=True), "Kept topic")
     assert ">Host<" in as_mei and ">圈主<" in chinese and ">Host<" not in chinese
+
+
+def test_post_and_feed_times_show_in_each_readers_time_zone(app, forum, make_user, make_circle):
+    chen, mei = make_user(role="creator"), make_user()
+    circle = make_circle(chen)
+    forum(mei).join(circle)
+    topic = forum(chen).start_topic(circle, title="Zone topic")
+    written = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # 2 March 07:30 in Shanghai
+    with app.app_context():
+        db.session.execute(sa.update(Post).where(Post.topic_id == topic).values(created_at=written))
+        db.session.execute(sa.update(Topic).where(Topic.id == topic).values(created_at=written))
+        db.session.commit()
+    for zone in ("UTC", "Asia/Shanghai", "UTC"):  # the kept article must not leak one reader's zone to the next
+        reader = forum(mei)
+        reader.client.set_cookie("kpay_tz", zone)
+        article, feed = post_html(reader.page(f"/forums/t/{topic}"), 1), reader.page(f"/forums/c/{circle}")
+        expected = "2026-03-02 07:30" if zone == "Asia/Shanghai" else "2026-03-01 23:30"
+        assert f">{expected}</time>" in article and f">{expected}</time>" in feed
