@@ -1,6 +1,7 @@
 """Search at scale: build, query, recall, freshness, memory and concurrent writers, per backend.
 
     python bench/search.py --docs 100000 [--postgres postgresql://postgres@127.0.0.1/kpay_bench]
+                           [--backends whoosh] [--build-only]
 
 Makes ``--docs`` synthetic documents (half Chinese, half English; a fifth of them paid), builds
 the whoosh index (and, with ``--postgres``, the PostgreSQL one in that database, which must
@@ -72,12 +73,23 @@ def app_for(backend: str, instance: Path, postgres: str | None):
 
 def build(app, documents: list[SearchDocument]) -> tuple[float, float]:
     """Wall and CPU seconds (this process's CPU: PostgreSQL's own is not in it)."""
+    _reset_peak_rss()
     with app.test_request_context("/"):
         started, cpu = time.perf_counter(), time.process_time()
         with click.progressbar(length=len(documents), label=f"Indexing ({indexer.backend().name})",
                                show_pos=True) as bar:
             indexer.backend().rebuild(iter(documents), datetime.now(UTC), bar.update)
         return time.perf_counter() - started, time.process_time() - cpu
+
+
+def _reset_peak_rss() -> None:
+    """Start this process's peak RSS (VmHWM) afresh, so that it tells the build's peak."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
 
 
 def query_times(app, documents: list[SearchDocument], queries: int = 300) -> tuple[float, float, float, float]:
@@ -148,8 +160,7 @@ def _worker_rss(args) -> float:
                 highlight(hit.body, words, 180)
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a spawned child would report
     # the bench's own peak (its 100,000 documents and the build).
-    status = Path("/proc/self/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+    return _peak_rss()
 
 
 def worker_rss(backend: str, instance: Path, postgres: str | None) -> float:
@@ -183,20 +194,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--postgres", help="a PostgreSQL database to build the postgres backend in")
+    parser.add_argument("--backends", default="whoosh,postgres", help="which of whoosh,postgres to measure")
+    parser.add_argument("--build-only", action="store_true", help="measure the build alone, with its peak RSS")
     args = parser.parse_args()
     documents = make_documents(args.docs)
+    backends = [b for b in args.backends.split(",") if b == "whoosh" or (b == "postgres" and args.postgres)]
     rows = []
-    for backend in ["whoosh"] + (["postgres"] if args.postgres else []):
+    for backend in backends:
         with tempfile.TemporaryDirectory() as folder:
             instance = Path(folder)
             app = app_for(backend, instance, args.postgres)
             seconds, cpu = build(app, documents)
+            if args.build_only:
+                print(f"{backend}: {args.docs:,} documents built in {seconds:.1f} s wall, {cpu:.1f} s CPU, "
+                      f"peak RSS {_peak_rss():.0f} MB (the documents included)")
+                continue
             p50, p95, cpu50, cpu95 = query_times(app, documents)
             recall = chinese_recall(app, documents)
             fresh50, fresh95 = freshness(app)
             rss = worker_rss(backend, instance, args.postgres)
             lost = lost_updates(backend, instance, args.postgres)
             rows.append((backend, seconds, cpu, p50, p95, cpu50, cpu95, recall, fresh50, fresh95, rss, lost))
+    if not rows:
+        return
     print(f"\n{args.docs:,} documents (half Chinese); wall (CPU of this process)")
     print("| backend | build s | query p50 ms | query p95 ms | Chinese recall | new doc found p50/p95 s | "
           "web worker RSS MB | lost of 100 updates by 4 writers |")
