@@ -248,6 +248,7 @@ class WhooshBackend:
         try:
             index = FileStorage(str(folder), supports_mmap=False).create_index(schema())
             count = build(index, (_fields(d) for d in documents if d.visibility != "gone"), progress)
+            _encoded.cache_clear()  # a worker or web process keeps running after the rebuild
             _replace(folder / "state.json", json.dumps({
                 "schema": SCHEMA_VERSION, "watermark": watermark.isoformat(), "updated": datetime.now(UTC).isoformat()}))
         except BaseException:
