@@ -1,7 +1,7 @@
 """Search at scale: build, query, recall, freshness, memory and concurrent writers, per backend.
 
     python bench/search.py --docs 100000 [--postgres postgresql://postgres@127.0.0.1/kpay_bench]
-        [--instance FOLDER [--queries-only]]
+        [--instance FOLDER [--queries-only]] [--backends whoosh] [--build-only]
 
 Makes ``--docs`` synthetic documents (half Chinese, half English; a fifth of them paid), builds
 the whoosh index (and, with ``--postgres``, the PostgreSQL one in that database, which must
@@ -76,12 +76,23 @@ def app_for(backend: str, instance: Path, postgres: str | None):
 
 def build(app, documents: list[SearchDocument]) -> tuple[float, float]:
     """Wall and CPU seconds (this process's CPU: PostgreSQL's own is not in it)."""
+    _reset_peak_rss()
     with app.test_request_context("/"):
         started, cpu = time.perf_counter(), time.process_time()
         with click.progressbar(length=len(documents), label=f"Indexing ({indexer.backend().name})",
                                show_pos=True) as bar:
             indexer.backend().rebuild(iter(documents), datetime.now(UTC), bar.update)
         return time.perf_counter() - started, time.process_time() - cpu
+
+
+def _reset_peak_rss() -> None:
+    """Start this process's peak RSS (VmHWM) afresh, so that it tells the build's peak."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
 
 
 def query_times(app, documents: list[SearchDocument], queries: int = 300) -> tuple[float, float, float, float]:
@@ -152,8 +163,7 @@ def _worker_rss(args) -> float:
                 highlight(hit.body, words, 180)
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a spawned child would report
     # the bench's own peak (its 100,000 documents and the build).
-    status = Path("/proc/self/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+    return _peak_rss()
 
 
 def worker_rss(backend: str, instance: Path, postgres: str | None) -> float:
@@ -189,16 +199,23 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL database to build the postgres backend in")
     parser.add_argument("--instance", type=Path, help="keep the whoosh index in this folder; reuse it if built")
     parser.add_argument("--queries-only", action="store_true", help="only query times and recall")
+    parser.add_argument("--backends", default="whoosh,postgres", help="which of whoosh,postgres to measure")
+    parser.add_argument("--build-only", action="store_true", help="measure the build alone, with its peak RSS")
     args = parser.parse_args()
     documents = make_documents(args.docs)
+    backends = [b for b in args.backends.split(",") if b == "whoosh" or (b == "postgres" and args.postgres)]
     rows = []
-    for backend in ["whoosh"] + (["postgres"] if args.postgres else []):
+    for backend in backends:
         with tempfile.TemporaryDirectory() as folder:
             instance = args.instance if args.instance and backend == "whoosh" else Path(folder)
             instance.mkdir(parents=True, exist_ok=True)
             app = app_for(backend, instance, args.postgres)
-            built = backend == "whoosh" and (instance / "search" / "CURRENT").exists()
+            built = backend == "whoosh" and (instance / "search" / "CURRENT").exists() and not args.build_only
             seconds, cpu = (0.0, 0.0) if built else build(app, documents)
+            if args.build_only:
+                print(f"{backend}: {args.docs:,} documents built in {seconds:.1f} s wall, {cpu:.1f} s CPU, "
+                      f"peak RSS {_peak_rss():.0f} MB (the documents included)")
+                continue
             p50, p95, cpu50, cpu95 = query_times(app, documents)
             recall = chinese_recall(app, documents)
             fresh50 = fresh95 = rss = lost = float("nan")
@@ -207,6 +224,8 @@ def main() -> None:
                 rss = worker_rss(backend, instance, args.postgres)
                 lost = lost_updates(backend, instance, args.postgres)
             rows.append((backend, seconds, cpu, p50, p95, cpu50, cpu95, recall, fresh50, fresh95, rss, lost))
+    if not rows:
+        return
     print(f"\n{args.docs:,} documents (half Chinese); wall (CPU of this process)")
     print("| backend | build s | query p50 ms | query p95 ms | Chinese recall | new doc found p50/p95 s | "
           "web worker RSS MB | lost of 100 updates by 4 writers |")

@@ -15,27 +15,25 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, UTC
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import fields
 from whoosh.analysis import Token, Tokenizer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
+from whoosh.system import pack_uint
 
 from kpay.api import SearchDocument
 from plugins.search.backend import (
     SCHEMA_VERSION, Found, Hit, IndexProblem, Query, Status, document_key,
 )
-from plugins.search.tokens import spelling_words, tokens
-
-#: A rebuild writes segments of about this many MB of postings (whoosh's estimate), each sorted
-#: in memory. Past a writer's ``limitmb`` whoosh spills every posting to disk with pickle and
-#: merges the runs back: that spill took most of a 100,000-document build. Keeping the
-#: segments (no final merge, which would spill again) bounds the memory a build needs.
-SEGMENT_MB = 384
+from plugins.search.tokens import spelling_words, terms, tokens
+from plugins.search.whoosh_build import build
 
 #: Segment arrays and decoded postings, shared by every searcher of the process (made by
 #: the first query: numpy, ~18 MB, is loaded only by processes that search).
@@ -69,13 +67,30 @@ class KPayTokenizer(Tokenizer):
             yield token
 
 
+class KPayText(fields.TEXT):
+    """A text field whose postings are counted straight from ``tokens.terms`` (the same
+    postings as whoosh's analyzer path, which makes and reads a ``Token`` per word)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(analyzer=KPayTokenizer(), phrase=False, **kwargs)
+
+    def index(self, value, **kwargs):
+        # (term, frequency, weight, frequency packed): whoosh's Frequency format, field boost 1.
+        # Equal terms share one bytes object, small frequencies one weight and value: a
+        # rebuild holds a segment's postings in memory.
+        return ((_encoded(term), n, *(_FREQUENCIES[n] if n < 64 else (float(n), pack_uint(n))))
+                for term, n in Counter(terms(value)).items())
+
+
+_encoded = lru_cache(maxsize=1 << 18)(str.encode)
+_FREQUENCIES = [(float(n), pack_uint(n)) for n in range(64)]
+
+
 def schema() -> fields.Schema:
-    text = KPayTokenizer()
     return fields.Schema(
         key=fields.ID(stored=True, unique=True), kind=fields.ID(stored=True, sortable=True),  # a column: cheap counts
         visibility=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=text, stored=True, phrase=False), body=fields.TEXT(analyzer=text, stored=True,
-                                                                                       phrase=False),
+        title=KPayText(stored=True), body=KPayText(stored=True),
         url=fields.STORED(), place=fields.ID(stored=True), place_title=fields.STORED(),
         author_id=fields.ID(stored=True), author=fields.STORED(), updated=fields.DATETIME(stored=True, sortable=True),
         spell=fields.KEYWORD(lowercase=True),
@@ -209,14 +224,10 @@ class WhooshBackend:
         folder.mkdir()
         try:
             index = FileStorage(str(folder), supports_mmap=False).create_index(schema())
-            documents, count, more = iter(documents), 0, True
-            while more:
-                writer = _Writer(index.writer(limitmb=SEGMENT_MB + 64), folder, {"schema": SCHEMA_VERSION},
-                                 fresh=True)
-                applied, more = writer.fill(documents, progress, SEGMENT_MB << 20)
-                count += applied
-                self.set_watermark(writer, watermark)
-                writer.commit(merge=False)
+            count = build(index, (_fields(d) for d in documents if d.visibility != "gone"), progress)
+            _encoded.cache_clear()  # a worker or web process keeps running after the rebuild
+            _replace(folder / "state.json", json.dumps({
+                "schema": SCHEMA_VERSION, "watermark": watermark.isoformat(), "updated": datetime.now(UTC).isoformat()}))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -235,44 +246,34 @@ class WhooshBackend:
 class _Writer:
     """A whoosh writer and the state it commits with."""
 
-    def __init__(self, writer, folder: Path, state: dict, fresh: bool = False):
-        self.writer, self.folder, self.state, self.fresh = writer, folder, state, fresh  # fresh: nothing to replace
+    def __init__(self, writer, folder: Path, state: dict):
+        self.writer, self.folder, self.state = writer, folder, state
 
     def apply(self, documents: Iterable[SearchDocument]) -> int:
-        return self.fill(documents)[0]
-
-    def fill(self, documents: Iterable[SearchDocument], progress: Callable[[int], None] | None = None,
-             segment_bytes: int | None = None) -> tuple[int, bool]:
-        """Apply ``documents`` until they end or (with ``segment_bytes``) until the postings
-        held in memory reach that size; the number applied and whether any may be left."""
-        count, full = 0, False
+        """Add, replace or (``gone``) delete each of ``documents``; how many there were."""
+        count = 0
         for document in documents:
-            key = document_key(document)
             if document.visibility == "gone":
-                if not self.fresh:
-                    self.writer.delete_by_term("key", key)
+                self.writer.delete_by_term("key", document_key(document))
             else:
-                (self.writer.add_document if self.fresh else self.writer.update_document)(
-                    key=key, kind=document.kind, visibility=document.visibility, title=document.title,
-                    body=document.body, url=document.url, place=document.place, place_title=document.place_title,
-                    author_id=str(document.author_id or ""), author=document.author,
-                    spell=" ".join(spelling_words(document.title)),
-                    updated=(document.updated_at or datetime.now(UTC)).replace(tzinfo=None),
-                )
+                self.writer.update_document(**_fields(document))
             count += 1
-            if progress and count % 500 == 0:
-                progress(500)
-            if segment_bytes and self.writer.pool.currentsize >= segment_bytes:
-                full = True
-                break
-        if progress:
-            progress(count % 500)
-        return count, full
+        return count
 
-    def commit(self, merge: bool = True) -> None:
-        self.writer.commit(merge=merge)
+    def commit(self) -> None:
+        self.writer.commit()
         self.state["updated"] = datetime.now(UTC).isoformat()
         _replace(self.folder / "state.json", json.dumps(self.state))
+
+
+def _fields(document: SearchDocument) -> dict:
+    """``document`` as whoosh fields."""
+    return dict(
+        key=document_key(document), kind=document.kind, visibility=document.visibility, title=document.title,
+        body=document.body, url=document.url, place=document.place, place_title=document.place_title,
+        author_id=str(document.author_id or ""), author=document.author, spell=" ".join(spelling_words(document.title)),
+        updated=(document.updated_at or datetime.now(UTC)).replace(tzinfo=None),
+    )
 
 
 def _replace(path: Path, text: str) -> None:

@@ -8,13 +8,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from kpay.cli import cli
 from kpay.extensions import db
 from kpay.testing import csrf_token
 from kpay.testing.live import Client, serve
-from plugins.search import indexer
+from plugins.search import indexer, whoosh_build
 from plugins.search.backend import Query
 from plugins.search.tests.conftest import Searcher, as_creator, search_documents
 from plugins.search.tokens import terms
@@ -100,6 +101,23 @@ def test_reindex_swaps_in_a_new_index_and_status_reports_it(app, community):
     with app.test_request_context("/"):
         shown = sum(1 for document in search_documents() if document.visibility != "gone")
     assert int(status.output.split("documents: ")[1].split()[0]) == shown
+
+
+def test_a_rebuild_written_in_many_segments_finds_what_one_segment_finds(app, community, backend, monkeypatch):
+    """whoosh's rebuild starts a new segment when one holds ``SEGMENT_POSTINGS``: the results
+    do not depend on where the segments were cut."""
+    if backend != "whoosh":
+        pytest.skip("whoosh only")
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["search", "reindex"]).exit_code == 0
+    one_segment, keys = golden(app), all_keys(app)
+    monkeypatch.setattr(whoosh_build, "SEGMENT_POSTINGS", 40)
+    result = runner.invoke(cli, ["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    app.extensions.pop("search.backend", None)
+    assert golden(app) == one_segment and all_keys(app) == keys
+    live = Path(app.instance_path) / "search" / (Path(app.instance_path) / "search" / "CURRENT").read_text()
+    assert len(list(live.glob("*.seg"))) > 1
 
 
 def test_status_of_a_missing_index_says_how_to_fix_it(app, backend, community):
