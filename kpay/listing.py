@@ -18,7 +18,7 @@ from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
 from kpay.extensions import db
-from kpay.i18n import language
+from kpay.kept_html import keep_html
 
 PER_PAGE = 50
 CURSOR_LENGTH = 400  # longer than any cursor paginate writes (a name and a timestamp at most)
@@ -51,22 +51,16 @@ def read_filters(
 
 def filter_fields(form: Form, *names: str) -> Markup:
     """The fields ``names`` of a form made by ``read_filters``, as the ``field`` macro draws
-    them (one a line), kept per process by form, language, the query string's values of those
-    fields and the choices added: every request that asks the same gets the same HTML, and
-    WTForms drawing a select's options cost a console list a quarter of its time."""
-    key = (form.kept_key, language(), tuple((name, tuple(request.args.getlist(name))) for name in names))
-    shown = KEPT_FIELDS.get(key)
-    if shown is None:
+    them (one a line), kept per process (``kpay.kept_html``) by form, the query string's values
+    of those fields and the choices added: every request that asks the same gets the same HTML,
+    and WTForms drawing a select's options cost a console list a quarter of its time."""
+    key = ("filter_fields", form.kept_key, tuple((name, tuple(request.args.getlist(name))) for name in names))
+
+    def draw() -> Markup:
         field = current_app.jinja_env.get_template("_macros.html").module.field  # type: ignore[attr-defined]
-        shown = Markup("\n  ").join(field(form[name]) for name in names)
-        if len(KEPT_FIELDS) >= KEPT_FIELDS_MAX:
-            KEPT_FIELDS.clear()
-        KEPT_FIELDS[key] = shown
-    return shown
+        return Markup("\n  ").join(field(form[name]) for name in names)
 
-
-KEPT_FIELDS: dict[tuple, Markup] = {}
-KEPT_FIELDS_MAX = 2000
+    return keep_html(key, 0, draw)
 
 
 @dataclass(frozen=True)
