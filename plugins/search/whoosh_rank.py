@@ -20,7 +20,7 @@ import struct
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -48,9 +48,10 @@ class Segment:
 
     size: int
     alive: np.ndarray  # bool: not deleted
+    live: int  # how many are not deleted: deletions only grow, so this says which deletions ``alive`` holds
     lengths: dict[str, np.ndarray]  # field -> float32 length per document
     totals: dict[str, int]  # field -> the sum of its lengths, as whoosh keeps it
-    codes: dict[str, tuple[list[str], np.ndarray]]  # field -> (names, int16 code per document, -1: none)
+    codes: dict[str, tuple[list[str], np.ndarray]]  # field -> (names, int32 code per document, -1: none)
 
     def of(self, field: str, values) -> np.ndarray:
         """Whether each document's ``field`` (visibility or kind) is one of ``values``."""
@@ -71,17 +72,20 @@ class Ranker:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._segments: dict[tuple[str, int], Segment] = {}
+        self._segments: dict[str, Segment] = {}
         self._postings: OrderedDict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
 
     def segment(self, reader) -> Segment:
-        key = (reader.segment().segment_id(), reader.doc_count())  # deletions make a new entry
+        """The segment's arrays; a commit that deleted documents of it makes only ``alive`` anew
+        (segments are immutable but for their deletions)."""
+        key = reader.segment().segment_id()
         found = self._segments.get(key)
-        if found is None:
-            found = _load_segment(reader)
+        if found is None or found.live != reader.doc_count():
+            found = _load_segment(reader) if found is None else replace(
+                found, alive=_alive(reader, found.size), live=reader.doc_count())
             with self._lock:
-                if len(self._segments) > 64:  # segments of older index versions and deletions
+                if key not in self._segments and len(self._segments) > 64:  # older indexes' segments
                     self._segments.clear()
                 self._segments[key] = found
         return found
@@ -188,21 +192,25 @@ def _frequencies(weights) -> np.ndarray:
     return np.minimum(np.asarray(weights, dtype=np.float32), 255).astype(np.uint8)
 
 
-def _load_segment(reader) -> Segment:
-    size = reader.doc_count_all()
+def _alive(reader, size: int) -> np.ndarray:
     alive = np.ones(size, dtype=bool)
     if reader.has_deletions():
         alive[list(reader.deleted_docs_set)] = False
+    return alive
+
+
+def _load_segment(reader) -> Segment:
+    size = reader.doc_count_all()
     lengths = {field: _lengths(reader, field, size) for field in FIELDS}
     codes = {}
     for field in ("visibility", "kind"):
-        names, code = [], np.full(size, -1, dtype=np.int16)
+        names, code = [], np.full(size, -1, dtype=np.int32)  # a paid place each: more than int16 holds
         for term in reader.lexicon(field):
             name = term.decode()
             code[_read_postings(reader, field, name)[0]] = len(names)
             names.append(name)
         codes[field] = (names, code)
-    return Segment(size, alive, lengths, {field: reader.field_length(field) for field in FIELDS}, codes)
+    return Segment(size, _alive(reader, size), reader.doc_count(), lengths, {field: reader.field_length(field) for field in FIELDS}, codes)
 
 
 def _lengths(reader, field: str, size: int) -> np.ndarray:
@@ -256,10 +264,10 @@ def rank(ranker: Ranker, searcher, query: Query, best: int) -> Ranked:
         scores.append(score[docs])
         docnums.append(docs + offset)
     score, docs = np.concatenate(scores), np.concatenate(docnums)
-    if len(docs) > best:
-        top = np.argpartition(-score, best - 1)[:best]
-        score, docs = score[top], docs[top]
-    order = np.lexsort((docs, -score))  # ties: the earlier document first, as whoosh
+    if len(docs) > best:  # the best scores, with every document tied at the last of them
+        kept = score >= np.partition(score, len(score) - best)[len(score) - best]
+        score, docs = score[kept], docs[kept]
+    order = np.lexsort((docs, -score))[:best]  # ties: the earlier document first, as whoosh, on every page alike
     return Ranked(docs[order].tolist(), count, kinds)
 
 

@@ -6,12 +6,14 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from kpay.cli import cli
+from kpay.api import SearchDocument
 from kpay.extensions import db
 from kpay.testing import csrf_token
 from kpay.testing.live import Client, serve
@@ -70,6 +72,24 @@ def test_a_new_topic_and_reply_are_searchable_at_once(app, community):
     searcher = Searcher(app)
     assert searcher.titles("石榴汁") == ["Fresh pomegranate"]
     assert "#post-2" in searcher.page("seeds")
+
+
+def test_pages_of_equally_good_results_neither_repeat_nor_skip_one(app, community):
+    """Documents that score the same are ordered the same way on every page (two better ones
+    written last, so the best are not simply the first written)."""
+    now = datetime.now(UTC)
+    titles = ["Identical twin notes"] * 23 + ["Identical twin notes: twin, identical twin"] * 2
+    twins = [SearchDocument("forums.topic", str(90_000 + n), title, "the same words", "/", "public", now)
+             for n, title in enumerate(titles)]
+    with app.test_request_context("/"):
+        backend = indexer.backend()
+        with backend.writing() as (writer, _):
+            writer.apply(twins)
+        pages = [[hit.key for hit in backend.search(Query(("ident", "twin"), ("public",)), offset, 10).hits]
+                 for offset in (0, 10, 20)]
+    assert [len(page) for page in pages] == [10, 10, 5]
+    assert len(set(pages[0] + pages[1] + pages[2])) == 25
+    assert set(pages[0][:2]) == {"forums.topic:90023", "forums.topic:90024"}
 
 
 def test_a_broken_index_answers_from_the_database_and_is_rebuilt(app, community, backend):
