@@ -143,7 +143,7 @@ def language() -> str:
         locale = get_locale()
         state = _babel_state()
     if state is None:
-        return str(locale)
+        return str(locale or "en")  # no request: no locale
     if getattr(state, "kpay_language_of", None) is not locale:
         state.kpay_language_of, state.kpay_language = locale, str(locale)
     return state.kpay_language

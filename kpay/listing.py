@@ -54,13 +54,14 @@ def filter_fields(form: Form, *names: str) -> Markup:
     them (one a line), kept per process (``kpay.kept_html``) by form, the query string's values
     of those fields and the choices added: every request that asks the same gets the same HTML,
     and WTForms drawing a select's options cost a console list a quarter of its time."""
-    key = ("filter_fields", form.kept_key, tuple((name, tuple(request.args.getlist(name))) for name in names))
+    values = tuple((name, tuple(request.args.getlist(name))) for name in names)
+    key = ("filter_fields", form.kept_key, values)
 
     def draw() -> Markup:
         field = current_app.jinja_env.get_template("_macros.html").module.field  # type: ignore[attr-defined]
         return Markup("\n  ").join(field(form[name]) for name in names)
 
-    return keep_html(key, 0, draw)
+    return keep_html(key, sum(len(value) for _, asked in values for value in asked), draw)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, g
 from flask_login import current_user
 
 from kpay.config import ConfigError
@@ -40,6 +40,22 @@ def can(name: str, user=None) -> bool:
     if permission is None:
         return False
     return user.role in permission.roles or any(state.pm.hook.kpay_permission_grants(user=user, name=name))
+
+
+def granted() -> tuple[str, ...]:
+    """The permissions the current user holds by a plugin's grant and not by role, asked once
+    per request: what the layout kept per role (navigation, header) depends on besides it."""
+    found = g.get("kpay_granted")
+    if found is None:
+        found = ()
+        if current_user.is_authenticated:
+            state = current_app.extensions["kpay"]
+            ask = state.pm.hook.kpay_permission_grants
+            if ask.get_hookimpls():
+                found = tuple(name for name, permission in state.permissions.items()
+                              if current_user.role not in permission.roles and any(ask(user=current_user, name=name)))
+        g.kpay_granted = found
+    return found
 
 
 def require(name: str) -> None:

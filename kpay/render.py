@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from kpay.i18n import language
+from kpay.permissions import granted
 from kpay.plugins import hook
 from kpay.types import Asset, NavItem, Widget
 
@@ -56,11 +57,12 @@ class NavLink:
 
 
 def navigation() -> tuple[NavLink, ...]:
-    """The site navigation of the current user, built once per role (a visitor's too),
-    language and script root for the app's life: the links are the same for every member of a
-    role, so a page view pays a dictionary look-up, not the hooks and a ``url_for`` per link."""
+    """The site navigation of the current user, built once per role (a visitor's too), the
+    permissions granted beyond it, language and script root for the app's life: the links are
+    the same for every member who holds the same permissions, so a page view pays a dictionary
+    look-up, not the hooks and a ``url_for`` per link."""
     role = current_user.role if current_user.is_authenticated else None
-    key = (role, language(), request.script_root)
+    key = (role, granted(), language(), request.script_root)
     built = current_app.extensions.setdefault("kpay_navigation", {})
     if key not in built:
         items = nav_items()
@@ -102,12 +104,12 @@ def assets(template: str | None) -> tuple[Asset, ...]:
 
 def layout_part(template: str, page: str | None = None) -> Markup:
     """A part of the layout that is the same for every member of a role (the navigation, the
-    stylesheets and scripts): ``template`` rendered once per role, language, endpoint, ``page``
-    template and script root, until the site's settings change (the site name, logo and colours
-    apply at once). The member's own parts (the bell, their name, the CSRF token) stay outside,
+    stylesheets and scripts): ``template`` rendered once per role and permissions granted
+    beyond it, language, endpoint, ``page`` template and script root, until the site's
+    settings change (the site name, logo and colours apply at once). The member's own parts (the bell, their name, the CSRF token) stay outside,
     rendered on each request."""
     role = current_user.role if current_user.is_authenticated else None
-    key = (template, page, role, language(), request.endpoint, request.script_root)
+    key = (template, page, role, granted(), language(), request.endpoint, request.script_root)
     settings = current_app.config["KPAY"]  # replaced, not changed in place, by the admin's settings
     settings_then, kept = current_app.extensions.get("kpay_layout", (None, {}))
     if settings_then is not settings:

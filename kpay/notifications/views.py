@@ -45,7 +45,8 @@ def bell(out_of_band: bool = False) -> Markup:
     unread notifications: kept per number, page, language and script root for the app's life.
     The number is read on each request, so a new notification shows at once."""
     unread = service.unread_for_current_user() if current_user.is_authenticated else None
-    key = (unread, request.endpoint == "notifications.index", out_of_band, language(), request.script_root)
+    shown = None if unread is None else min(unread, 100)  # the bell says "99+" past 99
+    key = (shown, request.endpoint == "notifications.index", out_of_band, language(), request.script_root)
     kept = current_app.extensions.setdefault("kpay_bells", {})
     if key not in kept:
         kept[key] = Markup(render_template("notifications/_bell.html", bell_out_of_band=out_of_band))

@@ -101,3 +101,16 @@ def test_the_settings_page_refuses_a_misspelt_permission_beside_the_unlocks_fiel
                                          "csrf_token": csrf_token(owner.client.get(url))})
     assert saved.status_code == 302
     assert app.config["KPAY"]["plugins"]["gamification"]["unlocks"] == ["permission:forums.create_poll|2"]
+
+
+def test_the_navigation_shows_a_level_unlocked_link_only_to_those_who_reached_it(make_app, make_user):
+    chen, riser, newcomer = make_user("creator", name="Teacher Chen"), make_user(), make_user()
+    app = make_app({**gamification_config(levels=LEVELS, unlocks=["permission:courses.create|2"]),
+                    "permissions": {"courses.create": STAFF}})
+    lobby = start_circle(app, chen, name="Lobby")
+    me, other = Person(app, riser), Person(app, newcomer)
+    assert "My courses" not in other.page("/")  # kept first for a member without the grant
+    me.post(f"/forums/c/{lobby}/join")
+    assert _start_topic(me, lobby, title="Where do I start?", body="A first question.", kind="question").status_code == 302
+    assert "My courses" in me.page("/") and "My courses" in me.page("/forums/")
+    assert "My courses" not in other.page("/") and "My courses" not in other.page("/forums/")
