@@ -115,9 +115,13 @@ def test_learner_sees_my_learning_in_english_and_chinese_and_on_a_phone(visit, t
     page.get_by_role("heading", name="My learning", level=1).wait_for()
 
 
-def _wait_until(page, condition, attempts: int = 50) -> None:
+def _wait_until(page, condition, attempts: int = 100, settled: int = 8) -> None:
+    """Wait until ``condition`` holds ``settled`` times in a row: gunicorn's HUP replaces its
+    workers one by one, so one answer from a new worker does not mean the old one has gone."""
+    in_a_row = 0
     for _ in range(attempts):
-        if condition():
+        in_a_row = in_a_row + 1 if condition() else 0
+        if in_a_row == settled:
             return
         page.wait_for_timeout(200)
     raise AssertionError("the site did not reload in time")
