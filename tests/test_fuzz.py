@@ -143,9 +143,11 @@ def find_forms(app, client, rules) -> list[Form]:
         for real in REAL_IDS:
             path = path_for(rule, {name: real if is_id(c) else "x" for name, c in rule._converters.items()})
             response = client.get(path)
-            if response.status_code == 200 and response.mimetype == "text/html":
+            html = response.get_data(as_text=True) if response.status_code == 200 and response.mimetype == "text/html" else None
+            response.close()  # a streamed CSV left open pops its request context later, out of order
+            if html is not None:
                 finder = FormFinder(path)
-                finder.feed(response.get_data(as_text=True))
+                finder.feed(html)
                 for form in finder.forms:
                     action = urllib.parse.urlsplit(form.action).path
                     try:
