@@ -46,7 +46,8 @@ from kpay.events import emit
 from kpay.extensions import csrf, db, limiter
 from kpay.forms import FlaskForm
 from kpay.hookspecs import hookimpl
-from kpay.i18n import add_translations, language as current_language
+from kpay.i18n import add_translations, from_local, to_local
+from kpay.i18n import language as current_language
 from kpay.input_filter import query_int
 from kpay.jobs import enqueue, enqueue_at, long_running
 from kpay.kept_html import CSRF_HOLE, KeptHtml, keep_html, kept_macro, with_csrf
@@ -114,7 +115,7 @@ SECTIONS: dict[str, list[str]] = {
     "Database": ["db", "utcnow", "UTCDateTime", "insert_once", "add_to", "after_commit"],
     "Views": [
         "render", "wants_partial", "render_markdown", "kept_macro", "keep_html", "KeptHtml", "CSRF_HOLE", "with_csrf",
-        "current_language", "login_required", "require", "can", "FlaskForm", "csrf",
+        "current_language", "from_local", "to_local", "login_required", "require", "can", "FlaskForm", "csrf",
         "limiter", "keyed_by_member", "CSP", "query_int", "read_filters", "paginate", "Page", "CURSOR_LENGTH", "UploadError",
         "read_limited", "measure", "picture_webp", "allow_large_body", "store", "discard_upload", "forget_upload", "UPLOAD_NAME",
         "serve_upload", "storage", "begin_resumable", "claim_resumable", "finish_resumable", "cover_from_form",

@@ -249,6 +249,22 @@ def local_time(value: datetime, format: str = "%Y-%m-%d %H:%M") -> str:
     return aware.astimezone(zone()).strftime(format)
 
 
+def from_local(moment: datetime | None) -> datetime | None:
+    """A time typed in the reader's time zone (a form's naive datetime-local value) as an
+    aware UTC datetime; None stays None. A wall time a clock change skips or repeats takes
+    standard time."""
+    if moment is None:
+        return None
+    reader = zone()
+    local = reader.localize(moment) if isinstance(reader, pytz.BaseTzInfo) else moment.replace(tzinfo=reader)
+    return local.astimezone(UTC)
+
+
+def to_local(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime as a datetime-local field shows it: naive, in the reader's zone."""
+    return None if moment is None else moment.astimezone(zone()).replace(tzinfo=None)
+
+
 def init_app(app: Flask) -> None:
     """Expose the page language to templates as ``html_lang`` and translate Flask-Login."""
     login_manager.login_message = LOGIN_MESSAGE

@@ -7,11 +7,10 @@ A creator who asks for another creator's course gets 404, as if it did not exist
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_timezone, ngettext
+from flask_babel import ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,11 +27,13 @@ from kpay.api import (
     db,
     emit,
     finish_resumable,
+    from_local,
     hook,
     insert_once,
     query_int,
     render,
     require,
+    to_local,
     utcnow,
 )
 from plugins.courses import access, catalogue, media, progress, uploads
@@ -53,16 +54,6 @@ def _own_course(course_id: int) -> Course:
     if not access.manages(item):
         abort(404)
     return item
-
-
-def _local(moment: datetime | None) -> datetime | None:
-    """A time typed in the viewer's time zone, as an aware UTC datetime."""
-    return None if moment is None else get_timezone().localize(moment).astimezone(UTC)
-
-
-def _typed(moment: datetime | None) -> datetime | None:
-    """An aware UTC datetime as the form shows it: naive, in the viewer's time zone."""
-    return None if moment is None else moment.astimezone(get_timezone()).replace(tzinfo=None)
 
 
 @bp.route("/studio/")
@@ -116,7 +107,7 @@ def _course_form(item: Course | None):
     if item is not None:
         context = {"syllabus": catalogue.syllabus(item.id),
                    "chapter_form": ChapterForm(formdata=None, prefix=NEW_CHAPTER),
-                   "publish_form": PublishForm(formdata=None, publish_at=_typed(item.publish_at))}
+                   "publish_form": PublishForm(formdata=None, publish_at=to_local(item.publish_at))}
     return render("courses/studio/course.html", form=form, course=item, status=status, **context)
 
 
@@ -156,7 +147,7 @@ def studio_publish(course_id: int):
         item.status, item.publish_at = "draft", None
         flash(_("The course is a draft again."), "success")
     else:
-        when = utcnow() if form.action.data == "now" else _local(form.publish_at.data)
+        when = utcnow() if form.action.data == "now" else from_local(form.publish_at.data)
         item.status, item.publish_at = "published", when
         flash(_("The course is published.") if when <= utcnow() else _("The course will be published then."),
               "success")
@@ -252,7 +243,7 @@ def _lesson_form(item: Course, found: Lesson | None):
         if found is None:
             form.chapter_id.data = query_int("chapter_id")
         else:
-            form.opens_at.data = _typed(found.opens_at)
+            form.opens_at.data = to_local(found.opens_at)
     if form.validate_on_submit() and _check_content(form, found):
         return _save_lesson(item, found, form)
     return render("courses/studio/lesson.html", form=form, course=item, lesson=found,
@@ -359,7 +350,7 @@ def _save_lesson(item: Course, found: Lesson | None, form: LessonForm):
     found.embed_url = form.embed_url.data or None if form.kind.data == "video" else None
     found.source = form.source.data if form.kind.data == "source" else None
     found.minutes, found.preview = form.minutes.data or 0, form.preview.data
-    found.opens_at, found.opens_after_days = _local(form.opens_at.data), form.opens_after_days.data
+    found.opens_at, found.opens_after_days = from_local(form.opens_at.data), form.opens_after_days.data
     if form.stored:
         media.replace(found, *form.stored)
     elif found.media and form.kind.data in ("text", "source"):

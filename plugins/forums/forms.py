@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -11,7 +10,7 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from kpay.api import FlaskForm, can, utcnow
+from kpay.api import FlaskForm, can, from_local, utcnow
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -71,7 +70,7 @@ class TopicForm(FlaskForm):
     poll_results_after = SelectField(_l("Show results"), choices=[
         SelectChoice("vote", _l("After voting")), SelectChoice("close", _l("After the poll closes")),
     ], default="vote")
-    poll_closes_at = DateTimeLocalField(_l("Closes at (UTC)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    poll_closes_at = DateTimeLocalField(_l("Closes at (your time zone)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
 
     def validate_tags(self, field):
         if len(self.tag_list()) > MAX_TAGS or any(len(t) > 30 for t in self.tag_list()):
@@ -105,7 +104,7 @@ class TopicForm(FlaskForm):
 
     def closes_at(self):
         """The closing time as an aware UTC datetime, or None."""
-        return self.poll_closes_at.data.replace(tzinfo=UTC) if self.poll_closes_at.data else None
+        return from_local(self.poll_closes_at.data)
 
     def poll(self) -> dict | None:
         """The poll's settings for ``posting.start_topic``, or None for other kinds."""

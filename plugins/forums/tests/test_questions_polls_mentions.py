@@ -161,3 +161,16 @@ def test_notifications_speak_each_members_language(app, forum, circle_of):
 def _notifications(app, kind):
     with app.app_context():
         return db.session.scalars(sa.select(Notification).where(Notification.kind == kind)).all()
+
+
+def test_poll_closing_time_is_typed_and_shown_in_each_readers_time_zone(app, forum, circle_of):
+    circle, chen, (mei,) = circle_of("Mei")
+    host = forum(chen)
+    host.client.set_cookie("kpay_tz", "Asia/Shanghai")
+    topic = host.start_topic(circle, title="When?", body="b", kind="poll", poll_options="A\nB",
+                             poll_closes_at="2030-03-02T07:30")
+    assert scalar(app, sa.select(Poll.closes_at)).astimezone(UTC) == datetime(2030, 3, 1, 23, 30, tzinfo=UTC)
+    assert "closes 2030-03-02 07:30" in host.page(f"/forums/t/{topic}")
+    reader = forum(mei)
+    reader.client.set_cookie("kpay_tz", "UTC")
+    assert "closes 2030-03-01 23:30" in reader.page(f"/forums/t/{topic}")
