@@ -313,7 +313,9 @@ def topic(topic_id: int):
             # Shown under the question only when it is not among this page's posts already.
             accepted = db.session.get(Post, topic.accepted_post_id)
         response = render(
-            "forums/topic.html", accepted=accepted, form=ReplyForm(), poll_context=_poll_context(topic),
+            "forums/topic.html", accepted=accepted, poll_context=_poll_context(topic),
+            # The reply form under the last page only (WTForms costs ~0.1 ms to make one); a link elsewhere.
+            form=ReplyForm() if can_post and (not topic.locked or moderator) and not page.next_cursor else None,
             watching=found.watching, move_to=access.moderated_circles(user) if moderator else [], **context,
         )
     return response
