@@ -32,7 +32,7 @@ def can(name: str, user=None) -> bool:
 
     Unknown permissions are refused: deny by default.
     """
-    user = current_user._get_current_object() if user is None else user  # type: ignore[attr-defined]
+    user = current_user._get_current_object() if user is None else user
     if not user.is_authenticated:
         return False
     state = current_app.extensions["kpay"]
@@ -48,7 +48,7 @@ def granted() -> tuple[str, ...]:
     found = g.get("kpay_granted")
     if found is None:
         found = ()
-        user = current_user._get_current_object()  # type: ignore[attr-defined]  # once: the proxy costs µs a use
+        user = current_user._get_current_object()  # once: the proxy costs µs a use
         if user.is_authenticated:
             state = current_app.extensions["kpay"]
             ask = state.pm.hook.kpay_permission_grants

@@ -77,7 +77,7 @@ def navigation() -> tuple[NavLink, ...]:
 
 def _role() -> str | None:
     """The signed-in member's role (None for a visitor), through ``current_user``'s proxy once."""
-    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
     return user.role if user.is_authenticated else None
 
 
