@@ -61,7 +61,7 @@ def navigation() -> tuple[NavLink, ...]:
     permissions granted beyond it, language and script root for the app's life: the links are
     the same for every member who holds the same permissions, so a page view pays a dictionary
     look-up, not the hooks and a ``url_for`` per link."""
-    role = current_user.role if current_user.is_authenticated else None
+    role = _role()
     key = (role, granted(), language(), request.script_root)
     built = current_app.extensions.setdefault("kpay_navigation", {})
     if key not in built:
@@ -73,6 +73,12 @@ def navigation() -> tuple[NavLink, ...]:
             for item in items
         )
     return built[key]
+
+
+def _role() -> str | None:
+    """The signed-in member's role (None for a visitor), through ``current_user``'s proxy once."""
+    user = current_user._get_current_object()
+    return user.role if user.is_authenticated else None
 
 
 def admin_nav_items() -> list[NavItem]:
@@ -108,8 +114,7 @@ def layout_part(template: str, page: str | None = None) -> Markup:
     beyond it, language, endpoint, ``page`` template and script root, until the site's
     settings change (the site name, logo and colours apply at once). The member's own parts (the bell, their name, the CSRF token) stay outside,
     rendered on each request."""
-    role = current_user.role if current_user.is_authenticated else None
-    key = (template, page, role, granted(), language(), request.endpoint, request.script_root)
+    key = (template, page, _role(), granted(), language(), request.endpoint, request.script_root)
     settings = current_app.config["KPAY"]  # replaced, not changed in place, by the admin's settings
     settings_then, kept = current_app.extensions.get("kpay_layout", (None, {}))
     if settings_then is not settings:

@@ -40,8 +40,10 @@ def held_query(user_id, now):
     running = sa.select(Entitlement.product_id).where(
         Entitlement.user_id == user_id, Entitlement.status == "active", Entitlement.starts_at <= now,
         sa.or_(Entitlement.ends_at.is_(None), Entitlement.ends_at > now))
-    return sa.select(sa.func.aggregate_strings(sa.cast(running.subquery().c.product_id, sa.String), ",")
-                     ).scalar_subquery()
+    # The separator written into the SQL: a plain "," is sent as a literal-execute parameter,
+    # which makes SQLAlchemy rewrite the statement's text on every execution (every request).
+    return sa.select(sa.func.aggregate_strings(sa.cast(running.subquery().c.product_id, sa.String),
+                                               sa.literal_column("','"))).scalar_subquery()
 
 
 def remember_held(user_id: int, held: str | None) -> None:

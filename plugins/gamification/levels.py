@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -59,9 +59,10 @@ def validate(lines: list[str]) -> str | None:
     return None
 
 
-def all_levels() -> Sequence[Level]:
-    """The site's levels, lowest first (parsed once per setting, not per name shown)."""
-    return _parsed(tuple(current_app.config["KPAY"]["plugins"]["gamification"]["levels"]))
+def all_levels(app: Flask | None = None) -> Sequence[Level]:
+    """The site's levels (``app``'s, default the current one), lowest first (parsed once per
+    setting, not per name shown)."""
+    return _parsed(tuple((app or current_app).config["KPAY"]["plugins"]["gamification"]["levels"]))
 
 
 @functools.lru_cache(maxsize=8)
@@ -120,16 +121,17 @@ def after_change(user: User, amount: int, reason: str) -> None:
     forget_points()
 
 
-def _cache() -> dict:
-    return current_app.extensions.setdefault("gamification.levels", {"at": 0.0, "levels": {}})
+def _cache(app: Flask | None = None) -> dict:
+    return (app or current_app).extensions.setdefault("gamification.levels", {"at": 0.0, "levels": {}})
 
 
-def cached_level(user_id: int) -> int:
+def cached_level(user_id: int, app: Flask | None = None) -> int:
     """The member's level from this process's copy of the standings above level 1 (one query
     at most every ``badge_cache_seconds``; this process's own awards update it at once), so a
     page of names costs no query per name."""
-    cache = _cache()
-    seconds = current_app.config["KPAY"]["plugins"]["gamification"]["badge_cache_seconds"]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    cache = _cache(app)
+    seconds = app.config["KPAY"]["plugins"]["gamification"]["badge_cache_seconds"]
     if time.monotonic() - cache["at"] > seconds:
         cache["levels"] = dict(db.session.execute(sa.select(Standing.user_id, Standing.level).where(Standing.level > 1)).all())
         cache["at"] = time.monotonic()
@@ -141,8 +143,9 @@ def badge(user) -> Markup:
     user_id = getattr(user, "id", None)
     if not user_id:
         return Markup("")
-    levels = all_levels()
-    return _badge_html(levels[min(cached_level(user_id), len(levels)) - 1], current_language())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # once: a page shows ~30 names
+    levels = all_levels(app)
+    return _badge_html(levels[min(cached_level(user_id, app), len(levels)) - 1], current_language())
 
 
 @functools.lru_cache(maxsize=256)
