@@ -155,7 +155,7 @@ def drift() -> list[str]:
 
 @click.group("commerce")
 def commerce_cli() -> None:
-    """Commerce: check the money records."""
+    """Commerce: check the money records, refill the statements' daily sums."""
 
 
 @commerce_cli.command("reconcile")
