@@ -26,28 +26,30 @@ def format_money(amount_minor: int, currency: str) -> str:
     50 times faster than asking Babel per amount, which a statement of hundreds of amounts
     would feel.
     """
-    return _shown(language(), currency, amount_minor)
+    return _shown(language(), currency, amount_minor)[0]
 
 
 def money_cells(currency: str, *amounts: int) -> Markup:
     """A table row's ``<td>`` cells of ``amounts`` as ``format_money`` shows them, the
     language looked up once: a statement shows hundreds of amounts."""
     locale = language()
-    return Markup("".join([f"<td>{escape(_shown(locale, currency, amount))}</td>" for amount in amounts]))
+    return Markup("".join([_shown(locale, currency, amount)[1] for amount in amounts]))
 
 
-def _shown(locale: str, currency: str, amount_minor: int) -> str:
+def _shown(locale: str, currency: str, amount_minor: int) -> tuple[str, str]:
+    """The amount as shown, and as a table cell's HTML."""
     key = (locale, currency, amount_minor)
     shown = _SHOWN.get(key)
     if shown is None:
-        shown = _formatted(*key)
+        text = _formatted(*key)
+        shown = text, f"<td>{escape(text)}</td>"
         if len(_SHOWN) >= SHOWN_MAX:
             _SHOWN.clear()
         _SHOWN[key] = shown
     return shown
 
 
-_SHOWN: dict[tuple[str, str, int], str] = {}  # (language, currency, minor units): as shown
+_SHOWN: dict[tuple[str, str, int], tuple[str, str]] = {}  # (language, currency, minor units): as shown, as a cell
 SHOWN_MAX = 20_000
 
 

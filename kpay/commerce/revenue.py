@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import Response, abort, request, stream_with_context
-from flask_babel import get_timezone
 from flask_login import current_user
 from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
@@ -289,7 +288,7 @@ def revenue():
     return render(
         "commerce/studio/revenue.html", "commerce/studio/_statement.html", status=status, form=form,
         statement=statement(creator, month, request.args.get("after")), previous=_shift(month, -1),
-        following=_shift(month, 1), zone=get_timezone(),
+        following=_shift(month, 1),
     )
 
 
