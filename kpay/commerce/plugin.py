@@ -33,7 +33,7 @@ def kpay_init_app(app):
     with app.app_context():
         providers.check(providers.providers(), app.config["KPAY"]["env"])
     app.jinja_env.filters["money"] = money.format_money
-    app.jinja_env.globals["money_cells"] = money.money_cells
+    app.jinja_env.globals.update(money_cells=money.money_cells, price_text=money.price_text)
     app.jinja_env.globals["order_status_words"] = status.status_words
 
 
