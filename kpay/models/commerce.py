@@ -9,7 +9,6 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpay.extensions import db
@@ -323,13 +322,6 @@ class LedgerDayZone(db.Model):
     __tablename__ = "ledger_day_zones"
 
     zone: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-
-
-@sa.event.listens_for(LedgerDayZone.__table__, "after_create")
-def _kept_from_the_start(table, connection, **_kw) -> None:
-    """A ledger made by ``create_all`` has no entries: its (no) days are kept in the site's
-    zone, as migration 0012 marks them on an empty ledger."""
-    connection.execute(table.insert(), {"zone": current_app.config["KPAY"]["timezone"]})
 
 
 class Payout(db.Model):
