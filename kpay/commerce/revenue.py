@@ -20,6 +20,7 @@ import functools
 import io
 import re
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -47,9 +48,9 @@ from kpay.render import render
 PER_PAGE = 50
 
 
-@dataclass(frozen=True)
-class Line:
-    """One ledger transaction on the creator's account, in minor units of ``currency``."""
+class Line(NamedTuple):
+    """One ledger transaction on the creator's account, in minor units of ``currency`` (a
+    tuple: the page's rows unpack it rather than look up each field)."""
 
     id: int  # the creator's ledger entry
     at: datetime
