@@ -8,9 +8,9 @@ what the site owes the creator. A month runs from midnight to midnight in the si
 The page costs about the same for a creator with ten sales a month or ten thousand: the month
 is shown as daily totals (at most 31 rows per currency and kind) read from the ledger's daily
 sums in the site's time zone (``ledger_days``; from its quarter-hour sums, ``ledger_slots``,
-while the days are not kept in that zone), the lines a page at a time (keyset, on the ledger's ``(account,
-created_at, id)`` index), and the balances are the running totals the ledger keeps on its
-entries (one index lookup each). The CSV streams every line.
+while the days are not kept in that zone), the lines a page at a time (keyset, on the
+ledger's ``(account, created_at, id)`` index), and the balances are the running totals the
+ledger keeps on its entries (one index lookup each). The CSV streams every line.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import functools
 import io
 import re
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import Response, abort, request, stream_with_context
