@@ -141,15 +141,15 @@ def daily_sums_drift() -> Iterator[str]:
     slots = sums(LedgerSlot, sa.exists(sa.select(LedgerDayZone.zone)))
     joined = sa.and_(days.c.account == slots.c.account, days.c.currency == slots.c.currency,
                      days.c.kind == slots.c.kind)
-    keys = [sa.func.coalesce(days.c[name], slots.c[name]) for name in ("account", "currency", "kind")]
+    account, currency, kind = (sa.func.coalesce(days.c[name], slots.c[name]) for name in ("account", "currency", "kind"))
     query = (
-        sa.select(*keys).select_from(days.join(slots, joined, full=True))
+        sa.select(account, currency, kind).select_from(days.join(slots, joined, full=True))
         .where(sa.or_(days.c.account.is_(None), slots.c.account.is_(None), days.c.amount != slots.c.amount,
                       days.c.fee != slots.c.fee, days.c.entries != slots.c.entries))
-        .order_by(*keys)
+        .order_by(account, currency, kind)
     )
-    for account, currency, kind in db.session.execute(query):
-        yield f"ledger account {account}: its daily {kind} sums in {currency} do not add up to its quarter-hour sums"
+    for name, code, what in db.session.execute(query):
+        yield f"ledger account {name}: its daily {what} sums in {code} do not add up to its quarter-hour sums"
 
 
 def refunded_amount_mismatch() -> Iterator[str]:
