@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,7 +19,7 @@ from flask import current_app
 from kpay.extensions import db
 from kpay.models import User
 from kpay.models.base import utcnow
-from kpay.models.commerce import LedgerBalance, LedgerEntry, LedgerSlot, LedgerTransaction
+from kpay.models.commerce import LedgerBalance, LedgerDay, LedgerDayZone, LedgerEntry, LedgerSlot, LedgerTransaction
 from kpay.transactions import _INSERTS, insert_once
 
 FEES = "platform:fees"
@@ -70,14 +71,20 @@ def quarter_of(moment: datetime) -> int:
 
 
 def _add_to_slots(kind: str, currency: str, entries: dict[str, int], booked: datetime) -> None:
-    """Count the creators' entries in their statements' quarter-hour sums."""
+    """Count the creators' entries in their statements' quarter-hour and daily sums (the day
+    in the site's time zone, whose days stop being the kept ones if another zone's were)."""
+    zone = current_app.config["KPAY"]["timezone"]
+    day = booked.astimezone(ZoneInfo(zone)).date()
     rows = [
-        {"account": account, "currency": currency, "quarter": quarter_of(booked), "kind": kind, "amount": amount,
-         "fee": entries.get(FEES, 0)}
+        {"account": account, "currency": currency, "quarter": quarter_of(booked), "zone": zone, "day": day,
+         "kind": kind, "amount": amount, "fee": entries.get(FEES, 0)}
         for account, amount in sorted(entries.items()) if account.startswith(CREATOR_PREFIX)
     ]
     if rows:
-        db.session.execute(_slot_statement(db.session.get_bind().dialect.name), rows)
+        dialect = db.session.get_bind().dialect.name
+        db.session.execute(_sum_statement(dialect, LedgerSlot), rows)
+        db.session.execute(_sum_statement(dialect, LedgerDay), rows)
+        db.session.execute(sa.delete(LedgerDayZone).where(LedgerDayZone.zone != zone))
 
 
 def _move(currency: str, entries: dict[str, int]) -> dict[str, int]:
@@ -103,14 +110,17 @@ def _upsert_statement(dialect: str):
 
 
 @functools.cache
-def _slot_statement(dialect: str):
-    table = LedgerSlot.__table__
+def _sum_statement(dialect: str, model: type[LedgerSlot | LedgerDay]):
+    """The upsert adding a row's amount, fee and one entry to its sum in ``model``'s table
+    (keyed by its primary key's columns, bound by name)."""
+    table = model.__table__
+    keys = [column.name for column in table.primary_key]
     insert = _INSERTS[dialect](table).values(
-        account=sa.bindparam("account"), currency=sa.bindparam("currency"), quarter=sa.bindparam("quarter"),
-        kind=sa.bindparam("kind"), amount_minor=sa.bindparam("amount"), fee_minor=sa.bindparam("fee"), entries=1,
+        {name: sa.bindparam(name) for name in keys}
+        | {"amount_minor": sa.bindparam("amount"), "fee_minor": sa.bindparam("fee"), "entries": 1},
     )
     return insert.on_conflict_do_update(
-        index_elements=[table.c.account, table.c.currency, table.c.quarter, table.c.kind],
+        index_elements=[table.c[name] for name in keys],
         set_={"amount_minor": table.c.amount_minor + insert.excluded.amount_minor,
               "fee_minor": table.c.fee_minor + insert.excluded.fee_minor, "entries": table.c.entries + 1},
     )

@@ -7,6 +7,9 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, get_decimal_symbol, get_group_symbol
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup, escape
 
 from kpay.i18n import language
 
@@ -25,17 +28,50 @@ def format_money(amount_minor: int, currency: str) -> str:
     50 times faster than asking Babel per amount, which a statement of hundreds of amounts
     would feel.
     """
-    key = (language(), currency, amount_minor)
+    return _shown(language(), currency, amount_minor)[0]
+
+
+def money_cells(currency: str, *amounts: int) -> Markup:
+    """A table row's ``<td>`` cells of ``amounts`` as ``format_money`` shows them, the
+    language looked up once: a statement shows hundreds of amounts."""
+    locale = language()
+    return Markup("".join([_shown(locale, currency, amount)[1] for amount in amounts]))
+
+
+def price_text(product) -> str:
+    """A product's price as shown: "¥99.00", or "¥199.00 / year" for a membership of a year;
+    kept per language, price and period (shop tiles and studio rows repeat them)."""
+    membership = product.kind == "membership"
+    key = (language(), product.price_minor, product.currency, product.period_days if membership else None)
+    shown = _PRICES.get(key)
+    if shown is None:
+        shown = amount = _shown(key[0], product.currency, product.price_minor)[0]
+        if membership:
+            days = product.period_days
+            words = {7: _("week"), 30: _("month"), 31: _("month"), 90: _("quarter"), 365: _("year"), 366: _("year")}
+            period = words.get(days) or ngettext("%(num)s day", "%(num)s days", days)
+            shown = _("%(price)s / %(period)s", price=amount, period=period)
+        if len(_PRICES) >= SHOWN_MAX:
+            _PRICES.clear()
+        _PRICES[key] = shown
+    return shown
+
+
+def _shown(locale: str, currency: str, amount_minor: int) -> tuple[str, str]:
+    """The amount as shown, and as a table cell's HTML."""
+    key = (locale, currency, amount_minor)
     shown = _SHOWN.get(key)
     if shown is None:
-        shown = _formatted(*key)
+        text = _formatted(*key)
+        shown = text, f"<td>{escape(text)}</td>"
         if len(_SHOWN) >= SHOWN_MAX:
             _SHOWN.clear()
         _SHOWN[key] = shown
     return shown
 
 
-_SHOWN: dict[tuple[str, str, int], str] = {}  # (language, currency, minor units): as shown
+_SHOWN: dict[tuple[str, str, int], tuple[str, str]] = {}  # (language, currency, minor units): as shown, as a cell
+_PRICES: dict[tuple[str, int, str, int | None], str] = {}  # (language, price, currency, period): as shown
 SHOWN_MAX = 20_000
 
 

@@ -19,8 +19,10 @@ def kpay_blueprints():
 
 @hookimpl
 def kpay_cli(cli):
+    from kpay.commerce.days import fill_days_command
     from kpay.commerce.reconcile import commerce_cli
 
+    commerce_cli.add_command(fill_days_command)
     cli.add_command(commerce_cli)
 
 
@@ -31,6 +33,7 @@ def kpay_init_app(app):
     with app.app_context():
         providers.check(providers.providers(), app.config["KPAY"]["env"])
     app.jinja_env.filters["money"] = money.format_money
+    app.jinja_env.globals.update(money_cells=money.money_cells, price_text=money.price_text)
     app.jinja_env.globals["order_status_words"] = status.status_words
 
 

@@ -16,8 +16,8 @@ from flask.cli import with_appcontext
 from kpay.commerce.orders import SETTLED
 from kpay.extensions import db
 from kpay.models.commerce import (
-    Entitlement, EntitlementStatus, LedgerBalance, LedgerEntry, LedgerTransaction, Order, OrderStatus, Payment, Payout,
-    Refund,
+    Entitlement, EntitlementStatus, LedgerBalance, LedgerDay, LedgerDayZone, LedgerEntry, LedgerSlot, LedgerTransaction, Order,
+    OrderStatus, Payment, Payout, Refund,
 )
 
 
@@ -126,6 +126,32 @@ def running_balance_drift() -> Iterator[str]:
         yield f"ledger account {account}: balance {balance} {currency}, but its entries add up to {total}"
 
 
+def daily_sums_drift() -> Iterator[str]:
+    """Accounts whose daily sums, in the zone they are kept in, do not add up to their
+    quarter-hour sums (per currency and kind)."""
+
+    def sums(model, *where) -> sa.Subquery:
+        return (
+            sa.select(model.account, model.currency, model.kind, sa.func.sum(model.amount_minor).label("amount"),
+                      sa.func.sum(model.fee_minor).label("fee"), sa.func.sum(model.entries).label("entries"))
+            .where(*where).group_by(model.account, model.currency, model.kind).subquery()
+        )
+
+    days = sums(LedgerDay, LedgerDay.zone.in_(sa.select(LedgerDayZone.zone)))
+    slots = sums(LedgerSlot, sa.exists(sa.select(LedgerDayZone.zone)))
+    joined = sa.and_(days.c.account == slots.c.account, days.c.currency == slots.c.currency,
+                     days.c.kind == slots.c.kind)
+    account, currency, kind = (sa.func.coalesce(days.c[name], slots.c[name]) for name in ("account", "currency", "kind"))
+    query = (
+        sa.select(account, currency, kind).select_from(days.join(slots, joined, full=True))
+        .where(sa.or_(days.c.account.is_(None), slots.c.account.is_(None), days.c.amount != slots.c.amount,
+                      days.c.fee != slots.c.fee, days.c.entries != slots.c.entries))
+        .order_by(account, currency, kind)
+    )
+    for name, code, what in db.session.execute(query):
+        yield f"ledger account {name}: its daily {what} sums in {code} do not add up to its quarter-hour sums"
+
+
 def refunded_amount_mismatch() -> Iterator[str]:
     refunded = (
         sa.select(Refund.order_id, sa.func.sum(Refund.amount_minor).label("total"))
@@ -144,7 +170,7 @@ def refunded_amount_mismatch() -> Iterator[str]:
 CHECKS: tuple[Callable[[], Iterator[str]], ...] = (
     paid_without_payment, payment_without_ledger, refund_without_ledger, payout_without_ledger,
     paid_without_entitlement, refunded_with_active_entitlement, unbalanced_transactions,
-    running_balance_drift, refunded_amount_mismatch,
+    running_balance_drift, daily_sums_drift, refunded_amount_mismatch,
 )
 
 
@@ -155,7 +181,7 @@ def drift() -> list[str]:
 
 @click.group("commerce")
 def commerce_cli() -> None:
-    """Commerce: check the money records."""
+    """Commerce: check the money records, refill the statements' daily sums."""
 
 
 @commerce_cli.command("reconcile")

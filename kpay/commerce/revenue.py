@@ -6,10 +6,11 @@ is a line: a payment, a refund or a payout. From the creator's side a line has a
 what the site owes the creator. A month runs from midnight to midnight in the site's time zone.
 
 The page costs about the same for a creator with ten sales a month or ten thousand: the month
-is shown as daily totals (at most 31 rows per currency) summed from the ledger's quarter-hour
-sums (``ledger_slots``), the lines a page at a time (keyset, on the ledger's ``(account,
-created_at, id)`` index), and the balances are the running totals the ledger keeps on its
-entries (one index lookup each). The CSV streams every line.
+is shown as daily totals (at most 31 rows per currency and kind) read from the ledger's daily
+sums in the site's time zone (``ledger_days``; from its quarter-hour sums, ``ledger_slots``,
+while the days are not kept in that zone), the lines a page at a time (keyset, on the
+ledger's ``(account, created_at, id)`` index), and the balances are the running totals the
+ledger keeps on its entries (one index lookup each). The CSV streams every line.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import Response, abort, request, stream_with_context
-from flask_babel import get_timezone
 from flask_login import current_user
 from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
@@ -38,16 +39,18 @@ from kpay.extensions import db
 from kpay.listing import read_filters
 from kpay.models import User
 from kpay.models.base import UTCDateTime, utcnow
-from kpay.models.commerce import LedgerBalance, LedgerEntry, LedgerSlot, LedgerTransaction, Order, Product
+from kpay.models.commerce import (
+    LedgerBalance, LedgerDay, LedgerDayZone, LedgerEntry, LedgerSlot, LedgerTransaction, Order, Product,
+)
 from kpay.permissions import can, require
 from kpay.render import render
 
 PER_PAGE = 50
 
 
-@dataclass(frozen=True)
-class Line:
-    """One ledger transaction on the creator's account, in minor units of ``currency``."""
+class Line(NamedTuple):
+    """One ledger transaction on the creator's account, in minor units of ``currency`` (a
+    tuple: the page's rows unpack it rather than look up each field)."""
 
     id: int  # the creator's ledger entry
     at: datetime
@@ -147,9 +150,10 @@ def _parse_cursor(text: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def _balances(account: str, end: datetime) -> Sequence[tuple[str, int | None]]:
+def _balances(account: str, end: datetime) -> tuple[Sequence[tuple[str, int | None]], bool]:
     """(currency, balance before ``end``) of every currency the account ever held: the
-    running total on its last entry before then (None: no entry yet)."""
+    running total on its last entry before then (None: no entry yet); and whether the daily
+    sums are kept in the site's time zone (read in the same statement)."""
 
     def balance_before(moment: datetime):
         return (
@@ -160,17 +164,24 @@ def _balances(account: str, end: datetime) -> Sequence[tuple[str, int | None]]:
             .correlate(LedgerBalance).scalar_subquery()
         )
 
-    return db.session.execute(
-        sa.select(LedgerBalance.currency, balance_before(end))
+    kept = sa.exists().where(LedgerDayZone.zone == str(end.tzinfo))
+    rows = db.session.execute(
+        sa.select(LedgerBalance.currency, balance_before(end), kept)
         .where(LedgerBalance.account == account).order_by(LedgerBalance.currency)
     ).all()
+    return [(currency, closing) for currency, closing, _kept in rows], any(row[2] for row in rows)
 
 
-def _daily(account: str, start: datetime, end: datetime) -> dict[tuple[int, str, str], list[int]]:
+def _daily(account: str, start: datetime, end: datetime, kept: bool) -> dict[tuple[int, str, str], list[int]]:
     """{(day index, currency, kind): [sum of the creator's entries, sum of the fee entries]}
-    for each day of the month in the site's zone, added up by the database from the
-    quarter-hour sums (at most 2,976 per kind, however many lines the month has): at most 31
-    rows per currency and kind come back."""
+    for each day of the month in the site's zone: read from the daily sums when they are
+    kept in that zone (at most 31 rows per currency and kind), else added up by the database
+    from the quarter-hour sums (at most 2,976 per kind)."""
+    if kept:
+        first = start.date()
+        rows = db.session.execute(_days_query(), {"account": account, "zone": str(start.tzinfo), "first": first,
+                                                  "following": end.date()})
+        return {((day - first).days, currency, kind): [mine, fee] for day, currency, kind, mine, fee in rows}
     zone = start.tzinfo
     values = {"account": account, "start": ledger.quarter_of(start), "end": ledger.quarter_of(end)}
     day = start.date() + timedelta(days=1)
@@ -179,6 +190,16 @@ def _daily(account: str, start: datetime, end: datetime) -> dict[tuple[int, str,
         day += timedelta(days=1)
     rows = db.session.execute(_daily_query(len(values) - 3), values)
     return {(number, currency, kind): [mine, fee] for number, currency, kind, mine, fee in rows}
+
+
+@functools.cache
+def _days_query() -> sa.Select:
+    """The account's daily sums in ``:zone`` from ``:first`` to before ``:following``."""
+    return sa.select(LedgerDay.day, LedgerDay.currency, LedgerDay.kind, LedgerDay.amount_minor,
+                     LedgerDay.fee_minor).where(
+        LedgerDay.account == sa.bindparam("account"), LedgerDay.zone == sa.bindparam("zone"),
+        LedgerDay.day >= sa.bindparam("first"), LedgerDay.day < sa.bindparam("following"),
+    )
 
 
 @functools.cache
@@ -207,11 +228,12 @@ def statement(creator: User, month: date, after: str | None = None) -> Statement
     start, end = month_bounds(month)
     account = ledger.creator_account(creator.id)
     result = Statement(creator, month)
-    for currency, closing in _balances(account, end):
+    balances, kept = _balances(account, end)
+    for currency, closing in balances:
         if closing is not None:  # the currency was used by the month's end
             result.totals[currency] = Totals(owed=-closing)
     days: dict[tuple[int, str], Totals] = {}
-    for (number, currency, kind), (mine, fee) in sorted(_daily(account, start, end).items()):
+    for (number, currency, kind), (mine, fee) in sorted(_daily(account, start, end, kept).items()):
         net, fee = -mine, -fee
         for totals in (days.setdefault((number, currency), Totals()),
                        result.totals.setdefault(currency, Totals())):
@@ -267,7 +289,7 @@ def revenue():
     return render(
         "commerce/studio/revenue.html", "commerce/studio/_statement.html", status=status, form=form,
         statement=statement(creator, month, request.args.get("after")), previous=_shift(month, -1),
-        following=_shift(month, 1), zone=get_timezone(),
+        following=_shift(month, 1),
     )
 
 

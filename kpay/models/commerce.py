@@ -5,7 +5,7 @@ entitlement events and ledger rows are only ever added; an order's and an entitl
 current state is kept on their rows, and every change of it is recorded as an event.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -296,6 +296,32 @@ class LedgerSlot(db.Model):
     amount_minor: Mapped[int]
     fee_minor: Mapped[int]
     entries: Mapped[int]
+
+
+class LedgerDay(db.Model):
+    """A creator account's entries of one kind summed per day in time zone ``zone`` (the
+    site's, when booked), with the platform fee their transactions moved: a month's statement
+    reads at most 31 of these per currency and kind. Raised by an upsert beside the slots."""
+
+    __tablename__ = "ledger_days"
+
+    account: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    zone: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # a month is one key range
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    amount_minor: Mapped[int]
+    fee_minor: Mapped[int]
+    entries: Mapped[int]
+
+
+class LedgerDayZone(db.Model):
+    """The time zone whose ``ledger_days`` hold every entry (at most one row): a booking in
+    another zone removes it, and ``kpay commerce fill-days`` refills the days and sets it."""
+
+    __tablename__ = "ledger_day_zones"
+
+    zone: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
 
 
 class Payout(db.Model):

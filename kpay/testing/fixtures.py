@@ -84,6 +84,7 @@ def kpay_plugins(pytestconfig) -> list[str]:
 def make_app(tmp_path, postgres_url):
     """Build apps on this test's database: ``make_app(config_overrides, plugins=[...])``."""
     from kpay.app import create_app
+    from kpay.commerce.days import refill
     from kpay.extensions import db
 
     made = []
@@ -106,6 +107,8 @@ def make_app(tmp_path, postgres_url):
         if create_tables:
             with app.app_context():
                 db.create_all()
+                refill(db.session.connection(), app.config["KPAY"]["timezone"])  # as migration 0012 does
+                db.session.commit()
         made.append(app)
         return app
 
