@@ -76,9 +76,7 @@ def course(course_id: int):
     return render(
         "courses/course.html", **context, reviews=reviews, reviews_html=kept.reviews_html,
         review_form_html=kept.review_form_html, distribution=distribution,
-        mine=mine,
-        review_form=ReviewForm(obj=mine, formdata=None) if mine else ReviewForm(formdata=None),
-        resume=_resume(context),
+        mine=mine, review_form=None, resume=_resume(context),
     )
 
 
@@ -115,6 +113,7 @@ def lesson(course_id: int, lesson_id: int):
     response = render(
         "courses/lesson.html", "courses/_lesson.html", status=200 if state.open else 403, **context,
         lesson=found, state=state, previous=previous, following=following, current=found.id,
+        lesson_body_html=kept.lesson_body_html,
     )
     response.headers.update(PRIVATE)
     if state.open and found.embed_url:
