@@ -13,7 +13,7 @@ from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
 from plugins.courses.models import Course, Lesson
-from plugins.courses.tests.conftest import ENABLED, logged_in, make_course
+from plugins.courses.tests.conftest import ENABLED, canary, logged_in, make_course
 from plugins.courses.tests.test_courses import post
 from tests.commerce_helpers import buy
 
@@ -146,3 +146,29 @@ def test_the_catalogue_filters_show_each_readers_own_choices(app, make_user):
             assert f'value="{tag}"' in form and f'selected value="{level}"' in form
     wrong = page(visitor, "/courses/?level=expert")
     assert "Not a valid choice" in wrong and "Not a valid choice" not in page(visitor, "/courses/")
+
+
+def test_a_long_lesson_body_is_kept_for_its_readers_and_an_edit_shows_at_once_in_another_worker(app, make_app, make_user):
+    creator, buyer, outsider = make_user(role="creator"), make_user(), make_user()
+    course = make_course(app, creator.id, title="Long reads", media=False, lessons=2, preview=1)
+    paid = course.lessons[1]
+    long_body = "A **long** lesson. " * 150 + canary(paid)  # longer than render_markdown remembers
+    change(app, Lesson, paid, body=long_body)
+    buy(logged_in(app, buyer), course.product_id)
+    other_worker = make_app(ENABLED)
+    url = f"/courses/{course.id}/lessons/{paid}"
+    for worker in (app, other_worker):
+        reader, locked = logged_in(worker, buyer), logged_in(worker, outsider)
+        for _ in range(2):  # the body kept by the buyer's visit is never the outsider's
+            read = reader.get(url)
+            assert read.status_code == 200 and "<strong>long</strong>" in read.get_data(as_text=True)
+            assert canary(paid) in read.get_data(as_text=True)
+            refused = locked.get(url)
+            assert refused.status_code == 403 and canary(paid) not in refused.get_data(as_text=True)
+            assert "<strong>long</strong>" not in refused.get_data(as_text=True)
+
+    change(app, Lesson, paid, body="A *short* lesson now.")
+    for worker in (app, other_worker):
+        text = page(logged_in(worker, buyer), url)
+        assert "<em>short</em>" in text and "<strong>long</strong>" not in text and canary(paid) not in text
+
