@@ -24,6 +24,14 @@ def cards_html(cards: list[Card]) -> Markup:
                           for card in cards))
 
 
+def facts_html(course) -> Markup:
+    """A course page's facts (``_facts.html``): level, language, tags, rating and learners."""
+    macro = get_template_attribute("courses/_facts.html", "course_facts")
+    key = ("courses.facts", course.level, course.language, course.tags, course.rating_count, course.rating_sum,
+           course.learner_count)
+    return keep_html(key, len(course.tags), lambda: macro(course))
+
+
 def filters_html(form: CatalogueFilters) -> Markup:
     """The catalogue's filter form (``_filters.html``), kept per process for its values unless
     it shows an error."""

@@ -62,6 +62,7 @@ def _course_context(course: Course, learner: tuple[Enrolment | None, Review | No
         "course": course, "viewer": viewer, "syllabus": outline,
         "states": {lesson.id: viewer.state(course, lesson) for lesson in outline.lessons},
         "done": outline.done, "creator": course.creator, "syllabus_html": kept.syllabus_html,
+        "facts_html": kept.facts_html,
         "products": {"one_time": course.product, "membership": course.membership_product},
     }
 

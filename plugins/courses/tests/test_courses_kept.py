@@ -1,6 +1,6 @@
-"""The catalogue's cards, a course page's reviews and review form, and the syllabus are kept
-rendered per process (kpay.kept_html): what a reader sees must stay theirs, in their language
-and time zone, and an edit must show at once in every worker."""
+"""The catalogue's cards, a course page's facts, share card, reviews and review form, the
+syllabus and lesson bodies are kept rendered per process (kpay.kept_html): what a reader sees
+must stay theirs, in their language and time zone, and an edit must show at once in every worker."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def test_an_edit_to_a_course_its_price_a_lesson_or_a_review_shows_at_once_in_ano
     assert "¥99.00" in card(page(visitor, "/courses/"), "Paid course")
     before = page(reader, f"/courses/{course.id}")
     assert "Clear and short" in before and "Lesson 2" in syllabus(before) and checked(before) == "4"
+    assert ">#data</a>" not in before and "★ 4.0 (1)" in before
 
     change(app, Course, course.id, title="Data basics, second edition", tags="data")
     change(app, Product, paid.product_id, price_minor=4900)
@@ -69,6 +70,8 @@ def test_an_edit_to_a_course_its_price_a_lesson_or_a_review_shows_at_once_in_ano
     assert "¥49.00" in card(cards, "Paid course") and "¥99.00" not in cards
     after = page(reader, f"/courses/{course.id}")
     assert "Too short" in after and "Clear and short" not in after and checked(after) == "2"
+    assert '<meta property="og:title" content="Data basics, second edition">' in after  # the share card
+    assert '<p class="course-facts">' in after and ">#data</a>" in after and "★ 2.0 (1)" in after
     assert "Reading tables" in syllabus(after) and "Lesson 2" not in syllabus(after)
     lesson = page(reader, f"/courses/{course.id}/lessons/{course.lessons[0]}")
     assert "Reading tables" in syllabus(lesson) and "Data basics, second edition" in lesson
