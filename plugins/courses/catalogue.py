@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from kpay.api import Page, Product, User, db, paginate, utcnow
-from plugins.courses.access import bought, product_ids
+from plugins.courses.access import Creator, bought, product_ids
 from plugins.courses.models import Chapter, Completion, Course, CourseFacts, Enrolment, Lesson, Review
 
 
@@ -35,12 +35,6 @@ class CardRow(CardCourse, CourseFacts):
     """What a catalogue card shows of a course, read as a plain row."""
 
     __slots__ = ()
-
-
-class Creator(NamedTuple):
-    id: int
-    display_name: str
-    avatar: str | None
 
 
 class Price(NamedTuple):

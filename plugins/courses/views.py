@@ -55,23 +55,26 @@ class Viewer:
         return access.lesson_state(course, lesson, self.enrolment, self.owns, self.manager)
 
 
-def _course_context(course: Course, learner: tuple[Enrolment | None, Review | None] | None = None) -> dict:
+def _course_context(course: Course, learner: tuple[Enrolment | None, Review | None] | None = None,
+                    creator=None, offers: dict | None = None) -> dict:
+    """What the course, lesson and syllabus pages show; ``creator`` and ``offers`` as
+    ``visible_course_page`` reads them, else from the course's loaded relationships."""
     viewer = Viewer(course, learner)
     outline = catalogue.syllabus(course.id, current_user.id if viewer.enrolment else None)
     return {
         "course": course, "viewer": viewer, "syllabus": outline,
         "states": {lesson.id: viewer.state(course, lesson) for lesson in outline.lessons},
-        "done": outline.done, "creator": course.creator, "syllabus_html": kept.syllabus_html,
+        "done": outline.done, "creator": creator or course.creator, "syllabus_html": kept.syllabus_html,
         "facts_html": kept.facts_html,
-        "products": {"one_time": course.product, "membership": course.membership_product},
+        "products": offers or {"one_time": course.product, "membership": course.membership_product},
     }
 
 
 @bp.route("/<int:course_id>")
 def course(course_id: int):
     """The course page: description, syllabus, the buy or enrol button, reviews."""
-    item, enrolment, review, _lesson = access.visible_course_page(course_id)
-    context = _course_context(item, (enrolment, review))
+    item, enrolment, review, _lesson, creator, offers = access.visible_course_page(course_id)
+    context = _course_context(item, (enrolment, review), creator, offers)
     mine = context["viewer"].review
     reviews, distribution = catalogue.reviews(item.id)
     return render(
@@ -107,8 +110,8 @@ def syllabus(course_id: int):
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>")
 def lesson(course_id: int, lesson_id: int):
     """A lesson; without access, its title, the syllabus and the buy button (403)."""
-    item, enrolment, review, found = access.visible_course_page(course_id, lesson_id)
-    context = _course_context(item, (enrolment, review))
+    item, enrolment, review, found, creator, offers = access.visible_course_page(course_id, lesson_id)
+    context = _course_context(item, (enrolment, review), creator, offers)
     state = context["states"][found.id]
     previous, following = context["syllabus"].neighbours(found.id)
     response = render(
