@@ -3,7 +3,8 @@ invite-code field in the sign-up and checkout forms (read by ``typed``).
 
 Both are built without a query: the member's code comes from their id (``codes``), and the
 item's title and picture from the page's share card (``kpay.api.current_share_card``). The
-share sheet's HTML is kept per process for the member and the card (``kpay.api.keep_html``).
+share sheet's HTML is kept per process for the card (``kpay.api.keep_html``), with a hole for
+the member's link.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import get_template_attribute, request, url_for
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kpay.api import CSRF_HOLE, Widget, current_share_card, keep_html, with_csrf
 from plugins.referrals import poster, typed
@@ -43,18 +44,26 @@ def share_sheet(user) -> list[Widget]:
     return [Widget(_l("Share"), order=900, template="referrals/_share.html", context={"sheet": sheet})]
 
 
+# Stands for the member's link in a member's kept share sheet, as ``CSRF_HOLE`` for the token.
+LINK_HOLE = Markup("<kpay-share-link>")
+
+
 def sheet_html(sheet: Sheet) -> Markup:
-    """The share sheet's HTML (``_share_sheet.html``), kept per process for ``sheet``: the
-    member's link and the poster's signed address are made only when it is rendered."""
+    """The share sheet's HTML (``_share_sheet.html``), kept per process for the page's card
+    and whether the reader is a member, with their own link and CSRF token put in; the
+    poster's signed address is made only when it is rendered."""
     def render() -> Markup:
         macro = get_template_attribute("referrals/_share_sheet.html", "share_sheet")
         if sheet.user_id is None:
             return macro(sheet.url, sheet.item, sheet.title, None, "")
         spec = poster.token(sheet.title, sheet.price, sheet.image, sheet.item)
-        return macro(invite_link(sheet.user_id, sheet.item), sheet.item, sheet.title,
-                     url_for("referrals.poster_png", s=spec), CSRF_HOLE)
+        return macro(LINK_HOLE, sheet.item, sheet.title, url_for("referrals.poster_png", s=spec), CSRF_HOLE)
 
-    return with_csrf(keep_html(("referrals.share", *sheet), len(sheet.title) + len(sheet.image), render))
+    key = ("referrals.share", sheet.user_id is not None, *sheet[1:])
+    html = keep_html(key, len(sheet.title) + len(sheet.image), render)
+    if sheet.user_id is not None:
+        html = html.replace(LINK_HOLE, escape(invite_link(sheet.user_id, sheet.item)))
+    return with_csrf(html)
 
 
 def invite_card(user) -> list[Widget]:
