@@ -4,15 +4,18 @@ A shareable page (a course, a circle, a topic, a product) calls ``share_card(...
 ``head`` block; the call returns the ``<meta>`` tags and remembers the card for the rest of the
 request, so a share sheet in a widget (``current_share_card()``) shares the same title, picture
 and canonical address. Descriptions say only what means something: the caller leaves out a
-zero count or a rating without reviews, and empty parts are dropped here.
+zero count or a rating without reviews, and empty parts are dropped here. The tags are kept
+rendered per process for the card and the site's name (``kpay.kept_html``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from markupsafe import Markup
+
+from kpay.kept_html import keep_html
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ def share_card(title: str, *facts: str, image: str = "", price: str = "", kind: 
         image=image, price=price, kind=kind,
     )
     g.kpay_share_card = card
-    return Markup(render_template("_share_card.html", card=card))
+    site = current_app.config["KPAY"]["site_name"]
+    return keep_html(("share_card", card, site), len(card.title) + len(card.description),
+                     lambda: Markup(render_template("_share_card.html", card=card)))
 
 
 def current_share_card() -> ShareCard | None:

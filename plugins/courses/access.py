@@ -6,13 +6,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from kpay.api import Order, OrderStatus, Resource, can, can_access, db, utcnow
+from kpay.api import Order, OrderStatus, Product, Resource, User, can, can_access, db, utcnow
 from plugins.courses.models import Course, Enrolment, FormerProduct, Lesson, Review
 
 
@@ -41,10 +42,30 @@ def visible_course(course_id: int) -> Course:
     return course
 
 
+class Creator(NamedTuple):
+    """What a page shows of a course's creator (or a review's author)."""
+
+    id: int
+    display_name: str
+    avatar: str | None
+
+
+class Offer(NamedTuple):
+    """What a course page shows of a product that unlocks the course."""
+
+    id: int
+    name: str
+    price_minor: int
+    currency: str
+    active: bool
+
+
 def visible_course_page(course_id: int, lesson_id: int | None = None):
-    """(course, enrolment, review, lesson): what ``visible_course`` gives, with the current
-    member's enrolment and review and, for a lesson page, lesson ``lesson_id`` (checked as
-    ``visible_lesson`` checks it), all in one statement; 404 as they do."""
+    """(course, enrolment, review, lesson, creator, offers): what ``visible_course`` gives (the
+    creator as a ``Creator`` row, the products as ``Offer`` rows by ``one_time`` and
+    ``membership``), with the current member's enrolment and review and, for a lesson page,
+    lesson ``lesson_id`` (checked as ``visible_lesson`` checks it), all in one statement; 404
+    as they do."""
     uid = current_user.id if current_user.is_authenticated else None
     statement = _course_page_statement(uid is not None, lesson_id is not None)
     row = db.session.execute(statement, {"course_id": course_id, "uid": uid, "lesson_id": lesson_id}).unique().first()
@@ -52,14 +73,26 @@ def visible_course_page(course_id: int, lesson_id: int | None = None):
         abort(404)
     if lesson_id is not None and row[3] is None:
         abort(404)
-    return tuple(row)
+    creator_end, offer = 4 + len(Creator._fields), len(Offer._fields)
+    offers = [row[at:at + offer] for at in (creator_end, creator_end + offer)]
+    return (*row[:4], Creator(*row[4:creator_end]), {
+        name: Offer(*values) if values[0] is not None else None
+        for name, values in zip(("one_time", "membership"), offers, strict=True)})
 
 
 @functools.cache
 def _course_page_statement(member: bool, lesson: bool):
     uid = sa.bindparam("uid")
     mine = [Enrolment, Review] if member else [sa.null(), sa.null()]
-    query = sa.select(Course, *mine, Lesson if lesson else sa.null()).options(*WITH_COURSE)
+    one_time, membership = aliased(Product), aliased(Product)
+    query = (
+        sa.select(Course, *mine, Lesson if lesson else sa.null(), *(getattr(User, name) for name in Creator._fields),
+                  *(getattr(product, name) for product in (one_time, membership) for name in Offer._fields))
+        .options(joinedload(Course.former_products))
+        .join(User, User.id == Course.creator_id)
+        .outerjoin(one_time, one_time.id == Course.product_id)
+        .outerjoin(membership, membership.id == Course.membership_product_id)
+    )
     if member:
         query = query.outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == uid)
                                 ).outerjoin(Review, sa.and_(Review.course_id == Course.id, Review.user_id == uid))

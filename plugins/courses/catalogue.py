@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from kpay.api import Page, Product, User, db, paginate, utcnow
-from plugins.courses.access import bought, product_ids
+from plugins.courses.access import Creator, bought, product_ids
 from plugins.courses.models import Chapter, Completion, Course, CourseFacts, Enrolment, Lesson, Review
 
 
@@ -35,12 +35,6 @@ class CardRow(CardCourse, CourseFacts):
     """What a catalogue card shows of a course, read as a plain row."""
 
     __slots__ = ()
-
-
-class Creator(NamedTuple):
-    id: int
-    display_name: str
-    avatar: str | None
 
 
 class Price(NamedTuple):
@@ -226,17 +220,21 @@ def reviews(course_id: int, limit: int = 20) -> tuple[list[ReviewRow], dict[int,
 
 @functools.cache
 def _reviews_statement():
+    """The page of reviews is cut first and whether each author bought the course asked of
+    those rows only: asked of every review, PostgreSQL hashes all the orders of the course's
+    products instead (10 ms for 11,000 orders)."""
     course_id = sa.bindparam("course_id")
     stars = [sa.select(sa.func.count()).where(Review.course_id == course_id, Review.rating == n).scalar_subquery()
              for n in range(5, 0, -1)]
-    purchased = bought(sa.bindparam("products", expanding=True), Review.user_id)
-    return (
-        sa.select(*REVIEW_COLUMNS, User.id, User.display_name, User.avatar, Enrolment.percent, purchased, *stars)
+    shown = (
+        sa.select(*REVIEW_COLUMNS, User.id.label("author_id"), User.display_name, User.avatar, Enrolment.percent)
         .join(User, User.id == Review.user_id)
         .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Review.course_id, Enrolment.user_id == Review.user_id))
         .where(Review.course_id == course_id)
         .order_by(Review.helpful_count.desc(), Review.id.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
-    )
+    ).subquery()
+    purchased = bought(sa.bindparam("products", expanding=True), shown.c.user_id)
+    return sa.select(*shown.c, purchased, *stars).order_by(shown.c.helpful_count.desc(), shown.c.id.desc())
 
 
 def distribution(course_id: int) -> dict[int, int]:

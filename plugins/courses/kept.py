@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import get_template_attribute, request
+from flask import get_template_attribute
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from kpay.api import CSRF_HOLE, keep_html, kept_macro, with_csrf
+from kpay.api import CSRF_HOLE, keep_html, kept_macro, render_markdown, with_csrf
 from plugins.courses.access import LessonState
 from plugins.courses.catalogue import Card, ReviewRow, Syllabus
 from plugins.courses.forms import CatalogueFilters, ReviewForm
-from plugins.courses.models import Review
+from plugins.courses.models import Lesson, Review
 
 
 def cards_html(cards: list[Card]) -> Markup:
@@ -22,6 +22,14 @@ def cards_html(cards: list[Card]) -> Markup:
     kept = kept_macro("courses/_card.html", "course_card")
     return Markup("".join(kept(card.creator, len(card.course.title) + len(card.course.subtitle), card)
                           for card in cards))
+
+
+def facts_html(course) -> Markup:
+    """A course page's facts (``_facts.html``): level, language, tags, rating and learners."""
+    macro = get_template_attribute("courses/_facts.html", "course_facts")
+    key = ("courses.facts", course.level, course.language, course.tags, course.rating_count, course.rating_sum,
+           course.learner_count)
+    return keep_html(key, len(course.tags), lambda: macro(course))
 
 
 def filters_html(form: CatalogueFilters) -> Markup:
@@ -78,13 +86,21 @@ def syllabus_html(course_id: int, syllabus: Syllabus, states: dict[int, LessonSt
     return kept_macro("courses/_syllabus_nav.html", "syllabus_nav")(None, size, course_id, chapters, current)
 
 
-def review_form_html(form: ReviewForm, mine: Review | None, course_id: int) -> Markup:
-    """The member's review form (``_review_form.html``), empty or holding their review; kept
-    per process unless it shows what was sent back with errors."""
+def review_form_html(form: ReviewForm | None, mine: Review | None, course_id: int) -> Markup:
+    """The member's review form (``_review_form.html``): ``form`` as sent back with errors, or
+    (None) empty or holding their review, kept per process and made only when not kept."""
     macro = get_template_attribute("courses/_review_form.html", "review_form_box")
-    if request.method != "GET" or form.errors:
+    if form is not None:
         return macro(form, mine is not None, course_id)
     token = escape(generate_csrf())
     key = ("courses.review_form", course_id, mine.rating if mine else None, mine.text if mine else None)
-    return with_csrf(keep_html(key, len(key[-1] or ""),
-                               lambda: Markup(macro(form, mine is not None, course_id).replace(token, CSRF_HOLE))))
+    return with_csrf(keep_html(key, len(key[-1] or ""), lambda: Markup(
+        macro(ReviewForm(obj=mine, formdata=None), mine is not None, course_id).replace(token, CSRF_HOLE))))
+
+
+def lesson_body_html(lesson: Lesson) -> Markup:
+    """The lesson's body as sanitized HTML, kept per process for its version (its id and
+    ``updated_at``, which every edit moves): bodies are longer than ``render_markdown``
+    remembers. Called only once the reader's access check has opened the lesson."""
+    return keep_html(("courses.lesson_body", lesson.id, lesson.updated_at), 0,
+                     lambda: render_markdown(lesson.body))

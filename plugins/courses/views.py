@@ -55,30 +55,32 @@ class Viewer:
         return access.lesson_state(course, lesson, self.enrolment, self.owns, self.manager)
 
 
-def _course_context(course: Course, learner: tuple[Enrolment | None, Review | None] | None = None) -> dict:
+def _course_context(course: Course, learner: tuple[Enrolment | None, Review | None] | None = None,
+                    creator=None, offers: dict | None = None) -> dict:
+    """What the course, lesson and syllabus pages show; ``creator`` and ``offers`` as
+    ``visible_course_page`` reads them, else from the course's loaded relationships."""
     viewer = Viewer(course, learner)
     outline = catalogue.syllabus(course.id, current_user.id if viewer.enrolment else None)
     return {
         "course": course, "viewer": viewer, "syllabus": outline,
         "states": {lesson.id: viewer.state(course, lesson) for lesson in outline.lessons},
-        "done": outline.done, "creator": course.creator, "syllabus_html": kept.syllabus_html,
-        "products": {"one_time": course.product, "membership": course.membership_product},
+        "done": outline.done, "creator": creator or course.creator, "syllabus_html": kept.syllabus_html,
+        "facts_html": kept.facts_html,
+        "products": offers or {"one_time": course.product, "membership": course.membership_product},
     }
 
 
 @bp.route("/<int:course_id>")
 def course(course_id: int):
     """The course page: description, syllabus, the buy or enrol button, reviews."""
-    item, enrolment, review, _lesson = access.visible_course_page(course_id)
-    context = _course_context(item, (enrolment, review))
+    item, enrolment, review, _lesson, creator, offers = access.visible_course_page(course_id)
+    context = _course_context(item, (enrolment, review), creator, offers)
     mine = context["viewer"].review
     reviews, distribution = catalogue.reviews(item.id)
     return render(
         "courses/course.html", **context, reviews=reviews, reviews_html=kept.reviews_html,
         review_form_html=kept.review_form_html, distribution=distribution,
-        mine=mine,
-        review_form=ReviewForm(obj=mine, formdata=None) if mine else ReviewForm(formdata=None),
-        resume=_resume(context),
+        mine=mine, review_form=None, resume=_resume(context),
     )
 
 
@@ -108,13 +110,14 @@ def syllabus(course_id: int):
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>")
 def lesson(course_id: int, lesson_id: int):
     """A lesson; without access, its title, the syllabus and the buy button (403)."""
-    item, enrolment, review, found = access.visible_course_page(course_id, lesson_id)
-    context = _course_context(item, (enrolment, review))
+    item, enrolment, review, found, creator, offers = access.visible_course_page(course_id, lesson_id)
+    context = _course_context(item, (enrolment, review), creator, offers)
     state = context["states"][found.id]
     previous, following = context["syllabus"].neighbours(found.id)
     response = render(
         "courses/lesson.html", "courses/_lesson.html", status=200 if state.open else 403, **context,
         lesson=found, state=state, previous=previous, following=following, current=found.id,
+        lesson_body_html=kept.lesson_body_html,
     )
     response.headers.update(PRIVATE)
     if state.open and found.embed_url:

@@ -51,6 +51,13 @@ def kpay_config_defaults():
 
 
 @hookimpl
+def kpay_init_app(app):
+    from plugins.referrals.widgets import sheet_html
+
+    app.jinja_env.globals["share_sheet_html"] = sheet_html
+
+
+@hookimpl
 def kpay_blueprints():
     from plugins.referrals import admin  # noqa: F401 (its routes join the blueprint)
     from plugins.referrals.views import bp

@@ -1,6 +1,6 @@
-"""The catalogue's cards, a course page's reviews and review form, and the syllabus are kept
-rendered per process (kpay.kept_html): what a reader sees must stay theirs, in their language
-and time zone, and an edit must show at once in every worker."""
+"""The catalogue's cards, a course page's facts, share card, reviews and review form, the
+syllabus and lesson bodies are kept rendered per process (kpay.kept_html): what a reader sees
+must stay theirs, in their language and time zone, and an edit must show at once in every worker."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from kpay.extensions import db
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
 from plugins.courses.models import Course, Lesson
-from plugins.courses.tests.conftest import ENABLED, logged_in, make_course
+from plugins.courses.tests.conftest import ENABLED, canary, logged_in, make_course
 from plugins.courses.tests.test_courses import post
 from tests.commerce_helpers import buy
 
@@ -58,6 +58,7 @@ def test_an_edit_to_a_course_its_price_a_lesson_or_a_review_shows_at_once_in_ano
     assert "¥99.00" in card(page(visitor, "/courses/"), "Paid course")
     before = page(reader, f"/courses/{course.id}")
     assert "Clear and short" in before and "Lesson 2" in syllabus(before) and checked(before) == "4"
+    assert ">#data</a>" not in before and "★ 4.0 (1)" in before
 
     change(app, Course, course.id, title="Data basics, second edition", tags="data")
     change(app, Product, paid.product_id, price_minor=4900)
@@ -69,6 +70,8 @@ def test_an_edit_to_a_course_its_price_a_lesson_or_a_review_shows_at_once_in_ano
     assert "¥49.00" in card(cards, "Paid course") and "¥99.00" not in cards
     after = page(reader, f"/courses/{course.id}")
     assert "Too short" in after and "Clear and short" not in after and checked(after) == "2"
+    assert '<meta property="og:title" content="Data basics, second edition">' in after  # the share card
+    assert '<p class="course-facts">' in after and ">#data</a>" in after and "★ 2.0 (1)" in after
     assert "Reading tables" in syllabus(after) and "Lesson 2" not in syllabus(after)
     lesson = page(reader, f"/courses/{course.id}/lessons/{course.lessons[0]}")
     assert "Reading tables" in syllabus(lesson) and "Data basics, second edition" in lesson
@@ -146,3 +149,29 @@ def test_the_catalogue_filters_show_each_readers_own_choices(app, make_user):
             assert f'value="{tag}"' in form and f'selected value="{level}"' in form
     wrong = page(visitor, "/courses/?level=expert")
     assert "Not a valid choice" in wrong and "Not a valid choice" not in page(visitor, "/courses/")
+
+
+def test_a_long_lesson_body_is_kept_for_its_readers_and_an_edit_shows_at_once_in_another_worker(app, make_app, make_user):
+    creator, buyer, outsider = make_user(role="creator"), make_user(), make_user()
+    course = make_course(app, creator.id, title="Long reads", media=False, lessons=2, preview=1)
+    paid = course.lessons[1]
+    long_body = "A **long** lesson. " * 150 + canary(paid)  # longer than render_markdown remembers
+    change(app, Lesson, paid, body=long_body)
+    buy(logged_in(app, buyer), course.product_id)
+    other_worker = make_app(ENABLED)
+    url = f"/courses/{course.id}/lessons/{paid}"
+    for worker in (app, other_worker):
+        reader, locked = logged_in(worker, buyer), logged_in(worker, outsider)
+        for _ in range(2):  # the body kept by the buyer's visit is never the outsider's
+            read = reader.get(url)
+            assert read.status_code == 200 and "<strong>long</strong>" in read.get_data(as_text=True)
+            assert canary(paid) in read.get_data(as_text=True)
+            refused = locked.get(url)
+            assert refused.status_code == 403 and canary(paid) not in refused.get_data(as_text=True)
+            assert "<strong>long</strong>" not in refused.get_data(as_text=True)
+
+    change(app, Lesson, paid, body="A *short* lesson now.")
+    for worker in (app, other_worker):
+        text = page(logged_in(worker, buyer), url)
+        assert "<em>short</em>" in text and "<strong>long</strong>" not in text and canary(paid) not in text
+

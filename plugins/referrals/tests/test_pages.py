@@ -13,10 +13,13 @@ from PIL import Image
 
 from kpay.extensions import db
 from kpay.models import ActivityEvent
+from kpay.models.commerce import Product
 from kpay.testing import assert_migrations_match_models, assert_outsiders_see_nothing, csrf_token
 from plugins.referrals import codes, payouts, rewards
 from plugins.referrals.models import Attribution, Payout, Share, Visit
-from plugins.referrals.tests.conftest import code_of, ledger_sums_to_zero, login, pay, sign_up_through, sweep
+from plugins.referrals.tests.conftest import (
+    code_of, ledger_sums_to_zero, login, pay, referrals_config, sign_up_through, sweep,
+)
 
 
 def test_migrations_match_models():
@@ -123,6 +126,32 @@ def test_a_product_and_a_live_lecture_have_a_share_sheet_with_the_members_code(m
         html = client.get(path).get_data(as_text=True)
         link = re.search(r'id="share-link" class="share-link" type="text" readonly value="([^"]+)"', html)
         assert link and f"/invite/{code_of(app, mei)}?to=" in link[1] and "Download the poster" in html, path
+
+
+def test_each_member_shares_their_own_link_and_a_renamed_product_at_once_in_another_worker(app, make_app, product,
+                                                                                       make_user):
+    first, second = make_user(), make_user()
+    other_worker = make_app(referrals_config())
+    url = f"/shop/{product}"
+
+    def sheet(client) -> str:
+        return re.search(r'<div class="share-sheet".*?</div>', client.get(url).get_data(as_text=True), re.S).group(0)
+
+    for member in (first, second, first):  # kept per process: each member's own link and token
+        shown = sheet(login(app, member))
+        link = re.search(r'id="share-link"[^>]*value="([^"]+)"', shown).group(1)
+        assert f"/invite/{code_of(app, member)}?to=" in link
+        assert 'name="title" value="Python 入门"' in shown and "kpay-csrf-token" not in shown
+        assert re.search(r'name="csrf_token" value="[^"]+"', shown)
+    visitor = sheet(app.test_client())
+    assert f'value="http://localhost/shop/{product}"' in visitor and "poster" not in visitor
+
+    reader = login(other_worker, first)
+    assert 'name="title" value="Python 入门"' in sheet(reader)
+    with app.app_context():
+        db.session.execute(sa.update(Product).where(Product.id == product).values(name="Python 进阶"))
+        db.session.commit()
+    assert 'name="title" value="Python 进阶"' in sheet(reader)
 
 
 def test_poster_is_a_png_whose_qr_code_opens_the_members_link(app, make_user):
