@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 from flask_migrate import upgrade
@@ -16,6 +17,7 @@ from flask_migrate import upgrade
 from kpay.app import create_app
 from kpay.cli import cli
 from kpay.commerce import ledger
+from kpay.commerce.days import refill
 from kpay.commerce.payouts import record_payout
 from kpay.extensions import db
 from kpay.models import User
@@ -180,3 +182,45 @@ def test_reconcile_reports_daily_sums_that_differ_from_the_ledger(app, make_user
     assert result.exit_code == 1
     assert (f"ledger account {ledger.creator_account(creator.id)}: its daily payment sums in CNY do not add up "
             "to its quarter-hour sums") in result.output
+
+
+@pytest.mark.postgres
+def test_two_refills_at_once_keep_one_zones_days(make_app, make_user):
+    """Two admins run ``fill-days`` for different zones at once (kpay.toml changed between
+    them): the second waits for the first, so one zone's days are kept, and the statement's
+    figures stay those of the ledger."""
+    app = make_app({"timezone": "UTC"})
+    creator = make_user("creator")
+    with time_machine.travel(datetime(2026, 3, 2, 20, 0, tzinfo=UTC), tick=False):
+        buy_paid(app, make_user(), make_product(app, creator, price_minor=10000))
+    client = app.test_client()
+    Auth(client).login(creator.email)
+    before = day_rows(client.get("/studio/revenue?month=2026-03"))
+    with app.app_context():
+        first, second = db.engine.connect(), db.engine.connect()
+        first.begin()
+        refill(first, "UTC")
+        racing = threading.Thread(target=lambda: (second.begin(), refill(second, "Asia/Shanghai"), second.commit()))
+        racing.start()
+        racing.join(1.0)
+        assert racing.is_alive(), "the second refill should wait for the first"
+        first.commit()
+        racing.join(10)
+        first.close()
+        second.close()
+        assert db.session.scalars(sa.select(LedgerDayZone.zone)).all() == ["Asia/Shanghai"]
+        assert set(db.session.scalars(sa.select(LedgerDay.zone).distinct())) == {"Asia/Shanghai"}
+    assert day_rows(client.get("/studio/revenue?month=2026-03")) == before
+    assert app.test_cli_runner().invoke(cli, ["commerce", "reconcile"]).exit_code == 0
+
+
+def test_reconcile_checks_each_zone_the_days_are_marked_kept_in(app, make_user):
+    creator = make_user("creator")
+    buy_paid(app, make_user(), make_product(app, creator, price_minor=10000))
+    with app.app_context():
+        db.session.add(LedgerDayZone(zone="Asia/Tokyo"))  # marked kept, but no day was summed there
+        db.session.commit()
+    result = app.test_cli_runner().invoke(cli, ["commerce", "reconcile"])
+    assert result.exit_code == 1
+    assert (f"ledger account {ledger.creator_account(creator.id)}: its daily payment sums in CNY do not add up "
+            "to its quarter-hour sums (days in Asia/Tokyo)") in result.output

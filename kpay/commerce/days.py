@@ -19,10 +19,11 @@ from kpay.models.commerce import LedgerDay, LedgerDayZone, LedgerSlot
 def refill(connection: sa.Connection, zone_name: str) -> None:
     """Sum every quarter hour into its day in ``zone_name`` and mark that zone's days kept.
 
-    Bookings wait meanwhile (PostgreSQL: a share lock on the slots; SQLite: the write lock
-    the first delete takes), so none is missed or counted twice. The caller commits."""
+    Bookings and another refill wait meanwhile (PostgreSQL: a lock on the slots that conflicts
+    with writers and with itself; SQLite: the write lock the first delete takes), so none is
+    missed or counted twice and one zone's days are kept at a time. The caller commits."""
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("LOCK TABLE ledger_slots IN SHARE MODE"))
+        connection.execute(sa.text("LOCK TABLE ledger_slots IN SHARE ROW EXCLUSIVE MODE"))
     connection.execute(sa.delete(LedgerDayZone))
     connection.execute(sa.delete(LedgerDay))
     zone = ZoneInfo(zone_name)
