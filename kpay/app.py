@@ -16,8 +16,8 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kpay import config as site_config
-from kpay import (  # noqa: F401 (models, sqlite: mappings and engine events)
-    compression, errors, i18n, icons, input_filter, jobs, listing, models, permissions, render, security, sqlite,
+from kpay import (  # noqa: F401 (models, postgres, sqlite: mappings and engine events)
+    compression, errors, i18n, icons, input_filter, jobs, listing, models, permissions, postgres, render, security, sqlite,
     sharing, static_files, storage, uploads,
 )
 from kpay.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -192,7 +192,8 @@ def use_site_url(app: Flask, url: str) -> None:
 
 
 def _engine_options(url: str) -> dict:
-    """SQLite waits for a lock; PostgreSQL checks pooled connections before use."""
+    """SQLite waits for a lock; PostgreSQL uses ``kpay.postgres``'s cursor (its pooled connections
+    are checked there without a round trip, so no ``pool_pre_ping``)."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+    return {"connect_args": {"cursor_factory": postgres.Cursor}}

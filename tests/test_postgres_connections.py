@@ -1,0 +1,61 @@
+"""PostgreSQL's pooled connections: they outlive a server restart, and a request that only read
+keeps psycopg's prepared statements without ever committing what another request meant to undo."""
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from kpay.extensions import db
+from kpay.models import User
+
+pytestmark = pytest.mark.postgres
+
+
+def end_the_pooled_connections(app) -> None:
+    """Do what a PostgreSQL restart does to the app's pooled connections: end their backends, and
+    wait until they are gone (a restart takes longer)."""
+    others = sa.select(sa.column("pid")).select_from(sa.table("pg_stat_activity")).where(
+        sa.column("datname") == sa.func.current_database(), sa.column("pid") != sa.func.pg_backend_pid(),
+        sa.column("backend_type") == "client backend").subquery()
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count(sa.func.pg_terminate_backend(others.c.pid))))
+        for _ in range(100):
+            if not connection.scalar(sa.select(sa.func.count()).select_from(others)):
+                return
+            connection.rollback()  # a new snapshot of pg_stat_activity
+            time.sleep(0.05)
+    raise AssertionError("the backends did not end")
+
+
+def test_member_pages_still_answer_after_postgresql_ended_the_pooled_connections(app, member, auth, client):
+    auth.login(member.email)
+    assert "Mia Member" in client.get("/").get_data(as_text=True)
+
+    end_the_pooled_connections(app)
+
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Mia Member" in response.get_data(as_text=True)
+
+
+def test_a_write_is_undone_by_rollback_and_a_read_keeps_its_prepared_statements(app, member):
+    read = sa.select(User.display_name).where(User.id == member.id)
+    with app.app_context():
+        for _ in range(7):  # psycopg prepares a statement at its sixth run on a connection
+            assert db.session.execute(read).scalar_one() == "Mia Member"
+            db.session.rollback()
+        prepared = sa.text("SELECT count(*) FROM pg_prepared_statements")
+        assert db.session.execute(prepared).scalar_one() >= 1
+
+        db.session.execute(sa.update(User).where(User.id == member.id).values(display_name="Changed"))
+        db.session.rollback()
+        with db.session.begin_nested():
+            db.session.execute(sa.select(User.id).where(User.id == member.id))
+        db.session.execute(sa.update(User).where(User.id == member.id).values(display_name="Changed"))
+        db.session.rollback()
+
+        assert db.session.execute(read).scalar_one() == "Mia Member"
+        names = db.session.execute(sa.text("SELECT 1 AS one, 'x' AS two")).mappings().one()
+        assert dict(names) == {"one": 1, "two": "x"}
