@@ -31,7 +31,8 @@ CSRF_HOLE = Markup("<kpay-csrf-token>")
 
 class KeptHtml:
     """Rendered HTML by key, bounded by the characters it holds (with what it was made of),
-    oldest out first."""
+    oldest out first; a part over a twentieth of the budget is not kept, so one huge part never
+    empties the rest."""
 
     def __init__(self, budget: int = BUDGET) -> None:
         self.budget, self.size = budget, 0
@@ -44,6 +45,8 @@ class KeptHtml:
         if found is not None:
             return found[0]
         html = render()
+        if (size + len(html)) * 20 > self.budget:
+            return html
         with self.lock:
             replaced = self.made.pop(key, None)  # another thread made it meanwhile
             self.size -= replaced[1] if replaced else 0

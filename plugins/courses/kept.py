@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import get_template_attribute
+from flask import current_app, get_template_attribute
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from kpay.api import CSRF_HOLE, keep_html, kept_macro, render_markdown, with_csrf
+from kpay.api import CSRF_HOLE, KeptHtml, keep_html, kept_macro, render_markdown, with_csrf
 from plugins.courses.access import LessonState
 from plugins.courses.catalogue import Card, ReviewRow, Syllabus
 from plugins.courses.forms import CatalogueFilters, ReviewForm
 from plugins.courses.models import Lesson, Review
+
+LESSON_BODIES = 4_000_000  # characters of lesson bodies' HTML kept per process (one over a twentieth is not)
 
 
 def cards_html(cards: list[Card]) -> Markup:
@@ -101,6 +103,8 @@ def review_form_html(form: ReviewForm | None, mine: Review | None, course_id: in
 def lesson_body_html(lesson: Lesson) -> Markup:
     """The lesson's body as sanitized HTML, kept per process for its version (its id and
     ``updated_at``, which every edit moves): bodies are longer than ``render_markdown``
-    remembers. Called only once the reader's access check has opened the lesson."""
-    return keep_html(("courses.lesson_body", lesson.id, lesson.updated_at), 0,
-                     lambda: render_markdown(lesson.body))
+    remembers. They are kept apart from the pages' kept HTML, once for every reader (a body
+    shows no reader's language, zone or link), so long bodies never push the rest out. Called
+    only once the reader's access check has opened the lesson."""
+    bodies = current_app.extensions.setdefault("courses_lesson_bodies", KeptHtml(LESSON_BODIES))
+    return bodies.get((lesson.id, lesson.updated_at), 0, lambda: render_markdown(lesson.body))

@@ -8,8 +8,10 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from kpay.extensions import db
+from kpay.kept_html import KeptHtml
 from kpay.models.base import utcnow
 from kpay.models.commerce import Product
 from plugins.courses.models import Course, Lesson
@@ -175,3 +177,26 @@ def test_a_long_lesson_body_is_kept_for_its_readers_and_an_edit_shows_at_once_in
         text = page(logged_in(worker, buyer), url)
         assert "<em>short</em>" in text and "<strong>long</strong>" not in text and canary(paid) not in text
 
+
+
+def test_a_lesson_body_is_kept_once_for_readers_in_every_zone_and_never_pushes_the_pages_parts_out(app, make_user):
+    creator, buyer = make_user(role="creator"), make_user()
+    course = make_course(app, creator.id, title="Huge reads", media=False, lessons=2, preview=1)
+    paid = course.lessons[1]
+    change(app, Lesson, paid, body="word " * 39_000)  # near the studio's longest body (200,000 characters)
+    buy(logged_in(app, buyer), course.product_id)
+    page(app.test_client(), "/courses/")
+    pages_parts = set(app.extensions["kpay_kept_html"].made)
+    for zone in ("Asia/Shanghai", "UTC", "America/New_York"):
+        reader = logged_in(app, buyer)
+        reader.set_cookie("kpay_tz", zone)
+        assert page(reader, f"/courses/{course.id}/lessons/{paid}").count("word") >= 39_000
+    assert pages_parts <= set(app.extensions["kpay_kept_html"].made)
+    assert len(app.extensions["courses_lesson_bodies"].made) == 1
+
+
+def test_a_part_too_big_to_keep_is_shown_but_leaves_the_kept_parts_alone():
+    kept = KeptHtml(budget=1_000)
+    kept.get(("small",), 0, lambda: Markup("<p>small</p>"))
+    assert kept.get(("big",), 0, lambda: Markup("<p>" + "x" * 60 + "</p>")) == Markup("<p>" + "x" * 60 + "</p>")
+    assert list(kept.made) == [("small",)] and kept.size == len("<p>small</p>")
