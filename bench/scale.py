@@ -37,6 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from kpay.demo import DEMO_MEMBERS, DEMO_PASSWORD  # noqa: E402 (log-ins work as on the demo)
+from kpay.postgres import mark_written  # noqa: E402
 
 TOP_CREATOR = 4  # creator@example.com's id
 MEMBER = 5  # member@example.com's id
@@ -655,6 +656,7 @@ class _Writer:
         data = rows if len(keep) == len(rows.columns) else [tuple(row[i] for i in keep) for row in rows]
         started = time.perf_counter()
         if self.dialect == "postgresql":
+            mark_written(self.connection)  # COPY on the driver's connection: an error rolls the load back
             cursor = self.connection.connection.driver_connection.cursor()
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in data:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pluggy
+from sqlalchemy.engine import make_url
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -192,8 +193,11 @@ def use_site_url(app: Flask, url: str) -> None:
 
 
 def _engine_options(url: str) -> dict:
-    """SQLite waits for a lock; PostgreSQL uses ``kpay.postgres``'s cursor (its pooled connections
-    are checked there without a round trip, so no ``pool_pre_ping``)."""
+    """SQLite waits for a lock; PostgreSQL through psycopg 3 uses ``kpay.postgres``'s cursor (its
+    pooled connections are checked there, mostly without a round trip, so no ``pool_pre_ping``);
+    another driver pings each connection it takes from the pool."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    return {"connect_args": {"cursor_factory": postgres.Cursor}}
+    if make_url(url).get_driver_name() == "psycopg":
+        return {"connect_args": {"cursor_factory": postgres.Cursor}}
+    return {"pool_pre_ping": True}
