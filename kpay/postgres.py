@@ -128,10 +128,9 @@ def _reads(statement: str, context) -> bool:
     rows; commit frees them as rollback does). Text and driver-level SQL count as writes: a
     ``SELECT`` of a function may write or ``set_config``. Writes on the driver's own connection
     are not seen at all; code that makes them marks the transaction with ``mark_written``."""
-    compiled = getattr(context, "compiled", None)
-    if compiled is None or not isinstance(compiled.statement, (Select, CompoundSelect)) or not statement.lstrip()[:6].upper() == "SELECT":
-        return False
-    return not (context.isinsert or context.isupdate or context.isdelete)
+    compiled = getattr(context, "compiled", None)  # a select() opening WITH may hold an INSERT: a write
+    return (compiled is not None and isinstance(compiled.statement, (Select, CompoundSelect))
+            and statement.lstrip()[:6].upper() == "SELECT")
 
 
 def mark_written(connection: sa.Connection) -> None:
