@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
 
@@ -25,14 +26,14 @@ def test_admin_changes_the_range_with_htmx_and_downloads_a_csv(page):
     with page.expect_response(lambda r: "/analytics/?" in r.url and r.request.headers.get("hx-request") == "true"):
         page.get_by_role("link", name="Last year").click()
     page.wait_for_url(re.compile(r"/analytics/\?start="))
-    assert "(365 days)" in page.locator("#analytics-figures > p").first.inner_text()
+    expect(page.locator("#analytics-figures > p").first).to_contain_text("(365 days)")
     assert page.evaluate("window.kpayTestMark === 'still here'"), "the range change reloaded the whole page"
     assert page.locator("#chart-members svg title").text_content() == "Members"
 
     page.select_option("select[name=group]", "month")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r"group=month"))
-    assert ", by month." in page.locator("#analytics-figures > p").first.inner_text()
+    expect(page.locator("#analytics-figures > p").first).to_contain_text(", by month.")
     assert page.evaluate("window.kpayTestMark === 'still here'")
 
     with page.expect_download() as download:
