@@ -56,13 +56,11 @@ VENV_MIN := .venv-min
 MIN_TESTS := tests/test_commerce.py tests/test_migrations.py tests/test_auth.py tests/test_jobs.py \
 	tests/test_i18n.py tests/test_avatar.py tests/test_markdown.py tests/test_plugins.py tests/test_api.py \
 	plugins/pay_stripe
-# A timing, not a library, question (the full runs keep it).
-MIN_SKIP := --deselect tests/test_jobs.py::test_enqueue_on_the_request_path_takes_under_two_milliseconds
 test-min:
 	$(PYTHON) -m venv $(VENV_MIN)
 	$(VENV_MIN)/bin/pip install -q -c requirements/minimum.txt -e '.[dev]' -e examples/kpay-hello
 	$(VENV_MIN)/bin/pybabel compile -d kpay/translations
-	$(VENV_MIN)/bin/python -m pytest -n 2 -m "not e2e" -p no:cacheprovider $(MIN_TESTS) $(MIN_SKIP) $(PYTEST_ARGS)
+	$(VENV_MIN)/bin/python -m pytest -n 2 -m "not e2e" -p no:cacheprovider $(MIN_TESTS) $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/run.py
