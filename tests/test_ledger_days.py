@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import time_machine
 from flask_migrate import upgrade
 
+from kpay import clock
 from kpay.app import create_app
 from kpay.cli import cli
 from kpay.commerce import ledger
@@ -147,6 +148,28 @@ def test_after_the_time_zone_changes_the_days_follow_it(make_app, make_user):
         assert kept("UTC") == summed_from_the_ledger("UTC")
         assert kept("Asia/Shanghai") == Counter()
     assert days(utc) == [shown, ("2026-03-05", *shown[1:])]
+
+
+def test_the_clock_keeps_the_days_in_the_new_time_zone_without_the_admin(make_app, make_user):
+    """After the site moves from Shanghai to UTC, the worker's clock refills the daily sums in
+    UTC on its own within a quarter hour; the studio's statement shows the same days."""
+    shanghai = make_app({"timezone": "Asia/Shanghai"})
+    creator = make_user("creator")
+    product_id = make_product(shanghai, creator, price_minor=10000)
+    with time_machine.travel(datetime(2026, 3, 2, 20, 0, tzinfo=UTC), tick=False):  # 3 March in Shanghai
+        buy_paid(shanghai, make_user(), product_id)
+    utc = make_app({"timezone": "UTC"}, create_tables=False)
+    with utc.app_context():
+        assert db.session.scalars(sa.select(LedgerDayZone.zone)).all() == ["Asia/Shanghai"]
+        assert "commerce.keep_days" in clock.tick(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))
+        assert db.session.scalars(sa.select(LedgerDayZone.zone)).all() == ["UTC"]
+        assert kept("UTC") == summed_from_the_ledger("UTC") != Counter()
+        assert kept("Asia/Shanghai") == Counter()
+    client = utc.test_client()
+    Auth(client).login(creator.email)
+    assert day_rows(client.get("/studio/revenue?month=2026-03")) == [
+        ("2026-03-02", "CN¥100.00", "CN¥0.00", "CN¥10.00", "CN¥90.00", "CN¥0.00"),
+    ]
 
 
 def test_migrating_fills_the_days_in_the_site_time_zone(tmp_path, empty_database):  # noqa: F811

@@ -1,6 +1,7 @@
 """The creators' daily sums (``ledger_days``), refilled from the quarter-hour sums for a time
-zone: by migration ``0012_ledger_days`` and by ``kpay commerce fill-days`` after the site's
-``timezone`` changed (until then statements add up the quarter hours, as before)."""
+zone: by migration ``0012_ledger_days``, and after the site's ``timezone`` changed by the
+clock's ``commerce.keep_days`` sweep or at once by ``kpay commerce fill-days`` (until then
+statements add up the quarter hours, as before)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def refill(connection: sa.Connection, zone_name: str) -> None:
             for (account, zone, day, currency, kind), (amount, fee, entries) in sums.items()
         ])
     connection.execute(sa.insert(LedgerDayZone), {"zone": zone_name})
+
+
+def keep_days_in_site_zone() -> None:
+    """Refill the daily sums when they are not kept in the site's time zone (it changed)."""
+    zone = current_app.config["KPAY"]["timezone"]
+    if db.session.scalar(sa.select(LedgerDayZone.zone).where(LedgerDayZone.zone == zone)) is None:
+        refill(db.session.connection(), zone)
 
 
 @click.command("fill-days")

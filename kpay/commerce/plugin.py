@@ -60,12 +60,14 @@ def kpay_notification_kinds():
 
 @hookimpl
 def kpay_schedules():
+    from kpay.commerce.days import keep_days_in_site_zone
     from kpay.commerce.orders import expire_unpaid
     from kpay.commerce.renewals import send_renewal_reminders
 
     return [
         Schedule("commerce.expire_unpaid", expire_unpaid, minutes=1),
         Schedule("commerce.renewal_reminders", send_renewal_reminders, minutes=60),
+        Schedule("commerce.keep_days", keep_days_in_site_zone, minutes=15),
     ]
 
 

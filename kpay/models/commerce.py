@@ -317,7 +317,8 @@ class LedgerDay(db.Model):
 
 class LedgerDayZone(db.Model):
     """The time zone whose ``ledger_days`` hold every entry (at most one row): a booking in
-    another zone removes it, and ``kpay commerce fill-days`` refills the days and sets it."""
+    another zone removes it, and ``kpay commerce fill-days`` or the clock's ``commerce.keep_days``
+    sweep refills the days and sets it."""
 
     __tablename__ = "ledger_day_zones"
 
