@@ -9,14 +9,22 @@ Content-Security-Policy or raised a script error.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from playwright.sync_api import expect
 
 from kpay.testing.fixtures import CHROMIUM, browser_pages  # noqa: F401 (the tests import them from here)
 from kpay.testing.live import DEMO_PASSWORD, link_in, serve  # noqa: F401
 
 PHONE = {"width": 360, "height": 740}
+# expect() retries for 5 s unless told otherwise: as long as an action may wait (browser_pages'
+# default), since CI runs both passes on 2 busy cores.
+expect.set_options(timeout=20_000)
+T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -84,6 +92,31 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD, remember: bool = Fal
 
 
 def log_out(page) -> None:
-    """Log out with the header's button."""
-    page.locator("header form[action='/logout'] button").click()
+    """Log out with the header's button, and wait for the logged-out page (it may be the same
+    address: a read or a ``goto`` too early would meet the old page or cut the log-out short)."""
+    form = page.locator("header form[action='/logout']")
+    form.locator("button").click()
+    form.wait_for(state="detached")
     page.wait_for_load_state()
+
+
+def settled(page) -> None:
+    """Wait until htmx has no request in flight and has settled its last swap. New content is
+    on the page at once, but htmx makes it live (boosts its links and forms, starts its
+    triggers) only when the swap settles, a moment later: a click or a keystroke before that
+    misses htmx and goes to the browser."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
+def eventually(read: Callable[[], T], until: Callable[[T], bool], timeout: float = 30.0) -> T:
+    """``read()``'s value once ``until`` holds of it, asking again every 0.1 s (for what a
+    background job does after the response); its last value when ``timeout`` seconds have
+    passed, for the caller's assertion to show."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not until(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = read()
+    return value

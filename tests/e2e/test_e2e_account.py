@@ -7,13 +7,16 @@ import json
 import re
 import zipfile
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import link_in, log_in, log_out
 
 EMAIL = "ada@example.com"
 
 
-def field_errors(page, name: str) -> str:
-    return page.locator(f"#{name}-errors").inner_text()
+def field_errors(page, name: str):
+    """The messages beside field ``name`` (the page before may have shown others there)."""
+    return page.locator(f"#{name}-errors")
 
 
 def test_member_signs_up_confirms_resets_changes_settings_and_downloads_their_data(site, page, tmp_path):
@@ -24,21 +27,21 @@ def test_member_signs_up_confirms_resets_changes_settings_and_downloads_their_da
     page.fill("input[name=display_name]", "Ada Lovelace")
     page.fill("input[name=password]", "short")
     page.get_by_role("button", name="Create my account").click()
-    assert "between 10 and 128 characters" in field_errors(page, "password")
-    assert page.input_value("input[name=email]") == EMAIL
+    expect(field_errors(page, "password")).to_contain_text("between 10 and 128 characters", use_inner_text=True)
+    expect(page.locator("input[name=email]")).to_have_value(EMAIL)
     page.fill("input[name=password]", "qwertyuiop")
     page.get_by_role("button", name="Create my account").click()
-    assert "common" in field_errors(page, "password")
+    expect(field_errors(page, "password")).to_contain_text("common", use_inner_text=True)
     page.fill("input[name=password]", "analytical engine 1843")
     page.get_by_role("button", name="Create my account").click()
     page.get_by_role("heading", name="Welcome back, Ada Lovelace").wait_for()  # logged in at once
-    assert EMAIL in page.locator("#unconfirmed-banner").inner_text()
+    expect(page.locator("#unconfirmed-banner")).to_contain_text(EMAIL, use_inner_text=True)
 
     # Confirm the address from the e-mail: the link shows a button, the POST confirms.
     page.goto(link_in(site.wait_for_email(EMAIL, "Confirm your e-mail address"), "/confirm/"))
     page.get_by_role("button", name=f"Confirm {EMAIL}").click()
     page.get_by_text("Your e-mail address is confirmed.").wait_for()
-    assert page.locator("#unconfirmed-banner").count() == 0
+    expect(page.locator("#unconfirmed-banner")).to_have_count(0)
     log_out(page)
 
     log_in(page, EMAIL, "analytical engine 1843")
@@ -67,7 +70,7 @@ def test_member_signs_up_confirms_resets_changes_settings_and_downloads_their_da
     page.fill("textarea[name=bio]", "Notes on the *Analytical Engine*")
     page.get_by_role("button", name="Save profile").click()
     page.get_by_text("Your profile is saved.").wait_for()
-    assert page.locator(".account .who-name").inner_text() == "Ada King"
+    expect(page.locator(".account .who-name")).to_have_text("Ada King", use_inner_text=True)
     page.locator("nav.tabs").get_by_role("link", name="Notifications").click()
     page.get_by_label("Account and security").select_option("in_app")
     page.get_by_role("button", name="Save").click()
@@ -76,11 +79,11 @@ def test_member_signs_up_confirms_resets_changes_settings_and_downloads_their_da
     # Ask for the data: the page updates itself when it is ready, and the bell says so.
     page.locator("nav.tabs").get_by_role("link", name="Privacy").click()
     page.locator("main").get_by_role("button", name="Download my data").click()
-    page.get_by_text("Your data is ready.").wait_for(timeout=20_000)
+    page.get_by_text("Your data is ready.").wait_for(timeout=60_000)  # the page asks every 5 s; a job makes the file
     page.locator("header").get_by_role("link", name="Notifications: 1 unread").click()
     page.get_by_role("button", name="Your data is ready to download for 7 days.").click()
     page.wait_for_url(re.compile("/account/privacy/$"))
-    assert page.locator("header").get_by_role("link", name="Notifications: 0 unread").is_visible()
+    expect(page.locator("header").get_by_role("link", name="Notifications: 0 unread")).to_be_visible()
     with page.expect_download() as downloading:
         page.get_by_role("link", name="Download the ZIP file").click()
     archive = tmp_path / "data.zip"

@@ -28,7 +28,7 @@ def test_admin_changes_the_range_with_htmx_and_downloads_a_csv(page):
     page.wait_for_url(re.compile(r"/analytics/\?start="))
     expect(page.locator("#analytics-figures > p").first).to_contain_text("(365 days)")
     assert page.evaluate("window.kpayTestMark === 'still here'"), "the range change reloaded the whole page"
-    assert page.locator("#chart-members svg title").text_content() == "Members"
+    expect(page.locator("#chart-members svg title")).to_have_text("Members")
 
     page.select_option("select[name=group]", "month")
     page.get_by_role("button", name="Show").click()

@@ -19,7 +19,7 @@ def test_owner_starts_a_backup_and_downloads_it(browser, site, tmp_path):
         page.goto("/admin/")
         page.get_by_role("navigation", name="Admin").get_by_role("link", name="Backups").click()
         page.get_by_role("button", name="Start a backup now").click()
-        page.get_by_text("Backup written: kpay-backup-").wait_for()
+        page.get_by_text("Backup written: kpay-backup-").wait_for(timeout=60_000)  # written in the request
         link = page.get_by_role("link", name=re.compile(r"kpay-backup-.*\.tar\.gz"))
         # Fetched with the page's cookies and its X-Forwarded-For address: a browser download
         # leaves the context's extra headers out, so the session would look moved and stale.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import log_in
 
 
@@ -17,15 +19,14 @@ def test_leaving_a_circle_asks_first_and_then_says_so(browser, community):
     page.wait_for_url(re.compile("/rules$"))
     page.goto("/forums/c/1")
 
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="Leave").click()
-    page.wait_for_timeout(300)
-    assert asked and asked[0].startswith("Leave Product design")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="Leave").click()
+    assert asked.value.message.startswith("Leave Product design")
     assert page.get_by_role("button", name="Leave").is_visible()  # dismissed: still a member
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Leave").click()
     page.get_by_text("You left Product design").wait_for()
-    assert page.get_by_role("button", name="Join").is_visible()
+    expect(page.get_by_role("button", name="Join")).to_be_visible()
     context.close()

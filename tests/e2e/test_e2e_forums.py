@@ -8,6 +8,7 @@ import itertools
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import CHROMIUM, browser_pages, log_in
 from tests.live import serve
@@ -40,7 +41,7 @@ def test_question_answer_poll_flag_and_mention_in_the_browser(person):
     ana.get_by_role("link", name="Product design · 产品设计").click()
     ana.get_by_role("button", name="Join", exact=True).click()
     ana.wait_for_url(re.compile(r"/forums/c/1/rules$"))
-    assert "Be kind and specific" in ana.locator("main").inner_text()
+    expect(ana.locator("main")).to_contain_text("Be kind and specific", use_inner_text=True)
     ana.get_by_role("link", name="I have read the rules: go to the circle").click()
 
     ana.get_by_role("link", name="New topic").click()
@@ -68,16 +69,16 @@ def test_question_answer_poll_flag_and_mention_in_the_browser(person):
     ana.locator("#post-2").get_by_role("button", name="Liked").wait_for()
     ana.locator("#post-2").get_by_role("button", name="Accept answer").click()
     ana.get_by_text("Answer accepted").wait_for()  # back on the question, the answer marked in place
-    assert "How do I test a prototype?" in ana.locator("main").inner_text()
-    assert "Watch five people try it" in ana.locator(".is-accepted").inner_text()
-    assert ana.get_by_text("Watch five people try it").count() == 1
+    expect(ana.locator("main")).to_contain_text("How do I test a prototype?", use_inner_text=True)
+    expect(ana.locator(".is-accepted")).to_contain_text("Watch five people try it", use_inner_text=True)
+    expect(ana.get_by_text("Watch five people try it")).to_have_count(1)
 
     ana.goto("/forums/c/1")
     ana.get_by_role("link", name=re.compile("Which prototyping tool")).click()
     ana.get_by_label("Figma").check()
     ana.get_by_role("button", name="Vote").click()
     ana.locator("#poll meter").first.wait_for()
-    assert "2 votes" in ana.locator("#poll").inner_text()
+    expect(ana.locator("#poll")).to_contain_text("2 votes", use_inner_text=True)
 
     ana.goto(question_url)
     ana.locator("#post-2").get_by_role("link", name="Flag").click()
@@ -89,7 +90,7 @@ def test_question_answer_poll_flag_and_mention_in_the_browser(person):
     log_in(chen, "creator@example.com")
     chen.goto("/forums/c/1/queue")
     item = chen.locator(".forums-queue li", has_text="Watch five people")
-    assert "Flagged: off_topic" in item.inner_text()
+    expect(item).to_contain_text("Flagged: off_topic", use_inner_text=True)
     item.get_by_role("button", name="Hide").click()
     chen.get_by_text("Nothing waits for a moderator.").wait_for()
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
 
@@ -84,7 +85,7 @@ def test_points_level_streak_badge_board_and_reversal(browser, community):
         gina.fill("#note", "Read chapter two")
         gina.get_by_role("button", name="Check in").click()
         gina.get_by_text("Checked in. Keep it going!").wait_for()
-        assert "Streak: 2 days" in gina.locator("#gamification-streak").inner_text()
+        expect(gina.locator("#gamification-streak")).to_contain_text("Streak: 2 days", use_inner_text=True)
 
         gina.goto("/gamification/me")
         level = gina.locator("#gamification-level").inner_text()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import DEMO_PASSWORD, PHONE, log_in, log_out
 
 MEMBER_PAGES = [
@@ -22,9 +24,9 @@ def test_member_uses_the_site_without_javascript(site, new_page):
 
     page.locator("header").get_by_role("link", name="Hello").click()
     page.fill("#hello-text", "Typed without scripts")
-    page.get_by_role("button", name="Post").click()
-    page.wait_for_url(re.compile("/hello/$"))
-    assert "Typed without scripts" in page.locator("#hello-greetings").inner_text()
+    page.get_by_role("button", name="Post").click()  # back to /hello/, the address it was on
+    expect(page.locator("#hello-greetings")).to_contain_text("Typed without scripts", use_inner_text=True)
+    expect(page).to_have_url(re.compile("/hello/$"))
 
     # The lazy widget leaves a plain link to its content.
     page.goto("/")
@@ -35,18 +37,19 @@ def test_member_uses_the_site_without_javascript(site, new_page):
     page.goto("/account/profile")
     page.fill("input[name=display_name]", "")
     page.get_by_role("button", name="Save profile").click()
-    assert page.locator("#display_name-errors").inner_text()
-    assert page.locator("input[name=display_name]").get_attribute("aria-invalid") == "true"
+    expect(page.locator("#display_name-errors")).not_to_be_empty()
+    expect(page.locator("input[name=display_name]")).to_have_attribute("aria-invalid", "true")
 
     page.select_option("#site-locale", "zh_CN")
     page.get_by_role("button", name="Change").click()
     page.get_by_role("button", name="退出").wait_for()
     log_out(page)
-    assert page.get_by_role("link", name="登录").is_visible()
+    expect(page.get_by_role("link", name="登录")).to_be_visible()
 
 
 def no_sideways_scroll(page, path: str) -> None:
     page.goto(path)
+    page.wait_for_load_state("networkidle")  # the parts htmx loads by themselves are in
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{path} is {width} px wide on a {PHONE['width']} px phone"
 

@@ -10,6 +10,7 @@ import re
 
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
 
@@ -135,7 +136,7 @@ def test_a_code_typed_at_sign_up_or_checkout_earns_commission_and_both_coupons(b
     assert ria.locator("[data-referral-coupons] li", has_text="10% off").count() == 1  # the inviter's side
 
     buy(tao, "数据分析入门 · Data Analysis Basics", coupon=coupon)  # ¥99.00, 20% off
-    assert "79.20" in tao.locator("main").inner_text()
+    expect(tao.locator("main")).to_contain_text("79.20", use_inner_text=True)
     tao.goto("/invite")
     assert tao.locator("[data-referral-coupons] li", has_text=coupon).get_by_text("Used").count() == 1
 
@@ -145,7 +146,8 @@ def test_a_code_typed_at_sign_up_or_checkout_earns_commission_and_both_coupons(b
     buy(uma, "数据分析入门 · Data Analysis Basics", code=code)  # nobody invited her: she may name Ria here
     uma.goto("/shop/")
     uma.get_by_role("link", name="数据可视化 · Data Visualisation").click()
-    assert uma.get_by_label("Invite code (optional)").count() == 0  # her inviter is fixed now
+    uma.get_by_role("heading", name="数据可视化 · Data Visualisation", level=1).wait_for()  # the product's page, not the shop's
+    expect(uma.get_by_label("Invite code (optional)")).to_have_count(0)  # her inviter is fixed now
 
     ria.goto("/invite")
     assert ria.locator('tr[data-reward-status="held"]', has_text="Uma Checkout").filter(has_text="9.90").count() == 1

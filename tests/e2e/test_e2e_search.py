@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import settled
+
 
 def test_visitor_searches_in_chinese_and_english_and_meets_a_locked_lesson(browser, community):
     context = browser.new_context(base_url=community.url, extra_http_headers={"X-Forwarded-For": "10.251.0.1"})
@@ -19,7 +21,9 @@ def test_visitor_searches_in_chinese_and_english_and_meets_a_locked_lesson(brows
     expect(results.locator("mark").first).to_have_text("数据")
     expect(results.get_by_role("heading", name="Courses")).to_be_visible()
 
-    # Typing replaces the results without a page load (htmx, newest answer wins).
+    # Typing replaces the results without a page load (htmx, newest answer wins): once the
+    # boosted page has settled, so that htmx listens to the new form.
+    settled(page)
     box = page.get_by_role("searchbox", name="Words to find")
     box.fill("prototyping")
     expect(results.get_by_role("link", name=re.compile("Which prototyping tool"))).to_be_visible()
