@@ -56,8 +56,9 @@ class Site:
         files = sorted(folder.glob("*.eml")) if folder.exists() else []
         return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
 
-    def wait_for_email(self, to: str, subject_part: str, timeout: float = 10.0) -> email.message.EmailMessage:
-        """The newest e-mail to ``to`` whose subject contains ``subject_part``, waiting for the job."""
+    def wait_for_email(self, to: str, subject_part: str, timeout: float = 30.0) -> email.message.EmailMessage:
+        """The newest e-mail to ``to`` whose subject contains ``subject_part``, waiting for the job
+        (it runs after the response, in the server's process: slow on a busy machine)."""
         deadline = time.monotonic() + timeout
         while True:
             found = [m for m in self.emails() if m["To"] == to and subject_part in m["Subject"]]
