@@ -84,13 +84,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the site stopped at start-up with code {process.returncode}")
         with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
+            with urllib.request.urlopen(url + "/healthz", timeout=5):  # a first answer is slow under load
                 return
         time.sleep(0.2)
     raise RuntimeError(f"the site did not answer at {url} within {timeout} s")
@@ -107,7 +107,7 @@ def _database(folder: Path, name: str):
 
 @contextlib.contextmanager
 def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, environment: dict | None = None,
-          start_timeout: float = 30.0, **settings: str):
+          start_timeout: float = 120.0, **settings: str):
     """Serve a new site from ``instance`` on a free port; yield its ``Site``.
 
     ``settings`` become ``KPAY_<NAME>`` variables (``plugins_enabled="hello"``); ``environment``

@@ -3,9 +3,10 @@ activity and roll it up as the job would."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from kpay.api import emit, utcnow
 from kpay.extensions import db
@@ -13,6 +14,15 @@ from kpay.models import User
 from plugins.analytics import rollup
 
 PLUGINS = ["analytics", "forums", "courses", "pay_sandbox"]
+NOON = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)  # a Wednesday after the tests' fixed dates; one date from UTC-11 to +11
+
+
+@pytest.fixture(autouse=True)
+def midday():
+    """Each test starts at noon with its clock ticking: the day and month its visits, salts,
+    sign-ups and cohorts count in cannot turn over between two steps, as at a real midnight."""
+    with time_machine.travel(NOON, tick=True):
+        yield
 
 
 @pytest.fixture
