@@ -3,26 +3,23 @@ activity and roll it up as the job would."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 
 from kpay.api import emit, utcnow
 from kpay.extensions import db
 from kpay.models import User
 from plugins.analytics import rollup
+from tests.conftest import at_noon  # noqa: F401 (fixture)
 
 PLUGINS = ["analytics", "forums", "courses", "pay_sandbox"]
-NOON = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)  # a Wednesday after the tests' fixed dates; one date from UTC-11 to +11
 
 
 @pytest.fixture(autouse=True)
-def midday():
-    """Each test starts at noon with its clock ticking: the day and month its visits, salts,
-    sign-ups and cohorts count in cannot turn over between two steps, as at a real midnight."""
-    with time_machine.travel(NOON, tick=True):
-        yield
+def midday(at_noon):
+    """Every test starts at noon: the day and month its visits, salts, sign-ups and cohorts
+    count in cannot turn over between two steps, as they would at a real midnight."""
 
 
 @pytest.fixture
