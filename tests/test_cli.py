@@ -30,7 +30,7 @@ def instance(tmp_path, monkeypatch):
 def kpay(*args: str) -> subprocess.CompletedProcess:
     """Run ``python -m kpay ARGS`` as an operator would, in the current environment."""
     return subprocess.run(
-        [sys.executable, "-m", "kpay", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "kpay", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
 
 
