@@ -9,12 +9,25 @@ for the tests that import them from here.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from kpay.testing import PASSWORD, TEST_DATABASE_URL, TEST_REDIS_URL, Auth, csrf_token, fresh_postgres_database
 
 __all__ = ["PASSWORD", "TEST_DATABASE_URL", "TEST_REDIS_URL", "Auth", "csrf_token", "fresh_postgres_database"]
+
+NOON = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)  # a Wednesday after the tests' fixed dates
+
+
+@pytest.fixture
+def at_noon():
+    """Start the test at noon on 10 March 2027 (the same date from UTC-11 to UTC+11), its
+    clock ticking: a test that writes today's rows and then reads today's or this month's
+    figures cannot straddle a real midnight or month end."""
+    with time_machine.travel(NOON, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

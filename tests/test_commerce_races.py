@@ -26,7 +26,7 @@ def shop(tmp_path_factory, worker_id):
     """A live site selling one course with a 3-use coupon, and 50 members to want it."""
     instance = tmp_path_factory.mktemp("race-instance")
     with serve(
-        instance, f"kpay_race_{worker_id}", demo=False, workers=4,
+        instance, f"kpay_race_{worker_id}", demo=False, workers=4, start_timeout=180,
         plugins_enabled="pay_sandbox", trusted_proxies="1",
     ) as site:
         app = create_app({

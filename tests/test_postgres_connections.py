@@ -19,19 +19,20 @@ pytestmark = pytest.mark.postgres
 
 def end_the_pooled_connections(app) -> None:
     """Do what a PostgreSQL restart does to the app's pooled connections: end their backends, and
-    wait until they are gone (a restart takes longer)."""
+    wait until they are gone (a restart takes longer; a busy machine may take seconds)."""
     others = sa.select(sa.column("pid")).select_from(sa.table("pg_stat_activity")).where(
         sa.column("datname") == sa.func.current_database(), sa.column("pid") != sa.func.pg_backend_pid(),
         sa.column("backend_type") == "client backend").subquery()
     engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count(sa.func.pg_terminate_backend(others.c.pid))))
-        for _ in range(100):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
             if not connection.scalar(sa.select(sa.func.count()).select_from(others)):
                 return
             connection.rollback()  # a new snapshot of pg_stat_activity
             time.sleep(0.05)
-    raise AssertionError("the backends did not end")
+    raise AssertionError("the backends did not end within 30 s")
 
 
 def test_member_pages_still_answer_after_postgresql_ended_the_pooled_connections(app, member, auth, client):

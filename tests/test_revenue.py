@@ -23,6 +23,9 @@ from tests.conftest import Auth
 
 FIGURES = ("Gross", "Refunds", "Platform fee", "Net", "Paid out", "Owed at the end of the month")
 
+# Sales made "now" are read back as this month's statement: not across a real month end.
+pytestmark = pytest.mark.usefixtures("at_noon")
+
 
 @pytest.fixture
 def creator(make_user):

@@ -23,6 +23,7 @@ from kpay.cli import cli
 from kpay.extensions import db
 from kpay.models import Job
 from kpay.models.base import utcnow
+from kpay.worker import BACKOFF_SECONDS
 from tests.live import free_port
 from tests.worker_helpers import metadata, record_run, runs
 
@@ -47,11 +48,16 @@ def job_statuses(app) -> dict[str, str]:
         return dict(db.session.execute(sa.select(Job.key, Job.status)).all())
 
 
-def wait_for(condition, timeout: float = 30.0, what: str = "") -> None:
+# A worker whose Redis went away asks it again after a pause of up to max(BACKOFF_SECONDS)
+# (30 s), and a busy machine starts `kpay worker` slowly: wait for the outcome, not a guess.
+PATIENCE = max(BACKOFF_SECONDS) + 60.0
+
+
+def wait_for(condition, timeout: float = PATIENCE, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.2)
 
 
@@ -105,7 +111,7 @@ def start_redis(port: int, folder: Path) -> Process:
     import redis as redis_client
 
     client = redis_client.Redis(port=port, socket_connect_timeout=0.2)
-    wait_for(lambda: _pings(client), 10, "redis-server to start")
+    wait_for(lambda: _pings(client), what="redis-server to start")
     return redis
 
 

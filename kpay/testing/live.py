@@ -56,8 +56,9 @@ class Site:
         files = sorted(folder.glob("*.eml")) if folder.exists() else []
         return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
 
-    def wait_for_email(self, to: str, subject_part: str, timeout: float = 10.0) -> email.message.EmailMessage:
-        """The newest e-mail to ``to`` whose subject contains ``subject_part``, waiting for the job."""
+    def wait_for_email(self, to: str, subject_part: str, timeout: float = 30.0) -> email.message.EmailMessage:
+        """The newest e-mail to ``to`` whose subject contains ``subject_part``, waiting for the job
+        (it runs after the response, in the server's process: slow on a busy machine)."""
         deadline = time.monotonic() + timeout
         while True:
             found = [m for m in self.emails() if m["To"] == to and subject_part in m["Subject"]]
@@ -83,13 +84,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the site stopped at start-up with code {process.returncode}")
         with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
+            with urllib.request.urlopen(url + "/healthz", timeout=5):  # a first answer is slow under load
                 return
         time.sleep(0.2)
     raise RuntimeError(f"the site did not answer at {url} within {timeout} s")
@@ -106,7 +107,7 @@ def _database(folder: Path, name: str):
 
 @contextlib.contextmanager
 def serve(instance: Path, name: str, demo: bool = True, workers: int = 1, environment: dict | None = None,
-          start_timeout: float = 30.0, **settings: str):
+          start_timeout: float = 120.0, **settings: str):
     """Serve a new site from ``instance`` on a free port; yield its ``Site``.
 
     ``settings`` become ``KPAY_<NAME>`` variables (``plugins_enabled="hello"``); ``environment``

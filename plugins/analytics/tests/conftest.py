@@ -11,8 +11,15 @@ from kpay.api import emit, utcnow
 from kpay.extensions import db
 from kpay.models import User
 from plugins.analytics import rollup
+from tests.conftest import at_noon  # noqa: F401 (fixture)
 
 PLUGINS = ["analytics", "forums", "courses", "pay_sandbox"]
+
+
+@pytest.fixture(autouse=True)
+def midday(at_noon):
+    """Every test starts at noon: the day and month its visits, salts, sign-ups and cohorts
+    count in cannot turn over between two steps, as they would at a real midnight."""
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ class Worker:
         self.process.stdin.flush()
 
     def said(self) -> str:
-        ready, _, _ = select.select([self.process.stdout], [], [], 60)
+        ready, _, _ = select.select([self.process.stdout], [], [], 180)  # four of them start at once
         return self.process.stdout.readline().strip() if ready else "(nothing)"
 
     def kill(self) -> None:

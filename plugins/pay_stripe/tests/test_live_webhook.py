@@ -82,7 +82,7 @@ def test_ten_concurrent_deliveries_and_the_returning_member_make_one_entitlement
             headers={"Stripe-Signature": header, "Content-Type": "application/json"},
         )
         start.wait()
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:  # as long as the member's Client waits
             statuses.append(response.status)
 
     def come_back():
