@@ -119,27 +119,37 @@ def test_daily_sums_booked_at_once_equal_the_ledger(make_app, make_user):
         assert sum(kept("Asia/Shanghai")[key] for key in kept("Asia/Shanghai") if key[-1] == "entries") == 16
 
 
-def test_after_the_time_zone_changes_the_days_follow_it(make_app, make_user):
-    """A site moved from Shanghai to UTC shows its days in UTC at once (from the quarter-hour
-    sums), and keeps them again after ``kpay commerce fill-days``."""
+# A sale of CN¥100 at 20:00 UTC on 2 March (3 March in Shanghai), as the statement's day shows it in UTC.
+SOLD_IN_UTC = ("2026-03-02", "CN¥100.00", "CN¥0.00", "CN¥10.00", "CN¥90.00", "CN¥0.00")
+
+
+def sold_then_moved_to_utc(make_app, make_user):
+    """A site in Shanghai sells once (3 March there), then runs in UTC: (the site as it was,
+    as it is, the creator, the product's id)."""
     shanghai = make_app({"timezone": "Asia/Shanghai"})
     creator = make_user("creator")
     product_id = make_product(shanghai, creator, price_minor=10000)
-    with time_machine.travel(datetime(2026, 3, 2, 20, 0, tzinfo=UTC), tick=False):  # 3 March in Shanghai
+    with time_machine.travel(datetime(2026, 3, 2, 20, 0, tzinfo=UTC), tick=False):
         buy_paid(shanghai, make_user(), product_id)
-    utc = make_app({"timezone": "UTC"}, create_tables=False)
-    shown = ("2026-03-02", "CN¥100.00", "CN¥0.00", "CN¥10.00", "CN¥90.00", "CN¥0.00")
+    return shanghai, make_app({"timezone": "UTC"}, create_tables=False), creator, product_id
 
-    def days(app) -> list[tuple[str, ...]]:
-        client = app.test_client()
-        Auth(client).login(creator.email)
-        return day_rows(client.get("/studio/revenue?month=2026-03"))
 
-    assert days(utc) == [shown]
+def statement_days(app, creator) -> list[tuple[str, ...]]:
+    """The "By day" rows of the creator's March statement on ``app``."""
+    client = app.test_client()
+    Auth(client).login(creator.email)
+    return day_rows(client.get("/studio/revenue?month=2026-03"))
+
+
+def test_after_the_time_zone_changes_the_days_follow_it(make_app, make_user):
+    """A site moved from Shanghai to UTC shows its days in UTC at once (from the quarter-hour
+    sums), and keeps them again after ``kpay commerce fill-days``."""
+    shanghai, utc, creator, product_id = sold_then_moved_to_utc(make_app, make_user)
+    assert statement_days(utc, creator) == [SOLD_IN_UTC]
     with time_machine.travel(datetime(2026, 3, 5, 23, 0, tzinfo=UTC), tick=False):  # 6 March in Shanghai
         buy_paid(utc, make_user(), product_id)
-    assert days(shanghai) == [  # its days are no longer the kept ones: summed from the quarter hours
-        ("2026-03-03", *shown[1:]), ("2026-03-06", *shown[1:]),
+    assert statement_days(shanghai, creator) == [  # no longer the kept days: summed from the quarter hours
+        ("2026-03-03", *SOLD_IN_UTC[1:]), ("2026-03-06", *SOLD_IN_UTC[1:]),
     ]
     result = utc.test_cli_runner().invoke(cli, ["commerce", "fill-days"])
     assert result.exit_code == 0, result.output
@@ -147,29 +157,20 @@ def test_after_the_time_zone_changes_the_days_follow_it(make_app, make_user):
         assert db.session.scalars(sa.select(LedgerDayZone.zone)).all() == ["UTC"]
         assert kept("UTC") == summed_from_the_ledger("UTC")
         assert kept("Asia/Shanghai") == Counter()
-    assert days(utc) == [shown, ("2026-03-05", *shown[1:])]
+    assert statement_days(utc, creator) == [SOLD_IN_UTC, ("2026-03-05", *SOLD_IN_UTC[1:])]
 
 
 def test_the_clock_keeps_the_days_in_the_new_time_zone_without_the_admin(make_app, make_user):
     """After the site moves from Shanghai to UTC, the worker's clock refills the daily sums in
     UTC on its own within a quarter hour; the studio's statement shows the same days."""
-    shanghai = make_app({"timezone": "Asia/Shanghai"})
-    creator = make_user("creator")
-    product_id = make_product(shanghai, creator, price_minor=10000)
-    with time_machine.travel(datetime(2026, 3, 2, 20, 0, tzinfo=UTC), tick=False):  # 3 March in Shanghai
-        buy_paid(shanghai, make_user(), product_id)
-    utc = make_app({"timezone": "UTC"}, create_tables=False)
+    _shanghai, utc, creator, _product_id = sold_then_moved_to_utc(make_app, make_user)
     with utc.app_context():
         assert db.session.scalars(sa.select(LedgerDayZone.zone)).all() == ["Asia/Shanghai"]
         assert "commerce.keep_days" in clock.tick(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))
         assert db.session.scalars(sa.select(LedgerDayZone.zone)).all() == ["UTC"]
         assert kept("UTC") == summed_from_the_ledger("UTC") != Counter()
         assert kept("Asia/Shanghai") == Counter()
-    client = utc.test_client()
-    Auth(client).login(creator.email)
-    assert day_rows(client.get("/studio/revenue?month=2026-03")) == [
-        ("2026-03-02", "CN¥100.00", "CN¥0.00", "CN¥10.00", "CN¥90.00", "CN¥0.00"),
-    ]
+    assert statement_days(utc, creator) == [SOLD_IN_UTC]
 
 
 def test_migrating_fills_the_days_in_the_site_time_zone(tmp_path, empty_database):  # noqa: F811
