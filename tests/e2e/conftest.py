@@ -9,10 +9,7 @@ Content-Security-Policy or raised a script error.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from playwright.sync_api import expect
@@ -24,7 +21,6 @@ PHONE = {"width": 360, "height": 740}
 # expect() retries for 5 s unless told otherwise: as long as an action may wait (browser_pages'
 # default), since CI runs both passes on 2 busy cores.
 expect.set_options(timeout=20_000)
-T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -109,14 +105,3 @@ def settled(page) -> None:
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     )
 
-
-def eventually(read: Callable[[], T], until: Callable[[T], bool], timeout: float = 30.0) -> T:
-    """``read()``'s value once ``until`` holds of it, asking again every 0.1 s (for what a
-    background job does after the response); its last value when ``timeout`` seconds have
-    passed, for the caller's assertion to show."""
-    deadline = time.monotonic() + timeout
-    value = read()
-    while not until(value) and time.monotonic() < deadline:
-        time.sleep(0.1)
-        value = read()
-    return value
